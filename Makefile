@@ -1,0 +1,51 @@
+# juesuan: two commands on a fresh machine (Python 3.11+ and the package registries):
+#   make run    set up, then run the main job on the bundled sample data
+#   make test   set up, then lint and run the test suite
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+SYSSTAMP := $(VENV)/.system-packages
+DEB_PACKAGES := fonts-wqy-zenhei poppler-utils
+
+.PHONY: setup system-packages run test lint format bench sample clean
+
+setup: $(STAMP)
+
+# Debian packages: the CJK TrueType font the report factory embeds (real text layer), poppler for page images.
+system-packages: $(SYSSTAMP)
+$(SYSSTAMP):
+	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@mkdir -p $(VENV) && touch $@
+
+$(STAMP): pyproject.toml $(SYSSTAMP)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	@touch $@
+
+run: setup
+	$(VENV)/bin/juesuan sample --out data/sample
+
+test: setup lint
+	$(VENV)/bin/pytest -q
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: setup
+	$(PY) -m pip install -q -e ".[dev,bench]"
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Subcommands of the `juesuan` CLI, one module each."""

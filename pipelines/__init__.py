@@ -1,0 +1,1 @@
+"""Dagster definitions (the code location), jobs, schedules, sensors and resources."""
