@@ -1,1 +1,21 @@
-"""The rule catalogue (one file per rule), the rounding envelope and the great-expectations runner."""
+"""The rule catalogue (one file per rule), the rounding envelope and the great-expectations runner.
+
+Public API: `load_catalogue()`, `check_report(report)`, `run_checks(report, ...)` (results + Data Docs +
+timings), `results_frame(results)`, `blocking(results)`.
+"""
+
+from expectations.catalogue import RESULT_COLUMNS, CatalogueError, Rule, load_catalogue
+from expectations.engine import FRAME_COLUMNS, CheckRun, blocking, check_report, results_frame, run_checks
+
+__all__ = [
+    "FRAME_COLUMNS",
+    "RESULT_COLUMNS",
+    "CatalogueError",
+    "CheckRun",
+    "Rule",
+    "blocking",
+    "check_report",
+    "load_catalogue",
+    "results_frame",
+    "run_checks",
+]

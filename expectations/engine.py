@@ -1,0 +1,341 @@
+"""Check one report against the catalogue: applicability, DuckDB evaluation, the rounding envelope, GX.
+
+Outcomes are kept distinct because they mean different things to an auditor:
+- `pass` (exact, or `within_rounding` — a rounding note reported at warning level, never blocking),
+- `fail` (the report's own arithmetic or narrative is wrong),
+- `not_applicable` (a table the rule reads is legitimately absent or printed empty),
+- `insufficient_data` (the rule's cells are missing),
+- `parse_error` (the parser could not read a table the rule needs: the parser's failure, not the report's),
+- `execution_error` (the rule itself could not run).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+import pandas as pd
+
+from expectations.catalogue import RESULT_COLUMNS, Rule, load_catalogue
+from expectations.relations import load_into
+from juesuan.amounts import HALF_CENT
+from juesuan.model import Report, RuleResult
+
+Runner = Literal["gx", "duckdb"]
+
+#: Columns of `results_frame` (what the warehouse loads), in order.
+FRAME_COLUMNS = (
+    "document_sha256",
+    "rule_id",
+    "severity",
+    "outcome",
+    "table_kind",
+    "subject_code",
+    "line_item",
+    "measure",
+    "expected",
+    "actual",
+    "difference",
+    "tolerance",
+    "message",
+    "within_rounding",
+)
+
+
+@dataclass
+class CheckRun:
+    """Results of one report plus where GX wrote its Data Docs and what each stage cost."""
+
+    results: list[RuleResult]
+    data_docs_index: Path | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def check_report(report: Report, rules: list[Rule] | None = None, runner: Runner = "gx") -> list[RuleResult]:
+    """Every rule on `report`: one RuleResult per rule × compared location (or one per rule when none)."""
+    return run_checks(report, rules=rules, runner=runner).results
+
+
+def run_checks(
+    report: Report,
+    rules: list[Rule] | None = None,
+    runner: Runner = "gx",
+    data_docs_dir: Path | None = None,
+) -> CheckRun:
+    """Check `report`; with runner="gx" GX decides every failure (and writes Data Docs to `data_docs_dir`).
+
+    The DuckDB pass always runs: it yields the compared rows behind passes and rounding notes, which GX (whose
+    queries return only violating rows) does not; the two must agree on the failures or the rule is an
+    execution_error.
+    """
+    rules = rules if rules is not None else load_catalogue()
+    sha = report.source.sha256 if report.source else None
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    results: list[RuleResult] = []
+    runnable: list[Rule] = []
+    for rule in rules:
+        gate, pre = _applicability(rule, report, sha)
+        results.extend(pre)
+        if gate:
+            runnable.append(rule)
+    with tempfile.TemporaryDirectory(prefix="juesuan-check-") as tmp:
+        db_path = Path(tmp) / "report.duckdb"
+        con = duckdb.connect(str(db_path))
+        try:
+            load_into(con, report)
+            timings["load"] = time.perf_counter() - t0
+            compared: dict[str, list[dict[str, Any]]] = {}
+            sql_errors: dict[str, str] = {}
+            for rule in runnable:
+                try:
+                    cur = con.execute(rule.sql)
+                    names = [d[0] for d in cur.description]
+                    missing = [c for c in RESULT_COLUMNS if c not in names]
+                    if missing:
+                        raise ValueError(f"rule SQL lacks columns {missing}")
+                    compared[rule.id] = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+                except Exception as exc:
+                    sql_errors[rule.id] = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        finally:
+            con.close()
+        timings["duckdb"] = time.perf_counter() - t0 - timings["load"]
+        gx_outcomes = None
+        docs_index = None
+        if runner == "gx":
+            t1 = time.perf_counter()
+            from expectations.gx_runner import run_suite
+
+            gx_rules = [r for r in runnable if r.id not in sql_errors]
+            run = run_suite(
+                db_path,
+                gx_rules,
+                run_name=f"report_{(sha or 'unknown')[:16]}",
+                data_docs_dir=data_docs_dir,
+            )
+            gx_outcomes = run.outcomes
+            docs_index = run.data_docs_index
+            timings["gx"] = time.perf_counter() - t1
+    for rule in runnable:
+        if rule.id in sql_errors:
+            results.append(_single(rule, sha, "execution_error", sql_errors[rule.id]))
+            continue
+        rows = compared[rule.id]
+        rule_results = _evaluate(rule, rows, sha)
+        if gx_outcomes is not None:
+            rule_results = _reconcile_with_gx(rule, rule_results, gx_outcomes.get(rule.id), sha)
+        results.extend(rule_results)
+    timings["total"] = time.perf_counter() - t0
+    return CheckRun(results=results, data_docs_index=docs_index, timings=timings)
+
+
+# ---- applicability -------------------------------------------------------------------------------------
+
+
+def _applicability(rule: Rule, report: Report, sha: str | None) -> tuple[bool, list[RuleResult]]:
+    """Whether the rule runs, and the results that stand for what it cannot check (parse_error, n/a)."""
+    if not rule.applies_to:
+        return _narrative_gate(rule, report, sha)
+    states = {}
+    for kind in rule.applies_to:
+        table = report.tables.get(kind)
+        if table is None or table.status == "absent":
+            states[kind] = ("not_applicable", f"table {kind} is not in this report")
+        elif table.status == "parse_error":
+            states[kind] = ("parse_error", f"table {kind} could not be parsed; rule not evaluated on it")
+        elif table.status == "empty" and not rule.allow_empty:
+            states[kind] = ("not_applicable", f"table {kind} is printed empty ({table.note or 'no rows'})")
+        else:
+            states[kind] = None
+    parse_errors = [
+        _single(rule, sha, "parse_error", msg, table_kind=k)
+        for k, st in states.items()
+        if st is not None
+        for outcome, msg in [st]
+        if outcome == "parse_error"
+    ]
+    usable = [k for k, st in states.items() if st is None]
+    if rule.applies_when == "any":
+        if usable:
+            run, pre = _narrative_gate(rule, report, sha)
+            return run, parse_errors + pre
+        if parse_errors:
+            return False, parse_errors
+        return False, [_single(rule, sha, "not_applicable", "none of its tables is in this report")]
+    if parse_errors:
+        return False, parse_errors
+    for st in states.values():
+        if st is not None:
+            return False, [_single(rule, sha, *st)]
+    return _narrative_gate(rule, report, sha)
+
+
+def _narrative_gate(rule: Rule, report: Report, sha: str | None) -> tuple[bool, list[RuleResult]]:
+    if rule.needs_narrative and not report.narrative:
+        return False, [_single(rule, sha, "not_applicable", "the report has no narrative facts")]
+    return True, []
+
+
+def _single(
+    rule: Rule, sha: str | None, outcome: str, message: str, table_kind: str | None = None
+) -> RuleResult:
+    severity = "error" if outcome == "parse_error" else rule.severity
+    return RuleResult(
+        rule_id=rule.id,
+        table_kind=table_kind,
+        severity=severity,  # type: ignore[arg-type]
+        outcome=outcome,  # type: ignore[arg-type]
+        message=message,
+        document_sha256=sha,
+    )
+
+
+# ---- evaluation ----------------------------------------------------------------------------------------
+
+
+def tolerance_of(row: dict[str, Any]) -> Decimal:
+    """The rounding envelope of one compared row: (n_terms + 1) × 0.005 of the coarsest unit, in yuan."""
+    if row.get("tolerance") is not None:
+        return Decimal(row["tolerance"])
+    n = int(row.get("n_terms") or 0)
+    factor = Decimal(row.get("unit_factor") or 10000)
+    return (n + 1) * HALF_CENT * factor
+
+
+def is_violation(rule: Rule, row: dict[str, Any]) -> bool:
+    """The same predicate as `gx_runner.violation_predicate`, in Python."""
+    if rule.compare == "violation":
+        return True
+    exp, act = row.get("expected"), row.get("actual")
+    if exp is None or act is None:
+        return False
+    tol = tolerance_of(row)
+    if rule.compare == "at_least":
+        return Decimal(act) < Decimal(exp) - tol
+    return abs(Decimal(act) - Decimal(exp)) > tol
+
+
+def _location_key(row: dict[str, Any]) -> tuple:
+    return tuple(
+        str(row.get(k) or "") for k in ("table_kind", "subject_code", "line_item", "measure", "message")
+    )
+
+
+def _evaluate(rule: Rule, rows: list[dict[str, Any]], sha: str | None) -> list[RuleResult]:
+    if not rows:
+        if rule.compare == "violation":
+            return [_single(rule, sha, "pass", "no findings")]
+        return [_single(rule, sha, "not_applicable", "nothing to compare in this report")]
+    out = []
+    for row in rows:
+        exp = _dec(row.get("expected"))
+        act = _dec(row.get("actual"))
+        diff = act - exp if exp is not None and act is not None else None
+        tol = tolerance_of(row) if rule.compare != "violation" else None
+        within = False
+        severity = rule.severity
+        if rule.compare == "violation":
+            outcome = "fail"
+        elif exp is None or act is None:
+            outcome = "insufficient_data"
+        elif is_violation(rule, row):
+            outcome = "fail"
+        else:
+            outcome = "pass"
+            exact = diff == 0 if rule.compare == "equal" else act >= exp
+            if not exact:
+                within = True
+                severity = "warning"
+        out.append(
+            RuleResult(
+                rule_id=rule.id,
+                severity=severity,
+                outcome=outcome,  # type: ignore[arg-type]
+                table_kind=row.get("table_kind") or None,
+                subject_code=row.get("subject_code") or None,
+                line_item=row.get("line_item") or None,
+                measure=row.get("measure") or None,
+                expected=exp,
+                actual=act,
+                difference=diff,
+                tolerance=tol,
+                message=(row.get("message") or "") + (" (within rounding)" if within else ""),
+                document_sha256=sha,
+                within_rounding=within,
+            )
+        )
+    return out
+
+
+def _reconcile_with_gx(rule: Rule, results: list[RuleResult], gx: Any, sha: str | None) -> list[RuleResult]:
+    """GX is the judge of failure: its violating rows must be exactly the DuckDB pass's failures."""
+    if gx is None:
+        return [_single(rule, sha, "execution_error", "GX returned no result for this rule")]
+    if gx.exception:
+        return [_single(rule, sha, "execution_error", f"GX: {gx.exception}".splitlines()[0])]
+    fails = sorted(_location_key(_as_row(r)) for r in results if r.outcome == "fail")
+    gx_fails = sorted(_location_key(r) for r in gx.rows)
+    if gx.success != (not fails) or (gx.row_count == len(gx.rows) and gx_fails != fails):
+        return [
+            _single(
+                rule,
+                sha,
+                "execution_error",
+                f"GX and DuckDB disagree: GX {gx.row_count} violating rows, DuckDB {len(fails)}",
+            )
+        ]
+    return results
+
+
+def _as_row(r: RuleResult) -> dict[str, Any]:
+    msg = r.message.removesuffix(" (within rounding)")
+    return {
+        "table_kind": r.table_kind,
+        "subject_code": r.subject_code,
+        "line_item": r.line_item,
+        "measure": r.measure,
+        "message": msg,
+    }
+
+
+def _dec(v: Any) -> Decimal | None:
+    if v is None:
+        return None
+    return v if isinstance(v, Decimal) else Decimal(str(v))
+
+
+# ---- public helpers ------------------------------------------------------------------------------------
+
+
+def blocking(results: list[RuleResult]) -> bool:
+    """True when an error-severity rule failed or a required table could not be parsed: do not publish."""
+    return any(r.severity == "error" and r.outcome in ("fail", "parse_error") for r in results)
+
+
+def results_frame(results: list[RuleResult]) -> pd.DataFrame:
+    """The results as a plain table with the fixed columns FRAME_COLUMNS (amounts as Decimal objects)."""
+    records = [
+        {
+            "document_sha256": r.document_sha256,
+            "rule_id": r.rule_id,
+            "severity": r.severity,
+            "outcome": r.outcome,
+            "table_kind": r.table_kind,
+            "subject_code": r.subject_code,
+            "line_item": r.line_item,
+            "measure": r.measure,
+            "expected": r.expected,
+            "actual": r.actual,
+            "difference": r.difference,
+            "tolerance": r.tolerance,
+            "message": r.message,
+            "within_rounding": r.within_rounding,
+        }
+        for r in results
+    ]
+    return pd.DataFrame.from_records(records, columns=list(FRAME_COLUMNS)).astype(object)

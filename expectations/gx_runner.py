@@ -1,0 +1,171 @@
+"""Run the catalogue through great-expectations (GX Core 1.x) on a report's DuckDB relations.
+
+Each rule becomes one `UnexpectedRowsExpectation` whose query is the rule's SQL wrapped in its violation
+predicate (beyond the rounding envelope, or below the included lines, or any row for `violation` rules), so GX
+"fails" exactly the rows an auditor must act on. GX reads the relations through SQLAlchemy (`duckdb-engine`)
+from a DuckDB file, runs the suite with a `ValidationDefinition` inside a `Checkpoint`, and its
+`UpdateDataDocsAction` writes Data Docs HTML for the run.
+
+GX has no DuckDB dialect: its SQLAlchemy engine closes the connection after each query for unknown dialects,
+and DuckDB results do not outlive their connection, so DuckDB is registered among GX's dialects that keep one
+persisted connection (as GX does for SQLite). That one setting is the only adaptation.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from expectations.catalogue import Rule
+
+logger = logging.getLogger(__name__)
+
+_LOCK = threading.Lock()
+_PATCHED = False
+
+
+@dataclass
+class GxRuleOutcome:
+    """What GX said about one rule: success, the violating rows it returned, or the exception it hit."""
+
+    success: bool
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    row_count: int = 0
+    exception: str | None = None
+
+
+@dataclass
+class GxRun:
+    outcomes: dict[str, GxRuleOutcome]
+    data_docs_index: Path | None
+
+
+def violation_predicate(rule: Rule) -> str:
+    """SQL predicate over a rule's result columns that is true for the rows that are findings."""
+    tol = "coalesce(v.tolerance, (v.n_terms + 1) * 0.005 * v.unit_factor)"
+    if rule.compare == "violation":
+        return "TRUE"
+    known = "v.expected IS NOT NULL AND v.actual IS NOT NULL"
+    if rule.compare == "at_least":
+        return f"{known} AND v.actual < v.expected - {tol}"
+    return f"{known} AND abs(v.actual - v.expected) > {tol}"
+
+
+def gx_query(rule: Rule) -> str:
+    """The rule as a GX unexpected-rows query: `{batch}` is the report's `cells` relation."""
+    body = rule.sql.replace("{", "{{").replace("}", "}}")
+    return (
+        f"SELECT v.* FROM (\n{body}\n) AS v\n"
+        f"WHERE EXISTS (SELECT 1 FROM {{batch}}) AND {violation_predicate(rule)}"
+    )
+
+
+def _patch_gx_for_duckdb() -> None:
+    global _PATCHED
+    if _PATCHED:
+        return
+    from great_expectations.execution_engine import sqlalchemy_execution_engine as see
+
+    names = {getattr(d, "value", d) for d in see._PERSISTED_CONNECTION_DIALECTS}
+    if "duckdb" not in names:
+        extra = enum.Enum("JuesuanDialect", {"DUCKDB": "duckdb"}, type=str)
+        see._PERSISTED_CONNECTION_DIALECTS = (*see._PERSISTED_CONNECTION_DIALECTS, extra.DUCKDB)
+    _PATCHED = True
+
+
+def run_suite(
+    db_path: Path,
+    rules: list[Rule],
+    *,
+    run_name: str,
+    data_docs_dir: Path | None,
+) -> GxRun:
+    """Validate `rules` against the DuckDB file at `db_path` with GX; optionally build Data Docs."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+    from great_expectations.checkpoint import UpdateDataDocsAction
+
+    with _LOCK:
+        _patch_gx_for_duckdb()
+        logging.getLogger("great_expectations").setLevel(logging.ERROR)
+        context = gx.get_context(mode="ephemeral")
+        site_names: list[str] = []
+        if data_docs_dir is not None:
+            data_docs_dir.mkdir(parents=True, exist_ok=True)
+            context.add_data_docs_site(
+                "juesuan",
+                {
+                    "class_name": "SiteBuilder",
+                    "show_how_to_buttons": False,
+                    "store_backend": {
+                        "class_name": "TupleFilesystemStoreBackend",
+                        "base_directory": str(data_docs_dir),
+                    },
+                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                },
+            )
+            site_names = ["juesuan"]
+        source = context.data_sources.add_sql(name="report", connection_string=f"duckdb:///{db_path}")
+        asset = source.add_table_asset(name="cells", table_name="cells")
+        batch = asset.add_batch_definition_whole_table("whole_report")
+        suite = context.suites.add(gx.ExpectationSuite(name="juesuan_rules"))
+        for rule in rules:
+            suite.add_expectation(
+                gx.expectations.UnexpectedRowsExpectation(
+                    unexpected_rows_query=gx_query(rule),
+                    description=f"{rule.id}: {rule.title}",
+                    severity="critical" if rule.severity == "error" else "warning",
+                    meta={"rule_id": rule.id, "severity": rule.severity, "identity": rule.identity},
+                )
+            )
+        vd = context.validation_definitions.add(
+            gx.ValidationDefinition(name=run_name, data=batch, suite=suite)
+        )
+        actions = [UpdateDataDocsAction(name="data_docs", site_names=site_names)] if site_names else []
+        checkpoint = context.checkpoints.add(
+            gx.Checkpoint(
+                name="juesuan_check",
+                validation_definitions=[vd],
+                actions=actions,
+                result_format={"result_format": "COMPLETE"},
+            )
+        )
+        result = checkpoint.run()
+        outcomes: dict[str, GxRuleOutcome] = {}
+        for vres in result.run_results.values():
+            for er in vres.results:
+                rule_id = er.expectation_config.meta["rule_id"]
+                exc = er.exception_info or {}
+                message = _exception_message(exc)
+                res = er.result or {}
+                rows = list((res.get("details") or {}).get("unexpected_rows") or [])
+                outcomes[rule_id] = GxRuleOutcome(
+                    success=bool(er.success),
+                    rows=[dict(r) for r in rows],
+                    row_count=int(res.get("observed_value") or 0) if message is None else 0,
+                    exception=message,
+                )
+        index = data_docs_dir / "index.html" if data_docs_dir is not None else None
+        # Release the DuckDB file: GX keeps one persisted connection per engine.
+        for ds in list(context.data_sources.all().values()):
+            engine = getattr(getattr(ds, "_execution_engine", None), "engine", None)
+            if engine is not None:
+                engine.dispose()
+        return GxRun(outcomes=outcomes, data_docs_index=index if index and index.exists() else None)
+
+
+def _exception_message(exc: dict[str, Any]) -> str | None:
+    """GX reports exceptions either flat or keyed by metric; return the first message, or None."""
+    if not exc:
+        return None
+    if "raised_exception" in exc:
+        return exc.get("exception_message") if exc.get("raised_exception") else None
+    for info in exc.values():
+        if isinstance(info, dict) and info.get("raised_exception"):
+            return str(info.get("exception_message"))
+    return None
