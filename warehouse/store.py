@@ -1,0 +1,620 @@
+"""Staging: the pipeline's own DuckDB file (one writer), where a night's documents are loaded and checked.
+
+Plain objects in, rows out: `load_document(report, results, ...)` for a parsed report with its rule results,
+`load_failure(...)` for a file that could not be parsed. Both are idempotent on the raw file's sha256.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from juesuan.model import Region, Report, RuleResult
+from juesuan.vocabulary import LINE_ITEMS, TABLE_KINDS
+from warehouse.migrate import migrate
+from warehouse.naming import department_id, department_name_key, region_id
+
+STAGING_NAME = "staging.duckdb"
+PUBLISHED_NAME = "juesuan.duckdb"
+
+#: Tables of the star schema in dependency-free load order (the published file copies them in this order).
+CORE_TABLES = (
+    "regions",
+    "departments",
+    "department_aliases",
+    "department_names",
+    "years",
+    "subjects",
+    "subject_names",
+    "table_kinds",
+    "measures",
+    "line_items",
+    "documents",
+    "document_sources",
+    "document_tables",
+    "facts",
+    "headcount",
+    "narrative_facts",
+    "rule_results",
+    "parse_problems",
+)
+#: Per-document tables (deleted and re-derived together when a document is re-parsed).
+_DERIVED_TABLES = (
+    "document_tables",
+    "facts",
+    "headcount",
+    "narrative_facts",
+    "rule_results",
+    "parse_problems",
+)
+
+
+class WarehouseBusy(RuntimeError):
+    """Another process holds the staging database (DuckDB allows one writer per file)."""
+
+
+@dataclass
+class LoadOutcome:
+    """What loading one file did: its status and whether the warehouse changed."""
+
+    document_sha256: str
+    source: str
+    status: str  # published | quarantined | failed
+    changed: bool
+    reasons: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    department: str | None = None
+    year: int | None = None
+    action: str = "loaded"  # loaded | unchanged | rederived
+
+
+def blocking_rule_ids(results: Iterable[RuleResult]) -> list[str]:
+    """Error-severity rules whose outcome keeps a report out of mart (deduplicated, in order).
+
+    A failed identity is the report's own error; a parse_error or execution_error of an error-severity rule
+    means the report could not be verified, which also blocks publishing (the outcome is kept, so the two are
+    never confused in `core.rule_results`).
+    """
+    out: list[str] = []
+    for r in results:
+        if (
+            r.severity == "error"
+            and r.outcome in ("fail", "parse_error", "execution_error")
+            and r.rule_id not in out
+        ):
+            out.append(r.rule_id)
+    return out
+
+
+def warning_rule_ids(results: Iterable[RuleResult]) -> list[str]:
+    out: list[str] = []
+    for r in results:
+        if r.severity == "warning" and r.outcome == "fail" and r.rule_id not in out:
+            out.append(r.rule_id)
+    return out
+
+
+def _dec(v: Decimal | None) -> str | None:
+    return None if v is None else str(v)
+
+
+def _scheme(table_kind: str, subject_code: str | None) -> str | None:
+    if not subject_code:
+        return None
+    return "economic" if table_kind == "basic_expenditure" else "function"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Warehouse:
+    """The staging database of one warehouse directory (`staging.duckdb`, `raw/`, published `juesuan.duckdb`)."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.staging_path = self.root / STAGING_NAME
+        self.published_path = self.root / PUBLISHED_NAME
+        self.raw_dir = self.root / "raw"
+        try:
+            self.con = duckdb.connect(str(self.staging_path))
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise WarehouseBusy(
+                    f"{self.staging_path} is in use by another process (one ingest at a time): {exc}"
+                ) from exc
+            raise
+        migrate(self.con)
+        self._ensure_meta()
+        self._refresh_vocabulary()
+
+    # ---- lifecycle ---------------------------------------------------------------------------------------
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _ensure_meta(self) -> None:
+        self.con.execute(
+            """CREATE TABLE IF NOT EXISTS meta.publications (
+                generation INTEGER PRIMARY KEY,
+                published_at TIMESTAMP NOT NULL,
+                fingerprint VARCHAR NOT NULL,
+                path VARCHAR NOT NULL,
+                document_count INTEGER NOT NULL,
+                amount_count BIGINT NOT NULL
+            )"""
+        )
+
+    def _refresh_vocabulary(self) -> None:
+        """Table kinds, measures and line items from `juesuan.vocabulary` (the single source of the keys)."""
+        kinds = [
+            (t.key, t.title, "economic" if t.key == "basic_expenditure" else "function")
+            for t in TABLE_KINDS.values()
+        ]
+        measures = [
+            (t.key, m, label, i) for t in TABLE_KINDS.values() for i, (m, label) in enumerate(t.measures)
+        ]
+        items = list(LINE_ITEMS.items())
+        current = (
+            self.con.execute(
+                "SELECT table_kind, title, scheme FROM core.table_kinds ORDER BY ALL"
+            ).fetchall(),
+            self.con.execute("SELECT * FROM core.measures ORDER BY ALL").fetchall(),
+            self.con.execute("SELECT * FROM core.line_items ORDER BY ALL").fetchall(),
+        )
+        if current == (sorted(kinds), sorted(measures), sorted(items)):
+            return
+        self.con.execute("BEGIN TRANSACTION")
+        self.con.execute("DELETE FROM core.table_kinds")
+        self.con.execute("DELETE FROM core.measures")
+        self.con.execute("DELETE FROM core.line_items")
+        self.con.executemany("INSERT INTO core.table_kinds VALUES (?, ?, ?)", kinds)
+        self.con.executemany("INSERT INTO core.measures VALUES (?, ?, ?, ?)", measures)
+        self.con.executemany("INSERT INTO core.line_items VALUES (?, ?)", items)
+        self.con.execute("COMMIT")
+
+    # ---- queries -----------------------------------------------------------------------------------------
+    def document(self, sha256: str) -> dict[str, Any] | None:
+        cur = self.con.execute("SELECT * FROM core.documents WHERE document_sha256 = ?", [sha256])
+        row = cur.fetchone()
+        if row is None:
+            return None
+        return dict(zip([d[0] for d in cur.description], row, strict=True))
+
+    def row_counts(self) -> dict[str, int]:
+        """Rows per core table: the idempotence witness."""
+        return {t: int(self.con.execute(f"SELECT count(*) FROM core.{t}").fetchone()[0]) for t in CORE_TABLES}
+
+    # ---- raw store ---------------------------------------------------------------------------------------
+    def keep_raw(self, path: Path, sha256: str) -> Path:
+        """Copy a file into the content-addressed raw store (`raw/ab/abcdef….pdf`), once; return the kept path."""
+        dest = self.raw_dir / sha256[:2] / f"{sha256}{path.suffix.lower()}"
+        if not dest.exists():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            tmp = dest.with_name(dest.name + f".tmp{os.getpid()}")
+            shutil.copyfile(path, tmp)
+            os.replace(tmp, dest)
+        return dest
+
+    # ---- loading -----------------------------------------------------------------------------------------
+    def _existing(
+        self, sha256: str, source: str, parser_version: str | None, force: bool
+    ) -> LoadOutcome | None:
+        """Idempotence: the same bytes already derived by the same parser change nothing (a new source is noted)."""
+        row = self.con.execute(
+            "SELECT status, parser_version, department_name, year, failing_rule_ids, warning_rule_ids, failure_reason "
+            "FROM core.documents WHERE document_sha256 = ?",
+            [sha256],
+        ).fetchone()
+        if row is None or force or row[1] != parser_version:
+            return None
+        self._note_source(sha256, source)
+        reasons = list(row[4]) or ([row[6]] if row[6] else [])
+        return LoadOutcome(sha256, source, row[0], False, reasons, list(row[5]), row[2], row[3], "unchanged")
+
+    def _note_source(self, sha256: str, source: str) -> None:
+        self.con.execute(
+            "INSERT INTO core.document_sources VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            [sha256, source, _now()],
+        )
+
+    def _delete_document(self, sha256: str) -> dict[str, Any] | None:
+        previous = self.document(sha256)
+        for t in _DERIVED_TABLES:
+            self.con.execute(f"DELETE FROM core.{t} WHERE document_sha256 = ?", [sha256])
+        self.con.execute("DELETE FROM core.documents WHERE document_sha256 = ?", [sha256])
+        return previous
+
+    def _department(self, report: Report, region: Region) -> tuple[str | None, str]:
+        rid = region_id(region)
+        self.con.execute(
+            "INSERT INTO core.regions VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
+            "adcode = coalesce(excluded.adcode, core.regions.adcode)",
+            [rid, region.province, region.city, region.county, region.adcode],
+        )
+        if not report.department:
+            return None, rid
+        key = department_name_key(report.department, region)
+        alias = self.con.execute(
+            "SELECT canonical_name_key FROM core.department_aliases WHERE region_id = ? AND name_key = ?",
+            [rid, key],
+        ).fetchone()
+        if alias:
+            key = alias[0]
+        dep = department_id(rid, key)
+        self.con.execute(
+            "INSERT INTO core.departments VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            [dep, rid, key, report.department],
+        )
+        return dep, rid
+
+    def load_document(
+        self,
+        report: Report,
+        results: list[RuleResult],
+        *,
+        source: str,
+        raw_sha256: str,
+        fetched_at: datetime | None = None,
+        raw_path: str | Path | None = None,
+        source_url: str | None = None,
+        byte_size: int | None = None,
+        region: Region | None = None,
+        force: bool = False,
+    ) -> LoadOutcome:
+        """Stage one parsed report and its rule results; published unless an error-severity rule failed.
+
+        Same sha256 and parser version as a document already staged: nothing changes (the source is noted).
+        A different parser version (or `force`): the document's derived rows are replaced, its history kept.
+        """
+        existing = self._existing(raw_sha256, source, report.parser_version, force)
+        if existing is not None:
+            return existing
+        region = region or report.region or Region()
+        blocking = blocking_rule_ids(results)
+        warnings = warning_rule_ids(results)
+        status = "quarantined" if blocking else "published"
+        reason = None
+        if blocking:
+            first = next(r for r in results if r.rule_id in blocking and r.severity == "error")
+            reason = f"{len(blocking)} error rule(s) failed: {', '.join(blocking)} (first: {first.message or first.outcome})"
+        src = report.source
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            previous = self._delete_document(raw_sha256)
+            dep, rid = self._department(report, region)
+            self.con.execute(
+                "INSERT INTO core.documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    raw_sha256,
+                    source,
+                    source_url or (src.url if src else None),
+                    str(raw_path) if raw_path else (previous or {}).get("raw_path"),
+                    byte_size if byte_size is not None else (previous or {}).get("byte_size"),
+                    fetched_at or (previous or {}).get("fetched_at"),
+                    _now(),
+                    src.page_count if src else None,
+                    src.producer if src else None,
+                    src.creator if src else None,
+                    report.parser_version,
+                    report.kind,
+                    dep,
+                    report.department or None,
+                    rid,
+                    report.year,
+                    status,
+                    "rule_failure" if blocking else None,
+                    reason,
+                    blocking,
+                    warnings,
+                    bool(warnings),
+                    None,
+                ],
+            )
+            self._note_source(raw_sha256, source)
+            self._insert_derived(raw_sha256, report, results, dep)
+            self.con.execute("COMMIT")
+        except Exception:
+            self.con.execute("ROLLBACK")
+            raise
+        return LoadOutcome(
+            raw_sha256,
+            source,
+            status,
+            True,
+            [reason] if reason else [],
+            warnings,
+            report.department,
+            report.year,
+            "rederived" if previous else "loaded",
+        )
+
+    def load_failure(
+        self,
+        *,
+        source: str,
+        raw_sha256: str,
+        code: str,
+        reason: str,
+        parser_version: str | None = None,
+        fetched_at: datetime | None = None,
+        raw_path: str | Path | None = None,
+        source_url: str | None = None,
+        byte_size: int | None = None,
+        page_count: int | None = None,
+        force: bool = False,
+    ) -> LoadOutcome:
+        """Record a file the parser could not read (not a PDF, a budget, no text layer…) with its reason."""
+        existing = self._existing(raw_sha256, source, parser_version, force)
+        if existing is not None:
+            return existing
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            previous = self._delete_document(raw_sha256)
+            self.con.execute(
+                "INSERT INTO core.documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, NULL, NULL, NULL, NULL, "
+                "NULL, 'failed', ?, ?, [], [], false, NULL)",
+                [
+                    raw_sha256,
+                    source,
+                    source_url,
+                    str(raw_path) if raw_path else (previous or {}).get("raw_path"),
+                    byte_size,
+                    fetched_at or (previous or {}).get("fetched_at"),
+                    _now(),
+                    page_count,
+                    parser_version,
+                    code,
+                    reason,
+                ],
+            )
+            self._note_source(raw_sha256, source)
+            self.con.execute("COMMIT")
+        except Exception:
+            self.con.execute("ROLLBACK")
+            raise
+        return LoadOutcome(
+            raw_sha256, source, "failed", True, [f"{code}: {reason}"], [], None, None,
+            "rederived" if previous else "loaded",
+        )  # fmt: skip
+
+    def _insert_derived(self, sha: str, report: Report, results: list[RuleResult], dep: str | None) -> None:
+        tables = [
+            {
+                "document_sha256": sha,
+                "table_kind": t.kind,
+                "title": t.title or None,
+                "unit": t.unit,
+                "status": t.status,
+                "pages": list(t.pages),
+                "note": t.note,
+                "row_count": len(t.rows),
+                "repeated_row_count": len(t.repeated_rows),
+            }
+            for t in report.tables.values()
+        ]
+        if tables:
+            self.con.executemany(
+                "INSERT INTO core.document_tables VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [list(r.values()) for r in tables],
+            )
+        facts = []
+        for t in report.tables.values():
+            for row_no, r in enumerate(t.rows):
+                for c in r.cells:
+                    facts.append(
+                        (
+                            sha,
+                            t.kind,
+                            row_no,
+                            c.measure,
+                            dep,
+                            report.year,
+                            _scheme(t.kind, r.subject_code),
+                            r.subject_code or None,
+                            r.line_item or None,
+                            r.label or "",
+                            _dec(c.amount_yuan),
+                            _dec(c.value),
+                            c.text,
+                            t.unit,
+                            c.page if c.page is not None else r.page,
+                            list(c.bbox) if c.bbox else None,
+                        )
+                    )
+        if facts:
+            df = pd.DataFrame(
+                facts,
+                columns=[
+                    "document_sha256", "table_kind", "row_no", "measure", "department_id", "year", "scheme",
+                    "subject_code", "line_item", "row_label", "amount_yuan", "published_value", "published_text",
+                    "unit", "page", "bbox",
+                ],
+                dtype=object,
+            )  # fmt: skip
+            self.con.register("_facts_in", df)
+            try:
+                self.con.execute(
+                    """INSERT INTO core.facts
+                    SELECT document_sha256, table_kind, CAST(row_no AS INTEGER), measure, department_id,
+                           CAST(year AS INTEGER), scheme, subject_code, line_item, row_label,
+                           CAST(amount_yuan AS DECIMAL(20, 2)), CAST(published_value AS DECIMAL(20, 4)),
+                           published_text, unit, CAST(page AS INTEGER), CAST(bbox AS DOUBLE[])
+                    FROM _facts_in"""
+                )
+            finally:
+                self.con.unregister("_facts_in")
+        if report.headcount_authorized is not None or report.headcount_actual is not None:
+            self.con.execute(
+                "INSERT INTO core.headcount VALUES (?, ?, ?, ?, ?)",
+                [sha, dep, report.year, report.headcount_authorized, report.headcount_actual],
+            )
+        if report.narrative:
+            self.con.executemany(
+                "INSERT INTO core.narrative_facts VALUES (?, ?, ?, CAST(? AS DECIMAL(20, 4)), ?, ?, ?, ?, ?)",
+                [
+                    [sha, i, n.kind, _dec(n.value), n.text, n.label, n.unit, n.sentence, n.page]
+                    for i, n in enumerate(report.narrative)
+                ],
+            )
+        if results:
+            df = pd.DataFrame(
+                [
+                    (
+                        sha, i, r.rule_id, r.severity, r.outcome, r.table_kind, r.subject_code, r.line_item,
+                        r.measure, _dec(r.expected), _dec(r.actual), _dec(r.difference), _dec(r.tolerance),
+                        bool(r.within_rounding), r.message or None,
+                    )
+                    for i, r in enumerate(results)
+                ],
+                columns=[
+                    "sha", "seq", "rule_id", "severity", "outcome", "table_kind", "subject_code", "line_item",
+                    "measure", "expected", "actual", "difference", "tolerance", "within_rounding", "message",
+                ],
+                dtype=object,
+            )  # fmt: skip
+            self.con.register("_results_in", df)
+            try:
+                self.con.execute(
+                    """INSERT INTO core.rule_results
+                    SELECT sha, CAST(seq AS INTEGER), rule_id, severity, outcome, table_kind, subject_code,
+                           line_item, measure, CAST(expected AS DECIMAL(24, 4)), CAST(actual AS DECIMAL(24, 4)),
+                           CAST(difference AS DECIMAL(24, 4)), CAST(tolerance AS DECIMAL(24, 4)),
+                           CAST(within_rounding AS BOOLEAN), message
+                    FROM _results_in"""
+                )
+            finally:
+                self.con.unregister("_results_in")
+        problems = list(report.problems) + [p for t in report.tables.values() for p in t.problems]
+        if problems:
+            self.con.executemany(
+                "INSERT INTO core.parse_problems VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    [sha, i, p.code, p.severity, p.table_kind, p.page, p.message]
+                    for i, p in enumerate(problems)
+                ],
+            )
+
+    # ---- derived dimensions and history ------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Recompute supersession and the derived dimensions (years, names per year, subjects) after a batch."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            self._supersede()
+            self._rebuild_dimensions()
+            self.con.execute("COMMIT")
+        except Exception:
+            self.con.execute("ROLLBACK")
+            raise
+
+    def _supersede(self) -> None:
+        """Only the newest version of a department-year (or, failing that, of a source) is current.
+
+        Newest = latest fetched_at, then latest loaded_at. A file that could not be parsed never replaces one
+        that could: its department-year is unknown, and the readable version stays the best we have.
+        """
+        self.con.execute(
+            """
+            WITH ranked AS (
+                SELECT document_sha256,
+                       first_value(document_sha256) OVER (
+                           PARTITION BY CASE WHEN status <> 'failed' AND department_id IS NOT NULL AND year IS NOT NULL
+                                             THEN 'dy:' || department_id || ':' || year
+                                             ELSE 'src:' || source || ':' || status END
+                           ORDER BY fetched_at DESC NULLS LAST, loaded_at DESC, document_sha256
+                       ) AS winner
+                FROM core.documents
+            )
+            UPDATE core.documents AS d
+            SET superseded_by = CASE WHEN ranked.winner = d.document_sha256 THEN NULL ELSE ranked.winner END
+            FROM ranked
+            WHERE ranked.document_sha256 = d.document_sha256
+              AND d.superseded_by IS DISTINCT FROM
+                  (CASE WHEN ranked.winner = d.document_sha256 THEN NULL ELSE ranked.winner END)
+            """
+        )
+        # A changed file at the same source replaces the earlier one even if its department or year reads differently.
+        self.con.execute(
+            """
+            WITH ranked AS (
+                SELECT document_sha256,
+                       first_value(document_sha256) OVER (
+                           PARTITION BY source ORDER BY fetched_at DESC NULLS LAST, loaded_at DESC, document_sha256
+                       ) AS winner
+                FROM core.documents
+                WHERE status <> 'failed' AND superseded_by IS NULL
+            )
+            UPDATE core.documents AS d SET superseded_by = ranked.winner
+            FROM ranked
+            WHERE ranked.document_sha256 = d.document_sha256 AND ranked.winner <> d.document_sha256
+            """
+        )
+
+    def _rebuild_dimensions(self) -> None:
+        c = self.con
+        c.execute("DELETE FROM core.years")
+        c.execute("INSERT INTO core.years SELECT DISTINCT year FROM core.documents WHERE year IS NOT NULL")
+        c.execute("DELETE FROM core.department_names")
+        c.execute(
+            """INSERT INTO core.department_names
+            SELECT DISTINCT department_id, year, department_name FROM core.documents
+            WHERE department_id IS NOT NULL AND year IS NOT NULL AND department_name IS NOT NULL
+              AND status <> 'failed' AND superseded_by IS NULL"""
+        )
+        c.execute(
+            """UPDATE core.departments AS dep SET display_name = latest.name
+            FROM (SELECT department_id, arg_max(printed_name, year) AS name
+                  FROM core.department_names GROUP BY department_id) AS latest
+            WHERE latest.department_id = dep.department_id AND dep.display_name IS DISTINCT FROM latest.name"""
+        )
+        c.execute("DELETE FROM core.subject_names")
+        c.execute(
+            r"""INSERT INTO core.subject_names
+            SELECT f.scheme, f.subject_code, d.year,
+                   regexp_replace(regexp_replace(f.row_label, '^\s*([一二三四五六七八九十百]+\s*[、.．]|[（(][一二三四五六七八九十]+[)）])\s*', ''), '\s+', '', 'g') AS name,
+                   count(*)::INTEGER
+            FROM core.facts AS f JOIN core.current_published AS d USING (document_sha256)
+            WHERE f.subject_code IS NOT NULL AND d.year IS NOT NULL
+            GROUP BY ALL
+            HAVING name <> ''"""
+        )
+        c.execute("DELETE FROM core.subjects")
+        c.execute(
+            """INSERT INTO core.subjects
+            WITH codes AS (
+                SELECT DISTINCT f.scheme, f.subject_code AS code
+                FROM core.facts AS f JOIN core.current_published AS d USING (document_sha256)
+                WHERE f.subject_code IS NOT NULL
+            ),
+            names AS (
+                SELECT scheme, code, arg_max(printed_name, year * 1000000 + occurrences) AS display_name
+                FROM core.subject_names GROUP BY scheme, code
+            )
+            SELECT codes.scheme, codes.code,
+                   CASE length(codes.code) WHEN 3 THEN '类' WHEN 5 THEN '款' WHEN 7 THEN '项' ELSE '?' END,
+                   CASE length(codes.code) WHEN 5 THEN left(codes.code, 3) WHEN 7 THEN left(codes.code, 5) END,
+                   left(codes.code, 3),
+                   names.display_name
+            FROM codes LEFT JOIN names USING (scheme, code)"""
+        )
+
+    def publish(self, published_path: Path | str | None = None, *, force: bool = False) -> Any:
+        """Build, validate and atomically swap in the published file (see `warehouse.publish`)."""
+        from warehouse.publish import publish
+
+        return publish(self, Path(published_path) if published_path else self.published_path, force=force)
