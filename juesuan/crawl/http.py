@@ -1,0 +1,279 @@
+"""A polite HTTP client for portals: allowed hosts, robots.txt, per-host rate limit, retries, conditional GET, size cap.
+
+Built on `urllib.request` with automatic redirects switched off, so every hop of a redirect is checked against
+the source's allowed hosts and robots.txt before it is requested. Nothing here raises for a bad URL or a bad
+server: every outcome is a `Response` whose `error` says what went wrong, so the crawler can record it.
+"""
+
+from __future__ import annotations
+
+import http.client
+import threading
+import time
+import urllib.error
+import urllib.request
+import urllib.robotparser
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from juesuan.crawl.sources import DEFAULT_USER_AGENT, Limits
+from juesuan.crawl.state import CacheEntry, CrawlState
+
+TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+MAX_REDIRECTS = 5
+_CHUNK = 64 * 1024
+
+
+@dataclass
+class Response:
+    """The outcome of one logical fetch (after redirects and retries)."""
+
+    url: str
+    final_url: str
+    status: int  # HTTP status of the last attempt; 0 when no HTTP answer (refused, network error, too large)
+    headers: dict[str, str] = field(default_factory=dict)  # lower-cased names
+    body: bytes | None = None  # the body of a 200; for a 304, the cached body if one was kept
+    not_modified: bool = False
+    cached: CacheEntry | None = None  # what the state knew before this fetch
+    attempts: int = 0
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.status in (200, 304)
+
+
+@dataclass
+class RequestStats:
+    """Request counts for a crawl: what a no-change run should show is requests == not_modified."""
+
+    requests: int = 0  # HTTP requests actually sent (every attempt, every redirect hop, robots.txt)
+    conditional: int = 0  # of which carried If-None-Match / If-Modified-Since
+    not_modified: int = 0  # answered 304
+    ok: int = 0  # answered 200
+    retries: int = 0
+    bytes_downloaded: int = 0
+    blocked_by_robots: int = 0
+    blocked_by_host: int = 0
+    by_status: Counter[int] = field(default_factory=Counter)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {k: v for k, v in self.__dict__.items() if k != "by_status"}
+        d["by_status"] = {str(k): v for k, v in sorted(self.by_status.items())}
+        return d
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+        return None  # surface 3xx as HTTPError; HttpClient follows it after checking the target
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class HttpClient:
+    """Fetches URLs for the crawler; one instance per crawl run (it caches robots.txt and pacing per host).
+
+    `sleep` and `clock` are injectable so tests exercise backoff and rate limits without waiting.
+    """
+
+    def __init__(
+        self,
+        state: CrawlState | None = None,
+        *,
+        user_agent: str = DEFAULT_USER_AGENT,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.state = state
+        self.user_agent = user_agent
+        self.sleep = sleep
+        self.clock = clock
+        self.stats = RequestStats()
+        self.log: list[dict[str, Any]] = []
+        self._robots: dict[str, urllib.robotparser.RobotFileParser | str] = {}
+        self._next_slot: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._opener = urllib.request.build_opener(_NoRedirect())
+
+    # -- public ----------------------------------------------------------------------------------------------
+
+    def fetch(
+        self,
+        url: str,
+        *,
+        limits: Limits,
+        allowed: Callable[[str], bool],
+        conditional: bool = True,
+        user_agent: str | None = None,
+    ) -> Response:
+        """GET `url` politely. `allowed(url)` decides host admissibility for the URL and every redirect hop."""
+        ua = user_agent or self.user_agent
+        cached = self.state.get(url) if (self.state is not None and conditional) else None
+        current = url
+        attempts = 0
+        for hop in range(MAX_REDIRECTS + 1):
+            if not allowed(current):
+                self.stats.blocked_by_host += 1
+                where = "" if hop == 0 else f" (redirected from {url})"
+                return Response(
+                    url, current, 0, cached=cached, error=f"outside allowed hosts: {current}{where}"
+                )
+            robots_error = self._robots_check(current, limits, allowed, ua)
+            if robots_error:
+                self.stats.blocked_by_robots += 1
+                return Response(url, current, 0, cached=cached, error=robots_error)
+            validators = cached if hop == 0 else None
+            status, headers, body, error, n = self._get_with_retries(current, limits, validators, ua)
+            attempts += n
+            if status in (301, 302, 303, 307, 308) and headers.get("location"):
+                current = urljoin(current, headers["location"])
+                continue
+            if status == 304 and hop == 0 and cached is not None:
+                return Response(url, current, 304, headers, cached.body, True, cached, attempts)
+            if error is None and status != 200:
+                error = f"HTTP {status}"
+            return Response(
+                url, current, status, headers, body if status == 200 else None, False, cached, attempts, error
+            )
+        return Response(
+            url, current, 0, cached=cached, attempts=attempts, error=f"more than {MAX_REDIRECTS} redirects"
+        )
+
+    # -- robots.txt ------------------------------------------------------------------------------------------
+
+    def _robots_check(self, url: str, limits: Limits, allowed: Callable[[str], bool], ua: str) -> str | None:
+        parts = urlsplit(url)
+        key = f"{parts.scheme}://{parts.netloc}"
+        if key not in self._robots:
+            self._robots[key] = self._load_robots(key, limits, ua)
+        rp = self._robots[key]
+        if isinstance(rp, str):
+            return rp
+        return None if rp.can_fetch(ua, url) else f"disallowed by robots.txt: {url}"
+
+    def _load_robots(self, root: str, limits: Limits, ua: str) -> urllib.robotparser.RobotFileParser | str:
+        """Fetch and parse robots.txt (conditionally); 4xx = no rules, 401/403 or unreachable = keep out."""
+        robots_url = root + "/robots.txt"
+        cached = self.state.get(robots_url) if self.state is not None else None
+        status, headers, body, error, _ = self._get_with_retries(robots_url, limits, cached, ua)
+        rp = urllib.robotparser.RobotFileParser(robots_url)
+        if status == 304 and cached is not None and cached.body is not None:
+            body = cached.body
+        elif status == 200 and body is not None:
+            if self.state is not None:
+                self.state.remember(robots_url, headers, body=body, kind="text")
+        elif status in (401, 403):
+            return f"robots.txt at {robots_url} answered HTTP {status}: the host forbids crawling"
+        elif 400 <= status < 500:
+            rp.parse([])
+            return rp
+        else:
+            return f"robots.txt at {robots_url} unavailable ({error or f'HTTP {status}'}): not crawling this host"
+        rp.parse((body or b"").decode("utf-8", "replace").splitlines())
+        return rp
+
+    # -- one GET with retries --------------------------------------------------------------------------------
+
+    def _get_with_retries(
+        self, url: str, limits: Limits, validators: CacheEntry | None, ua: str
+    ) -> tuple[int, dict[str, str], bytes | None, str | None, int]:
+        attempt = 0
+        while True:
+            attempt += 1
+            status, headers, body, error, transient = self._get_once(url, limits, validators, ua)
+            if not transient or attempt > limits.retries:
+                if transient and error is None:
+                    error = f"HTTP {status}"
+                if transient:
+                    error = f"{error} (gave up after {attempt} attempts)"
+                return status, headers, body, error, attempt
+            self.stats.retries += 1
+            self.sleep(limits.backoff * (2 ** (attempt - 1)))
+
+    def _pace(self, host: str, rate: float) -> None:
+        interval = 1.0 / rate if rate > 0 else 0.0
+        with self._lock:
+            now = self.clock()
+            slot = max(now, self._next_slot.get(host, now))
+            self._next_slot[host] = slot + interval
+        if slot > now:
+            self.sleep(slot - now)
+
+    def _get_once(
+        self, url: str, limits: Limits, validators: CacheEntry | None, ua: str
+    ) -> tuple[int, dict[str, str], bytes | None, str | None, bool]:
+        """One attempt: (status, headers, body, error, transient)."""
+        headers = {"User-Agent": ua, "Accept-Encoding": "identity"}
+        conditional = False
+        if validators is not None:
+            if validators.etag:
+                headers["If-None-Match"] = validators.etag
+                conditional = True
+            if validators.last_modified:
+                headers["If-Modified-Since"] = validators.last_modified
+                conditional = True
+        self._pace(urlsplit(url).netloc, limits.rate_per_host)
+        self.stats.requests += 1
+        self.stats.conditional += conditional
+        entry: dict[str, Any] = {"url": url, "conditional": conditional}
+        self.log.append(entry)
+        started = time.monotonic()
+        req = urllib.request.Request(url, headers=headers, method="GET")
+        try:
+            try:
+                resp = self._opener.open(req, timeout=limits.timeout)
+            except urllib.error.HTTPError as exc:
+                resp = exc
+            with resp:
+                status = int(resp.status if hasattr(resp, "status") and resp.status else resp.code)
+                hdrs = {k.lower(): v for k, v in resp.headers.items()}
+                self.stats.by_status[status] += 1
+                entry["status"] = status
+                if status != 200:
+                    resp.read(_CHUNK)  # drain a little so keep-alive servers are not left mid-body
+                    if status == 304:
+                        self.stats.not_modified += 1
+                    return status, hdrs, None, None, status in TRANSIENT_STATUS
+                body = self._read_capped(resp, hdrs, limits.max_bytes)
+                self.stats.ok += 1
+                self.stats.bytes_downloaded += len(body)
+                entry["bytes"] = len(body)
+                return 200, hdrs, body, None, False
+        except _TooLarge as exc:
+            entry["error"] = str(exc)
+            return 200, {}, None, str(exc), False
+        except TimeoutError as exc:
+            entry["error"] = f"timeout: {exc}"
+            return 0, {}, None, f"timeout after {limits.timeout:g}s", True
+        except urllib.error.URLError as exc:
+            reason = exc.reason
+            entry["error"] = str(reason)
+            transient = isinstance(reason, (OSError, TimeoutError))
+            return 0, {}, None, f"network error: {reason}", transient
+        except (ConnectionError, http.client.HTTPException, OSError) as exc:
+            entry["error"] = repr(exc)
+            return 0, {}, None, f"network error: {exc.__class__.__name__}: {exc}", True
+        finally:
+            entry["elapsed_ms"] = round((time.monotonic() - started) * 1000, 1)
+
+    @staticmethod
+    def _read_capped(resp: Any, headers: dict[str, str], cap: int) -> bytes:
+        length = headers.get("content-length")
+        if length and length.isdigit() and int(length) > cap:
+            raise _TooLarge(f"too large: Content-Length {int(length)} bytes exceeds the {cap}-byte cap")
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            chunk = resp.read(_CHUNK)
+            if not chunk:
+                break
+            total += len(chunk)
+            if total > cap:
+                raise _TooLarge(f"too large: more than {cap} bytes (download stopped)")
+            chunks.append(chunk)
+        return b"".join(chunks)

@@ -1,0 +1,262 @@
+"""A real HTTP server for the sample portal: static files with ETag/Last-Modified and 304s, on 127.0.0.1.
+
+Serves a site directory (built by `juesuan.portal.site.build_site`) with `http.server.ThreadingHTTPServer`,
+in-process (`serve_portal(...)` is a context manager) or from the CLI (`juesuan portal serve`). Besides plain
+files it answers the gkmlpt JSON API (`/<site>/gkmlpt/api/all/<cat>?page=N&sid=S`, backed by
+`api/all/<cat>/page_N.json` files), can be told to fail an endpoint a few times (`flaky`) to exercise retries,
+and records every request (method, path, Host, conditional headers, status) for tests to inspect.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email.utils
+import hashlib
+import json
+import mimetypes
+import posixpath
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+#: Placeholder in site files replaced at serve time by another origin of this same server (`http://localhost:PORT`),
+#: so the site can link to a host outside a source's allowed list and a test can prove it was never requested.
+ALT_ORIGIN = "__ALT_ORIGIN__"
+#: Placeholder replaced by the portal's own origin (`http://127.0.0.1:PORT`).
+SELF_ORIGIN = "__SELF_ORIGIN__"
+
+_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".htm": "text/html; charset=utf-8",
+    ".json": "application/json; charset=utf-8",
+    ".pdf": "application/pdf",
+    ".xls": "application/vnd.ms-excel",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".txt": "text/plain; charset=utf-8",
+    ".zip": "application/zip",
+}
+_GKMLPT_API = re.compile(r"^(?P<prefix>.*)/gkmlpt/api/all/(?P<cat>[\w-]+)$")
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    method: str
+    path: str  # path + query as requested
+    host: str  # the Host header
+    status: int
+    if_none_match: str | None
+    if_modified_since: str | None
+    user_agent: str | None
+
+    @property
+    def conditional(self) -> bool:
+        return bool(self.if_none_match or self.if_modified_since)
+
+
+@dataclass
+class _Flaky:
+    remaining: int
+    status: int
+
+
+@dataclass
+class PortalState:
+    """Shared by the handler threads: the site directory, the request log, the flaky endpoints."""
+
+    site_dir: Path
+    requests: list[RequestRecord] = field(default_factory=list)
+    flaky: dict[str, _Flaky] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    self_origin: str = ""
+    alt_origin: str = ""
+
+
+class PortalHandler(BaseHTTPRequestHandler):
+    server_version = "TRS-WCM-Sample/7.0"
+    sys_version = ""
+    protocol_version = "HTTP/1.1"
+    portal: PortalState  # set on the subclass built per server
+
+    def log_message(self, format: str, *args: Any) -> None:  # silence stderr logging
+        pass
+
+    def do_HEAD(self) -> None:
+        self._serve(head=True)
+
+    def do_GET(self) -> None:
+        self._serve(head=False)
+
+    def _record(self, status: int) -> None:
+        rec = RequestRecord(
+            self.command,
+            self.path,
+            self.headers.get("Host", ""),
+            status,
+            self.headers.get("If-None-Match"),
+            self.headers.get("If-Modified-Since"),
+            self.headers.get("User-Agent"),
+        )
+        with self.portal.lock:
+            self.portal.requests.append(rec)
+
+    def _send(self, status: int, body: bytes, headers: dict[str, str], head: bool) -> None:
+        self._record(status)
+        self.send_response(status)
+        for k, v in headers.items():
+            self.send_header(k, v)
+        if status != 304:
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if not head and status != 304:
+            self.wfile.write(body)
+
+    def _error(self, status: int, head: bool) -> None:
+        phrase = HTTPStatus(status).phrase
+        body = f"<html><head><title>{status} {phrase}</title></head><body><h1>{phrase}</h1></body></html>".encode()
+        self._send(status, body, {"Content-Type": "text/html; charset=utf-8"}, head)
+
+    def _serve(self, *, head: bool) -> None:
+        parts = urlsplit(self.path)
+        path = unquote(parts.path)
+        with self.portal.lock:
+            flaky = self.portal.flaky.get(path)
+            if flaky and flaky.remaining > 0:
+                flaky.remaining -= 1
+                status = flaky.status
+            else:
+                status = 0
+        if status:
+            self._error(status, head)
+            return
+        file = self._resolve(path, parts.query)
+        if file is None:
+            self._error(404, head)
+            return
+        if isinstance(file, int):
+            self._error(file, head)
+            return
+        data = file.read_bytes()
+        ctype = (
+            _TYPES.get(file.suffix.lower())
+            or mimetypes.guess_type(file.name)[0]
+            or "text/html; charset=utf-8"
+        )
+        if ctype.startswith(("text/html", "application/json")):
+            data = data.replace(SELF_ORIGIN.encode(), self.portal.self_origin.encode()).replace(
+                ALT_ORIGIN.encode(), self.portal.alt_origin.encode()
+            )
+        etag = '"' + hashlib.sha256(data).hexdigest()[:20] + '"'
+        mtime = int(file.stat().st_mtime)
+        last_modified = email.utils.formatdate(mtime, usegmt=True)
+        headers = {
+            "Content-Type": ctype,
+            "ETag": etag,
+            "Last-Modified": last_modified,
+            "Cache-Control": "max-age=0",
+        }
+        inm = self.headers.get("If-None-Match")
+        ims = self.headers.get("If-Modified-Since")
+        if inm is not None:
+            if etag in [t.strip() for t in inm.split(",")] or inm.strip() == "*":
+                self._send(304, b"", {"ETag": etag, "Last-Modified": last_modified}, head)
+                return
+        elif ims is not None:
+            try:
+                since = email.utils.parsedate_to_datetime(ims).timestamp()
+            except (TypeError, ValueError):
+                since = None
+            if since is not None and mtime <= since:
+                self._send(304, b"", {"ETag": etag, "Last-Modified": last_modified}, head)
+                return
+        self._send(200, data, headers, head)
+
+    def _resolve(self, path: str, query: str) -> Path | int | None:
+        """Map a request to a file under the site directory (or an HTTP error status)."""
+        root = self.portal.site_dir
+        m = _GKMLPT_API.match(path)
+        if m:
+            q = parse_qs(query)
+            page = (q.get("page") or ["1"])[0]
+            sid = (q.get("sid") or [""])[0]
+            cfg = root / m.group("prefix").lstrip("/") / "gkmlpt" / "config.json"
+            if not cfg.is_file():
+                return None
+            if sid != str(json.loads(cfg.read_text(encoding="utf-8")).get("sid")):
+                return 400
+            if not page.isdigit():
+                return 400
+            path = f"{m.group('prefix')}/gkmlpt/api/all/{m.group('cat')}/page_{int(page)}.json"
+        norm = posixpath.normpath(path)
+        if norm.startswith("..") or "/../" in norm:
+            return 403
+        target = root / norm.lstrip("/")
+        if path.endswith("/") or target.is_dir():
+            target = target / "index.html"
+        try:
+            target.resolve().relative_to(root.resolve())
+        except ValueError:
+            return 403
+        return target if target.is_file() else None
+
+
+class PortalServer:
+    """A running sample portal: `url` is its origin; `requests` what it was asked; `flaky()` injects failures."""
+
+    def __init__(self, site_dir: Path | str, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.site_dir = Path(site_dir)
+        self.state = PortalState(self.site_dir)
+        handler = type("BoundPortalHandler", (PortalHandler,), {"portal": self.state})
+        self.httpd = ThreadingHTTPServer((host, port), handler)
+        self.httpd.daemon_threads = True
+        self.host, self.port = self.httpd.server_address[:2]
+        self.url = f"http://{self.host}:{self.port}"
+        self.state.self_origin = self.url
+        self.state.alt_origin = f"http://localhost:{self.port}"
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> PortalServer:
+        self._thread = threading.Thread(
+            target=self.httpd.serve_forever, args=(0.05,), name="sample-portal", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def __enter__(self) -> PortalServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        with self.state.lock:
+            return list(self.state.requests)
+
+    def clear_requests(self) -> None:
+        with self.state.lock:
+            self.state.requests.clear()
+
+    def flaky(self, path: str, *, failures: int = 2, status: int = 503) -> None:
+        """Answer the next `failures` requests for `path` with `status` (then serve it normally)."""
+        with self.state.lock:
+            self.state.flaky[path] = _Flaky(failures, status)
+
+
+@contextlib.contextmanager
+def serve_portal(site_dir: Path | str, *, port: int = 0, host: str = "127.0.0.1") -> Iterator[PortalServer]:
+    """Serve `site_dir` on host:port (0 = an ephemeral port) for the duration of the `with` block."""
+    server = PortalServer(site_dir, host=host, port=port)
+    with server:
+        yield server

@@ -1,0 +1,277 @@
+"""The raw landing store: every downloaded file kept once, named by its sha256, never modified or deleted.
+
+Files live under `<data_root>/raw/<sha256[:2]>/<sha256>` (written atomically, then made read-only); a small
+SQLite table beside them records what we know about each file: every URL it was seen under (one file under two
+URLs is one document), the HTTP headers that came with it, its size, its sniffed kind, which source found it and
+when it was first and last seen. SQLite rather than DuckDB because crawls and Dagster ops may write concurrently
+and SQLite handles several short-lived writers; the warehouse, not this table, is what analysts query.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sqlite3
+import stat
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from juesuan.paths import data_root
+
+#: HTTP headers worth keeping with a file (lower-cased names).
+KEPT_HEADERS = ("etag", "last-modified", "content-type", "content-length", "content-disposition")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS raw_file (
+    sha256      TEXT PRIMARY KEY,
+    size        INTEGER NOT NULL,
+    kind        TEXT NOT NULL,
+    first_seen  TEXT NOT NULL,
+    last_seen   TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS raw_url (
+    sha256        TEXT NOT NULL REFERENCES raw_file(sha256),
+    url           TEXT NOT NULL,
+    source_id     TEXT NOT NULL,
+    etag          TEXT,
+    last_modified TEXT,
+    content_type  TEXT,
+    headers_json  TEXT,
+    first_seen    TEXT NOT NULL,
+    last_seen     TEXT NOT NULL,
+    PRIMARY KEY (sha256, url)
+);
+CREATE INDEX IF NOT EXISTS raw_url_by_url ON raw_url(url);
+"""
+
+
+def utc_now() -> str:
+    """ISO-8601 UTC timestamp with seconds precision (what every `*_seen` column holds)."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True)
+class UrlRecord:
+    """One URL a stored file was fetched from, with the HTTP metadata of that fetch."""
+
+    url: str
+    source_id: str
+    etag: str | None
+    last_modified: str | None
+    content_type: str | None
+    first_seen: str
+    last_seen: str
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A file in the raw store and what is known about it; `created` is True when this put stored new bytes."""
+
+    sha256: str
+    path: Path
+    size: int
+    kind: str
+    first_seen: str
+    last_seen: str
+    urls: tuple[UrlRecord, ...] = field(default_factory=tuple)
+    created: bool = False
+
+    @property
+    def source_ids(self) -> tuple[str, ...]:
+        return tuple(sorted({u.source_id for u in self.urls}))
+
+
+class RawStoreError(RuntimeError):
+    """The store found something it must not paper over (a file whose bytes no longer match its name)."""
+
+
+class RawStore:
+    """Content-addressed, append-only file store under `<root>/raw` (root defaults to `juesuan.paths.data_root()`)."""
+
+    def __init__(self, root: Path | str | None = None) -> None:
+        self.root = Path(root) if root is not None else data_root()
+        self.dir = self.root / "raw"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.db_path = self.dir / "metadata.sqlite"
+        with self._connect() as db:
+            db.executescript(_SCHEMA)
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.db_path, timeout=30)
+        try:
+            db.execute("PRAGMA busy_timeout = 30000")
+            with db:
+                yield db
+        finally:
+            db.close()
+
+    # -- writing ---------------------------------------------------------------------------------------------
+
+    def path_for(self, sha256: str) -> Path:
+        """Where the file with this digest lives (whether or not it is stored)."""
+        return self.dir / sha256[:2] / sha256
+
+    def put(
+        self,
+        data: bytes,
+        *,
+        url: str,
+        source_id: str,
+        headers: Mapping[str, str] | None = None,
+        kind: str | None = None,
+        seen_at: str | None = None,
+    ) -> StoredFile:
+        """Store `data` (once) and record that it was seen under `url` by `source_id`.
+
+        Idempotent: putting the same bytes again writes nothing, only refreshes `last_seen` and adds the URL if
+        it is new. `kind` is the sniffed content kind; when omitted it is sniffed here from the bytes.
+        """
+        sha = hashlib.sha256(data).hexdigest()
+        if kind is None:
+            from juesuan.sniff import sniff_bytes
+
+            kind = sniff_bytes(data)
+        now = seen_at or utc_now()
+        created = self._write_once(sha, data)
+        kept = {k.lower(): v for k, v in (headers or {}).items() if k.lower() in KEPT_HEADERS}
+        with self._connect() as db:
+            db.execute(
+                "INSERT INTO raw_file(sha256, size, kind, first_seen, last_seen) VALUES (?,?,?,?,?) "
+                "ON CONFLICT(sha256) DO UPDATE SET last_seen = excluded.last_seen",
+                (sha, len(data), kind, now, now),
+            )
+            db.execute(
+                "INSERT INTO raw_url(sha256, url, source_id, etag, last_modified, content_type, headers_json,"
+                " first_seen, last_seen) VALUES (?,?,?,?,?,?,?,?,?) "
+                "ON CONFLICT(sha256, url) DO UPDATE SET last_seen = excluded.last_seen,"
+                " etag = excluded.etag, last_modified = excluded.last_modified,"
+                " content_type = excluded.content_type, headers_json = excluded.headers_json",
+                (
+                    sha,
+                    url,
+                    source_id,
+                    kept.get("etag"),
+                    kept.get("last-modified"),
+                    kept.get("content-type"),
+                    json.dumps(kept, ensure_ascii=False, sort_keys=True),
+                    now,
+                    now,
+                ),
+            )
+        stored = self.get(sha)
+        assert stored is not None
+        return replace(stored, created=created)
+
+    def touch(self, sha256: str, *, url: str, seen_at: str | None = None) -> StoredFile:
+        """Record that `url` still serves the stored file `sha256` (e.g. after an HTTP 304), without its bytes."""
+        now = seen_at or utc_now()
+        with self._connect() as db:
+            n = db.execute("UPDATE raw_file SET last_seen = ? WHERE sha256 = ?", (now, sha256)).rowcount
+            if not n:
+                raise KeyError(sha256)
+            db.execute("UPDATE raw_url SET last_seen = ? WHERE sha256 = ? AND url = ?", (now, sha256, url))
+        stored = self.get(sha256)
+        assert stored is not None
+        return stored
+
+    def _write_once(self, sha: str, data: bytes) -> bool:
+        """Write the bytes under their digest unless already there; atomic (temp file + rename), then read-only."""
+        target = self.path_for(sha)
+        if target.exists():
+            return False
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+            if target.exists():  # another writer won the race with the same bytes
+                return False
+            os.replace(tmp, target)
+            tmp = ""
+        finally:
+            if tmp and os.path.exists(tmp):
+                os.unlink(tmp)
+        return True
+
+    # -- reading ---------------------------------------------------------------------------------------------
+
+    def get(self, sha256: str) -> StoredFile | None:
+        """The stored file with this digest and all its URLs, or None."""
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT sha256, size, kind, first_seen, last_seen FROM raw_file WHERE sha256 = ?", (sha256,)
+            ).fetchone()
+            if row is None:
+                return None
+            urls = self._urls(db, sha256)
+        return StoredFile(
+            sha256=row[0],
+            path=self.path_for(row[0]),
+            size=row[1],
+            kind=row[2],
+            first_seen=row[3],
+            last_seen=row[4],
+            urls=urls,
+        )
+
+    @staticmethod
+    def _urls(db: sqlite3.Connection, sha256: str) -> tuple[UrlRecord, ...]:
+        rows = db.execute(
+            "SELECT url, source_id, etag, last_modified, content_type, first_seen, last_seen FROM raw_url "
+            "WHERE sha256 = ? ORDER BY first_seen, url",
+            (sha256,),
+        ).fetchall()
+        return tuple(UrlRecord(*r) for r in rows)
+
+    def get_path(self, sha256: str) -> Path:
+        """Path of the stored bytes; KeyError when the digest is not in the store."""
+        path = self.path_for(sha256)
+        if not path.exists():
+            raise KeyError(sha256)
+        return path
+
+    def read_bytes(self, sha256: str) -> bytes:
+        """The stored bytes, verified against their digest (a mismatch raises RawStoreError)."""
+        data = self.get_path(sha256).read_bytes()
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise RawStoreError(f"raw file {sha256} no longer matches its digest")
+        return data
+
+    def __contains__(self, sha256: object) -> bool:
+        return isinstance(sha256, str) and self.get(sha256) is not None
+
+    def list(self, *, source_id: str | None = None, kind: str | None = None) -> list[StoredFile]:
+        """Every stored file (optionally only those seen by one source, or of one kind), oldest first."""
+        query = (
+            "SELECT DISTINCT f.sha256 FROM raw_file f LEFT JOIN raw_url u ON u.sha256 = f.sha256 WHERE 1=1"
+        )
+        params: list[str] = []
+        if source_id is not None:
+            query += " AND u.source_id = ?"
+            params.append(source_id)
+        if kind is not None:
+            query += " AND f.kind = ?"
+            params.append(kind)
+        with self._connect() as db:
+            shas = [r[0] for r in db.execute(query + " ORDER BY f.first_seen, f.sha256", params)]
+        return [f for f in (self.get(s) for s in shas) if f is not None]
+
+    def find_url(self, url: str) -> list[StoredFile]:
+        """Every stored file ever served under `url` (an attachment replaced in place yields several)."""
+        with self._connect() as db:
+            shas = [
+                r[0]
+                for r in db.execute(
+                    "SELECT sha256 FROM raw_url WHERE url = ? ORDER BY last_seen DESC, sha256", (url,)
+                )
+            ]
+        return [f for f in (self.get(s) for s in shas) if f is not None]
