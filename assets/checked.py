@@ -1,0 +1,95 @@
+"""Rule results: each parsed report checked against the rule catalogue, with one asset check per rule.
+
+The checks summarise a run's documents per rule (which documents fail it). They never block the run: an
+error-severity failure blocks publication of that document only, which the warehouse stage does by
+quarantining it; a blocking Dagster check would hold back every other document of the night.
+"""
+
+from collections import Counter, defaultdict
+
+import dagster as dg
+
+from assets.parsed import parsed_reports
+from assets.partitions import documents_partitions
+from pipelines.resources import ParseCacheResource
+
+#: Outcomes that mean "the report breaks this rule" (parse_error etc. are reported, but are not violations).
+FAILING = frozenset({"fail"})
+
+
+def catalogue_check_specs() -> list[dg.AssetCheckSpec]:
+    """One AssetCheckSpec per rule of the catalogue (non-blocking; see the module docstring)."""
+    from expectations import load_catalogue
+
+    return [
+        dg.AssetCheckSpec(
+            name=check_name(rule.id),
+            asset="rule_results",
+            description=f"[{rule.severity}] {rule.description}",
+            blocking=False,
+        )
+        for rule in load_catalogue()
+    ]
+
+
+def check_name(rule_id: str) -> str:
+    """The Dagster check name of a rule id (check names allow letters, digits and underscores)."""
+    return "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in rule_id)
+
+
+@dg.asset(
+    partitions_def=documents_partitions,
+    deps=[parsed_reports],
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    group_name="documents",
+    kinds={"python"},
+    check_specs=catalogue_check_specs(),
+)
+def rule_results(context: dg.AssetExecutionContext, parse_cache: ParseCacheResource) -> dg.MaterializeResult:
+    """Every catalogue rule's outcome on each parsed report; error-severity failures mark it for quarantine."""
+    from expectations import blocking, check_report, load_catalogue
+    from juesuan.parsing import PARSER_VERSION
+
+    cache = parse_cache.cache()
+    failing: dict[str, list[str]] = defaultdict(list)  # rule id -> documents failing it
+    counts: Counter[str] = Counter()
+    for sha in context.partition_keys:
+        outcome = cache.get_outcome(sha, PARSER_VERSION)
+        if outcome is None or outcome.report is None:
+            counts["not_checked"] += 1
+            cache.put_results(sha, PARSER_VERSION, [])
+            continue
+        results = check_report(outcome.report)
+        for r in results:
+            r.document_sha256 = r.document_sha256 or sha
+            if r.outcome in FAILING:
+                failing[r.rule_id].append(sha)
+        cache.put_results(sha, PARSER_VERSION, results)
+        counts["checked"] += 1
+        counts["blocked" if blocking(results) else "publishable"] += 1
+    check_results = []
+    for rule in load_catalogue():
+        docs = sorted(set(failing.get(rule.id, [])))
+        check_results.append(
+            dg.AssetCheckResult(
+                check_name=check_name(rule.id),
+                passed=not docs,
+                severity=dg.AssetCheckSeverity.ERROR
+                if rule.severity == "error"
+                else dg.AssetCheckSeverity.WARN,
+                metadata={
+                    "failing_documents": len(docs),
+                    "documents_checked": counts["checked"],
+                    "failing": dg.MetadataValue.json([d[:16] for d in docs[:100]]),
+                },
+            )
+        )
+    return dg.MaterializeResult(
+        metadata={
+            "documents_checked": counts["checked"],
+            "not_checked": counts["not_checked"],
+            "publishable": counts["publishable"],
+            "blocked_by_error_rules": counts["blocked"],
+        },
+        check_results=check_results,
+    )

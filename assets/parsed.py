@@ -1,0 +1,93 @@
+"""Parsed reports: each kept raw document read by the PDF parser, once per (sha256, parser version).
+
+One partition per document. A run over a range of documents parses only those without a cached outcome for the
+current PARSER_VERSION, so a night with nothing new parses nothing and a parser upgrade re-derives everything.
+"""
+
+from collections import Counter
+from pathlib import Path
+
+import dagster as dg
+
+from assets.partitions import documents_partitions
+from assets.raw import raw_documents
+from juesuan.model import Region
+from pipelines.parse_cache import ParseOutcome
+from pipelines.resources import ParseCacheResource, RawStoreResource, SourcesResource
+
+
+def parse_document(path: Path, sha256: str, region_hint: Region | None = None) -> ParseOutcome:
+    """Parse one stored file into an outcome; a rejection or a failure is recorded, never raised."""
+    from juesuan.parsing import PARSER_VERSION, parse_report
+    from juesuan.parsing.document import NotAFinalAccount
+
+    try:
+        report = parse_report(path, region_hint=region_hint)
+    except NotAFinalAccount as exc:
+        return ParseOutcome(sha256, PARSER_VERSION, "not_final_account", code=exc.code, reason=exc.reason)
+    except Exception as exc:  # a parser bug or unreadable file: recorded against this document only
+        return ParseOutcome(
+            sha256,
+            PARSER_VERSION,
+            "parse_failed",
+            code=type(exc).__name__,
+            reason=str(exc)[:500] or repr(exc),
+        )
+    return ParseOutcome(sha256, PARSER_VERSION, "parsed", report=report)
+
+
+@dg.asset(
+    partitions_def=documents_partitions,
+    deps=[raw_documents],
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    group_name="documents",
+    kinds={"python", "pdf"},
+)
+def parsed_reports(
+    context: dg.AssetExecutionContext,
+    raw_store: RawStoreResource,
+    parse_cache: ParseCacheResource,
+    sources: SourcesResource,
+) -> dg.MaterializeResult:
+    """Each document's Report (or why it is not one), cached by (sha256, parser version)."""
+    from juesuan.parsing import PARSER_VERSION
+
+    store = raw_store.store()
+    cache = parse_cache.cache()
+    regions = sources.regions()
+    counts: Counter[str] = Counter()
+    problems: list[str] = []
+    for sha in context.partition_keys:
+        if cache.has_outcome(sha, PARSER_VERSION):
+            counts["cached"] += 1
+            continue
+        stored = store.get(sha)
+        if stored is None or not stored.path.exists():
+            outcome = ParseOutcome(
+                sha, PARSER_VERSION, "parse_failed", "missing_raw_file", "not in raw store"
+            )
+        else:
+            hint = next((regions[s] for s in stored.source_ids if s in regions), None)
+            outcome = parse_document(stored.path, sha, hint)
+        cache.put_outcome(outcome)
+        counts["parsed_now"] += 1
+        counts[outcome.status] += 1
+        if outcome.status != "parsed":
+            problems.append(f"| `{sha[:12]}` | {outcome.status} | {outcome.code} | {outcome.reason} |")
+    context.log.info(f"parser {PARSER_VERSION}: {dict(counts)}")
+    return dg.MaterializeResult(
+        metadata={
+            "parser_version": PARSER_VERSION,
+            "documents": len(context.partition_keys),
+            "parsed_now": counts["parsed_now"],
+            "cached": counts["cached"],
+            "reports": counts["parsed"],
+            "not_final_accounts": counts["not_final_account"],
+            "parse_failed": counts["parse_failed"],
+            "problems": dg.MetadataValue.md(
+                "| document | outcome | code | reason |\n|---|---|---|---|\n" + "\n".join(problems)
+                if problems
+                else "none"
+            ),
+        }
+    )

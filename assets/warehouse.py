@@ -1,0 +1,123 @@
+"""Staging tables and the published mart: the warehouse stage, over `warehouse.store.Warehouse`.
+
+Staging loads every document whose parse outcome is in the cache and not yet staged under the current parser
+version (the loader is idempotent on sha256, so an unchanged night stages nothing). A document whose
+error-severity rules fail is quarantined there; publishing copies only the current published documents into the
+next mart file and swaps it in atomically, so one bad report never holds back the others.
+"""
+
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+import dagster as dg
+
+from assets.checked import rule_results
+from assets.partitions import DOCUMENTS
+from pipelines.resources import ParseCacheResource, RawStoreResource, WarehouseResource
+
+
+def _fetched_at(stamp: str | None) -> datetime | None:
+    if not stamp:
+        return None
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).replace(tzinfo=None)
+
+
+@dg.asset(deps=[rule_results], group_name="warehouse", kinds={"duckdb"})
+def staging_tables(
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    raw_store: RawStoreResource,
+    parse_cache: ParseCacheResource,
+) -> dg.MaterializeResult:
+    """Every parsed, checked document loaded into staging: published, quarantined (with rules) or failed."""
+    from juesuan.parsing import PARSER_VERSION
+
+    store = raw_store.store()
+    cache = parse_cache.cache()
+    counts: Counter[str] = Counter()
+    loaded: list[dict[str, Any]] = []
+    with warehouse.open() as wh:
+        for sha in context.instance.get_dynamic_partitions(DOCUMENTS):
+            staged = wh.document(sha)
+            if staged is not None and staged.get("parser_version") == PARSER_VERSION:
+                counts["unchanged"] += 1
+                continue
+            outcome = cache.get_outcome(sha, PARSER_VERSION)
+            if outcome is None:
+                counts["not_parsed_yet"] += 1
+                continue
+            stored = store.get(sha)
+            url = stored.urls[-1] if stored and stored.urls else None
+            common: dict[str, Any] = {
+                "source": url.url if url else sha,
+                "raw_sha256": sha,
+                "fetched_at": _fetched_at(stored.first_seen if stored else None),
+                "raw_path": stored.path if stored else None,
+                "source_url": url.url if url else None,
+                "byte_size": stored.size if stored else None,
+            }
+            if outcome.report is None:
+                result = wh.load_failure(
+                    code=outcome.code or outcome.status,
+                    reason=outcome.reason or outcome.status,
+                    parser_version=PARSER_VERSION,
+                    **common,
+                )
+            else:
+                results = cache.get_results(sha, PARSER_VERSION)
+                if results is None:
+                    counts["not_checked_yet"] += 1
+                    continue
+                result = wh.load_document(outcome.report, results, **common)
+            counts[result.status] += 1
+            counts[result.action] += 1
+            loaded.append(
+                {
+                    "document": sha[:16],
+                    "status": result.status,
+                    "department": result.department,
+                    "year": result.year,
+                    "reasons": result.reasons,
+                    "warnings": result.warnings,
+                }
+            )
+        totals = dict(
+            wh.con.execute(
+                "SELECT status, count(*) FROM core.documents WHERE superseded_by IS NULL GROUP BY status"
+            ).fetchall()
+        )
+    context.log.info(f"staging: {dict(counts)}; current documents by status {totals}")
+    return dg.MaterializeResult(
+        metadata={
+            "staged": len(loaded),
+            "unchanged": counts["unchanged"],
+            "published": counts["published"],
+            "quarantined": counts["quarantined"],
+            "failed": counts["failed"],
+            "rederived": counts["rederived"],
+            "documents": dg.MetadataValue.json(loaded[:500]),
+            "current_by_status": dg.MetadataValue.json({k: int(v) for k, v in totals.items()}),
+        }
+    )
+
+
+@dg.asset(deps=[staging_tables], group_name="warehouse", kinds={"duckdb"})
+def published_mart(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """The published database file analysts and dashboards open read-only, replaced atomically."""
+    with warehouse.open() as wh:
+        result = wh.publish()
+    context.log.info(
+        f"mart {'published' if result.published else 'unchanged'}: generation {result.generation}, "
+        f"{result.document_count} documents, {result.amount_count} amounts → {result.path}"
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(result.path)),
+            "generation": result.generation,
+            "changed": result.published,
+            "documents": result.document_count,
+            "amounts": result.amount_count,
+            "seconds": round(result.seconds, 3),
+        }
+    )

@@ -1,0 +1,65 @@
+"""Sensors that carry a night from crawl to publish, and re-derive everything after a parser upgrade.
+
+Both document sensors keep a cursor, so a tick is cheap and never launches the same work twice: the count of
+document partitions already handed to the documents job, and the parser version last seen.
+"""
+
+import dagster as dg
+
+from assets.partitions import DOCUMENTS
+from pipelines.jobs import documents_job, publish_job, range_tags
+
+
+@dg.sensor(job=documents_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)
+def new_documents_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
+    """Parse and check the documents the crawl registered since the last tick, in one range run."""
+    keys = context.instance.get_dynamic_partitions(DOCUMENTS)
+    done = int(context.cursor or 0)
+    if len(keys) <= done:
+        return dg.SkipReason(f"no new documents ({len(keys)} known)")
+    new = list(keys[done:])
+    return dg.SensorResult(
+        run_requests=[
+            dg.RunRequest(
+                run_key=f"new:{new[0]}:{new[-1]}",
+                tags={
+                    **range_tags(new),
+                    "juesuan/reason": "new_documents",
+                    "juesuan/documents": str(len(new)),
+                },
+            )
+        ],
+        cursor=str(len(keys)),
+    )
+
+
+@dg.sensor(job=documents_job, minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.RUNNING)
+def parser_upgrade_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
+    """After the parser's PARSER_VERSION changes, re-parse and re-check every kept document from the raw store."""
+    from juesuan.parsing import PARSER_VERSION
+
+    if context.cursor in (None, ""):
+        return dg.SensorResult(skip_reason=f"parser {PARSER_VERSION} recorded", cursor=PARSER_VERSION)
+    if context.cursor == PARSER_VERSION:
+        return dg.SkipReason(f"parser still {PARSER_VERSION}")
+    keys = list(context.instance.get_dynamic_partitions(DOCUMENTS))
+    requests = []
+    if keys:
+        requests.append(
+            dg.RunRequest(
+                run_key=f"reparse:{PARSER_VERSION}",
+                tags={**range_tags(keys), "juesuan/reason": f"parser {context.cursor} -> {PARSER_VERSION}"},
+            )
+        )
+    return dg.SensorResult(run_requests=requests, cursor=PARSER_VERSION)
+
+
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    monitored_jobs=[documents_job],
+    request_job=publish_job,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
+def publish_after_documents(context: dg.RunStatusSensorContext) -> dg.RunRequest:
+    """Once a documents run has parsed and checked its documents, load and publish them."""
+    return dg.RunRequest(run_key=f"publish:{context.dagster_run.run_id}")
