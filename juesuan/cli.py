@@ -12,7 +12,9 @@ import sys
 
 from juesuan import __version__
 
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = [
+    "juesuan.commands.parse",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

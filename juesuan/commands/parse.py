@@ -1,0 +1,43 @@
+"""`juesuan parse FILE.pdf [--format json|csv]`: read one report PDF and print its typed tables.
+
+Exit 0 when the report parsed (per-table problems are part of the output), exit 2 with one specific line on
+stderr when the file is not a readable final account (HTML named .pdf, encrypted, scanned, a budget, ...).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "parse",
+        help="parse one final-accounts PDF into typed tables",
+        description="Parse one 部门决算 PDF: csv = one row per printed numeric cell, json = the whole report.",
+    )
+    p.add_argument("file", type=Path, help="the report PDF")
+    p.add_argument("--format", choices=("json", "csv"), default="json", help="output format (default json)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from juesuan.parsing import parse_report
+    from juesuan.parsing.document import NotAFinalAccount
+
+    if not args.file.exists():
+        print(f"{args.file}: no such file", file=sys.stderr)
+        return 2
+    try:
+        report = parse_report(args.file)
+    except NotAFinalAccount as exc:
+        print(f"{args.file}: {exc.reason}", file=sys.stderr)
+        return 2
+    if args.format == "csv":
+        sys.stdout.write(report.to_cell_csv())
+    else:
+        json.dump(report.to_dict(), sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    return 0

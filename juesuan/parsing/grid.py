@@ -1,0 +1,272 @@
+"""Ruled grids: ruling segments → table grids → atomic and merged cells, with the characters placed in them.
+
+A printed 决算 table is a lattice. Its row and column boundaries are the distinct positions of the ruling
+lines; a boundary missing between two atomic cells means they are one merged (spanning) cell. Characters are
+placed by their centre, once, with a binary search, instead of cropping the page per cell.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+from juesuan.parsing.pdfgeom import Char, PageGeom
+
+SNAP = 2.0  # positions closer than this are one ruling line
+JOIN = 3.0  # collinear segments with gaps smaller than this are one line
+COVER = 2.5  # how far a line may stop short of a cell edge and still count as drawn
+
+
+@dataclass
+class Grid:
+    """One ruled table region on a page."""
+
+    page: int
+    xs: list[float]  # column boundaries, left to right
+    ys: list[float]  # row boundaries, top to bottom
+    cell_of: list[list[int]]  # atomic (row, col) → merged cell id
+    spans: list[tuple[int, int, int, int]]  # merged cell id → (r0, r1, c0, c1) inclusive
+    atomic_chars: dict[tuple[int, int], list[Char]] = field(default_factory=dict)
+
+    @property
+    def nrows(self) -> int:
+        return len(self.ys) - 1
+
+    @property
+    def ncols(self) -> int:
+        return len(self.xs) - 1
+
+    @property
+    def top(self) -> float:
+        return self.ys[0]
+
+    @property
+    def bottom(self) -> float:
+        return self.ys[-1]
+
+    def atomic_text(self, r: int, c: int) -> str:
+        return chars_text(self.atomic_chars.get((r, c), []))
+
+    def atomic_bbox(self, r: int, c: int) -> tuple[float, float, float, float] | None:
+        chars = self.atomic_chars.get((r, c))
+        if not chars:
+            return None
+        return (
+            round(min(ch.x0 for ch in chars), 2),
+            round(min(ch.top for ch in chars), 2),
+            round(max(ch.x1 for ch in chars), 2),
+            round(max(ch.bottom for ch in chars), 2),
+        )
+
+    def cell_chars(self, cid: int) -> list[Char]:
+        r0, r1, c0, c1 = self.spans[cid]
+        out: list[Char] = []
+        for r in range(r0, r1 + 1):
+            for c in range(c0, c1 + 1):
+                out.extend(self.atomic_chars.get((r, c), ()))
+        return out
+
+    def cell_text(self, cid: int) -> str:
+        return chars_text(self.cell_chars(cid))
+
+    def is_empty(self) -> bool:
+        return not self.atomic_chars
+
+
+def chars_text(chars: list[Char]) -> str:
+    """Text of characters in one cell: lines top to bottom, each left to right, joined without spaces."""
+    if not chars:
+        return ""
+    return "".join("".join(c.text for c in line) for line in group_lines(chars))
+
+
+def group_lines(chars: list[Char]) -> list[list[Char]]:
+    """Visual lines, top to bottom, each sorted left to right.
+
+    A character joins the current line when its centre lies within the line's vertical extent: tight glyph
+    boxes of '.', ',' or '一' sit at different heights but their centres stay inside the line.
+    """
+    chars = sorted(chars, key=lambda ch: ch.cy)
+    lines: list[list[Char]] = []
+    top = bottom = 0.0
+    for ch in chars:
+        if lines and ch.cy <= bottom + 0.5:
+            lines[-1].append(ch)
+            top, bottom = min(top, ch.top), max(bottom, ch.bottom)
+        else:
+            lines.append([ch])
+            top, bottom = ch.top, ch.bottom
+            if bottom - top < 3:  # a lone dot or dash: give the line a plausible height
+                top, bottom = ch.cy - 3, ch.cy + 3
+    for line in lines:
+        line.sort(key=lambda ch: ch.x0)
+    return lines
+
+
+def _merge_segments(segs: list[tuple[float, float, float]]) -> list[tuple[float, float, float]]:
+    """Snap positions and join collinear overlapping segments: (pos, a, b)."""
+    if not segs:
+        return []
+    segs = sorted(segs)
+    # snap positions into clusters
+    clusters: list[list[tuple[float, float, float]]] = []
+    for s in segs:
+        if clusters and s[0] - clusters[-1][-1][0] <= SNAP:
+            clusters[-1].append(s)
+        else:
+            clusters.append([s])
+    out: list[tuple[float, float, float]] = []
+    for cl in clusters:
+        pos = sum(s[0] for s in cl) / len(cl)
+        spans = sorted((s[1], s[2]) for s in cl)
+        a, b = spans[0]
+        for a2, b2 in spans[1:]:
+            if a2 <= b + JOIN:
+                b = max(b, b2)
+            else:
+                out.append((pos, a, b))
+                a, b = a2, b2
+        out.append((pos, a, b))
+    return out
+
+
+def _components(
+    hs: list[tuple[float, float, float]], vs: list[tuple[float, float, float]]
+) -> list[tuple[list, list]]:
+    """Group segments that touch into separate tables (union-find over h/v crossings)."""
+    n = len(hs) + len(vs)
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    tol = COVER
+    for i, (y, x0, x1) in enumerate(hs):
+        for j, (x, y0, y1) in enumerate(vs):
+            if x0 - tol <= x <= x1 + tol and y0 - tol <= y <= y1 + tol:
+                a, b = find(i), find(len(hs) + j)
+                if a != b:
+                    parent[a] = b
+    groups: dict[int, tuple[list, list]] = {}
+    for i, h in enumerate(hs):
+        groups.setdefault(find(i), ([], []))[0].append(h)
+    for j, v in enumerate(vs):
+        groups.setdefault(find(len(hs) + j), ([], []))[1].append(v)
+    return list(groups.values())
+
+
+def _positions(values: list[float]) -> list[float]:
+    out: list[float] = []
+    for v in sorted(values):
+        if not out or v - out[-1] > SNAP:
+            out.append(v)
+    return out
+
+
+def find_grids(geom: PageGeom) -> list[Grid]:
+    """Every ruled grid on the page (top to bottom), with characters placed in atomic cells."""
+    hs = _merge_segments(geom.hsegs)
+    vs = _merge_segments(geom.vsegs)
+    grids: list[Grid] = []
+    for ghs, gvs in _components(hs, vs):
+        if len(ghs) < 2 or len(gvs) < 2:
+            continue
+        xs = _positions([v[0] for v in gvs])
+        ys = _positions([h[0] for h in ghs])
+        if len(xs) < 2 or len(ys) < 2 or xs[-1] - xs[0] < 50:
+            continue
+        grids.append(_build_grid(geom.number, xs, ys, ghs, gvs))
+    grids.sort(key=lambda g: g.top)
+    _place_chars(geom, grids)
+    return grids
+
+
+def _covered(segs: list[tuple[float, float, float]], pos: float, a: float, b: float) -> bool:
+    """Is there a segment at `pos` covering the interval [a, b] (allowing a little slack at both ends)?"""
+    return any(abs(p - pos) <= SNAP and s0 <= a + COVER and s1 >= b - COVER for p, s0, s1 in segs)
+
+
+def _build_grid(page: int, xs: list[float], ys: list[float], hs: list, vs: list) -> Grid:
+    nr, nc = len(ys) - 1, len(xs) - 1
+    parent = list(range(nr * nc))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union(i: int, j: int) -> None:
+        a, b = find(i), find(j)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+
+    for r in range(nr):
+        for c in range(nc - 1):  # boundary between (r, c) and (r, c + 1) is xs[c + 1]
+            if not _covered(vs, xs[c + 1], ys[r], ys[r + 1]):
+                union(r * nc + c, r * nc + c + 1)
+    for r in range(nr - 1):
+        for c in range(nc):
+            if not _covered(hs, ys[r + 1], xs[c], xs[c + 1]):
+                union(r * nc + c, (r + 1) * nc + c)
+    ids: dict[int, int] = {}
+    cell_of = [[0] * nc for _ in range(nr)]
+    spans: list[list[int]] = []
+    for r in range(nr):
+        for c in range(nc):
+            root = find(r * nc + c)
+            if root not in ids:
+                ids[root] = len(spans)
+                spans.append([r, r, c, c])
+            cid = ids[root]
+            cell_of[r][c] = cid
+            s = spans[cid]
+            s[0], s[1], s[2], s[3] = min(s[0], r), max(s[1], r), min(s[2], c), max(s[3], c)
+    return Grid(page=page, xs=xs, ys=ys, cell_of=cell_of, spans=[tuple(s) for s in spans])
+
+
+def _place_chars(geom: PageGeom, grids: list[Grid]) -> None:
+    """Put each character into the atomic cell containing its centre; the rest stay free text."""
+    free: list[Char] = []
+    for ch in geom.chars:
+        cx, cy = ch.cx, ch.cy
+        for g in grids:
+            if g.xs[0] <= cx <= g.xs[-1] and g.ys[0] <= cy <= g.ys[-1]:
+                r = min(bisect_right(g.ys, cy) - 1, g.nrows - 1)
+                c = min(bisect_right(g.xs, cx) - 1, g.ncols - 1)
+                g.atomic_chars.setdefault((r, c), []).append(ch)
+                break
+        else:
+            free.append(ch)
+    geom.free_chars = free  # type: ignore[attr-defined]
+
+
+@dataclass
+class TextLine:
+    text: str
+    top: float
+    bottom: float
+    x0: float
+    x1: float
+
+
+def text_lines(chars: list[Char]) -> list[TextLine]:
+    """Group free characters into visual lines, top to bottom (text without spaces)."""
+    if not chars:
+        return []
+    groups = group_lines(chars)
+    out = []
+    for g in groups:
+        out.append(
+            TextLine(
+                text="".join(c.text for c in g),
+                top=min(c.top for c in g),
+                bottom=max(c.bottom for c in g),
+                x0=g[0].x0,
+                x1=max(c.x1 for c in g),
+            )
+        )
+    return out

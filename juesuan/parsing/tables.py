@@ -1,0 +1,826 @@
+"""The public 决算 tables of one PDF → typed `Table`s, every printed numeric cell with its page and box.
+
+Pipeline per document: PDFium page geometry → ruled grids (`grid.py`) → each grid attached to the table
+whose title is printed above it (or continuing the previous table on the next page) → header rows read into a
+role per column (code / label / 行次 / measure) and panel → rows keyed by full subject code or line item.
+
+Tables are identified by title text (and header text), never by position or 公开NN表 number. One table that
+cannot be read gets status `parse_error` with a reason; the others are unaffected.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import pypdfium2 as pdfium
+
+from juesuan.amounts import AmountError, parse_amount, to_yuan
+from juesuan.model import Cell, Column, Problem, Row, Table
+from juesuan.parsing.grid import Grid, TextLine, find_grids, text_lines
+from juesuan.parsing.pdfgeom import PageGeom, load_page
+from juesuan.parsing.subjects import class_code, strip_ordinal
+
+#: The nine public tables of DOMAIN.md section 2, in their usual order (order is never relied on).
+PUBLIC_TABLES = (
+    "summary",
+    "income",
+    "expenditure",
+    "appropriation_summary",
+    "general_budget",
+    "basic_expenditure",
+    "three_public",
+    "gov_fund",
+    "state_capital",
+)
+
+_WS = re.compile(r"\s+")
+_QUOTES = re.compile(r"[“”\"'‘’「」『』]")
+_UNIT = re.compile(r"单位[:：]\s*(万元|元)")
+_CODE = re.compile(r"^\d{3}(?:\d{2}){0,2}$")
+_CODE_LABEL = re.compile(r"^(\d{3}(?:\d{2}){0,2})(\D.*)$")
+_DECIMAL = re.compile(r"^[-−－]?[\d,]*\d\.\d+$")
+_INT = re.compile(r"^\d+$")
+_BLANK_MARKS = {"-", "—", "--", "——", "－", "/", "／", "…"}
+_EMPTY_NOTE = re.compile(
+    r"无数据|本表为空|空表|无.{0,30}(?:收入|支出|经费|预算)|没有.{0,40}(?:收入|支出|预算)"
+)
+_TITLE_HINT = re.compile(r"(决算|预算|自评|评价|明细|情况|汇总)[^，。；]*表")
+
+
+def norm(text: str) -> str:
+    return _QUOTES.sub("", _WS.sub("", text))
+
+
+def classify_title(text: str) -> str | None:
+    """Table kind of a printed title; 'other' for a table that is not one of the public 决算 tables."""
+    t = norm(text)
+    if "表" not in t or t.startswith(("注", "说明")):
+        return None
+    if not _TITLE_HINT.search(t) or re.fullmatch(r"(公开)?\d+表", t):
+        return None
+    if "预算表" in t and "决算" not in t:
+        return "other"
+    if any(w in t for w in ("自评", "评价", "明细", "项目支出决算表", "汇总")) and "基本支出" not in t:
+        return "other"
+    if "三公" in t:
+        return "three_public"
+    if "基本支出" in t and "一般公共预算" in t:
+        return "basic_expenditure"
+    if "财政拨款收入支出决算总表" in t:
+        return "appropriation_summary"
+    if "收入支出决算总表" in t:
+        return "summary"
+    if "政府性基金" in t:
+        return "gov_fund"
+    if "国有资本经营" in t:
+        return "state_capital"
+    if "一般公共预算财政拨款支出决算表" in t:
+        return "general_budget"
+    if "收入决算表" in t and "财政拨款" not in t:
+        return "income"
+    if "支出决算表" in t and "财政拨款" not in t:
+        return "expenditure"
+    return "other"
+
+
+# ---- column roles ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class ColRole:
+    role: str  # code | label | rowno | amount | blank
+    header: str = ""
+    measure: str | None = None
+    level: str | None = None  # code columns: 类 / 款 / 项 / full
+    panel: int = 0
+    side: str | None = None  # income / expenditure (two-panel summaries)
+
+
+def _measure(kind: str, path: list[str], side: str | None) -> str | None:
+    j = "".join(path)
+    if kind == "three_public":
+        s = "budget" if "预算" in j else "actual" if "决算" in j else None
+        if s is None:
+            return None
+        r = re.sub(r"公务用车购置及运行(?:（?维护）?)?费", "", j)
+        if "出国" in j:
+            m = "overseas"
+        elif "接待" in j:
+            m = "reception"
+        elif "会议" in j:
+            m = "meeting"
+        elif "培训" in j:
+            m = "training"
+        elif "公务用车" in j:
+            m = "vehicle_purchase" if "购置" in r else "vehicle_operation" if "运行" in r else "vehicle_total"
+        elif "合计" in j or "小计" in j or "三公" in j:
+            m = "total"
+        else:
+            return None
+        return f"{s}.{m}"
+    if kind == "income":
+        for key, words in (
+            ("affiliated_remittance", ("附属单位上缴",)),
+            ("superior_subsidy", ("上级补助",)),
+            ("fiscal_appropriation", ("财政拨款",)),
+            ("business", ("事业收入",)),
+            ("operating", ("经营收入",)),
+            ("other", ("其他收入",)),
+            ("total", ("合计", "小计")),
+        ):
+            if any(w in j for w in words):
+                return key
+        return None
+    if kind in ("expenditure", "general_budget"):
+        for key, words in (
+            ("affiliated_subsidy", ("对附属单位补助",)),
+            ("remit_superior", ("上缴上级",)),
+            ("operating", ("经营支出",)),
+            ("basic", ("基本支出",)),
+            ("project", ("项目支出",)),
+            ("total", ("合计", "小计", "本年支出")),
+        ):
+            if any(w in j for w in words):
+                return key
+        return None
+    if kind in ("gov_fund", "state_capital"):
+        for key, words in (
+            ("opening_balance", ("年初",)),
+            ("closing_balance", ("年末",)),
+            ("basic", ("基本支出",)),
+            ("project", ("项目支出",)),
+            ("income", ("本年收入",)),
+            ("total", ("合计", "小计", "本年支出")),
+        ):
+            if any(w in j for w in words):
+                return key
+        return None
+    if kind == "appropriation_summary" and side == "expenditure":
+        for key, words in (
+            ("general_budget", ("一般公共预算",)),
+            ("gov_fund", ("政府性基金",)),
+            ("state_capital", ("国有资本",)),
+            ("total", ("合计", "小计")),
+            ("amount", ("决算数", "金额")),
+        ):
+            if any(w in j for w in words):
+                return key
+        return None
+    if any(w in j for w in ("决算数", "金额", "决算")):
+        return "amount"
+    return None
+
+
+def _is_seq_row(texts: list[str]) -> bool:
+    """A 栏次 row: '栏次' and/or the column numbers 1, 2, 3 … (not amounts)."""
+    vals = [t for t in texts if t]
+    if not vals:
+        return False
+    if any(t in ("栏次", "行次") for t in vals):
+        return all(t in ("栏次", "行次") or _INT.match(t) for t in vals)
+    if not all(_INT.match(t) for t in vals) or len(vals) < 2:
+        return False
+    nums = [int(t) for t in vals]
+    return all(b == a + 1 for a, b in itertools.pairwise(nums))
+
+
+def _row_texts(g: Grid, r: int) -> list[tuple[int, str]]:
+    """(merged cell id, text) of the cells starting in row r's columns, left to right, each once."""
+    out, seen = [], set()
+    for c in range(g.ncols):
+        cid = g.cell_of[r][c]
+        if cid in seen:
+            continue
+        seen.add(cid)
+        out.append((cid, norm(g.cell_text(cid))))
+    return out
+
+
+def _is_data_row(g: Grid, r: int) -> bool:
+    texts = [t for _, t in _row_texts(g, r)]
+    if _is_seq_row(texts):
+        return False
+    filled = [t for t in texts if t]
+    for t in filled:
+        if _CODE.match(t) or _CODE_LABEL.match(t) or _DECIMAL.match(t):
+            return True
+    if len(filled) == 1 and filled[0] in ("合计", "总计"):
+        return True  # the lone 合计 row of an empty table
+    ints = [t for t in texts if _INT.match(t)]
+    return bool(ints) and not _is_seq_row(ints) and len(ints) == len([t for t in texts if t])
+
+
+def _first_data_row(g: Grid) -> int:
+    for r in range(g.nrows):
+        if _is_data_row(g, r):
+            return r
+    return g.nrows
+
+
+def _header_roles(kind: str, g: Grid, header_rows: range) -> list[ColRole]:
+    """Role of each atomic column from the header text above it (merged cells counted once per column)."""
+    paths: list[list[str]] = []
+    for c in range(g.ncols):
+        path: list[str] = []
+        for r in header_rows:
+            texts = [t for _, t in _row_texts(g, r)]
+            if _is_seq_row(texts):
+                continue
+            t = norm(g.cell_text(g.cell_of[r][c]))
+            if t and (not path or path[-1] != t) and not _UNIT.search(t) and classify_title(t) is None:
+                path.append(t)
+        paths.append(path)
+    roles: list[ColRole] = []
+    for path in paths:
+        j = "".join(path)
+        leaf = path[-1] if path else ""
+        if "行次" in leaf or (leaf == "栏次"):
+            roles.append(ColRole("rowno", j))
+        elif any(w in j for w in ("编码", "代码", "编号")) or leaf in ("类", "款", "项"):
+            roles.append(ColRole("code", j, level=leaf if leaf in ("类", "款", "项") else None))
+        elif (
+            "名称" in leaf or leaf.endswith("项目") or leaf == "项目" or (not leaf and kind != "three_public")
+        ):
+            roles.append(ColRole("label" if leaf else "blank", j))
+        else:
+            roles.append(ColRole("amount", j))
+    # panels: a code/label column after an amount column starts a new panel
+    panel, seen_amount = 0, False
+    for cr in roles:
+        if cr.role in ("code", "label") and seen_amount:
+            panel, seen_amount = panel + 1, False
+        if cr.role in ("amount", "rowno"):
+            seen_amount = True
+        cr.panel = panel
+    # panel sides (summary tables) from the top header text, falling back to left = income
+    for p in range(panel + 1):
+        cols = [i for i, cr in enumerate(roles) if cr.panel == p]
+        top = "".join(paths[cols[0]][:1]) if cols and paths[cols[0]] else ""
+        side = "income" if "收入" in top else "expenditure" if "支出" in top else None
+        if side is None:
+            side = "income" if p == 0 else "expenditure"
+        for i in cols:
+            roles[i].side = side
+    # code levels for split codes: adjacent code columns in a panel are 类 | 款 | 项
+    for p in range(panel + 1):
+        codes = [cr for cr in roles if cr.panel == p and cr.role == "code"]
+        if len(codes) > 1 and any(cr.level is None for cr in codes):
+            for cr, lv in zip(codes, ("类", "款", "项"), strict=False):
+                cr.level = lv
+        elif len(codes) == 1 and codes[0].level is None:
+            codes[0].level = "full"
+    for cr, path in zip(roles, paths, strict=True):
+        if cr.role == "amount":
+            cr.measure = _measure(kind, path, cr.side)
+    return roles
+
+
+# ---- rows -------------------------------------------------------------------------------------------------
+
+
+_INCOME_LINES = (
+    ("income.total", ("本年收入合计", "收入合计")),
+    ("income.use_non_fiscal_balance", ("使用非财政拨款结余",)),
+    ("income.use_business_fund", ("用事业基金弥补",)),
+    ("income.grand_total", ("总计",)),
+    ("income.general_budget", ("一般公共预算财政拨款",)),
+    ("income.gov_fund", ("政府性基金预算财政拨款",)),
+    ("income.state_capital", ("国有资本经营预算财政拨款",)),
+    ("income.superior_subsidy", ("上级补助收入",)),
+    ("income.business", ("事业收入",)),
+    ("income.operating", ("经营收入",)),
+    ("income.affiliated_remittance", ("附属单位上缴收入",)),
+    ("income.other", ("其他收入",)),
+)
+_SUBLINES = (
+    ("general_budget", "一般公共预算"),
+    ("gov_fund", "政府性基金"),
+    ("state_capital", "国有资本经营"),
+)
+
+
+@dataclass
+class _PanelState:
+    lei: str | None = None
+    kuan: str | None = None
+    sub: str | None = None  # "opening" / "closing" after 年初 / 年末 结转和结余 lines
+
+
+def _line_item(kind: str, side: str | None, label: str, state: _PanelState) -> str | None:
+    n = strip_ordinal(label)
+    if not n:
+        return None
+    if kind in ("summary", "appropriation_summary"):
+        if side == "income":
+            if state.sub == "opening":
+                for key, w in _SUBLINES:
+                    if w in n:
+                        return f"income.opening_balance.{key}"
+            if "年初" in n and "结转" in n:
+                state.sub = "opening"
+                return "income.opening_balance"
+            state.sub = None
+            if n in ("财政拨款收入", "财政拨款"):
+                return "income.fiscal"
+            for key, words in _INCOME_LINES:
+                if any(w in n for w in words):
+                    return key
+            return None
+        if state.sub == "closing":
+            for key, w in _SUBLINES:
+                if w in n:
+                    return f"expenditure.closing_balance.{key}"
+        if "年末" in n and "结转" in n:
+            state.sub = "closing"
+            return "expenditure.closing_balance"
+        state.sub = None
+        if "本年支出合计" in n or n == "支出合计":
+            return "expenditure.total"
+        if "结余分配" in n:
+            return "expenditure.balance_distribution"
+        if "总计" in n:
+            return "expenditure.grand_total"
+        return None
+    if kind == "basic_expenditure":
+        if n.startswith("人员经费"):
+            return "personnel_total"
+        if n.startswith("公用经费"):
+            return "public_total"
+    if n in ("合计", "总计", "本年合计", "合计数"):
+        return "total"
+    return None
+
+
+def _compose_code(parts: list[tuple[str, str]], state: _PanelState) -> str | None:
+    """Full code from printed parts [(level, digits)]: '201'|'06'|'01' → 2010601; a child part uses the parent."""
+    by = {lv: d for lv, d in parts if d}
+    code = None
+    if "full" in by:
+        code = by["full"]
+        if len(code) == 2 and state.kuan:  # child part printed alone in a single code column
+            code = (state.kuan if len(state.kuan) == 5 else state.lei or "") + code
+    elif "项" in by:
+        kuan = (by.get("类", "") + by["款"]) if "款" in by else state.kuan
+        if kuan and len(kuan) == 3 and "款" in by:
+            kuan = (state.lei or "") + by["款"]
+        code = (kuan or "") + by["项"] if len(by["项"]) == 2 else by["项"]
+    elif "款" in by:
+        code = (by.get("类") or state.lei or "") + by["款"] if len(by["款"]) == 2 else by["款"]
+    elif "类" in by:
+        code = by["类"]
+    if not code or not _CODE.match(code):
+        return None
+    if len(code) == 3:
+        state.lei, state.kuan = code, None
+    elif len(code) == 5:
+        state.lei, state.kuan = code[:3], code
+    else:
+        state.lei, state.kuan = code[:3], code[:5]
+    return code
+
+
+@dataclass
+class Found:
+    """A table located in the document: its grids (one per page part) and the text around them."""
+
+    kind: str
+    title: str
+    unit: str | None
+    grids: list[Grid] = field(default_factory=list)
+    note_lines: list[str] = field(default_factory=list)
+    last_page: int = 0
+    unreadable: int = 0
+    chars: int = 0
+
+
+def _cell(measure: str, text: str, unit: str, g: Grid, r: int, c: int) -> Cell:
+    value = parse_amount(text)
+    return Cell(
+        measure=measure,
+        text=text,
+        value=value,
+        amount_yuan=to_yuan(value, unit),
+        page=g.page,
+        bbox=g.atomic_bbox(r, c),
+    )
+
+
+def interpret(found: Found, learned_classes: dict[str, str]) -> Table:
+    """Read a located table's grids into a typed Table (status parsed / empty / parse_error)."""
+    unit = found.unit or "万元"
+    table = Table(kind=found.kind, unit=unit, title=found.title)
+    table.pages = sorted({g.page for g in found.grids})
+    if found.chars and found.unreadable > found.chars * 0.2:
+        return _error(
+            table,
+            "unreadable_font",
+            f"unreadable font: {found.unreadable} of {found.chars} glyphs on pages {table.pages} have no "
+            "Unicode mapping (cid:)",
+        )
+    note = "".join(found.note_lines) or None
+    roles: list[ColRole] | None = None
+    base: Grid | None = None
+    rows: list[Row] = []
+    three_public = Row(label="") if found.kind == "three_public" else None
+    states: dict[int, _PanelState] = {}
+    header_texts: set[str] = set()
+    for g in found.grids:
+        if g.is_empty():
+            continue  # an empty spill page (only a border row)
+        start = _first_data_row(g)
+        if roles is None:
+            roles, base = _header_roles(found.kind, g, range(start)), g
+            header_texts = {t for r in range(start) for _, t in _row_texts(g, r) if t}
+        else:
+            # a continuation: leading rows are a repeated header only if they repeat the header's words
+            k = 0
+            while k < start:
+                texts = [t for _, t in _row_texts(g, k) if t]
+                if texts and not (set(texts) <= header_texts or _is_seq_row(texts)):
+                    break
+                k += 1
+            start = k
+        colmap = _map_columns(g, base) if base is not None and g is not base else list(range(g.ncols))
+        for r in range(start, g.nrows):
+            texts = [t for _, t in _row_texts(g, r)]
+            if not any(texts) or _is_seq_row(texts):
+                continue
+            panel_rows = _read_row(found.kind, g, r, roles, colmap, unit, states, learned_classes, table)
+            for row in panel_rows:
+                if three_public is not None:
+                    three_public.cells.extend(row.cells)
+                    three_public.page = three_public.page or row.page
+                else:
+                    rows.append(row)
+    if roles is None:
+        if note:
+            table.status, table.note = "empty", note
+            return table
+        return _error(table, "no_rows", f"table {found.title!r} has no readable rows")
+    table.columns = [
+        Column(measure=cr.measure, header=cr.header) for cr in roles if cr.role == "amount" and cr.measure
+    ]
+    unknown = [cr.header or "(blank)" for cr in roles if cr.role == "amount" and cr.measure is None]
+    if unknown:
+        return _error(
+            table,
+            "unknown_header",
+            f"unknown header layout in {found.title!r}: no measure for column(s) {', '.join(unknown)}",
+        )
+    if three_public is not None:
+        rows = [three_public] if three_public.cells else []
+    table.rows = _dedupe(rows, table)
+    if not any(c.value != 0 for r in table.rows for c in r.cells) and (note or not table.rows):
+        table.status = "empty"
+    table.note = note
+    return table
+
+
+def _error(table: Table, code: str, message: str) -> Table:
+    table.status = "parse_error"
+    table.rows = []
+    table.problems.append(Problem(code=code, message=message, table_kind=table.kind, severity="error"))
+    return table
+
+
+def _map_columns(g: Grid, base: Grid) -> list[int]:
+    """Map a continuation grid's columns onto the header grid's columns by horizontal overlap."""
+    out = []
+    for c in range(g.ncols):
+        a, b = g.xs[c], g.xs[c + 1]
+        best, best_ov = c if c < base.ncols else base.ncols - 1, 0.0
+        for k in range(base.ncols):
+            ov = min(b, base.xs[k + 1]) - max(a, base.xs[k])
+            if ov > best_ov:
+                best, best_ov = k, ov
+        out.append(best)
+    return out
+
+
+def _read_row(
+    kind: str,
+    g: Grid,
+    r: int,
+    roles: list[ColRole],
+    colmap: list[int],
+    unit: str,
+    states: dict[int, _PanelState],
+    learned: dict[str, str],
+    table: Table,
+) -> list[Row]:
+    """One printed grid row → one Row per panel that carries a label, a code or amounts."""
+    panels: dict[int, dict] = {}
+    seen: set[int] = set()
+    for c in range(g.ncols):
+        cr = roles[colmap[c]]
+        cid = g.cell_of[r][c]
+        r0, _, c0, _ = g.spans[cid]
+        start_role = roles[colmap[c0]]
+        p = panels.setdefault(cr.panel, {"codes": [], "label": [], "cells": [], "side": cr.side})
+        if cr.role == "amount":
+            if start_role.role != "amount":
+                continue  # a label cell spanning over amount columns
+            text = norm(g.atomic_text(r, c))
+            if not text or text in _BLANK_MARKS:
+                continue
+            if r0 != r and cid in seen:
+                continue
+            try:
+                p["cells"].append(_cell(cr.measure or "?", text, unit, g, r, c))
+            except AmountError:
+                table.problems.append(
+                    Problem(
+                        code="unreadable_cell",
+                        message=f"not an amount in {cr.header or 'column'} on page {g.page}: {text!r}",
+                        table_kind=kind,
+                        page=g.page,
+                    )
+                )
+            continue
+        if cid in seen or (cr.role in ("rowno", "blank") and start_role.role in ("rowno", "blank")):
+            seen.add(cid)
+            continue
+        seen.add(cid)
+        if r0 != r:  # merged vertically from a row above: already read there
+            continue
+        text = norm(g.cell_text(cid))
+        if not text:
+            continue
+        if cr.role == "code":
+            if text in ("类", "款", "项"):
+                continue
+            if re.fullmatch(r"\d+", text):
+                p["codes"].append((cr.level or "full", text))
+                continue
+            m = _CODE_LABEL.match(text)
+            if m:
+                p["codes"].append((cr.level or "full", m.group(1)))
+                p["label"].append(m.group(2))
+                continue
+        elif cr.role == "label":
+            m = _CODE_LABEL.match(text)
+            if m and not p["codes"]:
+                p["codes"].append(("full", m.group(1)))
+                text = m.group(2)
+        if cr.role == "rowno" and _INT.match(text):
+            continue
+        p["label"].append(text)
+    out: list[Row] = []
+    order = sorted(panels)
+    for a, b in itertools.pairwise(order):
+        pa, pb = panels[a], panels[b]
+        # a footer label spanning into the next panel (公用经费合计): the amount sits in the later panel
+        if (
+            pa["label"]
+            and not pa["codes"]
+            and not pa["cells"]
+            and pb["cells"]
+            and not pb["label"] + pb["codes"]
+        ):
+            pb["label"], pa["label"] = pa["label"], []
+    for pi in order:
+        p = panels[pi]
+        state = states.setdefault(pi, _PanelState())
+        label = "".join(p["label"])
+        if not label and not p["codes"] and not p["cells"]:
+            continue
+        code = _compose_code(p["codes"], state) if p["codes"] else None
+        row = Row(label=label, page=g.page, cells=p["cells"])
+        if code:
+            row.subject_code = code
+            if len(code) == 3 and label:
+                learned.setdefault(strip_ordinal(label), code)
+        elif kind != "three_public":
+            row.line_item = _line_item(kind, p["side"], label, state)
+            if row.line_item is None and kind in ("summary", "appropriation_summary"):
+                row.subject_code = class_code(label, learned)
+            if row.line_item is None and row.subject_code is None:
+                if p["cells"]:
+                    table.problems.append(
+                        Problem(
+                            code="unknown_row",
+                            message=f"row {label!r} on page {g.page} has amounts but no recognised code or line item",
+                            table_kind=kind,
+                            page=g.page,
+                        )
+                    )
+                else:
+                    continue
+        out.append(row)
+    return out
+
+
+def _dedupe(rows: list[Row], table: Table) -> list[Row]:
+    """Drop rows printed twice (e.g. repeated at a page break): same key and same values are never summed."""
+    seen: dict[tuple, Row] = {}
+    out: list[Row] = []
+    for row in rows:
+        if row.subject_code is None and row.line_item is None:
+            out.append(row)
+            continue
+        key = row.key
+        first = seen.get(key)
+        if first is None:
+            seen[key] = row
+            out.append(row)
+            continue
+        if not row.cells:
+            continue  # an empty row printed twice carries nothing to double-count
+        same = {(c.measure, c.value) for c in first.cells} == {(c.measure, c.value) for c in row.cells}
+        table.repeated_rows.append(row)
+        table.problems.append(
+            Problem(
+                code="repeated_rows" if same else "conflicting_rows",
+                message=(
+                    f"row {row.subject_code or row.line_item} {row.label!r} printed again on page {row.page}"
+                    + (
+                        " with the same values; counted once"
+                        if same
+                        else " with different values; first kept"
+                    )
+                ),
+                table_kind=table.kind,
+                page=row.page,
+                severity="warning" if same else "error",
+            )
+        )
+    return out
+
+
+# ---- document ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class TablesResult:
+    tables: dict[str, Table]
+    problems: list[Problem]
+    table_pages: list[int]
+    page_count: int
+
+
+def locate_tables(pages: list[PageGeom]) -> tuple[list[Found], list[Problem]]:
+    """Walk the pages in order and attach every ruled grid to the table titled above it (or continued)."""
+    found: list[Found] = []
+    problems: list[Problem] = []
+    current: Found | None = None
+    doc_unit: str | None = None
+    for geom in pages:
+        grids = find_grids(geom)
+        lines = text_lines(getattr(geom, "free_chars", []))
+        if not grids:
+            # a table title printed on a page without any ruling (an unruled table): reported, not guessed
+            has_unit = any(_UNIT.search(norm(ln.text)) for ln in lines)
+            for ln in lines:
+                t = norm(ln.text)
+                kind = classify_title(t)
+                if has_unit and kind not in (None, "other") and t.endswith("表"):
+                    found.append(Found(kind=kind, title=t, unit=_unit_of(lines), last_page=geom.number))
+            current = None
+            continue
+        prev_bottom = -1.0
+        for k, g in enumerate(grids):
+            region = [ln for ln in lines if ln.top >= prev_bottom - 1 and ln.bottom <= g.top + 1]
+            kinds = [(i, classify_title(ln.text)) for i, ln in enumerate(region)]
+            titled = [i for i, k in kinds if k is not None]
+            known = [i for i, k in kinds if k not in (None, "other")]
+            title_idx = known[-1] if known else (titled[-1] if titled else None)
+            # lines before the title close the previous table (its notes)
+            pre = region if title_idx is None else region[:title_idx]
+            if current is not None and (k > 0 or title_idx is not None):
+                _add_notes(current, pre)
+            ctx = region if title_idx is None else region[title_idx:]
+            title_text = norm(region[title_idx].text) if title_idx is not None else None
+            if title_text is None:
+                title_text = _title_in_grid(g)
+            unit = _unit_of(ctx) or _unit_in_grid(g)
+            if title_text is not None:
+                kind = classify_title(title_text)
+                if kind == "other" or kind is None:
+                    current = None
+                else:
+                    doc_unit = unit or doc_unit
+                    current = Found(kind=kind, title=title_text, unit=unit or doc_unit, last_page=geom.number)
+                    found.append(current)
+                    if unit is None:
+                        problems.append(
+                            Problem(
+                                code="unit_missing",
+                                message=f"no 单位 printed for {title_text!r}; using {current.unit or '万元'}",
+                                table_kind=kind,
+                                page=geom.number,
+                            )
+                        )
+            elif current is not None and geom.number - current.last_page > 1:
+                current = None
+            if current is not None:
+                current.grids.append(g)
+                current.last_page = geom.number
+                current.chars += sum(len(v) for v in g.atomic_chars.values())
+                current.unreadable += geom.unreadable_chars if k == 0 else 0
+            prev_bottom = g.bottom
+        if current is not None:
+            _add_notes(current, [ln for ln in lines if ln.top >= prev_bottom - 1])
+    return found, problems
+
+
+def _add_notes(found: Found, lines: list[TextLine]) -> None:
+    for ln in lines:
+        t = norm(ln.text)
+        if not t or _INT.match(t) or classify_title(t) is not None:
+            continue
+        if _EMPTY_NOTE.search(t) and not t.startswith("注：本表反映"):
+            found.note_lines.append(t)
+        elif (
+            found.note_lines and not t.startswith(("注", "说明")) and not found.note_lines[-1].endswith("。")
+        ):
+            found.note_lines.append(t)  # a wrapped note line
+
+
+def _unit_of(lines: list[TextLine]) -> str | None:
+    for ln in lines:
+        m = _UNIT.search(norm(ln.text))
+        if m:
+            return m.group(1)
+    return None
+
+
+def _title_in_grid(g: Grid) -> str | None:
+    """Some producers draw the title inside the table frame as a full-width first row."""
+    for r in range(min(2, g.nrows)):
+        cells = [(cid, t) for cid, t in _row_texts(g, r) if t]
+        if len(cells) == 1 and classify_title(cells[0][1]) is not None:
+            return cells[0][1]
+    return None
+
+
+def _unit_in_grid(g: Grid) -> str | None:
+    for r in range(min(3, g.nrows)):
+        for _, t in _row_texts(g, r):
+            m = _UNIT.search(t)
+            if m:
+                return m.group(1)
+    return None
+
+
+def parse_tables(source: Path | str | pdfium.PdfDocument) -> TablesResult:
+    """Every public table of a final-accounts PDF, keyed by table kind (absent ones with status `absent`)."""
+    pdf = source if isinstance(source, pdfium.PdfDocument) else pdfium.PdfDocument(str(source))
+    try:
+        pages = [load_page(pdf, i) for i in range(len(pdf))]
+    finally:
+        if pdf is not source:
+            pdf.close()
+    return tables_from_pages(pages)
+
+
+def tables_from_pages(pages: list[PageGeom]) -> TablesResult:
+    found, problems = locate_tables(pages)
+    learned: dict[str, str] = {}
+    # coded tables first so the summaries can resolve class names with the report's own codes
+    order = sorted(found, key=lambda f: f.kind in ("summary", "appropriation_summary"))
+    tables: dict[str, Table] = {}
+    for f in order:
+        if not f.grids:
+            t = Table(
+                kind=f.kind, title=f.title, unit=f.unit or "万元", status="parse_error", pages=[f.last_page]
+            )
+            t.problems.append(
+                Problem(
+                    code="no_grid",
+                    message=f"{f.title!r} on page {f.last_page}: no ruled table found under the title",
+                    table_kind=f.kind,
+                    page=f.last_page,
+                    severity="error",
+                )
+            )
+        else:
+            try:
+                t = interpret(f, learned)
+            except Exception as exc:  # one bad table never hides the others
+                t = _error(
+                    Table(kind=f.kind, title=f.title, unit=f.unit or "万元"),
+                    "parser_exception",
+                    f"could not read {f.title!r}: {type(exc).__name__}: {exc}",
+                )
+        if f.kind in tables and tables[f.kind].status != "absent":
+            problems.append(
+                Problem(
+                    code="duplicate_table",
+                    message=f"a second {f.kind} table {f.title!r} on page {f.last_page} was ignored",
+                    table_kind=f.kind,
+                    page=f.last_page,
+                )
+            )
+            continue
+        tables[f.kind] = t
+    result = {k: tables.get(k) or Table(kind=k, status="absent") for k in PUBLIC_TABLES}
+    table_pages = sorted({p for t in result.values() for p in t.pages})
+    return TablesResult(tables=result, problems=problems, table_pages=table_pages, page_count=len(pages))
+
+
+def nonzero(value: Decimal) -> bool:
+    return value != 0

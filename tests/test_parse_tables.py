@@ -1,0 +1,343 @@
+"""One test per DOMAIN.md section 5 quirk the real PDFs (or synthetic ruled pages) show, plus the CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from test_parse_tables_support import ruled_page
+
+from juesuan.model import CELL_CSV_HEADER, Report
+from juesuan.parsing import parse_report
+from juesuan.parsing.tables import classify_title, tables_from_pages
+
+
+@pytest.fixture(scope="module")
+def putuo(real_corpus: Path) -> Report:
+    return parse_report(real_corpus / "putuo-finance-2024.pdf")
+
+
+@pytest.fixture(scope="module")
+def petition(real_corpus: Path) -> Report:
+    return parse_report(real_corpus / "national-petition-bureau-2024.pdf")
+
+
+def _row(report: Report, kind: str, code: str | None = None, item: str | None = None):
+    row = report.tables[kind].find(subject_code=code, line_item=item)
+    assert row is not None, (kind, code, item)
+    return row
+
+
+# ---- real PDFs ----------------------------------------------------------------------------------------------
+
+
+def test_split_codes_are_joined_to_full_codes(putuo: Report) -> None:
+    # printed 201 | 06 | 01 in three cells
+    row = _row(putuo, "income", "2010601")
+    assert row.label == "行政运行"
+    assert row.cell("total").value == Decimal("1511.90")
+    assert _row(putuo, "basic_expenditure", "30101").label == "基本工资"  # economic 301 | 01
+
+
+def test_wrapped_names_are_joined(putuo: Report) -> None:
+    assert _row(putuo, "income", "2080505").label == "机关事业单位基本养老保险缴费支出"
+    assert _row(putuo, "basic_expenditure", "30108").label == "机关事业单位基本养老保险缴费"
+    row = _row(putuo, "appropriation_summary", item="income.gov_fund")
+    assert row.label == "二、政府性基金预算财政拨款"
+
+
+def test_letter_spaced_labels_lose_their_spaces(putuo: Report) -> None:
+    assert _row(putuo, "basic_expenditure", "30299").label == "其他商品和服务支出"
+    assert _row(putuo, "basic_expenditure", "30212").label == "因公出国（境）费用"
+
+
+def test_thousands_separators(petition: Report) -> None:
+    cell = _row(petition, "summary", item="income.general_budget").cell("amount")
+    assert cell.text == "19,572.91"
+    assert cell.value == Decimal("19572.91")
+    assert cell.amount_yuan == Decimal("195729100.00")
+
+
+def test_row_numbers_are_not_amounts(petition: Report) -> None:
+    # 行次 1..64 and 栏次 1..12 are printed beside the amounts; none may become a cell
+    for kind in ("summary", "appropriation_summary", "income", "three_public"):
+        for row in petition.tables[kind].rows:
+            for cell in row.cells:
+                assert "." in cell.text, (kind, row.label, cell.text)
+    assert len(_row(petition, "summary", item="income.total").cells) == 1
+
+
+def test_two_and_three_panel_tables(petition: Report, putuo: Report) -> None:
+    summary = petition.tables["summary"]
+    assert _row(petition, "summary", item="income.grand_total").cell("amount").value == Decimal("22066.59")
+    assert _row(petition, "summary", item="expenditure.grand_total").cell("amount").value == Decimal(
+        "22066.59"
+    )
+    assert _row(petition, "summary", "221").cell("amount").value == Decimal("980.85")
+    assert summary.status == "parsed"
+    # basic_expenditure: three panels (301/303 | 302 | 307/310/399), footers under panel 1 and spanning 2-3
+    assert _row(petition, "basic_expenditure", "31002").cell("amount").value == Decimal("24.67")
+    assert _row(petition, "basic_expenditure", item="personnel_total").cell("amount").value == Decimal(
+        "7967.72"
+    )
+    assert _row(petition, "basic_expenditure", item="public_total").cell("amount").value == Decimal("2266.65")
+    assert _row(putuo, "basic_expenditure", item="public_total").cell("amount").value == Decimal("184.65")
+    # appropriation_summary sub-line under 年初财政拨款结转和结余
+    assert _row(petition, "appropriation_summary", item="income.opening_balance.general_budget").cell(
+        "amount"
+    ).value == Decimal("1154.62")
+    # three_public: one row, budget.* and actual.* measures
+    tp = petition.tables["three_public"]
+    assert len(tp.rows) == 1
+    got = {c.measure: c.value for c in tp.rows[0].cells}
+    assert got["budget.vehicle_total"] == Decimal("40.63") and got["actual.reception"] == Decimal("0.90")
+
+
+def test_tables_continue_across_pages(putuo: Report) -> None:
+    summary = putuo.tables["summary"]
+    assert summary.pages == [6, 7]
+    assert _row(putuo, "summary", item="income.grand_total").page == 7
+    assert putuo.tables["income"].pages == [8, 9]
+    # no header row of the first page became a data row, and nothing was counted twice
+    assert not putuo.tables["income"].repeated_rows
+
+
+def test_empty_spill_page_is_skipped(putuo: Report) -> None:
+    t = putuo.tables["appropriation_summary"]
+    assert 14 in t.pages  # the page holding only one empty bordered row belongs to the table …
+    assert all(c.page != 14 for r in t.rows for c in r.cells)  # … and adds nothing
+    assert putuo.tables["general_budget"].pages == [15]
+
+
+def test_empty_tables_keep_their_note(putuo: Report, petition: Report) -> None:
+    for report in (putuo, petition):
+        for kind in ("gov_fund", "state_capital"):
+            t = report.tables[kind]
+            assert t.status == "empty"
+            assert t.note and "本表无数据" in t.note
+            assert not list(c for r in t.rows for c in r.cells)
+
+
+def test_pages_after_the_tables_are_not_public_tables(petition: Report) -> None:
+    # pages 30-36 (绩效自评表) and 44-50 (annex) are ruled tables too; none may leak into the public tables
+    assert all(p <= 15 for t in petition.tables.values() for p in t.pages)
+
+
+# ---- synthetic ruled pages (quirks the two real PDFs do not show) --------------------------------------------
+
+_GB_HEADER = [["项目", "", "本年支出", "", ""], ["科目编码", "科目名称", "小计", "基本支出", "项目支出"]]
+
+
+def test_rows_repeated_at_a_page_break_are_counted_once() -> None:
+    p1 = ruled_page(
+        1,
+        [
+            (
+                ["一般公共预算财政拨款支出决算表", "单位：万元"],
+                [
+                    *_GB_HEADER,
+                    ["", "合计", "463.48", "463.48", "0.00"],
+                    ["201", "一般公共服务支出", "268.47", "268.47", "0.00"],
+                ],
+            )
+        ],
+    )
+    p2 = ruled_page(
+        2,
+        [
+            (
+                [],
+                [
+                    ["20103", "政府办公厅事务", "267.42", "267.42", "0.00"],
+                    ["201", "一般公共服务支出", "268.47", "268.47", "0.00"],
+                ],
+            )
+        ],
+    )
+    t = tables_from_pages([p1, p2]).tables["general_budget"]
+    assert t.status == "parsed"
+    assert [r.subject_code for r in t.rows if r.subject_code] == ["201", "20103"]
+    assert [r.subject_code for r in t.repeated_rows] == ["201"]
+    assert [p.code for p in t.problems] == ["repeated_rows"]
+
+
+def test_yuan_and_wanyuan_tables_in_one_document() -> None:
+    page = ruled_page(
+        1,
+        [
+            (
+                ["收入决算表", "单位：万元"],
+                [
+                    ["科目编码", "科目名称", "本年收入合计", "财政拨款收入"],
+                    ["", "合计", "2,946.25", "2,940.05"],
+                ],
+            ),
+            (
+                ["一般公共预算财政拨款“三公”经费支出决算表", "单位：元"],
+                [
+                    ["预算数", None, "决算数", None],
+                    ["合计", "公务接待费", "合计", "公务接待费"],
+                    ["9500.00", "9500.00", "812.30", "812.30"],
+                ],
+            ),
+        ],
+    )
+    tables = tables_from_pages([page]).tables
+    assert tables["income"].unit == "万元"
+    assert _cell(tables["income"].rows[0], "total").amount_yuan == Decimal("29462500.00")
+    tp = tables["three_public"]
+    assert tp.unit == "元"
+    assert _cell(tp.rows[0], "actual.reception").amount_yuan == Decimal("812.30")
+    assert _cell(tp.rows[0], "budget.total").amount_yuan == Decimal("9500.00")
+
+
+def _cell(row, measure):
+    cell = row.cell(measure)
+    assert cell is not None, (row.label, measure, [c.measure for c in row.cells])
+    return cell
+
+
+def test_printed_zeros_are_cells_blank_cells_are_not() -> None:
+    page = ruled_page(
+        1,
+        [
+            (
+                ["支出决算表", "单位：万元"],
+                [
+                    ["科目编码", "科目名称", "本年支出合计", "基本支出", "项目支出"],
+                    ["", "合计", "10.00", "10.00", "0.00"],
+                    ["201", "一般公共服务支出", "10.00", "10.00", ""],
+                ],
+            )
+        ],
+    )
+    t = tables_from_pages([page]).tables["expenditure"]
+    assert [c.measure for c in t.find(line_item="total").cells] == ["total", "basic", "project"]
+    assert [c.measure for c in t.find(subject_code="201").cells] == ["total", "basic"]
+
+
+def test_unknown_header_is_a_parse_error_that_hides_nothing_else() -> None:
+    page = ruled_page(
+        1,
+        [
+            (
+                ["支出决算表", "单位：万元"],
+                [["科目编码", "科目名称", "神秘栏目"], ["201", "一般公共服务支出", "10.00"]],
+            ),
+            (
+                ["收入决算表", "单位：万元"],
+                [["科目编码", "科目名称", "本年收入合计"], ["201", "一般公共服务支出", "10.00"]],
+            ),
+        ],
+    )
+    tables = tables_from_pages([page]).tables
+    assert tables["expenditure"].status == "parse_error"
+    assert tables["expenditure"].problems[0].code == "unknown_header"
+    assert "神秘栏目" in tables["expenditure"].problems[0].message
+    assert tables["income"].status == "parsed"
+    assert tables["summary"].status == "absent"
+
+
+def test_unreadable_font_is_a_parse_error() -> None:
+    page = ruled_page(
+        1,
+        [
+            (
+                ["收入决算表", "单位：万元"],
+                [["科目编码", "科目名称", "本年收入合计"], ["201", "\ue001\ue002\ue003", "10.00"]],
+            )
+        ],
+    )
+    page.unreadable_chars = 40
+    t = tables_from_pages([page]).tables["income"]
+    assert t.status == "parse_error" and t.problems[0].code == "unreadable_font"
+
+
+def test_child_only_codes_take_their_parent() -> None:
+    page = ruled_page(
+        1,
+        [
+            (
+                ["一般公共预算财政拨款支出决算表", "单位：万元"],
+                [
+                    ["类", "款", "项", "科目名称", "合计", "基本支出", "项目支出"],
+                    ["201", "", "", "一般公共服务支出", "5.00", "5.00", ""],
+                    ["", "06", "", "财政事务", "5.00", "5.00", ""],
+                    ["", "", "01", "行政运行", "5.00", "5.00", ""],
+                ],
+            )
+        ],
+    )
+    t = tables_from_pages([page]).tables["general_budget"]
+    assert [r.subject_code for r in t.rows] == ["201", "20106", "2010601"]
+
+
+@pytest.mark.parametrize(
+    ("title", "kind"),
+    [
+        ("收入支出决算总表", "summary"),
+        ("财政拨款收入支出决算总表", "appropriation_summary"),
+        ("一般公共预算财政拨款基本支出决算明细表", "basic_expenditure"),
+        ("财政拨款 “ 三公 ” 经费支出决算表", "three_public"),
+        ("政府性基金预算财政拨款收入支出决算表", "gov_fund"),
+        ("国有资本经营预算财政拨款收入支出决算表", "state_capital"),
+        ("一般公共预算财政拨款支出决算明细表", "other"),
+        ("项目支出绩效自评表", "other"),
+        ("公开05表", None),
+        ("注：本表反映部门本年度各项支出情况。", None),
+    ],
+)
+def test_tables_are_identified_by_title_text(title: str, kind: str | None) -> None:
+    assert classify_title(title) == kind
+
+
+# ---- CLI ----------------------------------------------------------------------------------------------------
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "juesuan.cli", "parse", *args], capture_output=True, text=True
+    )
+
+
+def test_cli_csv_on_real_pdf(real_corpus: Path) -> None:
+    out = _cli(str(real_corpus / "national-petition-bureau-2024.pdf"), "--format", "csv")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == ",".join(CELL_CSV_HEADER)
+    assert (
+        "summary,,income.general_budget,一、一般公共预算财政拨款收入,amount,195729100.00,19572.91,万元,7"
+        in lines
+    )
+    assert len(lines) == 1 + 249  # this report leaves zeros blank: every printed cell is a gold cell
+
+
+def test_cli_json_on_real_pdf(real_corpus: Path) -> None:
+    import json
+
+    out = _cli(str(real_corpus / "putuo-finance-2024.pdf"))
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["tables"]["gov_fund"]["status"] == "empty"
+    assert data["source"]["page_count"] == 25
+    assert Report.from_dict(data).tables["income"].find(subject_code="2010601") is not None
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("budget-jiangsu-high-court-2019.pdf", "budget"),
+        ("budget-shenzhen-finance-2026.pdf", "budget"),
+        ("html-page-named-pdf.pdf", "HTML"),
+        ("scanned-budget-beijing-govdata-2026.pdf", "no text layer"),
+    ],
+)
+def test_cli_refuses_non_final_accounts(real_corpus: Path, name: str, words: str) -> None:
+    out = _cli(str(real_corpus / "not-final-accounts" / name), "--format", "csv")
+    assert out.returncode == 2
+    assert out.stdout == ""
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and words in lines[0], out.stderr
