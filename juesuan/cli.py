@@ -14,6 +14,7 @@ from juesuan import __version__
 
 COMMAND_MODULES: list[str] = [
     "juesuan.commands.parse",
+    "juesuan.commands.sample",
 ]
 
 

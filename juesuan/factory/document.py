@@ -1,0 +1,304 @@
+"""The prose around the tables (cover, 目录, 概况, 情况说明, 名词解释) and the whole-PDF assembly.
+
+Narrative figures are read back from the printed tables (in 万元, as the reports write them), so they agree with
+the tables unless a `narrative_mismatch` defect overrides one of them.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from juesuan.factory.catalogue import CLASS_NAMES, OLD_CLASS_NAMES
+from juesuan.factory.layouts import TITLES, grid_for
+from juesuan.factory.render import PdfWriter, TextPage
+from juesuan.factory.spec import WAN, ReportSpec, format_narrative, percent
+
+CN_NUM = "一二三四五六七八九十"
+
+
+def figure(spec: ReportSpec, kind: str, key: str, measure: str) -> Decimal | None:
+    """A printed table value in 万元 (rounded from 元 tables), or None when the table/cell is absent/blank."""
+    table = spec.tables.get(kind)
+    if table is None:
+        return None
+    for row in table.rows:
+        if key in (row.subject_code, row.line_item) or (
+            key == "" and not row.subject_code and not row.line_item
+        ):
+            v = row.values.get(measure)
+            if v is None:
+                return None
+            if table.unit == "元":
+                return (v / WAN).quantize(Decimal("0.01"))
+            return v
+    return None
+
+
+def _f(spec: ReportSpec, kind: str, key: str, measure: str) -> Decimal:
+    return figure(spec, kind, key, measure) or Decimal("0.00")
+
+
+class Narrator:
+    """Writes the 情况说明 numbers the way each template does (338.1 / 2,940.05 / 13733.8 with spaces)."""
+
+    def __init__(self, spec: ReportSpec) -> None:
+        self.t = spec.template
+
+    def amt(self, v: Decimal) -> str:
+        if self.t == "shanghai2024":
+            return f"{v:,.2f}"
+        if self.t == "qinghai2016":
+            return f"{v:.2f}"
+        s = format_narrative(v)
+        return f" {s} " if self.t == "central2024" else s
+
+    def pct(self, v: Decimal) -> str:
+        return f"{v:.2f}%"
+
+
+def change_phrase(n: Narrator, cur: Decimal, prev: Decimal | None, what: str) -> str:
+    if prev is None or prev == 0:
+        return ""
+    diff = cur - prev
+    if diff == 0:
+        return f"与上年相比，{what}持平。"
+    rate = percent(abs(diff), prev)
+    up = diff > 0
+    return f"与上年相比，{what}{'增加' if up else '减少'}{n.amt(abs(diff))}万元，{'增长' if up else '下降'}{n.pct(rate)}。"
+
+
+def narrative(
+    spec: ReportSpec, prior: dict[str, Decimal] | None, overrides: dict[str, Decimal] | None = None
+) -> list[tuple[str, list[str]]]:
+    """The 情况说明 sections; `overrides` replaces one stated amount (a narrative_mismatch defect)."""
+    n = Narrator(spec)
+    ov = overrides or {}
+    prior = prior or {}
+    y = spec.year
+    out: list[tuple[str, list[str]]] = []
+
+    def said(key: str, value: Decimal) -> Decimal:
+        return ov.get(key, value)
+
+    def prev(name: str, cur: Decimal) -> Decimal | None:
+        if name in prior:
+            return prior[name]
+        ratio = prior.get("__ratio__")
+        return (cur / ratio).quantize(Decimal("0.01")) if ratio else None
+
+    grand = _f(spec, "summary", "income.grand_total", "amount")
+    out.append(
+        (
+            "一、收入支出决算总体情况说明",
+            [
+                f"{y}年度收入、支出总计{n.amt(said('income.grand_total', grand))}万元。"
+                + change_phrase(n, grand, prev("grand_total", grand), "收、支总计各")
+                + "主要原因是人员经费正常调整及业务工作经费变化。"
+            ],
+        )
+    )
+    it = _f(spec, "summary", "income.total", "amount")
+    fiscal = _f(spec, "income", "total", "fiscal_appropriation")
+    parts = [("财政拨款收入", fiscal)]
+    for key, label in (
+        ("income.superior_subsidy", "上级补助收入"),
+        ("income.business", "事业收入"),
+        ("income.operating", "经营收入"),
+        ("income.affiliated_remittance", "附属单位上缴收入"),
+        ("income.other", "其他收入"),
+    ):
+        parts.append((label, _f(spec, "summary", key, "amount")))
+    seg = "；".join(f"{lab}{n.amt(v)}万元，占{n.pct(percent(v, it))}" for lab, v in parts)
+    out.append(
+        ("二、收入决算情况说明", [f"{y}年度本年收入合计{n.amt(said('income.total', it))}万元，其中：{seg}。"])
+    )
+    et = _f(spec, "summary", "expenditure.total", "amount")
+    eparts = [
+        (lab, _f(spec, "expenditure", "total", m))
+        for m, lab in (
+            ("basic", "基本支出"),
+            ("project", "项目支出"),
+            ("remit_superior", "上缴上级支出"),
+            ("operating", "经营支出"),
+            ("affiliated_subsidy", "对附属单位补助支出"),
+        )
+    ]
+    seg = "；".join(f"{lab}{n.amt(v)}万元，占{n.pct(percent(v, et))}" for lab, v in eparts)
+    out.append(
+        (
+            "三、支出决算情况说明",
+            [f"{y}年度本年支出合计{n.amt(said('expenditure.total', et))}万元，其中：{seg}。"],
+        )
+    )
+    fg = _f(spec, "appropriation_summary", "income.grand_total", "amount")
+    out.append(
+        (
+            "四、财政拨款收入支出决算总体情况说明",
+            [
+                f"{y}年度财政拨款收、支总计{n.amt(said('appropriation.grand_total', fg))}万元。"
+                + change_phrase(n, fg, prev("fiscal_grand_total", fg), "财政拨款收、支总计各")
+            ],
+        )
+    )
+    gb = _f(spec, "general_budget", "total", "total")
+    paras = [
+        f"（一）一般公共预算财政拨款支出决算总体情况。{y}年度一般公共预算财政拨款支出{n.amt(said('general_budget.total', gb))}万元，"
+        f"占本年支出合计的{n.pct(percent(gb, et))}。"
+        + change_phrase(n, gb, prev("general_budget", gb), "一般公共预算财政拨款支出")
+    ]
+    gbt = spec.tables.get("general_budget")
+    classes = [r for r in gbt.rows if len(r.subject_code) == 3] if gbt else []
+    segs = []
+    for r in classes:
+        v = _f(spec, "general_budget", r.subject_code, "total")
+        name = r.label.removesuffix("支出")
+        segs.append(f"{name}（类）支出{n.amt(v)}万元，占{n.pct(percent(v, gb))}")
+    if segs:
+        paras.append(
+            f"（二）一般公共预算财政拨款支出决算结构情况。{y}年度一般公共预算财政拨款支出{n.amt(gb)}万元，主要用于以下方面："
+            + "；".join(segs)
+            + "。"
+        )
+    out.append(("五、一般公共预算财政拨款支出决算情况说明", paras))
+    basic = _f(spec, "general_budget", "total", "basic")
+    pers = _f(spec, "basic_expenditure", "personnel_total", "amount")
+    pub = _f(spec, "basic_expenditure", "public_total", "amount")
+    out.append(
+        (
+            "六、一般公共预算财政拨款基本支出决算情况说明",
+            [
+                f"{y}年度一般公共预算财政拨款基本支出{n.amt(basic)}万元，其中：人员经费{n.amt(said('personnel_total', pers))}万元，"
+                f"占基本支出的{n.pct(percent(pers, basic))}，主要包括基本工资、津贴补贴、奖金、绩效工资、机关事业单位基本养老保险缴费、"
+                f"职业年金缴费、职工基本医疗保险缴费、住房公积金、退休费等；公用经费{n.amt(pub)}万元，占基本支出的"
+                f"{n.pct(percent(pub, basic))}，主要包括办公费、印刷费、水电费、邮电费、物业管理费、差旅费、维修（护）费、"
+                "会议费、培训费、公务接待费、工会经费、福利费、公务用车运行维护费、其他交通费用、办公设备购置等。"
+            ],
+        )
+    )
+    tb = _f(spec, "three_public", "", "budget.total")
+    ta = _f(spec, "three_public", "", "actual.total")
+    paras = [
+        f"（一）“三公”经费财政拨款支出决算总体情况说明。{y}年度“三公”经费财政拨款支出预算为{n.amt(tb)}万元，"
+        f"支出决算为{n.amt(said('three_public.actual.total', ta))}万元，完成预算的{n.pct(percent(ta, tb))}。"
+    ]
+    ov_a = _f(spec, "three_public", "", "actual.overseas")
+    veh = _f(spec, "three_public", "", "actual.vehicle_total")
+    vp = _f(spec, "three_public", "", "actual.vehicle_purchase")
+    vo = _f(spec, "three_public", "", "actual.vehicle_operation")
+    rec = _f(spec, "three_public", "", "actual.reception")
+    paras.append(
+        f"（二）“三公”经费财政拨款支出决算具体情况说明。因公出国（境）费支出决算为{n.amt(ov_a)}万元，"
+        f"占{n.pct(percent(ov_a, ta))}；公务用车购置及运行维护费支出决算为{n.amt(veh)}万元，占{n.pct(percent(veh, ta))}，"
+        f"其中：公务用车购置费{n.amt(vp)}万元，公务用车运行维护费{n.amt(vo)}万元；公务接待费支出决算为{n.amt(rec)}万元，"
+        f"占{n.pct(percent(rec, ta))}。"
+    )
+    out.append(("七、一般公共预算财政拨款“三公”经费支出决算情况说明", paras))
+    gf = figure(spec, "gov_fund", "total", "total")
+    if gf:
+        text = f"{y}年度政府性基金预算财政拨款支出{n.amt(gf)}万元。"
+    else:
+        text = "本部门本年度没有政府性基金预算财政拨款收入，也没有使用政府性基金预算财政拨款安排的支出。"
+    out.append(("八、政府性基金预算财政拨款收入支出决算情况说明", [text]))
+    if "state_capital" in spec.tables:
+        sc = figure(spec, "state_capital", "total", "total")
+        text = (
+            f"{y}年度国有资本经营预算财政拨款支出{n.amt(sc)}万元。"
+            if sc
+            else "本部门本年度没有使用国有资本经营预算财政拨款安排的支出。"
+        )
+        out.append(("九、国有资本经营预算财政拨款支出决算情况说明", [text]))
+    out.append(
+        (
+            f"{'十' if 'state_capital' in spec.tables else '九'}、其他重要事项的情况说明",
+            [
+                f"（一）机关运行经费支出情况。{y}年度机关运行经费支出{n.amt(pub)}万元。"
+                + change_phrase(n, pub, prev("public_total", pub), "机关运行经费")
+            ],
+        )
+    )
+    return out
+
+
+GLOSSARY = [
+    "一、财政拨款收入：指单位从同级财政部门取得的财政预算资金。",
+    "二、事业收入：指事业单位开展专业业务活动及辅助活动取得的收入。",
+    "三、经营收入：指事业单位在专业业务活动及其辅助活动之外开展非独立核算经营活动取得的收入。",
+    "四、其他收入：指单位取得的除上述收入以外的各项收入。",
+    "五、使用非财政拨款结余：指事业单位使用以前年度积累的非财政拨款结余弥补当年收支差额的金额。",
+    "六、年初结转和结余：指单位以前年度尚未完成、结转到本年仍按原规定用途继续使用的资金，或项目已完成等产生的结余资金。",
+    "七、结余分配：指事业单位按规定提取的职工福利基金、事业基金和缴纳的所得税等。",
+    "八、年末结转和结余：指单位按有关规定结转到下年或以后年度继续使用的资金，或项目已完成等产生的结余资金。",
+    "九、基本支出：指为保障机构正常运转、完成日常工作任务而发生的人员经费和公用经费。",
+    "十、项目支出：指在基本支出之外为完成特定行政任务和事业发展目标所发生的支出。",
+    "十一、“三公”经费：指部门用财政拨款安排的因公出国（境）费、公务用车购置及运行费和公务接待费。",
+    "十二、机关运行经费：指为保障行政单位（含参照公务员法管理的事业单位）运行用于购买货物和服务的各项资金。",
+]
+
+
+def duties_for(department: str, suffix: str) -> list[str]:
+    field = (
+        suffix.removesuffix("分局").removesuffix("局").removesuffix("中心").removesuffix("办公室") or "本部门"
+    )
+    return [
+        f"（一）贯彻执行党中央、国务院和上级党委、政府关于{field}工作的方针政策和决策部署，拟订并组织实施本地区{field}工作的发展规划和政策措施。",
+        f"（二）负责本地区{field}领域的监督管理和公共服务工作，组织实施相关专项工作。",
+        "（三）负责本部门预算编制、执行和财务管理，管理所属单位的国有资产。",
+        f"（四）完成上级党委、政府交办的其他任务。{department}按要求做好政务公开和信息化建设工作。",
+    ]
+
+
+def render_document(spec: ReportSpec, path: Path) -> int:
+    """Write the whole report PDF; returns its page count."""
+    w = PdfWriter(
+        path, title=f"{spec.department}{spec.year}年度部门决算", page_numbers=spec.template != "shanghai2024"
+    )
+    dep, y = spec.department, spec.year
+    w.text_page(TextPage([("big", f"{y}年度"), ("big", dep), ("big", "部门决算")]))
+    toc: list[tuple[str, str]] = [("title", "目录")]
+    toc.append(("item", f"第一部分 {dep}概况"))
+    toc += [("item", "    一、部门职责"), ("item", "    二、机构设置及决算单位构成")]
+    toc.append(("item", f"第二部分 {y}年度部门决算表"))
+    for i, kind in enumerate(spec.tables, 1):
+        toc.append(("item", f"    {_cn(i)}、{TITLES[kind]}"))
+    toc.append(("item", f"第三部分 {y}年度部门决算情况说明"))
+    for head, _ in spec.narrative:
+        toc.append(("item", f"    {head}"))
+    toc.append(("item", "第四部分 名词解释"))
+    w.text_page(TextPage(toc))
+    blocks: list[tuple[str, str]] = [
+        ("title", "第一部分"),
+        ("title", f"{dep}概况"),
+        ("heading", "一、部门职责"),
+    ]
+    blocks += [("para", d) for d in spec.duties]
+    blocks.append(("heading", "二、机构设置及决算单位构成"))
+    staff = ""
+    if spec.headcount_authorized is not None:
+        staff = f"本部门共有编制人数 {spec.headcount_authorized} 人，实有人数 {spec.headcount_actual} 人。"
+    blocks.append(("para", f"（一）内设机构设置。{spec.structure}{staff}"))
+    blocks.append(("para", f"（二）决算单位构成。{dep}{y}年度部门决算汇总公开单位构成包括：{dep}本级。"))
+    w.text_page(TextPage(blocks))
+    if spec.template != "shanghai2024":
+        w.text_page(TextPage([("title", "第二部分"), ("title", f"{y}年度部门决算表")]))
+    for i, table in enumerate(spec.tables.values(), 1):
+        w.table(grid_for(spec, table, i))
+    blocks = [("title", "第三部分"), ("title", f"{y}年度部门决算情况说明")]
+    for head, paras in spec.narrative:
+        blocks.append(("heading", head))
+        blocks += [("para", p) for p in paras]
+    w.text_page(TextPage(blocks))
+    w.text_page(
+        TextPage([("title", "第四部分"), ("title", "名词解释"), *[("para", g) for g in spec.glossary]])
+    )
+    return w.save()
+
+
+def _cn(i: int) -> str:
+    from juesuan.factory.catalogue import chinese_ordinal
+
+    return chinese_ordinal(i)
+
+
+def class_label(code: str, template: str) -> str:
+    return OLD_CLASS_NAMES.get(code, CLASS_NAMES[code]) if template == "qinghai2016" else CLASS_NAMES[code]

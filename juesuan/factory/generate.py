@@ -1,0 +1,407 @@
+"""Plan and build a corpus: regions, departments, years, templates, units and injected defects, all from a seed.
+
+Every random choice comes from a `random.Random` seeded by a string derived from the corpus seed and the report's
+position, so one report does not change when another is added and the same seed gives byte-identical output.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from juesuan.factory.catalogue import CENTRAL_DEPARTMENTS, DEPARTMENT_KINDS
+from juesuan.factory.document import GLOSSARY, duties_for, figure, narrative, render_document
+from juesuan.factory.model import Books, Profile, make_books, make_profile
+from juesuan.factory.regions import OTHER_PROVINCES, TEMPLATE_HOME, Place, pick_place
+from juesuan.factory.render import FactoryError
+from juesuan.factory.spec import TEMPLATES, Defect, ManifestEntry, ReportSpec, SpecTable
+from juesuan.factory.tables import TABLE_ORDER, build_tables
+
+DEFECT_KINDS: tuple[str, ...] = ("leaf_typo", "cross_table_mismatch", "repeated_rows", "narrative_mismatch")
+DEFAULT_SEED = 20261127
+DEFAULT_DEFECT_RATE = 0.15
+
+
+@dataclass
+class Plan:
+    """One report to build."""
+
+    doc_id: str
+    region_index: int
+    dept_index: int
+    place: Place
+    department: str
+    year: int
+    template: str
+    unit_mode: str  # wan | yuan | mixed
+    defect: str | None
+    profile: Profile
+
+
+def _units(template: str, mode: str, rng: random.Random) -> dict[str, str]:
+    kinds = TABLE_ORDER[template]
+    if mode == "yuan":
+        return dict.fromkeys(kinds, "元")
+    units = dict.fromkeys(kinds, "万元")
+    if mode == "mixed":
+        for k in rng.sample(["three_public", "basic_expenditure", "gov_fund", "general_budget"], 2):
+            if k in units:
+                units[k] = "元"
+    return units
+
+
+def plan_corpus(
+    seed: int,
+    regions: int,
+    departments_per_region: int,
+    years: tuple[int, ...],
+    templates: tuple[str, ...],
+    defect_rate: float,
+) -> list[Plan]:
+    for t in templates:
+        if t not in TEMPLATES:
+            raise FactoryError(f"unknown template {t!r}; known: {', '.join(TEMPLATES)}")
+    if not templates or regions < 1 or departments_per_region < 1 or not years:
+        raise FactoryError("need at least one template, region, department and year")
+    rng = random.Random(f"{seed}:corpus")
+    n_t = len(templates)
+    primaries = [templates[i % n_t] for i in range(regions)]
+    missing = [t for t in templates if t not in primaries]
+    places: list[Place] = []
+    used_codes: set[str] = set()
+    for i, prim in enumerate(primaries):
+        home = TEMPLATE_HOME[prim] if i < n_t else OTHER_PROVINCES[(i - n_t) % len(OTHER_PROVINCES)]
+        prng = random.Random(f"{seed}:region:{i}")
+        place = pick_place(prng, home)
+        for _ in range(20):
+            if place.adcode not in used_codes or home == "central":
+                break
+            place = pick_place(prng, home)
+        used_codes.add(place.adcode)
+        places.append(place)
+    plans: list[Plan] = []
+    m = 0
+    for i, place in enumerate(places):
+        central = place.province == "中央"
+        kinds = random.Random(f"{seed}:kinds:{i}").sample(range(len(DEPARTMENT_KINDS)), len(DEPARTMENT_KINDS))
+        for j in range(departments_per_region):
+            template = primaries[i]
+            if missing and not central and j % 4 == 3:
+                template = missing[m % len(missing)]
+                m += 1
+            prof_rng = random.Random(f"{seed}:profile:{i}:{j}")
+            if central:
+                base, kind_hint = CENTRAL_DEPARTMENTS[j % len(CENTRAL_DEPARTMENTS)]
+                profile = make_profile(prof_rng, kind_index=kind_hint if j == 0 else None, central=True)
+                name = (
+                    base
+                    if j < len(CENTRAL_DEPARTMENTS)
+                    else f"{base}机关服务中心{j // len(CENTRAL_DEPARTMENTS)}"
+                )
+            else:
+                profile = make_profile(prof_rng, kind_index=kinds[j % len(kinds)])
+                name = f"{place.prefix}{profile.name_suffix}" + (
+                    "" if j < len(kinds) else f"{j // len(kinds) + 1}"
+                )
+            if template == "qinghai2016":
+                profile.state_capital_items = []
+            for year in years:
+                unit_rng = random.Random(f"{seed}:units:{i}:{j}:{year}")
+                r = unit_rng.random()
+                mode = "yuan" if r < 0.06 else "mixed" if r < 0.14 else "wan"
+                code = place.adcode[:6] if place.adcode else "100000"
+                plans.append(
+                    Plan(f"{code}-{j + 1:02d}-{year}", i, j, place, name, year, template, mode, None, profile)
+                )
+    if not any(p.unit_mode != "wan" for p in plans):
+        plans[min(1, len(plans) - 1)].unit_mode = "mixed"
+    # defects: a share of the reports, every kind at least once when the corpus has room
+    n_def = round(defect_rate * len(plans))
+    if defect_rate > 0:
+        n_def = max(n_def, min(len(DEFECT_KINDS), len(plans)))
+    chosen = rng.sample(range(len(plans)), n_def) if n_def else []
+    kinds_cycle = list(DEFECT_KINDS)
+    rng.shuffle(kinds_cycle)
+    for n, idx in enumerate(chosen):
+        plans[idx].defect = kinds_cycle[n % len(kinds_cycle)]
+    return plans
+
+
+def build_spec(plan: Plan, seed: int, prior: dict[str, Decimal] | None) -> tuple[ReportSpec, Books]:
+    rng = random.Random(f"{seed}:report:{plan.doc_id}")
+    growth = rng.uniform(0.88, 1.18) ** (plan.year - 2020)
+    books = make_books(rng, plan.profile, growth)
+    units = _units(plan.template, plan.unit_mode, rng)
+    perturb, defect = {}, None
+    if plan.defect == "cross_table_mismatch":
+        perturb, defect = _plan_mismatch(rng, books)
+    spec = ReportSpec(
+        doc_id=plan.doc_id,
+        department=plan.department,
+        year=plan.year,
+        template=plan.template,
+        province=plan.place.province,
+        city=plan.place.city,
+        county=plan.place.county,
+        seed=seed,
+    )
+    spec.tables = build_tables(books, plan.template, units, plan.department, perturb=perturb)
+    spec.code_style = "own" if plan.template == "shanghai2024" and rng.random() < 0.4 else "full"
+    if plan.template == "shanghai2024" and rng.random() < 0.35:
+        spec.empty_spill_after = "appropriation_summary"
+    elif rng.random() < 0.06:
+        spec.empty_spill_after = rng.choice(["income", "general_budget"])
+    spec.headcount_authorized = plan.profile.headcount
+    spec.headcount_actual = max(1, plan.profile.headcount + rng.randint(-3, 6))
+    spec.duties = duties_for(plan.department, plan.profile.name_suffix)
+    spec.structure = (
+        f"{plan.department}内设机构包括：办公室、综合业务股、政策法规股、财务审计股、监督检查股。"
+    )
+    spec.glossary = GLOSSARY
+    overrides: dict[str, Decimal] = {}
+    if defect is not None:
+        spec.defects.append(defect)
+    if plan.defect == "leaf_typo":
+        _apply_typo(rng, spec)
+    elif plan.defect == "repeated_rows":
+        _apply_repeat(rng, spec)
+    elif plan.defect == "narrative_mismatch":
+        overrides = _plan_narrative(rng, spec)
+    spec.narrative = narrative(spec, prior, overrides)
+    return spec, books
+
+
+def key_figures(spec: ReportSpec) -> dict[str, Decimal]:
+    """Figures next year's narrative compares against (上年)."""
+    out = {}
+    for name, (kind, key, measure) in {
+        "grand_total": ("summary", "income.grand_total", "amount"),
+        "fiscal_grand_total": ("appropriation_summary", "income.grand_total", "amount"),
+        "general_budget": ("general_budget", "total", "total"),
+        "public_total": ("basic_expenditure", "public_total", "amount"),
+    }.items():
+        v = figure(spec, kind, key, measure)
+        if v is not None:
+            out[name] = v
+    return out
+
+
+# ---- defects -----------------------------------------------------------------------------------------
+
+
+def _plan_mismatch(rng: random.Random, books: Books) -> tuple[dict[str, tuple[str, str, int]], Defect]:
+    if rng.random() < 0.5 and books.income:
+        kind = "income"
+        item = rng.choice(sorted(books.income))
+        measure = "other" if books.income[item]["other"] else "fiscal_appropriation"
+        other = "summary 本年收入合计 and the summary income lines"
+    else:
+        kind = "general_budget"
+        item = rng.choice(sorted(books.general_budget))
+        measure = "basic"
+        other = "appropriation_summary (一般公共预算财政拨款 column) and basic_expenditure 人员/公用经费合计"
+    delta = rng.randint(5_000, 200_000) * 100
+    leaves = getattr(books, kind)
+    sign = 1 if leaves[item][measure] < delta or rng.random() < 0.5 else -1
+    d = Defect(
+        kind="cross_table_mismatch",
+        table_kind=kind,
+        subject_code=item,
+        measure="total",
+        line_item="",
+        description=(
+            f"the {kind} table was printed from books where 项 {item} {measure} is {sign * delta / 100:+.2f} 元 off; "
+            f"the table is internally consistent but its 合计 and class rows disagree with {other}"
+        ),
+    )
+    return {kind: (item, measure, sign * delta)}, d
+
+
+def _typo_value(rng: random.Random, value: Decimal) -> Decimal:
+    text = f"{value:.2f}"
+    int_part, frac = text.split(".")
+    for _ in range(20):
+        pos = rng.randrange(len(int_part))
+        digits = [d for d in "0123456789" if d != int_part[pos] and not (pos == 0 and d == "0")]
+        new = int_part[:pos] + rng.choice(digits) + int_part[pos + 1 :]
+        if new != int_part:
+            return Decimal(f"{new}.{frac}")
+    return value + Decimal(1)
+
+
+def _apply_typo(rng: random.Random, spec: ReportSpec) -> None:
+    candidates = []
+    for kind in ("expenditure", "income", "general_budget"):
+        t = spec.tables[kind]
+        for row in t.rows:
+            if len(row.subject_code) == 7 and row.values.get("total"):
+                candidates.append((kind, row))
+    kind, row = rng.choice(candidates)
+    measure = "total"
+    old = row.values[measure]
+    new = _typo_value(rng, old)
+    row.values[measure] = new
+    parent = row.subject_code[:5]
+    spec.defects.append(
+        Defect(
+            kind="leaf_typo",
+            table_kind=kind,
+            subject_code=row.subject_code,
+            measure=measure,
+            description=(
+                f"项 {row.subject_code} {measure} printed {new} instead of {old} ({spec.tables[kind].unit}); "
+                f"breaks 款 {parent} = Σ项 and the row's total = Σ columns"
+            ),
+        )
+    )
+
+
+def _apply_repeat(rng: random.Random, spec: ReportSpec) -> None:
+    kind = rng.choice(["general_budget", "expenditure"])
+    t: SpecTable = spec.tables[kind]
+    classes = [i for i, r in enumerate(t.rows) if len(r.subject_code) == 3]
+    i = rng.choice(classes)
+    t.repeat_rows = [i, i + 1] if i + 1 < len(t.rows) else [i]
+    t.repeat_at_break = rng.random() < 0.7
+    codes = ", ".join(t.rows[k].subject_code for k in t.repeat_rows)
+    spec.defects.append(
+        Defect(
+            kind="repeated_rows",
+            table_kind=kind,
+            subject_code=t.rows[i].subject_code,
+            measure="",
+            description=(
+                f"rows {codes} are printed a second time "
+                + (
+                    "at the top of the table's next page (or at its end if it fits one page)"
+                    if t.repeat_at_break
+                    else "after the table's last row"
+                )
+                + "; the repeats are not in the truth and must not be summed"
+            ),
+        )
+    )
+
+
+_NARRATIVE_TARGETS = (
+    ("income.total", "summary", "income.total", "amount", "本年收入合计"),
+    ("expenditure.total", "summary", "expenditure.total", "amount", "本年支出合计"),
+    ("general_budget.total", "general_budget", "total", "total", "一般公共预算财政拨款支出"),
+    ("personnel_total", "basic_expenditure", "personnel_total", "amount", "人员经费"),
+    ("income.grand_total", "summary", "income.grand_total", "amount", "收入、支出总计"),
+)
+
+
+def _plan_narrative(rng: random.Random, spec: ReportSpec) -> dict[str, Decimal]:
+    for _ in range(10):
+        key, kind, row_key, measure, label = rng.choice(_NARRATIVE_TARGETS)
+        v = figure(spec, kind, row_key, measure)
+        if v:
+            break
+    else:
+        key, kind, row_key, measure, label = _NARRATIVE_TARGETS[0]
+        v = figure(spec, kind, row_key, measure) or Decimal("0.00")
+    delta = max(Decimal("1.00"), (v * Decimal(rng.uniform(0.01, 0.12))).quantize(Decimal("0.01")))
+    wrong = v + delta if rng.random() < 0.6 or v < delta * 2 else v - delta
+    is_line = not row_key.isdigit()
+    spec.defects.append(
+        Defect(
+            kind="narrative_mismatch",
+            table_kind=kind,
+            line_item=row_key if is_line else "",
+            subject_code="" if is_line else row_key,
+            measure=measure,
+            description=f"情况说明 states {label} {wrong} 万元; the {kind} table prints {v} 万元",
+        )
+    )
+    return {key: wrong}
+
+
+# ---- corpus ------------------------------------------------------------------------------------------
+
+
+MANIFEST_COLUMNS = ("doc_id", "file", "truth_file", "department", "province", "city", "county", "year", "template", "units", "defects", "pages", "cells")  # fmt: skip
+
+
+def generate_corpus(
+    out_dir: Path,
+    *,
+    seed: int = DEFAULT_SEED,
+    regions: int = 3,
+    departments_per_region: int = 10,
+    years: tuple[int, ...] = (2023, 2024),
+    templates: tuple[str, ...] | None = None,
+    defect_rate: float = DEFAULT_DEFECT_RATE,
+) -> list[ManifestEntry]:
+    """Write `<doc_id>.pdf` + `<doc_id>.truth.csv` per report, and manifest.csv / manifest.json, into out_dir."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    years = tuple(sorted(years))
+    plans = plan_corpus(
+        seed, regions, departments_per_region, years, tuple(templates or TEMPLATES), defect_rate
+    )
+    entries: list[ManifestEntry] = []
+    prior: dict[tuple[int, int], dict[str, Decimal]] = {}
+    for plan in plans:
+        key = (plan.region_index, plan.dept_index)
+        prev = prior.get(key) or _synthetic_prior(seed, plan)
+        spec, _ = build_spec(plan, seed, prev)
+        prior[key] = key_figures(spec)
+        entry = write_report(spec, out_dir)
+        entries.append(entry)
+    write_manifest(entries, out_dir)
+    return entries
+
+
+def _synthetic_prior(seed: int, plan: Plan) -> dict[str, Decimal]:
+    """The first year's 上年 figures: not printed anywhere else, drawn as a plausible change."""
+    return {
+        "__ratio__": Decimal(str(round(random.Random(f"{seed}:prior:{plan.doc_id}").uniform(0.8, 1.25), 4)))
+    }
+
+
+def write_report(spec: ReportSpec, out_dir: Path) -> ManifestEntry:
+    pdf = out_dir / f"{spec.doc_id}.pdf"
+    truth = out_dir / f"{spec.doc_id}.truth.csv"
+    pages = render_document(spec, pdf)
+    csv_text = spec.truth_csv()
+    truth.write_text(csv_text, encoding="utf-8")
+    return ManifestEntry(
+        doc_id=spec.doc_id,
+        file=pdf.name,
+        truth_file=truth.name,
+        department=spec.department,
+        province=spec.province,
+        city=spec.city,
+        county=spec.county,
+        year=spec.year,
+        template=spec.template,
+        units=spec.units(),
+        defects=[d.to_dict() for d in spec.defects],
+        pages=pages,
+        cells=csv_text.count("\n") - 1,
+    )
+
+
+def write_manifest(entries: list[ManifestEntry], out_dir: Path) -> None:
+    data = [e.to_dict() for e in entries]
+    (out_dir / "manifest.json").write_text(
+        json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=MANIFEST_COLUMNS, lineterminator="\n")
+    w.writeheader()
+    for rec in data:
+        w.writerow(
+            {
+                **rec,
+                "units": ";".join(f"{k}={v}" for k, v in rec["units"].items()),
+                "defects": json.dumps(rec["defects"], ensure_ascii=False) if rec["defects"] else "",
+            }
+        )
+    (out_dir / "manifest.csv").write_text(buf.getvalue(), encoding="utf-8")

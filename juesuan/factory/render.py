@@ -1,0 +1,381 @@
+"""Draw report pages with reportlab: ruled table grids (cell borders as lines, as WPS/Excel exports do) and prose.
+
+The CJK TrueType font is embedded (subset, with a ToUnicode map), so pdfplumber reads real Chinese text, never
+`(cid:…)`. Layout is computed here from a `Grid` (column widths, header cells with spans, body rows); templates
+decide what goes into the grid.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas as rl_canvas
+
+FONT_NAME = "WQYZenHei"
+DEFAULT_FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
+_registered = False
+
+
+class FactoryError(RuntimeError):
+    """The factory cannot run (missing font, bad input)."""
+
+
+def ensure_font() -> str:
+    """Register the embedded CJK font once per process; fail clearly when it is not installed."""
+    global _registered
+    if _registered:
+        return FONT_NAME
+    path = os.environ.get("JUESUAN_CJK_FONT", DEFAULT_FONT_PATH)
+    if not Path(path).exists():
+        raise FactoryError(
+            f"CJK font {path} not found: install the Debian package fonts-wqy-zenhei (`make setup` does) "
+            "or point JUESUAN_CJK_FONT at a TrueType collection with Chinese glyphs"
+        )
+    pdfmetrics.registerFont(TTFont(FONT_NAME, path, subfontIndex=0))
+    _registered = True
+    return FONT_NAME
+
+
+def text_width(text: str, size: float) -> float:
+    return pdfmetrics.stringWidth(text, FONT_NAME, size)
+
+
+_TOKEN_RE = re.compile(r"[0-9A-Za-z.,%（）()\-]+|.", re.S)
+
+
+def wrap(text: str, width: float, size: float) -> list[str]:
+    """Break `text` into lines that fit `width`, never inside a run of digits/latin (as word processors do)."""
+    if not text:
+        return [""]
+    lines: list[str] = []
+    cur = ""
+    for tok in _TOKEN_RE.findall(text):
+        if text_width(cur + tok, size) <= width or not cur:
+            if not cur and text_width(tok, size) > width and len(tok) > 1:
+                # a single over-long token: break it by characters
+                for ch in tok:
+                    if text_width(cur + ch, size) > width and cur:
+                        lines.append(cur)
+                        cur = ""
+                    cur += ch
+                continue
+            cur += tok
+        else:
+            lines.append(cur)
+            cur = tok
+    if cur:
+        lines.append(cur)
+    return lines
+
+
+@dataclass
+class HCell:
+    """A header cell at (row, col) spanning rows/cols."""
+
+    row: int
+    col: int
+    text: str
+    rowspan: int = 1
+    colspan: int = 1
+
+
+@dataclass
+class BCell:
+    text: str
+    colspan: int = 1
+    align: str = "l"  # l / c / r
+    indent: float = 0.0
+
+
+@dataclass
+class Grid:
+    """One public table as drawn: title block, header cells, body rows, notes."""
+
+    kind: str
+    title: str
+    col_widths: list[float]  # relative; scaled to the usable page width
+    header: list[HCell]
+    header_rows: int
+    body: list[list[BCell]]
+    table_no: str = ""  # e.g. 公开01表
+    department_line: str = ""  # e.g. 部门：株洲市荷塘区教育局
+    unit_line: str = "单位：万元"
+    notes: list[str] = field(default_factory=list)
+    repeat_header: bool = True
+    landscape: bool = False
+    font_size: float = 8.0
+    header_font_size: float = 8.0
+    row_min_height: float = 16.0
+    repeat_rows: list[int] = field(default_factory=list)
+    repeat_at_break: bool = True
+    empty_spill: bool = False  # an empty bordered page after the table (as ONLYOFFICE spills)
+    section_title: str = ""  # e.g. 第二部分 …决算表 above the first table
+    header_layout: str = (
+        "stacked"  # "stacked": table_no, unit, dept on separate lines; "central": dept left / unit right
+    )
+
+
+@dataclass
+class TextPage:
+    """Prose: headings and paragraphs, flowed over as many pages as needed."""
+
+    blocks: list[tuple[str, str]]  # (style, text) with style in title / heading / para / center / big
+
+
+class PdfWriter:
+    """A thin layer over a reportlab canvas that tracks pages and page numbers."""
+
+    def __init__(self, path: Path, *, title: str, page_numbers: bool = True) -> None:
+        ensure_font()
+        self.c = rl_canvas.Canvas(str(path), pagesize=A4, invariant=1, pageCompression=1)
+        self.c.setTitle(title)
+        self.c.setAuthor("juesuan report factory")
+        self.c.setCreator("juesuan.factory (reportlab)")
+        self.page_no = 1
+        self.page_numbers = page_numbers
+        self.size = A4
+        self._page_open = False
+
+    # -- pages ----------------------------------------------------------------------------------------
+    def new_page(self, *, land: bool = False) -> None:
+        if self._page_open:
+            self._finish_page()
+        self.size = landscape(A4) if land else A4
+        self.c.setPageSize(self.size)
+        self._page_open = True
+
+    def _finish_page(self) -> None:
+        if self.page_numbers:
+            self.c.setFont(FONT_NAME, 9)
+            self.c.drawCentredString(self.size[0] / 2, 24, f"- {self.page_no} -")
+        self.c.showPage()
+        self.page_no += 1
+        self._page_open = False
+
+    def save(self) -> int:
+        if self._page_open:
+            self._finish_page()
+        self.c.save()
+        return self.page_no - 1
+
+    # -- prose ----------------------------------------------------------------------------------------
+    def text_page(self, page: TextPage) -> None:
+        self.new_page()
+        w, h = self.size
+        left, right, top, bottom = 72, 72, 80, 60
+        y = h - top
+        for style, text in page.blocks:
+            size, leading, indent, gap = {
+                "big": (26, 40, 0, 24),
+                "title": (18, 28, 0, 14),
+                "heading": (13, 22, 0, 6),
+                "center": (14, 24, 0, 8),
+                "para": (11.5, 20, 23, 4),
+                "item": (11.5, 20, 0, 2),
+            }[style]
+            width = w - left - right
+            if style in ("big", "title", "center"):
+                lines = wrap(text, width, size)
+            else:
+                lines = _wrap_para(text, width, size, indent)
+            for i, line in enumerate(lines):
+                if y - leading < bottom:
+                    self.new_page()
+                    y = h - top
+                self.c.setFont(FONT_NAME, size)
+                if style in ("big", "title", "center"):
+                    self.c.drawCentredString(w / 2, y - size, line)
+                else:
+                    self.c.drawString(left + (indent if i == 0 else 0), y - size, line)
+                y -= leading
+            y -= gap
+
+    # -- tables ---------------------------------------------------------------------------------------
+    def table(self, grid: Grid) -> list[int]:
+        """Draw a grid over as many pages as it needs; returns the page numbers it used."""
+        pages: list[int] = []
+        self.new_page(land=grid.landscape)
+        pages.append(self.page_no)
+        w, h = self.size
+        left, right, top, bottom = 42, 42, 50, 48
+        usable = w - left - right
+        scale = usable / sum(grid.col_widths)
+        widths = [cw * scale for cw in grid.col_widths]
+        xs = [left]
+        for cw in widths:
+            xs.append(xs[-1] + cw)
+
+        y = h - top
+        if grid.section_title:
+            self.c.setFont(FONT_NAME, 15)
+            self.c.drawCentredString(w / 2, y - 15, grid.section_title)
+            y -= 40
+        y = self._table_title(grid, y, left, w - right)
+        header_h = self._header_heights(grid, widths)
+        y = self._draw_header(grid, xs, y, header_h)
+
+        body = [(i, r) for i, r in enumerate(grid.body)]
+        repeats = [grid.body[i] for i in grid.repeat_rows]
+        repeated_done = not repeats
+        fs = grid.font_size
+        k = 0
+        while k < len(body):
+            _, row = body[k]
+            rh = self._row_height(row, widths, fs, grid.row_min_height)
+            if y - rh < bottom:
+                # page break: continue on a new page, header repeated when the template does
+                self.new_page(land=grid.landscape)
+                pages.append(self.page_no)
+                y = h - top
+                if grid.repeat_header:
+                    y = self._draw_header(grid, xs, y, header_h)
+                if not repeated_done and grid.repeat_at_break:
+                    for rep in repeats:
+                        y = self._draw_row(rep, xs, widths, y, fs, grid.row_min_height)
+                    repeated_done = True
+                continue
+            y = self._draw_row(row, xs, widths, y, fs, grid.row_min_height)
+            k += 1
+        if not repeated_done:
+            for rep in repeats:
+                rh = self._row_height(rep, widths, fs, grid.row_min_height)
+                if y - rh < bottom:
+                    self.new_page(land=grid.landscape)
+                    pages.append(self.page_no)
+                    y = h - top
+                y = self._draw_row(rep, xs, widths, y, fs, grid.row_min_height)
+        # notes under the table
+        y -= 4
+        for note in grid.notes:
+            for line in wrap(note, usable, 8.5):
+                if y - 14 < bottom:
+                    self.new_page(land=grid.landscape)
+                    pages.append(self.page_no)
+                    y = h - top
+                self.c.setFont(FONT_NAME, 8.5)
+                self.c.drawString(left, y - 10, line)
+                y -= 13
+        if grid.empty_spill:
+            # an empty page holding one empty bordered row, as some exports spill
+            self.new_page(land=grid.landscape)
+            pages.append(self.page_no)
+            self.c.setLineWidth(0.5)
+            self.c.rect(xs[0], h - top - grid.row_min_height, xs[-1] - xs[0], grid.row_min_height)
+        return pages
+
+    def _table_title(self, grid: Grid, y: float, x0: float, x1: float) -> float:
+        w = self.size[0]
+        self.c.setFont(FONT_NAME, 16)
+        self.c.drawCentredString(w / 2, y - 16, grid.title)
+        y -= 30
+        self.c.setFont(FONT_NAME, 9)
+        if grid.header_layout == "central":
+            if grid.table_no:
+                self.c.drawRightString(x1, y - 9, grid.table_no)
+                y -= 13
+            if grid.department_line:
+                self.c.drawString(x0, y - 9, grid.department_line)
+            self.c.drawRightString(x1, y - 9, grid.unit_line)
+            y -= 14
+        else:
+            if grid.table_no:
+                self.c.drawRightString(x1, y - 9, grid.table_no)
+                y -= 13
+            if grid.department_line:
+                self.c.drawString(x0, y - 9, grid.department_line)
+                if not grid.table_no:
+                    self.c.drawRightString(x1, y - 9, grid.unit_line)
+                    y -= 14
+                    return y
+                y -= 13
+            self.c.drawRightString(x1, y - 9, grid.unit_line)
+            y -= 14
+        return y
+
+    def _header_heights(self, grid: Grid, widths: list[float]) -> list[float]:
+        hs = grid.header_font_size
+        heights = [grid.row_min_height] * grid.header_rows
+        for cell in grid.header:
+            if cell.rowspan != 1:
+                continue
+            cw = sum(widths[cell.col : cell.col + cell.colspan]) - 4
+            n = len(wrap(cell.text, cw, hs))
+            heights[cell.row] = max(heights[cell.row], n * (hs + 2) + 5)
+        for cell in grid.header:
+            if cell.rowspan == 1:
+                continue
+            cw = sum(widths[cell.col : cell.col + cell.colspan]) - 4
+            need = len(wrap(cell.text, cw, hs)) * (hs + 2) + 5
+            have = sum(heights[cell.row : cell.row + cell.rowspan])
+            if need > have:
+                heights[cell.row + cell.rowspan - 1] += need - have
+        return heights
+
+    def _draw_header(self, grid: Grid, xs: list[float], y: float, heights: list[float]) -> float:
+        c = self.c
+        hs = grid.header_font_size
+        c.setLineWidth(0.5)
+        tops = [y]
+        for hgt in heights:
+            tops.append(tops[-1] - hgt)
+        for cell in grid.header:
+            x0, x1 = xs[cell.col], xs[cell.col + cell.colspan]
+            y0, y1 = tops[cell.row], tops[cell.row + cell.rowspan]
+            c.rect(x0, y1, x1 - x0, y0 - y1)
+            lines = wrap(cell.text, x1 - x0 - 4, hs)
+            block = len(lines) * (hs + 2)
+            ty = (y0 + y1) / 2 + block / 2 - hs
+            c.setFont(FONT_NAME, hs)
+            for line in lines:
+                c.drawCentredString((x0 + x1) / 2, ty, line)
+                ty -= hs + 2
+        return tops[-1]
+
+    def _row_height(self, row: list[BCell], widths: list[float], fs: float, min_h: float) -> float:
+        col = 0
+        n = 1
+        for cell in row:
+            cw = sum(widths[col : col + cell.colspan]) - 4 - cell.indent
+            n = max(n, len(wrap(cell.text, cw, fs)))
+            col += cell.colspan
+        return max(min_h, n * (fs + 2) + 6)
+
+    def _draw_row(
+        self, row: list[BCell], xs: list[float], widths: list[float], y: float, fs: float, min_h: float
+    ) -> float:
+        c = self.c
+        rh = self._row_height(row, widths, fs, min_h)
+        c.setLineWidth(0.5)
+        c.setFont(FONT_NAME, fs)
+        col = 0
+        for cell in row:
+            x0, x1 = xs[col], xs[col + cell.colspan]
+            c.rect(x0, y - rh, x1 - x0, rh)
+            if cell.text:
+                lines = wrap(cell.text, x1 - x0 - 4 - cell.indent, fs)
+                block = len(lines) * (fs + 2)
+                ty = y - rh / 2 + block / 2 - fs + 1
+                for line in lines:
+                    if cell.align == "r":
+                        c.drawRightString(x1 - 3, ty, line)
+                    elif cell.align == "c":
+                        c.drawCentredString((x0 + x1) / 2, ty, line)
+                    else:
+                        c.drawString(x0 + 3 + cell.indent, ty, line)
+                    ty -= fs + 2
+            col += cell.colspan
+        return y - rh
+
+
+def _wrap_para(text: str, width: float, size: float, indent: float) -> list[str]:
+    first = wrap(text, width - indent, size)
+    if len(first) <= 1:
+        return first
+    rest = "".join(first[1:])
+    return [first[0], *wrap(rest, width, size)]

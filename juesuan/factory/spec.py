@@ -1,0 +1,184 @@
+"""What one generated report prints: the values as printed, per table, plus everything around the tables.
+
+The renderer draws exactly the cells a `ReportSpec` holds and the truth CSV lists exactly those cells (minus rows
+repeated by a defect), so ground truth and PDF cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from juesuan.model import GOLD_CSV_HEADER
+
+CENT = Decimal("0.01")
+WAN = Decimal(10000)
+
+TEMPLATES: tuple[str, ...] = ("hunan2020", "shanghai2024", "central2024", "qinghai2016")
+
+
+def round_unit(amount_yuan: Decimal, unit: str) -> Decimal:
+    """The printed value of an exact yuan amount in `unit`, rounded half-up to 0.01 (as reports round)."""
+    if unit == "元":
+        return amount_yuan.quantize(CENT, rounding=ROUND_HALF_UP)
+    return (amount_yuan / WAN).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def yuan_of(printed: Decimal, unit: str) -> Decimal:
+    """Printed value in `unit` → yuan, exact to the cent."""
+    return (printed * (WAN if unit == "万元" else 1)).quantize(CENT)
+
+
+def format_amount(value: Decimal, *, thousands: bool, zero_text: str = "0.00") -> str:
+    """The text a report prints for `value` (2 decimals; `zero_text` for an exact zero, e.g. `0` or `0.00`)."""
+    if value == 0:
+        return zero_text
+    return f"{value:,.2f}" if thousands else f"{value:.2f}"
+
+
+def format_narrative(value: Decimal) -> str:
+    """Narrative amounts drop trailing zeros and separators (338.10 → 338.1, 6.00 → 6), as the reports write."""
+    q = value.quantize(CENT)
+    s = f"{q:.2f}".rstrip("0").rstrip(".")
+    return s or "0"
+
+
+def percent(part: Decimal, whole: Decimal) -> Decimal:
+    """Share in percent to 0.01, half-up; 0 when the whole is 0."""
+    if whole == 0:
+        return Decimal("0.00")
+    return (part * 100 / whole).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class SpecRow:
+    """One printed row. `values` maps measure → printed value in the table unit; a missing measure is blank."""
+
+    label: str
+    subject_code: str = ""
+    line_item: str = ""
+    values: dict[str, Decimal] = field(default_factory=dict)
+    side: str = ""  # "income" / "expenditure" for two-sided tables (summary, appropriation_summary)
+    indent: int = 0
+
+
+@dataclass
+class SpecTable:
+    kind: str
+    unit: str
+    rows: list[SpecRow] = field(default_factory=list)
+    note: str | None = None  # e.g. …故本表无数据
+    repeat_rows: list[int] = field(
+        default_factory=list
+    )  # indices of rows printed twice (defect), not in truth
+    repeat_at_break: bool = True  # repeat them at the first page break if the table breaks, else at its end
+
+
+@dataclass
+class Defect:
+    kind: str  # leaf_typo | cross_table_mismatch | repeated_rows | narrative_mismatch
+    table_kind: str
+    subject_code: str = ""
+    line_item: str = ""
+    measure: str = ""
+    description: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "kind": self.kind,
+            "table_kind": self.table_kind,
+            "subject_code": self.subject_code,
+            "line_item": self.line_item,
+            "measure": self.measure,
+            "description": self.description,
+        }
+
+
+@dataclass
+class ReportSpec:
+    doc_id: str
+    department: str
+    year: int
+    template: str
+    province: str = ""
+    city: str = ""
+    county: str = ""
+    tables: dict[str, SpecTable] = field(default_factory=dict)  # in printed order
+    headcount_authorized: int | None = None
+    headcount_actual: int | None = None
+    duties: list[str] = field(default_factory=list)
+    structure: str = ""
+    narrative: list[tuple[str, list[str]]] = field(default_factory=list)  # (section heading, paragraphs)
+    glossary: list[str] = field(default_factory=list)
+    defects: list[Defect] = field(default_factory=list)
+    code_style: str = (
+        "full"  # shanghai: "full" parent parts repeated, or "own" children print only their part
+    )
+    empty_spill_after: str | None = None  # table kind followed by an empty bordered page
+    seed: int = 0
+
+    def units(self) -> dict[str, str]:
+        return {k: t.unit for k, t in self.tables.items()}
+
+    def truth_rows(self) -> list[dict[str, Any]]:
+        """One record per printed numeric cell, in print order; repeated (defect) rows excluded."""
+        out = []
+        for kind, table in self.tables.items():
+            for row in table.rows:
+                for measure, value in row.values.items():
+                    out.append(
+                        {
+                            "table_kind": kind,
+                            "subject_code": row.subject_code,
+                            "line_item": row.line_item,
+                            "row_label": row.label,
+                            "measure": measure,
+                            "amount_yuan": f"{yuan_of(value, table.unit):.2f}",
+                        }
+                    )
+        return out
+
+    def truth_csv(self) -> str:
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=GOLD_CSV_HEADER, lineterminator="\n")
+        w.writeheader()
+        for rec in self.truth_rows():
+            w.writerow(rec)
+        return buf.getvalue()
+
+
+@dataclass
+class ManifestEntry:
+    doc_id: str
+    file: str
+    truth_file: str
+    department: str
+    province: str
+    city: str
+    county: str
+    year: int
+    template: str
+    units: dict[str, str]
+    defects: list[dict[str, str]]
+    pages: int = 0
+    cells: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "doc_id": self.doc_id,
+            "file": self.file,
+            "truth_file": self.truth_file,
+            "department": self.department,
+            "province": self.province,
+            "city": self.city,
+            "county": self.county,
+            "year": self.year,
+            "template": self.template,
+            "units": self.units,
+            "defects": self.defects,
+            "pages": self.pages,
+            "cells": self.cells,
+        }
