@@ -59,7 +59,14 @@ def rule_results(context: dg.AssetExecutionContext, parse_cache: ParseCacheResou
             counts["not_checked"] += 1
             cache.put_results(sha, PARSER_VERSION, [])
             continue
-        results = check_report(outcome.report)
+        try:
+            results = check_report(outcome.report)
+        except Exception as exc:  # the rules could not run: the report is unverified, so it is quarantined
+            error = f"rule checks crashed: {type(exc).__name__}: {exc}".splitlines()[0]
+            cache.put_results(sha, PARSER_VERSION, [], check_error=error)
+            counts["check_errors"] += 1
+            counts["blocked"] += 1
+            continue
         for r in results:
             r.document_sha256 = r.document_sha256 or sha
             if r.outcome in FAILING:
@@ -90,6 +97,7 @@ def rule_results(context: dg.AssetExecutionContext, parse_cache: ParseCacheResou
             "not_checked": counts["not_checked"],
             "publishable": counts["publishable"],
             "blocked_by_error_rules": counts["blocked"],
+            "check_errors": counts["check_errors"],
         },
         check_results=check_results,
     )

@@ -65,11 +65,13 @@ def staging_tables(
                     **common,
                 )
             else:
-                results = cache.get_results(sha, PARSER_VERSION)
-                if results is None:
+                checked = cache.get_results(sha, PARSER_VERSION)
+                if checked is None:
                     counts["not_checked_yet"] += 1
                     continue
-                result = wh.load_document(outcome.report, results, **common)
+                if checked.check_error:
+                    common["check_error"] = checked.check_error
+                result = wh.load_document(outcome.report, checked.results, **common)
             counts[result.status] += 1
             counts[result.action] += 1
             loaded.append(

@@ -37,6 +37,59 @@ class NightlySummary:
     def ok(self) -> bool:
         return not self.failed_runs
 
+    def render(self) -> str:
+        """The run summary a person reads: found / new / unchanged / parsed / published / quarantined / failed."""
+        crawl, raw = self.stages.get("discovered_documents"), self.stages.get("raw_documents")
+        parsed = self.stages.get("parsed_reports")
+        staging, mart = self.stages.get("staging_tables"), self.stages.get("published_mart")
+        lines: list[str] = []
+        if crawl:
+            lines.append(
+                f"found       {crawl['found']:5d} documents from {crawl['sources']} source(s): new {crawl['new']}, "
+                f"changed {crawl['changed']}, unchanged {crawl['unchanged']}; "
+                f"{crawl['requests']} requests ({crawl['not_modified']} not modified)"
+            )
+            failures = crawl.get("failures") or []
+            lines.append(f"crawl failures {crawl['failed']:2d}")
+            lines.extend(f"    ! {f['stage']} {f['url']}: {f['reason']}" for f in failures[:50])
+        if raw:
+            lines.append(
+                f"raw         {raw['documents']:5d} documents kept, {raw['new_partitions']} new this run"
+            )
+        if parsed:
+            lines.append(
+                f"parsed      {parsed['parsed_now']:5d} now (parser {parsed['parser_version']}), "
+                f"{parsed['cached']} from cache: {parsed['reports']} reports, "
+                f"{parsed['not_final_accounts']} not final accounts, {parsed['parse_failed']} parse failures"
+            )
+        elif crawl:
+            lines.append("parsed          0 (no new or changed documents)")
+        if staging:
+            lines.append(
+                f"staged      {staging['staged']:5d}: published {staging['published']}, "
+                f"quarantined {staging['quarantined']}, failed {staging['failed']}"
+            )
+            for d in staging.get("documents") or []:
+                if d["status"] == "published" and not d.get("warnings"):
+                    continue
+                who = f"{d.get('department') or '?'} {d.get('year') or ''}".strip()
+                why = "; ".join(d.get("reasons") or []) or "warnings " + ", ".join(d.get("warnings") or [])
+                lines.append(f"    - {d['status']:<11} {d['document']} {who}: {why}")
+            totals = staging.get("current_by_status") or {}
+            lines.append("warehouse   " + ", ".join(f"{k} {v}" for k, v in sorted(totals.items())))
+        if not staging and not mart and crawl and not self.failed_runs:
+            lines.append("mart        unchanged (nothing new to load)")
+        if mart:
+            state = "published" if mart["changed"] else "unchanged"
+            lines.append(
+                f"mart        {state}, generation {mart['generation']}: {mart['documents']} documents, "
+                f"{mart['amounts']} amounts → {mart['path']}"
+            )
+        for job, err in self.failed_runs.items():
+            lines.append(f"FAILED {job}: {err}")
+        lines.append(f"nightly run {self.seconds:.1f} s ({len(self.runs)} Dagster runs)")
+        return "\n".join(lines)
+
 
 def _stage_metadata(result: dg.ExecuteInProcessResult, node: str) -> dict[str, Any]:
     """The metadata of the asset `node` materialised in `result` (the first event: a range run repeats it)."""
@@ -60,8 +113,19 @@ def pending_documents(instance: dg.DagsterInstance, cache: ParseCache, parser_ve
     return pending_range(keys, pending)
 
 
-def run_nightly(defs: dg.Definitions, instance: dg.DagsterInstance, cache: ParseCache) -> NightlySummary:
-    """Run crawl → documents (only if something is pending) → publish in process against `instance`."""
+def run_nightly(
+    defs: dg.Definitions,
+    instance: dg.DagsterInstance,
+    cache: ParseCache,
+    *,
+    published_path: Path | None = None,
+    log_level: str = "INFO",
+) -> NightlySummary:
+    """Run crawl → documents → publish in process against `instance`.
+
+    The documents run happens only when something is pending; publishing follows it, or runs alone when the
+    published file (`published_path`) is missing (a first night that found nothing, or a deleted file).
+    """
     from juesuan.parsing import PARSER_VERSION
 
     t0 = time.perf_counter()
@@ -69,7 +133,10 @@ def run_nightly(defs: dg.Definitions, instance: dg.DagsterInstance, cache: Parse
 
     def execute(job_name: str, **kwargs: Any) -> dg.ExecuteInProcessResult:
         result = defs.resolve_job_def(job_name).execute_in_process(
-            instance=instance, raise_on_error=False, **kwargs
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+            **kwargs,
         )
         summary.runs[job_name] = result.run_id
         if not result.success:
@@ -86,20 +153,14 @@ def run_nightly(defs: dg.Definitions, instance: dg.DagsterInstance, cache: Parse
         return summary
     pending = pending_documents(instance, cache, PARSER_VERSION)
     summary.pending_documents = len(pending)
+    publish = published_path is not None and not published_path.exists()
     if pending:
         docs = execute("documents_job", tags={**range_tags(pending), "juesuan/reason": "juesuan run"})
-        if docs.success and _has_job(defs, "publish_job"):
-            execute("publish_job")
+        publish = docs.success
+    if publish:
+        execute("publish_job")
     summary.seconds = time.perf_counter() - t0
     return summary
-
-
-def _has_job(defs: dg.Definitions, name: str) -> bool:
-    try:
-        defs.resolve_job_def(name)
-    except Exception:
-        return False
-    return True
 
 
 def dagster_home(data_root: Path) -> Path:

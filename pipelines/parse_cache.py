@@ -80,16 +80,30 @@ class ParseCache:
         return path
 
     # -- rule results ------------------------------------------------------------------------------------------
-    def get_results(self, sha256: str, parser_version: str) -> list[RuleResult] | None:
+    def get_results(self, sha256: str, parser_version: str) -> CheckOutcome | None:
         path = self._path("checked", sha256, parser_version)
         if not path.exists():
             return None
-        return [_rule_result_from_json(r) for r in json.loads(path.read_text(encoding="utf-8"))]
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return CheckOutcome(
+            results=[_rule_result_from_json(r) for r in data["results"]], check_error=data.get("check_error")
+        )
 
-    def put_results(self, sha256: str, parser_version: str, results: list[RuleResult]) -> Path:
+    def put_results(
+        self, sha256: str, parser_version: str, results: list[RuleResult], check_error: str | None = None
+    ) -> Path:
         path = self._path("checked", sha256, parser_version)
-        _write_atomic(path, json.dumps([_rule_result_to_json(r) for r in results], ensure_ascii=False))
+        data = {"results": [_rule_result_to_json(r) for r in results], "check_error": check_error}
+        _write_atomic(path, json.dumps(data, ensure_ascii=False))
         return path
+
+
+@dataclass
+class CheckOutcome:
+    """A report's rule results, or why the rules could not run on it (then the report is unverified)."""
+
+    results: list[RuleResult]
+    check_error: str | None = None
 
 
 _DECIMAL_FIELDS = ("expected", "actual", "difference", "tolerance")

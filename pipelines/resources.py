@@ -92,6 +92,12 @@ class WarehouseResource(dg.ConfigurableResource):
             return Path(self.path)
         return (Path(self.root) if self.root else data_root()) / "warehouse"
 
+    def published_path(self) -> Path:
+        """The file analysts open read-only (`juesuan.duckdb` in the warehouse directory)."""
+        from warehouse.store import PUBLISHED_NAME
+
+        return self.directory() / PUBLISHED_NAME
+
     def open(self) -> Any:
         """The staging Warehouse (close it, or use it as a context manager); WarehouseBusy if another writer."""
         from warehouse.store import Warehouse
