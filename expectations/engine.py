@@ -198,10 +198,13 @@ def _single(
 # ---- evaluation ----------------------------------------------------------------------------------------
 
 
-def tolerance_of(row: dict[str, Any]) -> Decimal:
-    """The rounding envelope of one compared row: (n_terms + 1) × 0.005 of the coarsest unit, in yuan."""
+def tolerance_of(row: dict[str, Any], rule: Rule | None = None) -> Decimal:
+    """The row's own tolerance, else the rule's fixed one, else the rounding envelope: (n_terms + 1) × 0.005 of
+    the coarsest unit, in yuan."""
     if row.get("tolerance") is not None:
         return Decimal(row["tolerance"])
+    if rule is not None and rule.tolerance is not None:
+        return rule.tolerance
     n = int(row.get("n_terms") or 0)
     factor = Decimal(row.get("unit_factor") or 10000)
     return (n + 1) * HALF_CENT * factor
@@ -214,7 +217,7 @@ def is_violation(rule: Rule, row: dict[str, Any]) -> bool:
     exp, act = row.get("expected"), row.get("actual")
     if exp is None or act is None:
         return False
-    tol = tolerance_of(row)
+    tol = tolerance_of(row, rule)
     if rule.compare == "at_least":
         return Decimal(act) < Decimal(exp) - tol
     return abs(Decimal(act) - Decimal(exp)) > tol
@@ -236,7 +239,7 @@ def _evaluate(rule: Rule, rows: list[dict[str, Any]], sha: str | None) -> list[R
         exp = _dec(row.get("expected"))
         act = _dec(row.get("actual"))
         diff = act - exp if exp is not None and act is not None else None
-        tol = tolerance_of(row) if rule.compare != "violation" else None
+        tol = tolerance_of(row, rule) if rule.compare != "violation" else None
         within = False
         severity = rule.severity
         if rule.compare == "violation":

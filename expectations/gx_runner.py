@@ -47,7 +47,10 @@ class GxRun:
 
 def violation_predicate(rule: Rule) -> str:
     """SQL predicate over a rule's result columns that is true for the rows that are findings."""
-    tol = "coalesce(v.tolerance, (v.n_terms + 1) * 0.005 * v.unit_factor)"
+    fallback = (
+        str(rule.tolerance) if rule.tolerance is not None else "(v.n_terms + 1) * 0.005 * v.unit_factor"
+    )
+    tol = f"coalesce(v.tolerance, {fallback})"
     if rule.compare == "violation":
         return "TRUE"
     known = "v.expected IS NOT NULL AND v.actual IS NOT NULL"

@@ -142,8 +142,11 @@ def report_relations(report: Report) -> dict[str, pd.DataFrame]:
         )
     narrative = []
     sentence_ids: dict[str, int] = {}
+    cursor: dict[str, int] = {}  # facts come in reading order: find each number after the previous one
     for i, f in enumerate(report.narrative):
         sid = sentence_ids.setdefault(f.sentence, len(sentence_ids) + 1)
+        position = _position(f.sentence, f.text, cursor.get(f.sentence, 0))
+        cursor[f.sentence] = position + len(f.text)
         factor = UNIT_FACTORS.get(f.unit or "") if f.kind == "amount" else None
         narrative.append(
             {
@@ -153,7 +156,7 @@ def report_relations(report: Report) -> dict[str, pd.DataFrame]:
                 "text": f.text,
                 "sentence": f.sentence,
                 "sentence_id": sid,
-                "position": _position(f.sentence, f.text),
+                "position": position,
                 "page": f.page,
                 "unit": f.unit,
                 "label": f.label,
@@ -172,8 +175,10 @@ def report_relations(report: Report) -> dict[str, pd.DataFrame]:
     }
 
 
-def _position(sentence: str, text: str) -> int:
-    pos = sentence.find(text)
+def _position(sentence: str, text: str, start: int) -> int:
+    pos = sentence.find(text, start)
+    if pos < 0:
+        pos = sentence.find(text)
     return pos if pos >= 0 else len(sentence)
 
 
