@@ -14,6 +14,8 @@ from juesuan import __version__
 
 COMMAND_MODULES: list[str] = [
     "juesuan.commands.parse",
+    "juesuan.commands.ingest",
+    "juesuan.commands.export",
     "juesuan.commands.sample",
 ]
 

@@ -6,8 +6,6 @@ Plain objects in, rows out: `load_document(report, results, ...)` for a parsed r
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -77,20 +75,16 @@ class LoadOutcome:
     action: str = "loaded"  # loaded | unchanged | rederived
 
 
-def blocking_rule_ids(results: Iterable[RuleResult]) -> list[str]:
-    """Error-severity rules whose outcome keeps a report out of mart (deduplicated, in order).
+#: Outcomes of an error-severity rule that keep a report out of mart (the rules' policy, `expectations.blocking`):
+#: `fail` is the report's own arithmetic error, `parse_error` means a required table could not be read.
+BLOCKING_OUTCOMES = ("fail", "parse_error")
 
-    A failed identity is the report's own error; a parse_error or execution_error of an error-severity rule
-    means the report could not be verified, which also blocks publishing (the outcome is kept, so the two are
-    never confused in `core.rule_results`).
-    """
+
+def blocking_rule_ids(results: Iterable[RuleResult]) -> list[str]:
+    """Error-severity rules whose outcome keeps a report out of mart (deduplicated, in order)."""
     out: list[str] = []
     for r in results:
-        if (
-            r.severity == "error"
-            and r.outcome in ("fail", "parse_error", "execution_error")
-            and r.rule_id not in out
-        ):
+        if r.severity == "error" and r.outcome in BLOCKING_OUTCOMES and r.rule_id not in out:
             out.append(r.rule_id)
     return out
 
@@ -200,31 +194,36 @@ class Warehouse:
         """Rows per core table: the idempotence witness."""
         return {t: int(self.con.execute(f"SELECT count(*) FROM core.{t}").fetchone()[0]) for t in CORE_TABLES}
 
-    # ---- raw store ---------------------------------------------------------------------------------------
-    def keep_raw(self, path: Path, sha256: str) -> Path:
-        """Copy a file into the content-addressed raw store (`raw/ab/abcdef….pdf`), once; return the kept path."""
-        dest = self.raw_dir / sha256[:2] / f"{sha256}{path.suffix.lower()}"
-        if not dest.exists():
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            tmp = dest.with_name(dest.name + f".tmp{os.getpid()}")
-            shutil.copyfile(path, tmp)
-            os.replace(tmp, dest)
-        return dest
+    def region(self, region_key: str) -> Region | None:
+        row = self.con.execute(
+            "SELECT province, city, county, adcode FROM core.regions WHERE region_id = ?", [region_key]
+        ).fetchone()
+        return Region(*row) if row else None
 
     # ---- loading -----------------------------------------------------------------------------------------
+    def unchanged(self, sha256: str, source: str, parser_version: str | None) -> LoadOutcome | None:
+        """The outcome of these bytes if this parser version already derived them (nothing to do), else None.
+
+        Idempotence: the same bytes derived by the same parser change nothing; a new source is only noted.
+        """
+        return self._existing(sha256, source, parser_version, force=False)
+
     def _existing(
         self, sha256: str, source: str, parser_version: str | None, force: bool
     ) -> LoadOutcome | None:
         """Idempotence: the same bytes already derived by the same parser change nothing (a new source is noted)."""
         row = self.con.execute(
-            "SELECT status, parser_version, department_name, year, failing_rule_ids, warning_rule_ids, failure_reason "
+            "SELECT status, parser_version, department_name, year, failing_rule_ids, warning_rule_ids, failure_reason, "
+            "failure_code "
             "FROM core.documents WHERE document_sha256 = ?",
             [sha256],
         ).fetchone()
         if row is None or force or row[1] != parser_version:
             return None
         self._note_source(sha256, source)
-        reasons = list(row[4]) or ([row[6]] if row[6] else [])
+        reasons = [row[6]] if row[6] else []
+        if row[0] == "failed":
+            reasons = [f"{row[7]}: {row[6]}"]
         return LoadOutcome(sha256, source, row[0], False, reasons, list(row[5]), row[2], row[3], "unchanged")
 
     def _note_source(self, sha256: str, source: str) -> None:
@@ -240,13 +239,17 @@ class Warehouse:
         self.con.execute("DELETE FROM core.documents WHERE document_sha256 = ?", [sha256])
         return previous
 
-    def _department(self, report: Report, region: Region) -> tuple[str | None, str]:
+    def _upsert_region(self, region: Region) -> str:
         rid = region_id(region)
         self.con.execute(
             "INSERT INTO core.regions VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
             "adcode = coalesce(excluded.adcode, core.regions.adcode)",
             [rid, region.province, region.city, region.county, region.adcode],
         )
+        return rid
+
+    def _department(self, report: Report, region: Region) -> tuple[str | None, str]:
+        rid = self._upsert_region(region)
         if not report.department:
             return None, rid
         key = department_name_key(report.department, region)
@@ -275,9 +278,15 @@ class Warehouse:
         source_url: str | None = None,
         byte_size: int | None = None,
         region: Region | None = None,
+        region_hint: Region | None = None,
+        check_error: str | None = None,
         force: bool = False,
     ) -> LoadOutcome:
         """Stage one parsed report and its rule results; published unless an error-severity rule failed.
+
+        `region` overrides the report's own; `region_hint` records the region an operator gave (--region), which
+        a re-derivation passes to the parser again; `check_error` says the rules could not run at all, which
+        quarantines the report as unverified.
 
         Same sha256 and parser version as a document already staged: nothing changes (the source is noted).
         A different parser version (or `force`): the document's derived rows are replaced, its history kept.
@@ -285,21 +294,31 @@ class Warehouse:
         existing = self._existing(raw_sha256, source, report.parser_version, force)
         if existing is not None:
             return existing
+        hint = region_id(region_hint) if region_hint is not None else None
         region = region or report.region or Region()
         blocking = blocking_rule_ids(results)
         warnings = warning_rule_ids(results)
-        status = "quarantined" if blocking else "published"
-        reason = None
-        if blocking:
+        status = "quarantined" if blocking or check_error else "published"
+        code = reason = None
+        if check_error:
+            code, reason = "check_error", check_error
+        elif blocking:
             first = next(r for r in results if r.rule_id in blocking and r.severity == "error")
-            reason = f"{len(blocking)} error rule(s) failed: {', '.join(blocking)} (first: {first.message or first.outcome})"
+            failed = [r for r in results if r.severity == "error" and r.outcome == "fail"]
+            # A report's own arithmetic error and a table the parser could not read are different outcomes.
+            code = "rule_failure" if failed else "unverifiable"
+            verb = "failed" if failed else "could not be checked (parse_error)"
+            reason = f"{len(blocking)} error rule(s) {verb}: {', '.join(blocking)} (first: {first.message or first.outcome})"
         src = report.source
         self.con.execute("BEGIN TRANSACTION")
         try:
             previous = self._delete_document(raw_sha256)
             dep, rid = self._department(report, region)
+            if region_hint is not None:
+                self._upsert_region(region_hint)
             self.con.execute(
-                "INSERT INTO core.documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO core.documents VALUES "
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     raw_sha256,
                     source,
@@ -316,9 +335,10 @@ class Warehouse:
                     dep,
                     report.department or None,
                     rid,
+                    hint,
                     report.year,
                     status,
-                    "rule_failure" if blocking else None,
+                    code,
                     reason,
                     blocking,
                     warnings,
@@ -368,7 +388,7 @@ class Warehouse:
             previous = self._delete_document(raw_sha256)
             self.con.execute(
                 "INSERT INTO core.documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, NULL, NULL, NULL, NULL, "
-                "NULL, 'failed', ?, ?, [], [], false, NULL)",
+                "NULL, NULL, 'failed', ?, ?, [], [], false, NULL)",
                 [
                     raw_sha256,
                     source,

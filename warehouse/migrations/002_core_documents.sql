@@ -17,6 +17,7 @@ CREATE TABLE core.documents (
     department_id VARCHAR,
     department_name VARCHAR,
     region_id VARCHAR,
+    region_hint VARCHAR,
     year INTEGER,
     status VARCHAR NOT NULL CHECK (status IN ('published', 'quarantined', 'failed')),
     failure_code VARCHAR,
@@ -37,8 +38,9 @@ COMMENT ON COLUMN core.documents.page_count IS 'Pages in the file.';
 COMMENT ON COLUMN core.documents.producer IS 'PDF producer (WPS, ONLYOFFICE, Excel…).';
 COMMENT ON COLUMN core.documents.parser_version IS 'Version of the parser that derived the facts (juesuan.parsing.PARSER_VERSION).';
 COMMENT ON COLUMN core.documents.department_name IS 'Department name as printed in this document.';
+COMMENT ON COLUMN core.documents.region_hint IS 'Region given by the operator (--region) or the source configuration, as province|city|county; NULL when the region was read from the document.';
 COMMENT ON COLUMN core.documents.status IS 'published: passed every error-severity rule; quarantined: an error-severity rule failed (kept, never in mart amounts); failed: could not be parsed.';
-COMMENT ON COLUMN core.documents.failure_code IS 'Machine key of the outcome that kept the document out of mart (not_a_pdf, budget_report, no_text_layer, rule_failure, …).';
+COMMENT ON COLUMN core.documents.failure_code IS 'Machine key of the outcome that kept the document out of mart (the parser''s refusal code such as not_pdf or budget; parser_crash; rule_failure; unverifiable; check_error).';
 COMMENT ON COLUMN core.documents.failure_reason IS 'One line a person can act on: why the document failed or was quarantined.';
 COMMENT ON COLUMN core.documents.failing_rule_ids IS 'Error-severity rules that failed (quarantine reasons).';
 COMMENT ON COLUMN core.documents.warning_rule_ids IS 'Warning-severity rules that failed (published with a flag).';

@@ -182,7 +182,7 @@ SELECT
     d.document_sha256,
     d.has_warnings,
     coalesce(p.s_income_total, p.i_income_total) AS income_total,
-    coalesce(p.i_fiscal, p.s_fiscal) AS fiscal_appropriation_income,
+    CAST(coalesce(p.i_fiscal, p.s_fiscal) AS DECIMAL(20, 2)) AS fiscal_appropriation_income,
     coalesce(p.s_expenditure_total, p.e_total) AS expenditure_total,
     p.e_basic AS basic_expenditure,
     p.e_project AS project_expenditure,
@@ -190,20 +190,20 @@ SELECT
     p.g_total AS general_budget_expenditure,
     p.g_basic AS general_budget_basic,
     p.g_project AS general_budget_project,
-    coalesce(p.b_personnel, p.b_personnel_classes) AS personnel_expenditure,
-    coalesce(p.b_public, p.b_public_classes) AS public_expenditure,
+    CAST(coalesce(p.b_personnel, p.b_personnel_classes) AS DECIMAL(20, 2)) AS personnel_expenditure,
+    CAST(coalesce(p.b_public, p.b_public_classes) AS DECIMAL(20, 2)) AS public_expenditure,
     p.tp_budget AS three_public_budget,
     p.tp_actual AS three_public_actual,
-    p.tp_actual - p.tp_budget AS three_public_actual_minus_budget,
+    CAST(p.tp_actual - p.tp_budget AS DECIMAL(20, 2)) AS three_public_actual_minus_budget,
     p.tp_overseas AS three_public_overseas_actual,
     p.tp_vehicle AS three_public_vehicle_actual,
     p.tp_reception AS three_public_reception_actual,
     h.authorized AS headcount_authorized,
     h.actual AS headcount_actual,
-    core.div_round2(coalesce(p.s_expenditure_total, p.e_total), h.actual) AS expenditure_per_head,
-    core.div_round2(p.e_basic, h.actual) AS basic_expenditure_per_head,
-    core.div_round2(coalesce(p.b_personnel, p.b_personnel_classes), h.actual) AS personnel_expenditure_per_head,
-    core.div_round2(coalesce(p.b_public, p.b_public_classes), h.actual) AS public_expenditure_per_head
+    CAST(core.div_round2(coalesce(p.s_expenditure_total, p.e_total), h.actual) AS DECIMAL(20, 2)) AS expenditure_per_head,
+    CAST(core.div_round2(p.e_basic, h.actual) AS DECIMAL(20, 2)) AS basic_expenditure_per_head,
+    CAST(core.div_round2(coalesce(p.b_personnel, p.b_personnel_classes), h.actual) AS DECIMAL(20, 2)) AS personnel_expenditure_per_head,
+    CAST(core.div_round2(coalesce(p.b_public, p.b_public_classes), h.actual) AS DECIMAL(20, 2)) AS public_expenditure_per_head
 FROM core.current_published AS d
 LEFT JOIN per_doc AS p USING (document_sha256)
 LEFT JOIN core.headcount AS h USING (document_sha256)
@@ -295,9 +295,9 @@ SELECT
     f.subject_code AS class_code,
     s.display_name AS class_name,
     count(DISTINCT d.department_id) AS departments,
-    sum(f.amount_yuan) FILTER (WHERE f.measure = 'total') AS total,
-    sum(f.amount_yuan) FILTER (WHERE f.measure = 'basic') AS basic,
-    sum(f.amount_yuan) FILTER (WHERE f.measure = 'project') AS project
+    CAST(sum(f.amount_yuan) FILTER (WHERE f.measure = 'total') AS DECIMAL(20, 2)) AS total,
+    CAST(sum(f.amount_yuan) FILTER (WHERE f.measure = 'basic') AS DECIMAL(20, 2)) AS basic,
+    CAST(sum(f.amount_yuan) FILTER (WHERE f.measure = 'project') AS DECIMAL(20, 2)) AS project
 FROM core.facts AS f
 JOIN core.current_published AS d USING (document_sha256)
 LEFT JOIN core.regions AS r ON r.region_id = d.region_id
@@ -334,8 +334,8 @@ w AS (
 )
 SELECT department_id, department, province, city, county, metric, year, value,
        prev_value AS previous_value,
-       value - prev_value AS change,
-       core.div_round2((value - prev_value) * 100, prev_value) AS change_pct
+       CAST(value - prev_value AS DECIMAL(20, 2)) AS change,
+       CAST(core.div_round2((value - prev_value) * 100, prev_value) AS DECIMAL(20, 2)) AS change_pct
 FROM w
 WHERE prev_year = year - 1;
 COMMENT ON VIEW mart.year_over_year IS 'Change of each headline figure of mart.department_year against the same department''s previous year (consecutive years only).';

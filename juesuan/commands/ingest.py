@@ -1,0 +1,113 @@
+"""`juesuan ingest --from-dir DIR` and `juesuan reparse`: load reports into the warehouse and publish them.
+
+ingest: every report file in a folder is kept (raw store), parsed, checked, staged and then published atomically;
+prints published / quarantined / failed with reasons and the path to query. reparse: after a parser upgrade,
+re-derive every document from its kept raw file with the current parser, then publish.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from juesuan.paths import data_root
+
+
+def default_warehouse() -> Path:
+    return data_root() / "warehouse"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "ingest",
+        help="parse, check, stage and publish every report in a folder",
+        description="Load every report in a folder (parse → check → stage → publish) into the DuckDB warehouse.",
+    )
+    p.add_argument(
+        "--from-dir", type=Path, required=True, help="folder of report files (searched recursively)"
+    )
+    p.add_argument(
+        "--warehouse", type=Path, default=None, help="warehouse folder (default: <data root>/warehouse)"
+    )
+    p.add_argument(
+        "--region",
+        default=None,
+        help="region of every report, 省/市/县 (e.g. 湖南省/株洲市/荷塘区, 上海市//普陀区, 中央); "
+        "default: read from each department name",
+    )
+    p.add_argument(
+        "--rules-runner",
+        choices=("gx", "duckdb"),
+        default="gx",
+        help="run the rule suites through great-expectations (default) or DuckDB only (faster, same rules)",
+    )
+    p.add_argument("--no-publish", action="store_true", help="stage only; publish later")
+    p.set_defaults(func=run_ingest)
+
+    r = subparsers.add_parser(
+        "reparse",
+        help="re-derive documents from their kept raw files after a parser upgrade, then publish",
+        description="Re-parse and re-check every document whose parser version differs from the current one.",
+    )
+    r.add_argument(
+        "--warehouse", type=Path, default=None, help="warehouse folder (default: <data root>/warehouse)"
+    )
+    r.add_argument("--all", action="store_true", help="re-derive every document, not only outdated ones")
+    r.add_argument("--rules-runner", choices=("gx", "duckdb"), default="gx")
+    r.set_defaults(func=run_reparse)
+
+
+def run_ingest(args: argparse.Namespace) -> int:
+    from warehouse import PublishError, WarehouseBusy
+    from warehouse.ingest import default_checker, ingest_dir, parse_region_option
+
+    try:
+        region = parse_region_option(args.region)
+    except ValueError as exc:
+        print(f"--region: {exc}", file=sys.stderr)
+        return 2
+    if not args.from_dir.is_dir():
+        print(f"{args.from_dir}: not a folder", file=sys.stderr)
+        return 2
+    root = args.warehouse or default_warehouse()
+    try:
+        summary = ingest_dir(
+            args.from_dir,
+            root,
+            region=region,
+            checker=default_checker(args.rules_runner),
+            publish=not args.no_publish,
+        )
+    except WarehouseBusy as exc:
+        print(str(exc), file=sys.stderr)
+        return 3
+    except PublishError as exc:
+        print(f"staged, but the published file was NOT replaced: {exc}", file=sys.stderr)
+        return 1
+    print(summary.render())
+    if args.no_publish:
+        print(
+            f"staged in {Path(root) / 'staging.duckdb'}; run `juesuan ingest` again or publish to update mart"
+        )
+    return 0
+
+
+def run_reparse(args: argparse.Namespace) -> int:
+    from warehouse import PublishError, WarehouseBusy
+    from warehouse.ingest import default_checker, reparse
+
+    root = args.warehouse or default_warehouse()
+    if not (Path(root) / "staging.duckdb").exists():
+        print(f"{root}: no warehouse here (run `juesuan ingest` first)", file=sys.stderr)
+        return 2
+    try:
+        summary = reparse(root, everything=args.all, checker=default_checker(args.rules_runner))
+    except WarehouseBusy as exc:
+        print(str(exc), file=sys.stderr)
+        return 3
+    except PublishError as exc:
+        print(f"re-derived, but the published file was NOT replaced: {exc}", file=sys.stderr)
+        return 1
+    print(summary.render())
+    return 0

@@ -1,0 +1,281 @@
+"""Folder → warehouse: parse, check, stage and publish every report in a folder, and re-derive after upgrades.
+
+Each file is kept in the content-addressed raw store first (so a later parser version can re-derive it), then
+parsed and checked; what cannot be parsed is recorded as a failed document with its reason, never raised. The
+parser, the rules and the raw store are imported lazily so the warehouse itself stays importable without them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from juesuan.model import Region, Report, RuleResult
+from warehouse.publish import PublishResult
+from warehouse.store import LoadOutcome, Warehouse
+
+#: File kinds a portal publishes reports as; anything else in the folder (truth CSVs, manifests) is not a report.
+REPORT_SUFFIXES = (".pdf", ".xls", ".xlsx", ".htm", ".html")
+
+Checker = Callable[[Report], list[RuleResult]]
+
+
+@dataclass
+class IngestSummary:
+    """What one ingest (or reparse) did, per file, and the publication it ended with."""
+
+    warehouse_root: Path
+    outcomes: list[LoadOutcome] = field(default_factory=list)
+    seconds_per_file: dict[str, float] = field(default_factory=dict)
+    publication: PublishResult | None = None
+    seconds: float = 0.0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    def by_status(self, status: str) -> list[LoadOutcome]:
+        return [o for o in self.outcomes if o.status == status]
+
+    @property
+    def changed(self) -> int:
+        return sum(o.changed for o in self.outcomes)
+
+    def render(self) -> str:
+        """The summary a person reads after a run: counts, every reason, and where to query."""
+        n = len(self.outcomes)
+        lines = [
+            f"{n} file(s) in {self.seconds:.1f} s ({self.seconds / n if n else 0:.2f} s per file); "
+            f"{self.changed} changed the warehouse, {n - self.changed} unchanged"
+        ]
+        published = self.by_status("published")
+        warned = [o for o in published if o.warnings]
+        lines.append(f"  published   {len(published):4d}  ({len(warned)} with warnings)")
+        for o in warned:
+            lines.append(f"    ~ {_name(o)}: warnings {', '.join(o.warnings)}")
+        for status in ("quarantined", "failed"):
+            group = self.by_status(status)
+            lines.append(f"  {status:<11} {len(group):4d}")
+            for o in group:
+                lines.append(f"    - {_name(o)}: {'; '.join(o.reasons)}")
+        for source, why in self.skipped:
+            lines.append(f"  skipped {source}: {why}")
+        pub = self.publication
+        if pub is not None:
+            state = "published" if pub.published else "unchanged since"
+            lines.append(
+                f"{state} generation {pub.generation}: {pub.document_count} documents, "
+                f"{pub.amount_count} amounts in mart.report_amounts"
+            )
+            lines.append(f"query it read-only: duckdb -readonly {pub.path}")
+        return "\n".join(lines)
+
+
+def _name(o: LoadOutcome) -> str:
+    label = Path(o.source).name
+    if o.department:
+        label += f" ({o.department} {o.year or ''})".rstrip()
+    return label
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def find_reports(folder: Path) -> list[Path]:
+    """Every report-like file under `folder` (recursively, hidden files skipped), in a stable order."""
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and p.suffix.lower() in REPORT_SUFFIXES and not any(s.startswith(".") for s in p.parts)
+    )
+
+
+def parse_region_option(text: str | None) -> Region | None:
+    """`省/市/县` (levels may be empty: `上海市//普陀区`, or `中央`) → a Region checked against the division list."""
+    if not text:
+        return None
+    parts = [p.strip() or None for p in text.replace("／", "/").split("/")]
+    parts += [None] * (3 - len(parts))
+    if len(parts) > 3:
+        raise ValueError(f"--region takes at most three levels 省/市/县, got {text!r}")
+    from juesuan.regions import region_from_config
+
+    return region_from_config(parts[0], parts[1], parts[2])
+
+
+def default_checker(runner: str = "gx") -> Checker:
+    def check(report: Report) -> list[RuleResult]:
+        from expectations import check_report
+
+        return check_report(report, runner=runner)  # type: ignore[arg-type]
+
+    return check
+
+
+def _parser_version() -> str:
+    from juesuan.parsing import PARSER_VERSION
+
+    return PARSER_VERSION
+
+
+def _derive(
+    wh: Warehouse,
+    path: Path,
+    *,
+    sha: str,
+    source: str,
+    raw_path: Path,
+    region: Region | None,
+    checker: Checker,
+    fetched_at: datetime | None,
+    byte_size: int | None,
+    force: bool,
+) -> LoadOutcome:
+    """Parse and check one file and stage the result; a parser refusal or crash becomes a failed document."""
+    from juesuan.parsing import parse_report
+    from juesuan.parsing.document import NotAFinalAccount
+
+    version = _parser_version()
+    common: dict[str, Any] = {
+        "source": source,
+        "raw_sha256": sha,
+        "fetched_at": fetched_at,
+        "raw_path": raw_path,
+        "byte_size": byte_size,
+        "force": force,
+    }
+    try:
+        report = parse_report(path, region_hint=region)
+    except NotAFinalAccount as exc:
+        return wh.load_failure(code=str(exc.code), reason=exc.reason, parser_version=version, **common)
+    except Exception as exc:  # a parser bug on one file must not stop the night's run; it is recorded
+        reason = f"parser crashed: {type(exc).__name__}: {exc}".splitlines()[0]
+        return wh.load_failure(code="parser_crash", reason=reason, parser_version=version, **common)
+    report.parser_version = report.parser_version or version
+    if region is not None and not (report.region.province or report.region.city or report.region.county):
+        report.region = region
+    try:
+        results = checker(report)
+        check_error = None
+    except Exception as exc:  # no rule ran, so the report is unverified: quarantine it, saying why
+        results = []
+        check_error = f"rule checks crashed: {type(exc).__name__}: {exc}".splitlines()[0]
+    return wh.load_document(report, results, region_hint=region, check_error=check_error, **common)
+
+
+def ingest_paths(
+    wh: Warehouse,
+    paths: Iterable[Path],
+    *,
+    region: Region | None = None,
+    checker: Checker | None = None,
+    summary: IngestSummary | None = None,
+) -> IngestSummary:
+    """Keep, parse, check and stage each file (no publish). Already-derived bytes are not parsed again."""
+    from juesuan.rawstore import RawStore
+
+    checker = checker or default_checker()
+    summary = summary or IngestSummary(wh.root)
+    store = RawStore(wh.root)
+    version = _parser_version()
+    for path in paths:
+        t0 = time.perf_counter()
+        source = str(path.resolve())
+        data = path.read_bytes()
+        stored = store.put(data, url=path.resolve().as_uri(), source_id="folder")
+        outcome = wh.unchanged(stored.sha256, source, version)
+        if outcome is None:
+            mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
+            outcome = _derive(
+                wh,
+                path,
+                sha=stored.sha256,
+                source=source,
+                raw_path=stored.path,
+                region=region,
+                checker=checker,
+                fetched_at=mtime,
+                byte_size=len(data),
+                force=False,
+            )
+        summary.outcomes.append(outcome)
+        summary.seconds_per_file[source] = time.perf_counter() - t0
+    return summary
+
+
+def ingest_dir(
+    folder: Path | str,
+    warehouse_root: Path | str,
+    *,
+    region: Region | None = None,
+    checker: Checker | None = None,
+    publish: bool = True,
+) -> IngestSummary:
+    """`juesuan ingest`: every report in `folder` → staging → (atomic) publish. Returns the summary."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise NotADirectoryError(f"{folder} is not a folder")
+    t0 = time.perf_counter()
+    with Warehouse(warehouse_root) as wh:
+        summary = ingest_paths(wh, find_reports(folder), region=region, checker=checker)
+        if publish:
+            summary.publication = wh.publish()
+    summary.seconds = time.perf_counter() - t0
+    return summary
+
+
+def reparse(
+    warehouse_root: Path | str,
+    *,
+    everything: bool = False,
+    checker: Checker | None = None,
+    publish: bool = True,
+) -> IngestSummary:
+    """Re-derive documents from their kept raw files: those of an older parser version (or all), then publish.
+
+    Source, fetch time and supersession history are kept; only the derived rows (cells, rules, problems) change.
+    """
+    checker = checker or default_checker()
+    t0 = time.perf_counter()
+    version = _parser_version()
+    with Warehouse(warehouse_root) as wh:
+        summary = IngestSummary(wh.root)
+        rows = wh.con.execute(
+            "SELECT document_sha256, source, raw_path, fetched_at, byte_size, region_hint FROM core.documents "
+            "WHERE ? OR parser_version IS DISTINCT FROM ? ORDER BY loaded_at",
+            [everything, version],
+        ).fetchall()
+        for sha, source, raw_path, fetched_at, byte_size, hint_key in rows:
+            t1 = time.perf_counter()
+            if not raw_path or not Path(raw_path).exists():
+                summary.skipped.append((source, f"no kept raw file ({raw_path or 'none recorded'})"))
+                continue
+            if sha256_file(Path(raw_path)) != sha:
+                summary.skipped.append((source, f"kept raw file {raw_path} does not match its sha256"))
+                continue
+            hint = wh.region(hint_key) if hint_key else None
+            outcome = _derive(
+                wh,
+                Path(raw_path),
+                sha=sha,
+                source=source,
+                raw_path=Path(raw_path),
+                region=hint,
+                checker=checker,
+                fetched_at=fetched_at,
+                byte_size=byte_size,
+                force=True,
+            )
+            summary.outcomes.append(outcome)
+            summary.seconds_per_file[source] = time.perf_counter() - t1
+        if publish:
+            summary.publication = wh.publish()
+    summary.seconds = time.perf_counter() - t0
+    return summary
