@@ -118,6 +118,11 @@ class NarrativeFact:
     page: int | None = None
     unit: str | None = None  # 万元 / 元 / 人 / %
     label: str | None = None  # the words the number is attached to, e.g. 本年收入合计
+    section: str | None = None  # overview / explanation (情况说明) / performance (绩效) / annex / other
+    heading: str | None = None  # the 一、… heading it falls under, e.g. 二、收入决算情况说明
+    base_label: str | None = None  # a share's base (占本年支出合计的76.27%); a change's comparison (上年)
+    change: Literal["increase", "decrease"] | None = None  # 增加/增长 or 减少/下降; value stays unsigned
+    subject: str | None = None  # 类|款|项 names when the prose is about one classified item
 
 
 @dataclass
