@@ -17,6 +17,8 @@ COMMAND_MODULES: list[str] = [
     "juesuan.commands.ingest",
     "juesuan.commands.export",
     "juesuan.commands.sample",
+    "juesuan.commands.crawl",
+    "juesuan.commands.portal",
 ]
 
 

@@ -37,7 +37,7 @@ def test_load_expands_variables_and_defaults(tmp_path: Path) -> None:
     trs, api, folder = load_sources(f, {"PORTAL_URL": "http://127.0.0.1:8000"})
     assert trs.start_urls == ("http://127.0.0.1:8000/hn/ht/czyjs/index.html",)
     assert trs.allowed_hosts == ("127.0.0.1",), "allowed hosts default to the start URLs' hosts"
-    assert trs.region.county == "荷塘区" and trs.region.province == "湖南省"
+    assert trs.region.county == "荷塘区" and trs.region.province == "湖南省" and trs.region.adcode == "430202"
     assert trs.limits.max_pages == 3 and trs.limits.rate_per_host == 5
     assert api.api is not None and api.api.base_url == "http://127.0.0.1:8000/gd/ft"
     assert api.allowed_hosts == ("127.0.0.1",)
@@ -76,6 +76,15 @@ def test_unset_variable_names_file(tmp_path: Path, monkeypatch: pytest.MonkeyPat
             "selector",
         ),
         ({"id": "x y", "family": "folder", "path": "p"}, "short identifier"),
+        (
+            {
+                "id": "x",
+                "family": "folder",
+                "path": "p",
+                "region": {"province": "湖南省", "county": "福田区"},
+            },
+            "region: county",
+        ),
     ],
 )
 def test_invalid_sources_are_rejected(entry: dict, message: str) -> None:

@@ -15,7 +15,8 @@ A portal of a known family is configuration only. The file is YAML:
         year: {pattern: '(20\\d{2})\\s*年度?'}
         limits: {max_pages: 20, max_downloads: 200, max_bytes: 50000000, rate_per_host: 1.0}
 
-`${NAME}` is replaced from the `variables` given to `load_sources`, then from the environment; an unresolved
+`${NAME}` is replaced from the `variables` given to `load_sources` (`DATA_ROOT` defaults to the data root), then
+from the environment; an unresolved
 variable is an error naming the source file, not a URL that silently fails later.
 """
 
@@ -203,6 +204,13 @@ def parse_sources(
         if unknown:
             raise SourcesError(f"{here}: unknown key(s) {sorted(unknown)}")
         region = _build(Region, raw.pop("region", None), f"{here}: region")
+        if region.province or region.city or region.county:
+            from juesuan.regions import RegionError, region_from_config
+
+            try:
+                region = region_from_config(region.province, region.city, region.county)
+            except RegionError as exc:
+                raise SourcesError(f"{here}: region: {exc}") from exc
         limits = _build(Limits, {**default_limits, **(raw.pop("limits", None) or {})}, f"{here}: limits")
         listing = _build(ListingRule, raw.pop("listing", None), f"{here}: listing")
         detail = _build(DetailRule, raw.pop("detail", None), f"{here}: detail")
@@ -277,7 +285,9 @@ def load_sources(path: Path | str, variables: Mapping[str, str] | None = None) -
         raise SourcesError(f"sources file {path} does not exist") from exc
     except yaml.YAMLError as exc:
         raise SourcesError(f"{path}: not valid YAML: {exc}") from exc
-    data = _expand(data, dict(variables or {}), str(path))
+    from juesuan.paths import data_root
+
+    data = _expand(data, {"DATA_ROOT": str(data_root()), **(variables or {})}, str(path))
     return parse_sources(data, where=str(path), base_dir=path.parent)
 
 

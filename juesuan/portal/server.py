@@ -210,7 +210,9 @@ class PortalServer:
 
     def __init__(self, site_dir: Path | str, *, host: str = "127.0.0.1", port: int = 0) -> None:
         self.site_dir = Path(site_dir)
-        self.state = PortalState(self.site_dir)
+        # a built portal (juesuan.portal.site) serves its www/ folder; a bare directory is served as is
+        root = self.site_dir / "www" if (self.site_dir / "www").is_dir() else self.site_dir
+        self.state = PortalState(root)
         handler = type("BoundPortalHandler", (PortalHandler,), {"portal": self.state})
         self.httpd = ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True

@@ -1,0 +1,126 @@
+"""The portal's non-report files: a department budget (部门预算) PDF, a notice PDF, a tables workbook, an error page.
+
+Real portals mix these among the final accounts; the crawler must keep the budget and the workbook (they are
+documents; the parser, not the crawler, decides from content that a budget is not a final account) and must
+refuse the HTML error page served under a `.pdf` name.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from decimal import Decimal
+from pathlib import Path
+
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas
+
+FONT = "JuesuanPortalCJK"
+_DEFAULT_FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
+
+
+def _font() -> str:
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        path = os.environ.get("JUESUAN_CJK_FONT", _DEFAULT_FONT_PATH)
+        if not Path(path).exists():
+            raise RuntimeError(
+                f"CJK font {path} not found: install fonts-wqy-zenhei (`make setup`) or set JUESUAN_CJK_FONT"
+            )
+        pdfmetrics.registerFont(TTFont(FONT, path, subfontIndex=0))
+    return FONT
+
+
+def budget_pdf(department: str, year: int, *, seed: int = 0) -> bytes:
+    """A small but genuine 部门预算 report: cover, 预算01表 收支总表 and 预算02表 收入总表, amounts in 万元."""
+    font = _font()
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4, invariant=True)
+    c.setTitle(f"{department}{year}年部门预算")
+    c.setCreator("juesuan sample portal")
+    w, h = A4
+    c.setFont(font, 22)
+    c.drawCentredString(w / 2, h * 0.62, f"{department}")
+    c.drawCentredString(w / 2, h * 0.55, f"{year}年部门预算")
+    c.setFont(font, 12)
+    c.drawCentredString(w / 2, h * 0.3, f"{year}年{2 + seed % 3}月")
+    c.showPage()
+    lw, lh = landscape(A4)
+    base = Decimal(1000 + (seed * 37) % 900)
+    cents = Decimal("0.01")
+    rows = [
+        ("一、一般公共预算拨款收入", base, "一、一般公共服务支出", (base * Decimal("0.6")).quantize(cents)),
+        ("二、政府性基金预算拨款收入", Decimal("0"), "二、教育支出", (base * Decimal("0.1")).quantize(cents)),
+        ("三、事业收入", Decimal("12.50"), "三、社会保障和就业支出", (base * Decimal("0.2")).quantize(cents)),
+        ("四、其他收入", Decimal("3.00"), "四、住房保障支出", (base * Decimal("0.1")).quantize(cents)),
+    ]
+    for title, rows_ in (("预算01表 部门收支总表", rows), ("预算02表 部门收入总表", rows[:2])):
+        c.setPageSize((lw, lh))
+        c.setFont(font, 16)
+        c.drawCentredString(lw / 2, lh - 60, title)
+        c.setFont(font, 10)
+        c.drawString(60, lh - 85, f"部门：{department}")
+        c.drawRightString(lw - 60, lh - 85, "单位：万元")
+        y = lh - 120
+        c.drawString(60, y, "收入项目")
+        c.drawString(300, y, f"{year}年预算数")
+        c.drawString(420, y, "支出项目")
+        c.drawString(660, y, f"{year}年预算数")
+        for left, lv, right, rv in rows_:
+            y -= 24
+            c.line(55, y + 18, lw - 55, y + 18)
+            c.drawString(60, y, left)
+            c.drawRightString(380, y, f"{lv:,.2f}")
+            c.drawString(420, y, right)
+            c.drawRightString(lw - 70, y, f"{rv:,.2f}")
+        c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def notice_pdf(region_name: str, year: int) -> bytes:
+    """A one-page notice (not a report): the kind of unrelated PDF portals attach beside reports."""
+    font = _font()
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4, invariant=True)
+    c.setTitle("关于公开部门决算的说明")
+    w, h = A4
+    c.setFont(font, 16)
+    c.drawCentredString(w / 2, h - 100, "关于公开部门决算的说明")
+    c.setFont(font, 11)
+    lines = [
+        f"根据《中华人民共和国预算法》和{region_name}财政局的统一部署，",
+        f"现将本部门{year}年度部门决算予以公开，请登录政府门户网站查阅。",
+        "如有疑问，请在工作日与本部门办公室联系。",
+    ]
+    for i, line in enumerate(lines):
+        c.drawString(72, h - 150 - i * 22, line)
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def tables_workbook(department: str, year: int) -> bytes:
+    """An .xlsx attachment with a summary table (Beijing-style portals publish tables as workbooks)."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "收入支出决算总表"
+    ws.append([f"{department}{year}年度收入支出决算总表"])
+    ws.append(["项目", "决算数（万元）"])
+    ws.append(["一般公共预算财政拨款收入", "463.48"])
+    ws.append(["本年收入合计", "626.55"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def error_page(path: str) -> bytes:
+    """What a broken CMS serves, with status 200, under an attachment's `.pdf` URL."""
+    return (
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>404 页面不存在</title></head>'
+        f'<body><div class="err"><h2>抱歉，您访问的页面不存在或已被删除！</h2><p>{path}</p>'
+        '<a href="/">返回首页</a></div></body></html>\n'
+    ).encode()
