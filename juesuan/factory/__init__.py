@@ -24,7 +24,8 @@ from juesuan.factory.spec import TEMPLATES, Defect, ManifestEntry, ReportSpec, S
 
 def render_report(spec: ReportSpec, path: Path) -> int:
     """Draw one report spec to `path`; returns the page count."""
-    return render_document(spec, Path(path))
+    pages, _ = render_document(spec, Path(path))
+    return pages
 
 
 __all__ = [

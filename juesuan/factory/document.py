@@ -248,8 +248,8 @@ def duties_for(department: str, suffix: str) -> list[str]:
     ]
 
 
-def render_document(spec: ReportSpec, path: Path) -> int:
-    """Write the whole report PDF; returns its page count."""
+def render_document(spec: ReportSpec, path: Path) -> tuple[int, dict[str, list[int]]]:
+    """Write the whole report PDF; returns its page count and the pages each table occupies."""
     w = PdfWriter(
         path, title=f"{spec.department}{spec.year}年度部门决算", page_numbers=spec.template != "shanghai2024"
     )
@@ -281,8 +281,9 @@ def render_document(spec: ReportSpec, path: Path) -> int:
     w.text_page(TextPage(blocks))
     if spec.template != "shanghai2024":
         w.text_page(TextPage([("title", "第二部分"), ("title", f"{y}年度部门决算表")]))
+    table_pages: dict[str, list[int]] = {}
     for i, table in enumerate(spec.tables.values(), 1):
-        w.table(grid_for(spec, table, i))
+        table_pages[table.kind] = w.table(grid_for(spec, table, i))
     blocks = [("title", "第三部分"), ("title", f"{y}年度部门决算情况说明")]
     for head, paras in spec.narrative:
         blocks.append(("heading", head))
@@ -291,7 +292,7 @@ def render_document(spec: ReportSpec, path: Path) -> int:
     w.text_page(
         TextPage([("title", "第四部分"), ("title", "名词解释"), *[("para", g) for g in spec.glossary]])
     )
-    return w.save()
+    return w.save(), table_pages
 
 
 def _cn(i: int) -> str:

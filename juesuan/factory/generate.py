@@ -84,16 +84,24 @@ def plan_corpus(
             place = pick_place(prng, home)
         used_codes.add(place.adcode)
         places.append(place)
+    # templates no region has as primary go to some departments of non-central regions (every 4th, else the last)
+    slots = [
+        (i, j)
+        for i, p in enumerate(places)
+        if p.province != "中央"
+        for j in range(departments_per_region)
+        if j % 4 == 3
+    ]
+    if len(slots) < len(missing):
+        slots += [(i, departments_per_region - 1) for i, p in enumerate(places) if p.province != "中央"]
+        slots = sorted(set(slots))
+    secondary = {slot: missing[n % len(missing)] for n, slot in enumerate(slots)} if missing else {}
     plans: list[Plan] = []
-    m = 0
     for i, place in enumerate(places):
         central = place.province == "中央"
         kinds = random.Random(f"{seed}:kinds:{i}").sample(range(len(DEPARTMENT_KINDS)), len(DEPARTMENT_KINDS))
         for j in range(departments_per_region):
-            template = primaries[i]
-            if missing and not central and j % 4 == 3:
-                template = missing[m % len(missing)]
-                m += 1
+            template = secondary.get((i, j), primaries[i])
             prof_rng = random.Random(f"{seed}:profile:{i}:{j}")
             if central:
                 base, kind_hint = CENTRAL_DEPARTMENTS[j % len(CENTRAL_DEPARTMENTS)]
@@ -325,7 +333,7 @@ def _plan_narrative(rng: random.Random, spec: ReportSpec) -> dict[str, Decimal]:
 # ---- corpus ------------------------------------------------------------------------------------------
 
 
-MANIFEST_COLUMNS = ("doc_id", "file", "truth_file", "department", "province", "city", "county", "year", "template", "units", "defects", "pages", "cells")  # fmt: skip
+MANIFEST_COLUMNS = ("doc_id", "file", "truth_file", "department", "province", "city", "county", "year", "template", "units", "defects", "pages", "cells", "table_pages")  # fmt: skip
 
 
 def generate_corpus(
@@ -368,7 +376,7 @@ def _synthetic_prior(seed: int, plan: Plan) -> dict[str, Decimal]:
 def write_report(spec: ReportSpec, out_dir: Path) -> ManifestEntry:
     pdf = out_dir / f"{spec.doc_id}.pdf"
     truth = out_dir / f"{spec.doc_id}.truth.csv"
-    pages = render_document(spec, pdf)
+    pages, table_pages = render_document(spec, pdf)
     csv_text = spec.truth_csv()
     truth.write_text(csv_text, encoding="utf-8")
     return ManifestEntry(
@@ -385,6 +393,7 @@ def write_report(spec: ReportSpec, out_dir: Path) -> ManifestEntry:
         defects=[d.to_dict() for d in spec.defects],
         pages=pages,
         cells=csv_text.count("\n") - 1,
+        table_pages=table_pages,
     )
 
 
@@ -402,6 +411,9 @@ def write_manifest(entries: list[ManifestEntry], out_dir: Path) -> None:
                 **rec,
                 "units": ";".join(f"{k}={v}" for k, v in rec["units"].items()),
                 "defects": json.dumps(rec["defects"], ensure_ascii=False) if rec["defects"] else "",
+                "table_pages": ";".join(
+                    f"{k}={'+'.join(map(str, v))}" for k, v in rec["table_pages"].items()
+                ),
             }
         )
     (out_dir / "manifest.csv").write_text(buf.getvalue(), encoding="utf-8")

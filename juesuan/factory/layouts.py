@@ -207,7 +207,7 @@ _SUMMARY_FOOT = (
 
 
 def _pair(table: SpecTable, foot: tuple[tuple[str, str], ...]):  # type: ignore[no-untyped-def]
-    foot_keys = {k for pair in foot for k in pair}
+    foot_keys = {k for pair in foot for k in pair if k}
     left = [r for r in table.rows if r.side == "income" and r.line_item not in foot_keys]
     right = [r for r in table.rows if r.side == "expenditure" and r.line_item not in foot_keys]
     by_key = {r.line_item: r for r in table.rows if r.line_item in foot_keys}
@@ -216,7 +216,7 @@ def _pair(table: SpecTable, foot: tuple[tuple[str, str], ...]):  # type: ignore[
     tail: list[tuple[SpecRow | None, SpecRow | None]] = []
     used: set[str] = set()
     for lk, rk in foot:
-        a, b = by_key.get(lk), by_key.get(rk)
+        a, b = by_key.get(lk), (by_key.get(rk) if rk else None)
         if a is None and (b is None or rk in used):
             continue
         if rk in used:

@@ -21,7 +21,22 @@ from juesuan.factory.catalogue import (
 )
 
 INCOME_SOURCES = ("superior_subsidy", "business", "operating", "affiliated_remittance", "other")
-EXTRA_ITEMS = ("2019999", "2050803", "2080801", "2089999", "2130705", "2240106", "2080599", "2101199")
+EXTRA_ITEMS = (
+    "2019999",
+    "2050803",
+    "2080801",
+    "2089999",
+    "2130705",
+    "2240106",
+    "2080599",
+    "2101199",
+    "2070109",
+    "2011199",
+    "2080502",
+    "2101102",
+    "2200106",
+    "2120501",
+)
 
 
 @dataclass
@@ -94,12 +109,15 @@ def make_profile(rng: random.Random, *, kind_index: int | None = None, central: 
     if kind_index is None:
         kind_index = rng.randrange(len(DEPARTMENT_KINDS))
     suffix, core, projects, gov_items = DEPARTMENT_KINDS[kind_index]
-    n_proj = rng.randint(max(1, len(projects) // 2), len(projects))
+    # a consolidated report (本级 + subordinate units) carries many more subjects, so its tables span pages
+    large = rng.random() < 0.4
+    n_proj = len(projects) if large else rng.randint(max(1, len(projects) // 2), len(projects))
     project_items = sorted(rng.sample(list(projects), n_proj))
+    keep = 0.9 if large else 0.45
     common = [
-        c for c in COMMON_ITEMS if c in ("2080505", "2080506", "2101101", "2210201") or rng.random() < 0.45
+        c for c in COMMON_ITEMS if c in ("2080505", "2080506", "2101101", "2210201") or rng.random() < keep
     ]
-    extras = [e for e in EXTRA_ITEMS if rng.random() < 0.22]
+    extras = [e for e in EXTRA_ITEMS if rng.random() < (0.65 if large else 0.2)]
     basic_items = sorted(set(core) | set(common))
     project_items = sorted((set(project_items) | set(extras)) - set(basic_items))
     gf: list[str] = []
@@ -109,7 +127,9 @@ def make_profile(rng: random.Random, *, kind_index: int | None = None, central: 
         gf = [rng.choice(GOV_FUND_ITEMS)]
     sc = [rng.choice(STATE_CAPITAL_ITEMS)] if rng.random() < 0.08 else []
     econ = [c for c in ECONOMIC_WEIGHTS if c not in OPTIONAL_ECONOMIC or rng.random() < 0.5]
-    scale = int(math.exp(rng.uniform(math.log(3e6), math.log(2.5e8 if central else 6e7))))
+    scale = int(math.exp(rng.uniform(math.log(3e6), math.log(2.5e8 if central else 6e7)))) * (
+        3 if large else 1
+    )
     return Profile(
         kind_index=kind_index,
         name_suffix=suffix,

@@ -165,6 +165,7 @@ class ManifestEntry:
     defects: list[dict[str, str]]
     pages: int = 0
     cells: int = 0
+    table_pages: dict[str, list[int]] = field(default_factory=dict)  # 1-based PDF pages of each table
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -181,4 +182,5 @@ class ManifestEntry:
             "defects": self.defects,
             "pages": self.pages,
             "cells": self.cells,
+            "table_pages": self.table_pages,
         }
