@@ -306,3 +306,28 @@ def test_new_fact_fields_survive_json_round_trip() -> None:
     # facts written before these fields existed still load
     old = {"kind": "amount", "value": "1.00", "text": "1", "sentence": "s"}
     assert Report.from_dict({"department": "x", "narrative": [old]}).narrative[0].section is None
+
+
+def test_prose_part_starting_on_a_table_page_is_read() -> None:
+    last_table = (
+        "国有资本经营预算财政拨款支出决算表\n单位：万元\n项目 合计 基本支出 项目支出\n合计 0.00 0.00 0.00\n"
+        "注：本单位没有国有资本经营预算财政拨款支出，故本表无数据。\n"
+        "第三部分 2024年度部门决算情况说明\n一、收入支出决算总体情况说明\n"
+        "2024年度收入、支出总计 1,234.50 万元。\n"
+    )
+    x = extract_narrative([TABLE_PAGE, last_table])
+    assert [(f.label, f.text, f.page, f.section) for f in x.facts] == [
+        ("收入支出总计", "1,234.50", 2, "explanation")
+    ]
+
+
+def test_department_is_removed_from_labels(
+    real_extracts: dict[str, NarrativeExtract], real_corpus: Path
+) -> None:
+    doc = open_document(real_corpus / "national-petition-bureau-2024.pdf")
+    # without the department argument, the cover names it
+    x = extract_narrative(doc.page_texts)
+    assert _one(x, "车辆", "15").page == 26  # 截至…，国家信访局共有车辆 15 辆
+    assert [(f.label, f.text) for f in x.facts] == [
+        (f.label, f.text) for f in real_extracts["national-petition-bureau-2024"].facts
+    ]

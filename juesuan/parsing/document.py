@@ -172,6 +172,28 @@ def _kind(
     return "final_account" if final >= budget else "budget"
 
 
+@dataclass
+class Identity:
+    """Whose report, which year, which kind: read from the cover, the table headers and part headings."""
+
+    department: str
+    year: int | None
+    kind: Literal["final_account", "budget", "unknown"]
+    cover_title: str
+
+
+def identify(page_texts: list[str]) -> Identity:
+    """Department, year and kind (决算/预算) from the page texts alone (also usable on text renderings)."""
+    cover = _cover_text(page_texts)
+    cover_dept, cover_year, cover_kind, title = _title_from_cover(cover)
+    return Identity(
+        department=_department(page_texts, cover_dept),
+        year=_year(page_texts, cover_year),
+        kind=_kind(cover_kind, cover, page_texts),
+        cover_title=title,
+    )
+
+
 # ---- text layer -----------------------------------------------------------------------------------------
 
 
@@ -328,11 +350,8 @@ def _read(pdf: pdfium.PdfDocument, path: Path, sha256: str, region_hint: Region 
     if blank:
         problems.append(Problem(code="blank_page", message=f"{_pages(blank)} empty", severity="info"))
 
-    cover = _cover_text(page_texts)
-    cover_dept, cover_year, cover_kind, title = _title_from_cover(cover)
-    kind = _kind(cover_kind, cover, page_texts)
-    department = _department(page_texts, cover_dept)
-    year = _year(page_texts, cover_year)
+    identity = identify(page_texts)
+    department, year, kind, title = identity.department, identity.year, identity.kind, identity.cover_title
     if kind == "budget":
         raise NotAFinalAccount(
             "budget_report",
@@ -376,4 +395,4 @@ def _ranges(pages: list[int]) -> str:
     return ", ".join(out)
 
 
-__all__ = ["DocumentInfo", "NotAFinalAccount", "open_document"]
+__all__ = ["DocumentInfo", "Identity", "NotAFinalAccount", "identify", "open_document"]

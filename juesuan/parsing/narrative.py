@@ -167,10 +167,15 @@ def _page_lines(page_texts: list[str]) -> tuple[list[_Line], list[Problem]]:
     for index, raw in enumerate(page_texts):
         page = index + 1
         kind = classify_page(raw)
-        # A single "page" is a text rendering of a whole report: its tables are recognised line by line.
-        if kind == "blank" or (multi and kind in ("toc", "table")):
-            continue
         lines = [re.sub(r"^[-•·]\s+", "", ln.strip()) for ln in raw.replace("\r", "").split("\n")]
+        # A single "page" is a text rendering of a whole report: its tables are recognised line by line.
+        if kind == "blank" or (multi and kind == "toc"):
+            continue
+        if multi and kind == "table":
+            start = _prose_part_start(lines)
+            if start is None:
+                continue
+            lines = lines[start:]  # the last table ends and the next (prose) part starts on this page
         nonblank = [i for i, ln in enumerate(lines) if ln]
         for i in (nonblank[:1] + nonblank[-1:]) if multi else []:
             if _PAGE_NUMBER.match(lines[i]):
@@ -189,6 +194,17 @@ def _page_lines(page_texts: list[str]) -> tuple[list[_Line], list[Problem]]:
             out.append(_Line(page=page, text=ln, blank_before=blank, width=max(width, 10)))
             blank = False
     return out, problems
+
+
+def _prose_part_start(lines: list[str]) -> int | None:
+    """Index of a 第X部分 heading of a prose part (情况说明, 名词解释, …) on a table page, if any."""
+    for i, ln in enumerate(lines):
+        m = _PART.match(re.sub(r"\s+", "", ln))
+        if m:
+            title = m.group(2) + "".join(re.sub(r"\s+", "", x) for x in lines[i + 1 : i + 3])[:20]
+            if _part_kind(title) != "tables":
+                return i
+    return None
 
 
 def _reattach_detached(lines: list[str], page: int, problems: list[Problem]) -> list[str]:
@@ -538,9 +554,13 @@ def _headcount(paragraph: str) -> tuple[int | None, int | None]:
 def extract_narrative(page_texts: list[str], department: str | None = None) -> NarrativeExtract:
     """Every amount, percentage and count stated in the prose, with label, sentence and page; and the headcount.
 
-    `page_texts` is one string per PDF page (a single string is treated as a whole text rendering). `department`,
-    when known, is removed from labels (上海市普陀区财政局2024年度收入支出总计 → 收入支出总计).
+    `page_texts` is one string per PDF page (a single string is treated as a whole text rendering). `department`
+    is removed from labels (国家信访局共有车辆 → 车辆); when not given it is read from the cover / table headers.
     """
+    if department is None:
+        from juesuan.parsing.document import identify
+
+        department = identify(page_texts).department or None
     lines, problems = _page_lines(page_texts)
     extract = NarrativeExtract(problems=problems)
     paras = _paragraphs(lines)
