@@ -331,3 +331,13 @@ def test_department_is_removed_from_labels(
     assert [(f.label, f.text) for f in x.facts] == [
         (f.label, f.text) for f in real_extracts["national-petition-bureau-2024"].facts
     ]
+
+
+def test_nested_list_does_not_become_the_base_of_later_shares() -> None:
+    text = (
+        "因公出国（境）费支出决算为0.00万元，占0.00%；公务用车购置及运行维护费支出决算为89.40万元，占74.79%，"
+        "其中：公务用车购置费0.00万元，公务用车运行维护费89.40万元；公务接待费支出决算为30.14万元，占25.21%。"
+    )
+    x = extract_narrative([text])
+    assert _one(x, "公务接待费支出决算", "25.21%").base_label is None
+    assert _one(x, "公务用车运行维护费", "89.40").kind == "amount"

@@ -511,13 +511,25 @@ def _implicit_base(before: str, previous: list[_Raw], carried_head: str | None) 
     of the previous sentence.
     """
     keywords = list(re.finditer(r"其中|主要用于|划分为|主要包括", before))
-    if not keywords:
-        return None
-    keyword = keywords[-1]
-    for r in reversed(previous):
-        if r.start < keyword.start() and r.fact.kind == "amount" and r.own_label and r.fact.change is None:
-            return r.own_label
-    return carried_head
+    for keyword in reversed(keywords):
+        head = next(
+            (
+                r
+                for r in reversed(previous)
+                if r.start < keyword.start()
+                and r.fact.kind == "amount"
+                and r.own_label
+                and r.fact.change is None
+            ),
+            None,
+        )
+        if head is None:
+            return carried_head
+        # …89.40万元，占74.79%，其中：A…，B…；C…，占25.21%: a total that is itself a share only lists parts
+        if any(r.share and r.start > head.start and r.fact.label == head.fact.label for r in previous):
+            continue
+        return head.own_label
+    return None
 
 
 def _split_sentences(text: str) -> list[tuple[int, str]]:
