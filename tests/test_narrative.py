@@ -341,3 +341,19 @@ def test_nested_list_does_not_become_the_base_of_later_shares() -> None:
     x = extract_narrative([text])
     assert _one(x, "公务接待费支出决算", "25.21%").base_label is None
     assert _one(x, "公务用车运行维护费", "89.40").kind == "amount"
+
+
+def test_reports_without_part_headings_still_exclude_the_glossary() -> None:
+    text = "\n".join(
+        [
+            "一、收入支出决算总体情况说明",
+            "2024年度收入总计 300.00 万元。全年培训约 120 人。",
+            "二、名词解释",
+            "财政拨款收入：指单位从同级财政部门取得的财政预算资金，例如 10 万元。",
+        ]
+    )
+    x = extract_narrative([text])
+    assert [(f.label, f.text, f.section) for f in x.facts] == [
+        ("收入总计", "300.00", None),
+        ("培训", "120", None),
+    ]  # 全年 and 约 are not the subject

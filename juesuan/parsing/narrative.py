@@ -38,7 +38,7 @@ _NUMBER = r"[-−－]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _AMOUNT_UNITS = ("万元", "亿元", "元")
 _COUNT_UNITS = ("人次", "人", "名", "辆", "台（套）", "台(套)", "个")
 _TOKEN = re.compile(
-    r"(?P<cmp>[≥≤<>＞＜]|不低于|不高于|不超过|不少于|小于|大于|低于|高于|超过|约)?\s*"
+    r"(?P<cmp>[≥≤<>＞＜]|不低于|不高于|不超过|不少于|小于|大于|低于|高于|超过)?\s*"
     r"(?<![\d.,])(?P<num>" + _NUMBER + r")\s*"
     r"(?P<unit>万元|亿元|元|%|％|人次|人|名|辆|台（套）|台\(套\)|个)"
 )
@@ -601,8 +601,8 @@ def extract_narrative(page_texts: list[str], department: str | None = None) -> N
         if _LEVEL1.match(flat) and _heading_like(flat, 60) and not _TOKEN.search(flat):
             heading = flat
             subject = None
-            if part is None or part == "tables":
-                pass
+            if "名词解释" in flat:
+                part = "glossary"  # reports without 第X部分 headings number it like any other section
             continue
         section = _section(part, heading)
         if section in ("tables", "glossary"):
