@@ -10,7 +10,8 @@ Relations (all amounts DECIMAL, never float):
 - `repeated_rows(table_kind, subject_code, line_item, row_label, page, n_cells)`: rows the parser dropped as
   repeats (never summed).
 - `narrative(fact_id, kind, value, text, sentence, sentence_id, position, page, unit, label, label_norm,
-  value_yuan)`: facts of the prose in reading order; `value_yuan` for amounts with a money unit.
+  value_yuan, change, base_label_norm, section)`: facts of the prose in reading order; `value_yuan` for amounts
+  with a money unit; `change` increase/decrease marks a year-over-year change (not a level).
 - `label_map(label_norm, table_kind, subject_code, line_item, measure)`: the words a narrative uses for a table
   quantity (from `narrative_labels.yaml`).
 - `problems(table_kind, code, message, page, severity)`.
@@ -162,6 +163,9 @@ def report_relations(report: Report) -> dict[str, pd.DataFrame]:
                 "label": f.label,
                 "label_norm": normalize_label(f.label),
                 "value_yuan": (f.value * factor).quantize(Decimal("0.01")) if factor is not None else None,
+                "change": getattr(f, "change", None),
+                "base_label_norm": normalize_label(getattr(f, "base_label", None)),
+                "section": getattr(f, "section", None),
             }
         )
     return {
@@ -245,6 +249,9 @@ _COLUMNS: dict[str, dict[str, str]] = {
         "label": "VARCHAR",
         "label_norm": "VARCHAR",
         "value_yuan": "DECIMAL(20,2)",
+        "change": "VARCHAR",
+        "base_label_norm": "VARCHAR",
+        "section": "VARCHAR",
     },
     "label_map": {
         "label_norm": "VARCHAR",

@@ -60,10 +60,12 @@ def test_gx_runner_agrees_with_duckdb(seed_gold_report: Report, tmp_path: Path):
     report.tables["income"].find(subject_code="2060102").cell("total").amount_yuan += Decimal("5000.00")
     fast = check_report(report, runner="duckdb")
     run = run_checks(report, runner="gx", data_docs_dir=tmp_path / "docs")
+
     def key(r):
         return tuple(
             str(v) for v in (r.rule_id, r.outcome, r.table_kind, r.subject_code, r.line_item, r.measure)
         )
+
     assert sorted(map(key, run.results)) == sorted(map(key, fast))
     assert any(r.outcome == "fail" for r in run.results)
     assert not [r for r in run.results if r.outcome == "execution_error"]
