@@ -14,11 +14,13 @@ from juesuan import __version__
 
 COMMAND_MODULES: list[str] = [
     "juesuan.commands.parse",
+    "juesuan.commands.run",
     "juesuan.commands.ingest",
     "juesuan.commands.export",
     "juesuan.commands.sample",
     "juesuan.commands.crawl",
     "juesuan.commands.portal",
+    "juesuan.commands.check",
 ]
 
 
