@@ -48,9 +48,11 @@ def sniff_bytes(head: bytes) -> str:
             return "doc"
         return "xls"
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")):
-        if b"xl/" in head:
+        names = _zip_member_names(head)
+        # Member names from the local headers; else the central directory's (present when `head` is the file).
+        if any(n.startswith("xl/") for n in names) or b"xl/workbook.xml" in head:
             return "xlsx"
-        if b"word/" in head:
+        if any(n.startswith("word/") for n in names) or b"word/document.xml" in head:
             return "docx"
         return "zip"
     if head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")):
@@ -83,6 +85,22 @@ def html_title(data: bytes) -> str | None:
             if title:
                 return title
     return None
+
+
+def _zip_member_names(data: bytes, limit: int = 64) -> list[str]:
+    """Names of the first members of a ZIP, from its local file headers (as far as `data` reaches)."""
+    names: list[str] = []
+    pos = 0
+    while len(names) < limit and data.startswith(b"PK\x03\x04", pos) and pos + 30 <= len(data):
+        flags = int.from_bytes(data[pos + 6 : pos + 8], "little")
+        compressed = int.from_bytes(data[pos + 18 : pos + 22], "little")
+        name_len = int.from_bytes(data[pos + 26 : pos + 28], "little")
+        extra_len = int.from_bytes(data[pos + 28 : pos + 30], "little")
+        names.append(data[pos + 30 : pos + 30 + name_len].decode("utf-8", errors="replace"))
+        if flags & 0x08:
+            break  # sizes follow the data (streamed): the next header cannot be located cheaply
+        pos += 30 + name_len + extra_len + compressed
+    return names
 
 
 def _strip_bom(data: bytes) -> bytes:

@@ -46,6 +46,32 @@ def test_office_zip_containers() -> None:
     assert sniff_bytes(_zip_with("xl/workbook.xml")[:SNIFF_BYTES]) == "xlsx"
     assert sniff_bytes(_zip_with("word/document.xml")[:SNIFF_BYTES]) == "docx"
     assert sniff_bytes(_zip_with("data/report.pdf")[:SNIFF_BYTES]) == "zip"
+    # a member path that merely contains "word/" does not make a Word document
+    assert sniff_bytes(_zip_with("password/readme.txt")) == "zip"
+
+
+def test_real_workbook_and_streamed_zip() -> None:
+    import openpyxl
+
+    buf = io.BytesIO()
+    openpyxl.Workbook().save(buf)
+    assert sniff_bytes(buf.getvalue()[:SNIFF_BYTES]) == "xlsx"
+
+    class Unseekable(io.RawIOBase):
+        def __init__(self) -> None:
+            self.data = bytearray()
+
+        def writable(self) -> bool:
+            return True
+
+        def write(self, b) -> int:  # type: ignore[no-untyped-def]
+            self.data += bytes(b)
+            return len(b)
+
+    sink = Unseekable()
+    with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED) as zf:  # streamed: sizes after the data
+        zf.writestr("word/document.xml", "<w:document/>" * 100)
+    assert sniff_bytes(bytes(sink.data)) == "docx"  # whole file: found in the central directory
 
 
 def test_real_files_by_content_not_name(real_corpus: Path) -> None:
