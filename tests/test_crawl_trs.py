@@ -288,3 +288,49 @@ def test_page_and_download_limits(portal: PortalServer, tmp_path: Path) -> None:
     assert any(f.stage == "limit" and "max_pages" in f.reason for f in result.failures)
     assert len(result.documents) == 1
     assert any(f.stage == "limit" and "max_downloads" in f.reason for f in result.failures)
+
+
+@pytest.mark.parametrize(("mode", "reason"), [("reset", "network error"), ("stall", "timeout")])
+def test_timeouts_and_resets_are_retried(
+    portal: PortalServer, tmp_path: Path, mode: str, reason: str
+) -> None:
+    path = "/hn/ht/czyjs/202408/P020240801001.pdf"
+    portal.flaky(path, failures=1, mode=mode, delay=0.6)
+    client = HttpClient(CrawlState(tmp_path / "state.sqlite"), sleep=lambda s: None)
+    result = crawl(make_source(portal.url, timeout=0.2), store=RawStore(tmp_path / "d"), client=client)
+    assert any(d.url == portal.url + path for d in result.documents)
+    assert result.stats.retries == 1
+    assert [e for e in client.log if e["url"] == portal.url + path and e.get("error")], (
+        "the first attempt failed"
+    )
+    assert not [f for f in result.failures if f.url == portal.url + path]
+    # with no retries left the failure is recorded with its reason
+    portal.flaky(path, failures=5, mode=mode, delay=0.6)
+    client = HttpClient(CrawlState(tmp_path / "state2.sqlite"), sleep=lambda s: None)
+    result = crawl(
+        make_source(portal.url, timeout=0.2, retries=1), store=RawStore(tmp_path / "d2"), client=client
+    )
+    (fail,) = [f for f in result.failures if f.url == portal.url + path]
+    assert fail.reason.startswith(reason) and fail.reason.endswith("(gave up after 2 attempts)")
+
+
+def test_redirects_are_checked_hop_by_hop(portal: PortalServer, tmp_path: Path) -> None:
+    from juesuan.crawl.sources import Limits
+    from juesuan.portal.server import ALT_ORIGIN
+
+    (src,) = make_source(portal.url)
+    fast = Limits(rate_per_host=1000)
+    client = HttpClient(CrawlState(tmp_path / "s.sqlite"))
+    target = "/hn/ht/czyjs/202408/P020240801001.pdf"
+    portal.redirect("/moved.pdf", target)
+    resp = client.fetch(portal.url + "/moved.pdf", limits=fast, allowed=src.host_allowed)
+    assert resp.ok and resp.final_url == portal.url + target and resp.body == PDF_C
+    portal.redirect("/away.pdf", ALT_ORIGIN + target)
+    away = client.fetch(portal.url + "/away.pdf", limits=fast, allowed=src.host_allowed)
+    assert not away.ok and away.error.startswith("outside allowed hosts") and "redirected from" in away.error
+    portal.redirect("/hidden.pdf", "/hn/ht/preview/202409/P020240912001.pdf")
+    hidden = client.fetch(portal.url + "/hidden.pdf", limits=fast, allowed=src.host_allowed)
+    assert not hidden.ok and hidden.error.startswith("disallowed by robots.txt")
+    assert not [r for r in portal.requests if "/preview/" in r.path or r.host.startswith("localhost")]
+    blocked = client.fetch(f"http://localhost:{portal.port}/x.pdf", limits=fast, allowed=src.host_allowed)
+    assert not blocked.ok and blocked.error.startswith("outside allowed hosts") and blocked.attempts == 0

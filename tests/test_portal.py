@@ -193,3 +193,25 @@ def test_corrected_pdf_is_a_valid_incremental_update(built_portal: PortalSite, t
         assert len(new.pages) == len(old.pages)
         assert new.metadata.get("Title") == "更正版"
         assert new.pages[0].extract_text() == old.pages[0].extract_text()
+
+
+def test_cli_crawl_sample_portal_and_change(built_portal: PortalSite, tmp_path: Path, capsys) -> None:
+    import json
+
+    from juesuan.cli import main
+
+    data = tmp_path / "data"
+    shutil.copytree(built_portal.site_dir, data / "portal")
+    assert main(["crawl", "--data", str(data)]) == 0
+    out = capsys.readouterr().out
+    n = len(built_portal.expected_documents())
+    assert f"{n} documents" in out and f"new {n}" in out
+    assert "FAILED [portal-" in out and "not a PDF: an HTML page" in out
+    assert (data / "portal" / "sources.yaml").exists() and (data / "inbox").is_dir()
+    assert main(["portal", "change", "add_report", "--dir", str(data / "portal")]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["change"] == "add_report" and info["path"].endswith(".pdf")
+    assert main(["crawl", "--data", str(data)]) == 0
+    out = capsys.readouterr().out
+    assert f"{n + 1} documents" in out and "new 1" in out
+    assert main(["portal", "change", "add_report", "--dir", str(data / "portal")]) == 1, "nothing left to add"

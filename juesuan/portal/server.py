@@ -16,7 +16,9 @@ import json
 import mimetypes
 import posixpath
 import re
+import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -63,6 +65,10 @@ class RequestRecord:
 class _Flaky:
     remaining: int
     status: int
+    mode: str = (
+        "status"  # status: answer `status`; reset: drop the connection; stall: wait `delay` s, then serve
+    )
+    delay: float = 0.0
 
 
 @dataclass
@@ -72,6 +78,7 @@ class PortalState:
     site_dir: Path
     requests: list[RequestRecord] = field(default_factory=list)
     flaky: dict[str, _Flaky] = field(default_factory=dict)
+    redirects: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     self_origin: str = ""
     alt_origin: str = ""
@@ -126,13 +133,27 @@ class PortalHandler(BaseHTTPRequestHandler):
         path = unquote(parts.path)
         with self.portal.lock:
             flaky = self.portal.flaky.get(path)
+            mode = ""
             if flaky and flaky.remaining > 0:
                 flaky.remaining -= 1
-                status = flaky.status
-            else:
-                status = 0
-        if status:
-            self._error(status, head)
+                mode = flaky.mode
+        if mode == "status" and flaky:
+            self._error(flaky.status, head)
+            return
+        if mode == "reset":
+            self._record(0)
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        if mode == "stall" and flaky:
+            self._record(-1)
+            time.sleep(flaky.delay)
+        location = self.portal.redirects.get(path)
+        if location:
+            location = location.replace(SELF_ORIGIN, self.portal.self_origin).replace(
+                ALT_ORIGIN, self.portal.alt_origin
+            )
+            self._send(302, b"", {"Location": location}, head)
             return
         file = self._resolve(path, parts.query)
         if file is None:
@@ -205,6 +226,19 @@ class PortalHandler(BaseHTTPRequestHandler):
         return target if target.is_file() else None
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up (timeout, reset) is normal here; anything else is still reported."""
+        import sys
+
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)):
+            return
+        super().handle_error(request, client_address)
+
+
 class PortalServer:
     """A running sample portal: `url` is its origin; `requests` what it was asked; `flaky()` injects failures."""
 
@@ -214,8 +248,7 @@ class PortalServer:
         root = self.site_dir / "www" if (self.site_dir / "www").is_dir() else self.site_dir
         self.state = PortalState(root)
         handler = type("BoundPortalHandler", (PortalHandler,), {"portal": self.state})
-        self.httpd = ThreadingHTTPServer((host, port), handler)
-        self.httpd.daemon_threads = True
+        self.httpd = _Server((host, port), handler)
         self.host, self.port = self.httpd.server_address[:2]
         self.url = f"http://{self.host}:{self.port}"
         self.state.self_origin = self.url
@@ -250,10 +283,23 @@ class PortalServer:
         with self.state.lock:
             self.state.requests.clear()
 
-    def flaky(self, path: str, *, failures: int = 2, status: int = 503) -> None:
-        """Answer the next `failures` requests for `path` with `status` (then serve it normally)."""
+    def redirect(self, path: str, location: str) -> None:
+        """Answer `path` with 302 to `location` (may use the SELF_ORIGIN / ALT_ORIGIN placeholders)."""
         with self.state.lock:
-            self.state.flaky[path] = _Flaky(failures, status)
+            self.state.redirects[path] = location
+
+    def flaky(
+        self, path: str, *, failures: int = 2, status: int = 503, mode: str = "status", delay: float = 1.0
+    ) -> None:
+        """Misbehave on the next `failures` requests for `path`, then serve it normally.
+
+        mode "status": answer `status` (e.g. 503); "reset": drop the connection without an answer; "stall":
+        wait `delay` seconds before answering (a client with a shorter timeout sees a timeout).
+        """
+        if mode not in ("status", "reset", "stall"):
+            raise ValueError(f"unknown flaky mode {mode!r}")
+        with self.state.lock:
+            self.state.flaky[path] = _Flaky(failures, status, mode, delay)
 
 
 @contextlib.contextmanager
