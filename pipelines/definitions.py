@@ -31,7 +31,7 @@ def build_definitions(
         resources={
             "raw_store": RawStoreResource(root=data_root),
             "parse_cache": ParseCacheResource(root=data_root),
-            "sources": SourcesResource(sources_file=sources_file, portal_url=portal_url),
+            "sources": SourcesResource(sources_file=sources_file, portal_url=portal_url, data_root=data_root),
             "warehouse": WarehouseResource(path=warehouse, root=data_root),
         },
     )

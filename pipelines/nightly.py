@@ -9,6 +9,7 @@ parser upgrade makes every kept document pending.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,12 +70,20 @@ class NightlySummary:
                 f"staged      {staging['staged']:5d}: published {staging['published']}, "
                 f"quarantined {staging['quarantined']}, failed {staging['failed']}"
             )
-            for d in staging.get("documents") or []:
-                if d["status"] == "published" and not d.get("warnings"):
+            docs = staging.get("documents") or []
+            warned = Counter(w for d in docs if d["status"] == "published" for w in d.get("warnings") or [])
+            if warned:
+                lines.append(
+                    "    published with warnings: "
+                    + ", ".join(f"{k} ×{v}" for k, v in sorted(warned.items()))
+                )
+            for d in docs:
+                if d["status"] == "published":
                     continue
                 who = f"{d.get('department') or '?'} {d.get('year') or ''}".strip()
-                why = "; ".join(d.get("reasons") or []) or "warnings " + ", ".join(d.get("warnings") or [])
-                lines.append(f"    - {d['status']:<11} {d['document']} {who}: {why}")
+                lines.append(
+                    f"    - {d['status']:<11} {d['document']} {who}: {'; '.join(d.get('reasons') or [])}"
+                )
             totals = staging.get("current_by_status") or {}
             lines.append("warehouse   " + ", ".join(f"{k} {v}" for k, v in sorted(totals.items())))
         if not staging and not mart and crawl and not self.failed_runs:

@@ -48,17 +48,23 @@ class ParseCacheResource(dg.ConfigurableResource):
 class SourcesResource(dg.ConfigurableResource):
     """The portals to crawl (a sources YAML file) and the values of its `${NAME}` placeholders.
 
-    `portal_url` fills `${PORTAL_URL}`, the base URL of the sample portal, served on a port chosen at run time.
+    `portal_url` fills `${PORTAL_URL}`, the base URL of the sample portal (served on a port chosen at run time);
+    `data_root` fills `${DATA_ROOT}` (the inbox folder source lives there).
     """
 
     sources_file: str = ""
     portal_url: str = ""
+    data_root: str = ""
 
     def file(self) -> Path:
         return Path(self.sources_file or default_sources_file())
 
     def variables(self) -> dict[str, str]:
-        return {"PORTAL_URL": self.portal_url.rstrip("/")} if self.portal_url else {}
+        """`${PORTAL_URL}` (when a portal URL is set) and `${DATA_ROOT}`; others come from the environment."""
+        out = {"DATA_ROOT": str(Path(self.data_root) if self.data_root else data_root())}
+        if self.portal_url:
+            out["PORTAL_URL"] = self.portal_url.rstrip("/")
+        return out
 
     def load(self) -> list[Any]:
         """The validated SourceConfigs (a wrong file raises SourcesError naming the file and source)."""
