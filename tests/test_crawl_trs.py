@@ -334,3 +334,28 @@ def test_redirects_are_checked_hop_by_hop(portal: PortalServer, tmp_path: Path) 
     assert not [r for r in portal.requests if "/preview/" in r.path or r.host.startswith("localhost")]
     blocked = client.fetch(f"http://localhost:{portal.port}/x.pdf", limits=fast, allowed=src.host_allowed)
     assert not blocked.ok and blocked.error.startswith("outside allowed hosts") and blocked.attempts == 0
+
+
+def test_rate_limit_and_crawl_delay(site: Path, tmp_path: Path) -> None:
+    """Pacing is per host: a fake clock shows requests spaced by 1/rate, or by robots.txt's Crawl-delay if longer."""
+    now = [0.0]
+    sleeps: list[float] = []
+
+    def sleep(s: float) -> None:
+        sleeps.append(s)
+        now[0] += s
+
+    with serve_portal(site) as server:
+        client = HttpClient(CrawlState(tmp_path / "a.sqlite"), sleep=sleep, clock=lambda: now[0])
+        crawl(make_source(server.url, rate_per_host=4), store=RawStore(tmp_path / "a"), client=client)
+        n = client.stats.requests
+        assert n > 10 and sleeps and all(abs(s - 0.25) < 1e-9 for s in sleeps)
+        assert abs(now[0] - 0.25 * (n - 1)) < 1e-6
+    (site / "robots.txt").write_text("User-agent: *\nCrawl-delay: 2\nDisallow: /hn/ht/preview/\n")
+    now[0] = 0.0
+    sleeps.clear()
+    with serve_portal(site) as server:
+        client = HttpClient(CrawlState(tmp_path / "b.sqlite"), sleep=sleep, clock=lambda: now[0])
+        crawl(make_source(server.url, rate_per_host=4), store=RawStore(tmp_path / "b"), client=client)
+        assert sleeps[0] == 0.25, "robots.txt itself is fetched before its delay is known"
+        assert set(sleeps[1:]) == {2.0}

@@ -256,7 +256,7 @@ class _SourceCrawl:
             return
         self.summary.downloads += 1
         data = resp.body
-        kind = sniff_bytes(data[:8192])
+        kind = sniff_bytes(data)
         sha = hashlib.sha256(data).hexdigest()
         if kind in NOT_DOCUMENT_KINDS:
             claimed = expected_kind(url, link_text) or "document"
@@ -606,7 +606,7 @@ def crawl_folder(run: _SourceCrawl) -> None:
             continue
         data = path.read_bytes()
         run.summary.downloads += 1
-        kind = sniff_bytes(data[:8192])
+        kind = sniff_bytes(data)
         if kind in NOT_DOCUMENT_KINDS:
             run.fail(url, "folder", f"not a {expected_kind(url) or 'document'}: {describe(kind)}")
             continue

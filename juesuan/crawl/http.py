@@ -156,6 +156,17 @@ class HttpClient:
             return rp
         return None if rp.can_fetch(ua, url) else f"disallowed by robots.txt: {url}"
 
+    def _crawl_delay(self, netloc: str, scheme: str, ua: str) -> float:
+        """The Crawl-delay robots.txt asks of us for this host (0 when none)."""
+        rp = self._robots.get(f"{scheme}://{netloc}")
+        if rp is None or isinstance(rp, str):
+            return 0.0
+        try:
+            delay = rp.crawl_delay(ua)
+        except (TypeError, ValueError):
+            return 0.0
+        return float(delay or 0.0)
+
     def _load_robots(self, root: str, limits: Limits, ua: str) -> urllib.robotparser.RobotFileParser | str:
         """Fetch and parse robots.txt (conditionally); 4xx = no rules, 401/403 or unreachable = keep out."""
         robots_url = root + "/robots.txt"
@@ -217,7 +228,12 @@ class HttpClient:
             if validators.last_modified:
                 headers["If-Modified-Since"] = validators.last_modified
                 conditional = True
-        self._pace(urlsplit(url).netloc, limits.rate_per_host)
+        parts = urlsplit(url)
+        rate = limits.rate_per_host
+        delay = self._crawl_delay(parts.netloc, parts.scheme, ua)
+        if delay > 0:
+            rate = min(rate, 1.0 / delay) if rate > 0 else 1.0 / delay
+        self._pace(parts.netloc, rate)
         self.stats.requests += 1
         self.stats.conditional += conditional
         entry: dict[str, Any] = {"url": url, "conditional": conditional}
