@@ -54,7 +54,8 @@ class Cells:
         return HALF[self.units.get(kind, "万元")]
 
 
-def check(cells: list[GoldCell], units: dict[str, str]) -> list[Violation]:
+def check(cells: list[GoldCell], units: dict[str, str], *, strict: bool = False) -> list[Violation]:
+    """Identities violated beyond the rounding envelope (or, with strict, by any amount: the rounding notes)."""
     c = Cells(cells, units)
     out: list[Violation] = []
 
@@ -62,7 +63,7 @@ def check(cells: list[GoldCell], units: dict[str, str]) -> list[Violation]:
         identity: str, kind: str, key: str, measure: str, total: Decimal, parts: list[Decimal], kinds=()
     ) -> None:  # type: ignore[no-untyped-def]
         half = max([c.half(kind), *[c.half(k) for k in kinds]])
-        tol = (len(parts) + 1) * half
+        tol = ZERO if strict else (len(parts) + 1) * half
         s = sum(parts, ZERO)
         if abs(total - s) > tol:
             out.append(Violation(identity, kind, key, measure, s, total, tol))
@@ -184,7 +185,7 @@ def check(cells: list[GoldCell], units: dict[str, str]) -> list[Violation]:
             eq("three_public_total", t, "", f"{side}.total", c.get(t, "", f"{side}.total"), [c.get(t, "", f"{side}.{m}") for m in ("overseas", "vehicle_total", "reception")])  # fmt: skip
             eq("three_public_vehicle", t, "", f"{side}.vehicle_total", c.get(t, "", f"{side}.vehicle_total"), [c.get(t, "", f"{side}.{m}") for m in ("vehicle_purchase", "vehicle_operation")])  # fmt: skip
         if c.has(b):
-            tol = c.half(t) + c.half(b)
+            tol = ZERO if strict else c.half(t) + c.half(b)
             for m, code in (("overseas", "30212"), ("reception", "30217"), ("vehicle_operation", "30231"), ("vehicle_purchase", "31013")):  # fmt: skip
                 actual, line = c.get(t, "", f"actual.{m}"), c.get(b, code, "amount")
                 if actual + tol < line:

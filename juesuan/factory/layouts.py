@@ -342,7 +342,7 @@ def _basic(spec: ReportSpec, table: SpecTable) -> Grid:
         panels = [personnel, p302, rest]
     split = t == "shanghai2024"
     per = 4 if split else 3
-    widths = ([0.55, 0.55, 2.6, 1.2] if split else [1.0, 2.6, 1.15]) * len(panels)
+    widths = ([0.5, 0.5, 1.4, 1.1] if split else [1.0, 2.6, 1.15]) * len(panels)
     header: list[HCell] = []
     hrows = 1
     if split:
@@ -381,7 +381,10 @@ def _basic(spec: ReportSpec, table: SpecTable) -> Grid:
                 cells += [BCell(code[:3], align="c"), BCell(code[3:], align="c")]
             else:
                 cells.append(BCell(r.subject_code))
-            cells += [BCell(r.label), BCell(fmt(r.values.get("amount")), align="r")]
+            cells += [
+                BCell(r.label, align="d" if split else "l"),
+                BCell(fmt(r.values.get("amount")), align="r"),
+            ]
         body.append(cells)
     pt, pu = rows.get("personnel_total"), rows.get("public_total")
     pv = fmt(pt.values.get("amount")) if pt else ""

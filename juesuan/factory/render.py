@@ -89,7 +89,7 @@ class HCell:
 class BCell:
     text: str
     colspan: int = 1
-    align: str = "l"  # l / c / r
+    align: str = "l"  # l / c / r / d (distributed: wrapped lines spread over the cell width)
     indent: float = 0.0
 
 
@@ -361,8 +361,15 @@ class PdfWriter:
                 lines = wrap(cell.text, x1 - x0 - 4 - cell.indent, fs)
                 block = len(lines) * (fs + 2)
                 ty = y - rh / 2 + block / 2 - fs + 1
-                for line in lines:
-                    if cell.align == "r":
+                for n_line, line in enumerate(lines):
+                    if cell.align == "d" and len(lines) > 1 and n_line < len(lines) - 1 and len(line) > 1:
+                        # distributed (justified) text, as ONLYOFFICE prints wrapped labels: 因 公 出 国 （ 境 ）
+                        gap = (x1 - x0 - 6 - text_width(line, fs)) / (len(line) - 1)
+                        x = x0 + 3
+                        for ch in line:
+                            c.drawString(x, ty, ch)
+                            x += text_width(ch, fs) + gap
+                    elif cell.align == "r":
                         c.drawRightString(x1 - 3, ty, line)
                     elif cell.align == "c":
                         c.drawCentredString((x0 + x1) / 2, ty, line)
