@@ -357,3 +357,89 @@ def test_reports_without_part_headings_still_exclude_the_glossary() -> None:
         ("收入总计", "300.00", None),
         ("培训", "120", None),
     ]  # 全年 and 约 are not the subject
+
+
+# ---- factory reports: every template, checked against the truth the factory printed ------------------------
+
+
+@pytest.fixture(scope="session")
+def factory_docs(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[dict, Path]]:
+    import json
+
+    from juesuan.factory.generate import generate_corpus
+
+    out = tmp_path_factory.mktemp("factory-narrative")
+    generate_corpus(out, seed=7, regions=4, departments_per_region=1, years=(2024,), defect_rate=0.0)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    return [(entry, out) for entry in manifest]
+
+
+def _truth_wan(out: Path, entry: dict, table_kind: str, key: str, measure: str) -> Decimal:
+    from juesuan.model import read_gold_csv
+
+    for cell in read_gold_csv(out / entry["truth_file"]):
+        if (
+            cell.table_kind == table_kind
+            and key in (cell.line_item, cell.subject_code)
+            and cell.measure == measure
+        ):
+            return (cell.amount_yuan / 10000).quantize(Decimal("0.01"))
+    raise AssertionError(f"{table_kind} {key} {measure} not in truth")
+
+
+def test_factory_identity_and_narrative_against_truth(factory_docs: list[tuple[dict, Path]]) -> None:
+    templates = set()
+    for entry, out in factory_docs:
+        templates.add(entry["template"])
+        doc = open_document(out / entry["file"])
+        assert (doc.department, doc.year, doc.kind) == (entry["department"], entry["year"], "final_account")
+        expected_region = (entry["province"], entry["city"] or None, entry["county"] or None)
+        assert (doc.region.province, doc.region.city, doc.region.county) == expected_region, entry["doc_id"]
+        x = extract_narrative(doc.page_texts)
+        assert not x.problems
+        table_pages = {p for pages in entry["table_pages"].values() for p in pages}
+        assert not [f for f in x.facts if f.page in table_pages], entry["doc_id"]
+        assert all(f.label for f in x.facts if f.kind != "count"), entry["doc_id"]
+        assert x.headcount_authorized is not None and x.headcount_actual is not None
+        # the statements of 二、/三、 restate the summary and expenditure tables
+        income = _one(x, "本年收入合计", _text_of(x, "本年收入合计"))
+        assert income.value == _truth_wan(out, entry, "summary", "income.total", "amount")
+        spending = _one(x, "本年支出合计", _text_of(x, "本年支出合计"))
+        assert spending.value == _truth_wan(out, entry, "summary", "expenditure.total", "amount")
+        # every share with a base reproduces from the amounts of its own sentence (no defects injected here)
+        shares = [f for f in x.facts if f.kind == "percent" and f.base_label and f.change is None]
+        assert shares
+        for share in shares:
+            in_sentence = {
+                f.label: f.value for f in x.facts if f.sentence == share.sentence and f.kind == "amount"
+            }
+            if (
+                share.base_label in in_sentence
+                and share.label in in_sentence
+                and in_sentence[share.base_label]
+            ):
+                expected = (in_sentence[share.label] * 100 / in_sentence[share.base_label]).quantize(
+                    Decimal("0.01")
+                )
+                assert abs(share.value - expected) <= Decimal("0.01"), (entry["doc_id"], share)
+    assert templates == {"hunan2020", "shanghai2024", "central2024", "qinghai2016"}
+
+
+def _text_of(x: NarrativeExtract, label: str) -> str:
+    hits = [f.text for f in x.facts if f.label == label and f.kind == "amount" and f.section == "explanation"]
+    assert hits, label
+    return hits[0]
+
+
+def test_dashed_page_footer_between_number_and_unit() -> None:
+    pages = [
+        "六、一般公共预算财政拨款基本支出决算情况说明\n"
+        "2024年度一般公共预算财政拨款基本支出 1423.13 万元，其中：人员经费 1148.41\n- 19 -",
+        "万元，占基本支出的80.70%；公用经费 274.71 万元，占基本支出的19.30%。\n- 20 -",
+    ]
+    x = extract_narrative(pages)
+    staff = _one(x, "人员经费", "1148.41")
+    assert (staff.page, staff.unit) == (1, "万元")
+    share = _one(x, "人员经费", "80.70%")
+    assert (share.page, share.base_label) == (2, "一般公共预算财政拨款基本支出")
+    assert not [f for f in x.facts if f.value in (Decimal(19), Decimal(20))]

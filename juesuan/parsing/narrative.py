@@ -167,19 +167,20 @@ def _page_lines(page_texts: list[str]) -> tuple[list[_Line], list[Problem]]:
     for index, raw in enumerate(page_texts):
         page = index + 1
         kind = classify_page(raw)
-        lines = [re.sub(r"^[-•·]\s+", "", ln.strip()) for ln in raw.replace("\r", "").split("\n")]
+        lines = [ln.strip() for ln in raw.replace("\r", "").split("\n")]
         # A single "page" is a text rendering of a whole report: its tables are recognised line by line.
         if kind == "blank" or (multi and kind == "toc"):
             continue
+        nonblank = [i for i, ln in enumerate(lines) if ln]
+        for i in (nonblank[:1] + nonblank[-1:]) if multi else []:
+            if _PAGE_NUMBER.match(lines[i]):
+                lines[i] = ""  # printed page number (15 / - 19 - / 第 3 页), before bullets are stripped
+        lines = [re.sub(r"^[-•·]\s+", "", ln) for ln in lines]
         if multi and kind == "table":
             start = _prose_part_start(lines)
             if start is None:
                 continue
             lines = lines[start:]  # the last table ends and the next (prose) part starts on this page
-        nonblank = [i for i, ln in enumerate(lines) if ln]
-        for i in (nonblank[:1] + nonblank[-1:]) if multi else []:
-            if _PAGE_NUMBER.match(lines[i]):
-                lines[i] = ""
         lengths = sorted(len(ln) for ln in lines if ln)
         width = lengths[int(0.9 * (len(lengths) - 1))] if lengths else 0
         lines = _reattach_detached(lines, page, problems)
@@ -468,6 +469,8 @@ def _facts_of_sentence(
             label = _inherit(out, kind, change, head or carried_head)
         if share and base is None:
             base = _implicit_base(sentence[: m.start()], out, carried_head)
+        elif base is not None and change is None:
+            base = _resolve_base(base, out)
         fact = NarrativeFact(
             kind=kind,
             value=value,
@@ -502,6 +505,21 @@ def _inherit(previous: list[_Raw], kind: str, change: str | None, head: str | No
         if r.fact.kind == "amount" and r.fact.change is None and r.fact.label:
             return r.fact.label
     return head or ""
+
+
+def _resolve_base(base: str, previous: list[_Raw]) -> str:
+    """占基本支出的27.05% / 完成预算的1.33%: name the base as the sentence's own amount does, when one does.
+
+    (…财政拨款基本支出463.48万元，其中：人员经费125.38万元，占基本支出的27.05% → 财政拨款基本支出;
+    “三公”经费财政拨款支出预算为6万元，…完成预算的1.33% → 三公经费财政拨款支出预算.)
+    """
+    labels = [
+        r.fact.label for r in previous if r.fact.kind == "amount" and r.fact.change is None and r.fact.label
+    ]
+    if base in labels:
+        return base
+    matches = [label for label in dict.fromkeys(labels) if label.endswith(base)]
+    return matches[-1] if len(matches) == 1 else base
 
 
 def _implicit_base(before: str, previous: list[_Raw], carried_head: str | None) -> str | None:
