@@ -634,20 +634,20 @@ def extract_narrative(page_texts: list[str], department: str | None = None) -> N
             lm = _HEADCOUNT_AUTHORIZED_LOOSE.search(flat)
             if lm:
                 loose_authorized = int(lm.group(1))
-        para_subject = _subject_of(text)
-        if para_subject:
-            subject = para_subject
-        elif _HEADING_START.match(flat):
-            subject = None  # a new numbered item without a classified subject
         carried: str | None = None
         for offset, sentence in _split_sentences(text):
+            # An item names its 类/款/项 (1、一般公共服务（类）…行政运行（项）。); its figures follow, in the same
+            # paragraph or the next. A new numbered item without such a name ends the previous item.
+            named = _subject_of(sentence)
+            if named:
+                subject = named
+            elif _HEADING_START.match(re.sub(r"\s+", "", sentence)):
+                subject = None
             facts, head = _facts_of_sentence(
                 sentence, offset, para, section, heading, subject, carried, department
             )
             extract.facts.extend(facts)
             carried = head or carried
-        if not _TOKEN.search(text) and para_subject is None and not _HEADING_START.match(flat):
-            subject = subject  # plain prose keeps the item subject for the numbers that follow
     if extract.headcount_authorized is None:
         extract.headcount_authorized = loose_authorized
     return extract
