@@ -266,3 +266,12 @@ def test_truncated_pdf_is_unreadable_not_a_crash(synth: Path) -> None:
         open_document(synth / "truncated.pdf")
     assert info.value.code == "unreadable"
     assert info.value.reason.startswith("unreadable PDF: ")
+
+
+def test_missing_file_is_a_refusal_not_a_crash(tmp_path: Path) -> None:
+    with pytest.raises(NotAFinalAccount) as info:
+        open_document(tmp_path / "gone.pdf")
+    assert (info.value.code, info.value.reason) == (
+        "unreadable",
+        "cannot read the file: No such file or directory",
+    )

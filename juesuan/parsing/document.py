@@ -242,7 +242,10 @@ def open_document(path: Path, region_hint: Region | None = None) -> DocumentInfo
     `region_hint` is the source's configured region; it wins over the region read from the department name.
     """
     path = Path(path)
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise NotAFinalAccount("unreadable", f"cannot read the file: {exc.strerror or exc}") from exc
     if not data:
         raise NotAFinalAccount("empty", "empty file: 0 bytes")
     kind = sniff_bytes(data[:8192])
