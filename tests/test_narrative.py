@@ -443,3 +443,11 @@ def test_dashed_page_footer_between_number_and_unit() -> None:
     share = _one(x, "人员经费", "80.70%")
     assert (share.page, share.base_label) == (2, "一般公共预算财政拨款基本支出")
     assert not [f for f in x.facts if f.value in (Decimal(19), Decimal(20))]
+
+
+def test_percentage_points_and_negative_amounts() -> None:
+    x = extract_narrative(["执行率为 95.5%，比上年提高 3 个百分点；结余 -1,200.50 万元。"])
+    assert [(f.label, f.text, f.value) for f in x.facts] == [
+        ("执行率", "95.5%", Decimal("95.5")),
+        ("结余", "-1,200.50", Decimal("-1200.50")),
+    ]

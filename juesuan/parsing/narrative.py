@@ -423,6 +423,8 @@ def _facts_of_sentence(
             prev_end = threshold.end() if threshold else prev_end
             continue  # a target or threshold (≥95%, 100万元以上), not a stated figure
         unit = m.group("unit")
+        if unit == "个" and sentence.startswith("百分点", m.end()):
+            continue  # 下降2个百分点: a difference of percentages, neither a count nor a share
         value = _decimal(m.group("num"))
         if value is None:
             continue
