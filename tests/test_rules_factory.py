@@ -1,0 +1,133 @@
+"""Factory reports: clean ones raise no error-severity failure, and every injected defect is found by the rule
+that names it at the defect's location — on the truth CSVs and on the parsed PDFs. The seed, rendered from its
+gold in the 2020 Hunan layout, is parsed and its table findings reported.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from expectations import blocking, check_report
+from juesuan.model import read_gold_csv, report_from_gold
+
+pytestmark = pytest.mark.slow
+
+#: The rule that names each defect kind, and where it must report it given the manifest's defect entry.
+#: A cross-table mismatch is seen where the tables meet: the income 合计 against the summary, or the
+#: general-budget class against the appropriation summary column.
+
+
+def expected_hits(defect: dict) -> set[tuple[str, str, str]]:
+    kind, table, code = defect["kind"], defect["table_kind"], defect["subject_code"]
+    if kind == "leaf_typo":
+        return {(f"{table}_row_sum", table, code), ("kuan_equals_sum_of_xiang", table, code[:5])}
+    if kind == "cross_table_mismatch":
+        if table == "income":
+            return {("cross_summary_income_total", "summary", "income.total")}
+        return {("cross_appropriation_general_budget", "appropriation_summary", code[:3])}
+    if kind == "repeated_rows":
+        return {("duplicated_rows", table, code)}
+    if kind == "narrative_mismatch":
+        return {("narrative_amounts", table, code or defect["line_item"])}
+    raise AssertionError(f"unknown defect kind {kind}")
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict]]:
+    from juesuan.factory import generate_corpus
+
+    out = tmp_path_factory.mktemp("factory")
+    generate_corpus(out, regions=4, departments_per_region=3, years=(2024,), defect_rate=0.7)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    kinds = {d["kind"] for e in manifest for d in e["defects"]}
+    assert kinds == {"leaf_typo", "cross_table_mismatch", "repeated_rows", "narrative_mismatch"}
+    assert {e["template"] for e in manifest} >= {"hunan2020", "shanghai2024", "central2024", "qinghai2016"}
+    return out, manifest
+
+
+@pytest.fixture(scope="session")
+def truth_results(corpus):
+    out, manifest = corpus
+    return {
+        e["doc_id"]: check_report(
+            report_from_gold(read_gold_csv(out / e["truth_file"]), units=e["units"]), runner="duckdb"
+        )
+        for e in manifest
+    }
+
+
+@pytest.fixture(scope="session")
+def parsed_results(corpus):
+    from juesuan.parsing import parse_report
+
+    out, manifest = corpus
+    return {e["doc_id"]: check_report(parse_report(out / e["file"]), runner="duckdb") for e in manifest}
+
+
+def _hits(results) -> set[tuple[str, str, str]]:
+    return {
+        (r.rule_id, r.table_kind or "", r.subject_code or r.line_item or "")
+        for r in results
+        if r.outcome == "fail"
+    }
+
+
+def _check(corpus, results_by_doc, kinds_in_view):
+    _out, manifest = corpus
+    for e in manifest:
+        results = results_by_doc[e["doc_id"]]
+        name = f"{e['doc_id']} ({e['template']})"
+        assert not [
+            r for r in results if r.outcome in ("execution_error", "parse_error", "insufficient_data")
+        ], name
+        defects = [d for d in e["defects"] if d["kind"] in kinds_in_view]
+        if not e["defects"]:
+            assert not [r for r in results if r.outcome == "fail"], name
+            assert not blocking(results), name
+        for d in defects:
+            missing = expected_hits(d) - _hits(results)
+            assert not missing, f"{name}: {d['kind']} not found by {missing}"
+        blocking_expected = any(d["kind"] in ("leaf_typo", "cross_table_mismatch") for d in e["defects"])
+        if defects or not e["defects"]:
+            assert blocking(results) == blocking_expected, name
+
+
+def test_truth_clean_pass_and_table_defects_found(corpus, truth_results):
+    # repeated rows and narrative are not in the truth CSVs: only the table defects are in view
+    _check(corpus, truth_results, {"leaf_typo", "cross_table_mismatch"})
+
+
+def test_parsed_pdfs_clean_pass_and_every_defect_found(corpus, parsed_results):
+    _check(
+        corpus, parsed_results, {"leaf_typo", "cross_table_mismatch", "repeated_rows", "narrative_mismatch"}
+    )
+
+
+def test_seed_rendered_from_gold_reports_its_table_findings(seed_dir: Path, tmp_path_factory):
+    from juesuan.factory import render_from_gold, seed_repeats_from_findings
+    from juesuan.parsing import parse_report
+
+    pdf = tmp_path_factory.mktemp("seed") / "hetang-2020.pdf"
+    render_from_gold(
+        seed_dir / "hetang-industrial-service-center-2020.gold.csv",
+        pdf,
+        template="hunan2020",
+        repeated=seed_repeats_from_findings(seed_dir / "hetang-industrial-service-center-2020.findings.md"),
+    )
+    results = check_report(parse_report(pdf), runner="duckdb")
+    assert not blocking(results)
+    hits = _hits(results)
+    assert {
+        ("duplicated_rows", "general_budget", "201"),
+        ("duplicated_rows", "general_budget", "20103"),
+    } <= hits
+    assert ("naming_consistency", "income", "20604") in hits
+    notes = {
+        (r.rule_id, r.table_kind, r.subject_code or r.line_item, r.measure)
+        for r in results
+        if r.within_rounding
+    }
+    assert len([n for n in notes if not n[0].startswith("narrative_")]) == 12
