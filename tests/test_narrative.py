@@ -451,3 +451,9 @@ def test_percentage_points_and_negative_amounts() -> None:
         ("执行率", "95.5%", Decimal("95.5")),
         ("结余", "-1,200.50", Decimal("-1200.50")),
     ]
+
+
+def test_unit_words_are_not_missing_numbers() -> None:
+    x = extract_narrative(["金额单位为万元，本表以万元为单位，涉及数百万元资金；本年收入合计 626.55 万元。"])
+    assert [(f.label, f.text) for f in x.facts] == [("本年收入合计", "626.55")]
+    assert not x.problems

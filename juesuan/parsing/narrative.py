@@ -259,9 +259,14 @@ def _reattach_detached(lines: list[str], page: int, problems: list[Problem]) -> 
 
 
 def _slot_is_heading(line: str, m: re.Match[str]) -> bool:
-    """单位：万元 / 金额单位万元 / （万元） are unit captions, not amounts missing their number."""
+    """单位：万元 / 金额单位为万元 / 以万元为单位 / 数百万元 are captions or words, not amounts missing their number."""
     before = line[max(0, m.start() - 3) : m.start()]
-    return before.endswith(("单位", "位为", "单位是"))
+    after = line[m.end() : m.end() + 3]
+    return (
+        before.endswith(("单位", "位为", "单位是", "以", "按"))
+        or before[-1:] in ("百", "千", "十", "几", "数", "余", "多", "亿")
+        or after.startswith(("为单位", "计"))
+    )
 
 
 # ---- paragraphs -------------------------------------------------------------------------------------------
