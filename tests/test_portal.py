@@ -195,10 +195,14 @@ def test_corrected_pdf_is_a_valid_incremental_update(built_portal: PortalSite, t
         assert new.pages[0].extract_text() == old.pages[0].extract_text()
 
 
-def test_cli_crawl_sample_portal_and_change(built_portal: PortalSite, tmp_path: Path, capsys) -> None:
+def test_cli_crawl_sample_portal_and_change(
+    built_portal: PortalSite, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import json
 
     from juesuan.cli import main
+
+    monkeypatch.setenv("JUESUAN_PORTAL_PORT", "0")  # never collide with a `make run` serving on 8620
 
     data = tmp_path / "data"
     shutil.copytree(built_portal.site_dir, data / "portal")
@@ -215,3 +219,14 @@ def test_cli_crawl_sample_portal_and_change(built_portal: PortalSite, tmp_path: 
     out = capsys.readouterr().out
     assert f"{n + 1} documents" in out and "new 1" in out
     assert main(["portal", "change", "add_report", "--dir", str(data / "portal")]) == 1, "nothing left to add"
+
+
+def test_busy_port_falls_back(built_portal: PortalSite) -> None:
+    from juesuan.portal.sample import start_server
+
+    with serve_portal(built_portal.site_dir) as busy:
+        other = start_server(built_portal.site_dir, busy.port)
+        try:
+            assert other.port != busy.port and other.url.startswith("http://127.0.0.1:")
+        finally:
+            other.stop()

@@ -33,7 +33,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     b.set_defaults(func=build)
 
     s = sub.add_parser("serve", parents=[common], help="serve the site on 127.0.0.1 until interrupted")
-    s.add_argument("--port", type=int, default=None, help="port (default 8620; 0 = any free port)")
+    s.add_argument(
+        "--port", type=int, default=None, help="port (default 8620 or JUESUAN_PORTAL_PORT; 0 = any free port)"
+    )
     s.set_defaults(func=serve)
 
     c = sub.add_parser(
@@ -83,7 +85,7 @@ def serve(args: argparse.Namespace) -> int:
 
     site = sample.ensure_site(args.dir)
     sources = sample.write_sources(site)
-    server = sample.start_server(site.site_dir, sample.DEFAULT_PORT if args.port is None else args.port)
+    server = sample.start_server(site.site_dir, args.port)
     print(f"sample portal: {server.url}/index.html  (site {site.site_dir})")
     print(f"crawl it:      juesuan crawl --sources {sources} --portal-url {server.url}")
     print("Ctrl-C to stop", flush=True)

@@ -1,6 +1,6 @@
 """The sample portal as `make run` and `juesuan run` use it: built once under the data root, served on a fixed port.
 
-A fixed port (8620, else the next free one) keeps URLs stable between runs, so the crawler's remembered ETags
+A fixed port (8620 or `JUESUAN_PORTAL_PORT`; else one of the next nine) keeps URLs stable between runs, so the crawler's remembered ETags
 apply and a second run costs only 304s. The sources file handed out is generated from the built site, so it
 always matches the regions the factory produced; the project's top-level `sources.yaml` holds the same entries
 for the default build (a test keeps the two in step).
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -67,18 +68,36 @@ def write_sources(site: PortalSite, path: Path | str | None = None) -> Path:
     return path
 
 
-def start_server(site_dir: Path, port: int = DEFAULT_PORT) -> PortalServer:
-    """Start serving on 127.0.0.1:port; when that port is taken, fall back to an ephemeral one (with a warning)."""
-    try:
-        return PortalServer(site_dir, port=port).start()
-    except OSError as exc:
-        if exc.errno != errno.EADDRINUSE or port == 0:
-            raise
-        print(
-            f"sample portal: port {port} is in use; serving on an ephemeral port (URLs change, so no 304s this run)",
-            file=sys.stderr,
-        )
-        return PortalServer(site_dir, port=0).start()
+def default_port() -> int:
+    """`JUESUAN_PORTAL_PORT` if set (0 = any free port), else 8620."""
+    value = os.environ.get("JUESUAN_PORTAL_PORT", "").strip()
+    return int(value) if value.isdigit() else DEFAULT_PORT
+
+
+def start_server(site_dir: Path, port: int | None = None) -> PortalServer:
+    """Start serving on 127.0.0.1:port (default `default_port()`).
+
+    When the port is taken (another run or test serving), try the next nine, then any free port, with a
+    warning: the crawler remembers validators by URL, so a different port costs full downloads (not re-parsing:
+    the raw store still recognises every file by its sha256).
+    """
+    port = default_port() if port is None else port
+    candidates = [port] if port == 0 else [*range(port, port + 10), 0]
+    for candidate in candidates:
+        try:
+            server = PortalServer(site_dir, port=candidate).start()
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            continue
+        if candidate != port:
+            print(
+                f"sample portal: port {port} is in use; serving on {server.port} instead "
+                "(URLs differ from the last run, so no 304s this time)",
+                file=sys.stderr,
+            )
+        return server
+    raise OSError(errno.EADDRINUSE, "no free port for the sample portal")
 
 
 @contextlib.contextmanager
