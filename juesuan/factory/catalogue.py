@@ -438,3 +438,20 @@ def chinese_ordinal(n: int) -> str:
     tens, ones = divmod(n, 10)
     head = "十" if tens == 1 else CHINESE_NUMERALS[tens - 1] + "十"
     return head + (CHINESE_NUMERALS[ones - 1] if ones else "")
+
+
+#: Other names printed for one code (one report may print both, as the seed does for 20604).
+NAME_VARIANTS: dict[str, str] = {
+    "20604": "技术与开发",
+    "2060499": "其他技术与开发支出",
+    "20805": "行政事业单位离退休",
+    "2080505": "机关事业单位基本养老保险缴费支出",
+    "2101101": "行政单位医疗",
+    "2120104": "城管执法",
+    "20103": "政府办公厅(室)及相关机构事务",
+    "2010399": "其他政府办公厅(室)及相关机构事务支出",
+    "30212": "因公出国(境)费用",
+    "30213": "维修(护)费",
+    "30303": "退职(役)费",
+    "20140": "信访事务",
+}

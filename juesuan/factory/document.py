@@ -160,6 +160,27 @@ def narrative(
             + "；".join(segs)
             + "。"
         )
+    if spec.item_budgets and gbt:
+        names = {r.subject_code: r.label for r in gbt.rows}
+        budget_total = sum(spec.item_budgets.values(), Decimal("0.00"))
+        detail = (
+            f"（三）一般公共预算财政拨款支出决算具体情况。{y}年度一般公共预算财政拨款支出年初预算为{n.amt(budget_total)}万元，"
+            f"支出决算为{n.amt(gb)}万元，完成年初预算的{n.pct(percent(gb, budget_total))}。其中："
+        )
+        paras.append(detail)
+        for i, (code, budget) in enumerate(spec.item_budgets.items(), 1):
+            actual = _f(spec, "general_budget", code, "total")
+            path = f"{names.get(code[:3], code[:3])}（类）{names.get(code[:5], code[:5])}（款）{names.get(code, code)}（项）"
+            text = f"{i}、{path}。年初预算为{n.amt(budget)}万元，支出决算为{n.amt(actual)}万元"
+            if budget:
+                text += f"，完成年初预算的{n.pct(percent(actual, budget))}"
+            if actual > budget:
+                text += "。决算数大于年初预算数的主要原因是年中追加预算。"
+            elif actual < budget:
+                text += "。决算数小于年初预算数的主要原因是严格控制支出、部分项目按进度结转下年。"
+            else:
+                text += "。"
+            paras.append(text)
     out.append(("五、一般公共预算财政拨款支出决算情况说明", paras))
     basic = _f(spec, "general_budget", "total", "basic")
     pers = _f(spec, "basic_expenditure", "personnel_total", "amount")

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from juesuan.factory.catalogue import CENTRAL_DEPARTMENTS, DEPARTMENT_KINDS
+from juesuan.factory.catalogue import CENTRAL_DEPARTMENTS, DEPARTMENT_KINDS, NAME_VARIANTS
 from juesuan.factory.document import GLOSSARY, duties_for, figure, narrative, render_document
 from juesuan.factory.model import Books, Profile, make_books, make_profile
 from juesuan.factory.regions import OTHER_PROVINCES, TEMPLATE_HOME, Place, pick_place
 from juesuan.factory.render import FactoryError
-from juesuan.factory.spec import TEMPLATES, Defect, ManifestEntry, ReportSpec, SpecTable
+from juesuan.factory.spec import TEMPLATES, WAN, Defect, ManifestEntry, ReportSpec, SpecTable
 from juesuan.factory.tables import TABLE_ORDER, build_tables
 
 DEFECT_KINDS: tuple[str, ...] = ("leaf_typo", "cross_table_mismatch", "repeated_rows", "narrative_mismatch")
@@ -164,6 +164,14 @@ def build_spec(plan: Plan, seed: int, prior: dict[str, Decimal] | None) -> tuple
         spec.empty_spill_after = "appropriation_summary"
     elif rng.random() < 0.06:
         spec.empty_spill_after = rng.choice(["income", "general_budget"])
+    spec.clip_labels = plan.template == "hunan2020" and rng.random() < 0.5
+    spec.blank_row_after_break = plan.template == "shanghai2024" and rng.random() < 0.3
+    if plan.template != "shanghai2024" and rng.random() < 0.3:
+        spec.titles["basic_expenditure"] = "一般公共预算财政拨款基本支出决算明细表"
+    if plan.template in ("shanghai2024", "central2024"):
+        spec.titles["state_capital"] = "国有资本经营预算财政拨款收入支出决算表"
+    _vary_names(rng, spec)
+    spec.item_budgets = _item_budgets(rng, spec)
     spec.headcount_authorized = plan.profile.headcount
     spec.headcount_actual = max(1, plan.profile.headcount + rng.randint(-3, 6))
     spec.duties = duties_for(plan.department, plan.profile.name_suffix)
@@ -182,6 +190,32 @@ def build_spec(plan: Plan, seed: int, prior: dict[str, Decimal] | None) -> tuple
         overrides = _plan_narrative(rng, spec)
     spec.narrative = narrative(spec, prior, overrides)
     return spec, books
+
+
+def _vary_names(rng: random.Random, spec: ReportSpec) -> None:
+    """Now and then a table prints another name for a code (the code stays the key)."""
+    for table in spec.tables.values():
+        if rng.random() < 0.25:
+            for row in table.rows:
+                if row.subject_code in NAME_VARIANTS and rng.random() < 0.7:
+                    row.label = NAME_VARIANTS[row.subject_code]
+
+
+def _item_budgets(rng: random.Random, spec: ReportSpec) -> dict[str, Decimal]:
+    """年初预算 of the general-budget 项 the narrative details (决算 vs 预算 with a completion rate)."""
+    gb = spec.tables.get("general_budget")
+    out: dict[str, Decimal] = {}
+    if gb is None:
+        return out
+    for row in gb.rows:
+        value = row.values.get("total")
+        if len(row.subject_code) == 7 and value:
+            v = value if gb.unit == "万元" else (value / WAN).quantize(Decimal("0.01"))
+            factor = Decimal(
+                str(round(rng.uniform(0.0, 1.3) if rng.random() < 0.2 else rng.uniform(0.85, 1.15), 4))
+            )
+            out[row.subject_code] = (v * factor).quantize(Decimal("0.01"))
+    return out
 
 
 def key_figures(spec: ReportSpec) -> dict[str, Decimal]:

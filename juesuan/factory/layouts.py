@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from juesuan.factory.render import BCell, Grid, HCell
+from reportlab.lib.pagesizes import A4, landscape
+
+from juesuan.factory.render import BCell, Grid, HCell, text_width
 from juesuan.factory.spec import ReportSpec, SpecRow, SpecTable, format_amount
 from juesuan.factory.tables import (
     EXPENDITURE_MEASURES,
@@ -54,6 +56,16 @@ THREE_PUBLIC_HEADERS = {
 }
 
 
+def clip(text: str, width: float, size: float) -> str:
+    """The longest prefix of `text` that fits `width` points."""
+    out = ""
+    for ch in text:
+        if text_width(out + ch, size) > width:
+            break
+        out += ch
+    return out
+
+
 class Formatter:
     def __init__(self, template: str) -> None:
         self.thousands = template in ("shanghai2024", "central2024")
@@ -81,6 +93,7 @@ def grid_for(spec: ReportSpec, table: SpecTable, index: int) -> Grid:
     }.get(table.kind, _coded)
     grid: Grid = builder(spec, table)
     grid.kind = table.kind
+    grid.title = spec.titles.get(table.kind, grid.title)
     grid.unit_line = ("金额单位：" if t == "central2024" else "单位：") + table.unit
     if t in ("hunan2020", "central2024"):
         grid.table_no = f"公开{index:02d}表" if t == "central2024" else f"公开 {index:02d} 表"
@@ -93,6 +106,7 @@ def grid_for(spec: ReportSpec, table: SpecTable, index: int) -> Grid:
     grid.repeat_rows = list(table.repeat_rows)
     grid.repeat_at_break = table.repeat_at_break
     grid.empty_spill = spec.empty_spill_after == table.kind
+    grid.blank_row_after_break = spec.blank_row_after_break
     if table.note:
         grid.notes = table.note.split("\n")
     if index == 1 and t == "shanghai2024":
@@ -342,7 +356,14 @@ def _basic(spec: ReportSpec, table: SpecTable) -> Grid:
         panels = [personnel, p302, rest]
     split = t == "shanghai2024"
     per = 4 if split else 3
-    widths = ([0.5, 0.5, 1.4, 1.1] if split else [1.0, 2.6, 1.15]) * len(panels)
+    widths = ([0.5, 0.5, 1.4, 1.1] if split else [1.0, 1.7 if spec.clip_labels else 2.6, 1.15]) * len(panels)
+    if spec.clip_labels and not split:
+        # Excel-style: a label wider than its cell is cut, not wrapped (the seed prints 公务用车运行维). The truth
+        # keeps the label as printed, so the row label is cut here, before the truth is written.
+        usable = landscape(A4)[0] - 84
+        name_pt = widths[1] * usable / sum(widths) - 6
+        for r in coded:
+            r.label = clip(r.label, name_pt, 7.5)
     header: list[HCell] = []
     hrows = 1
     if split:

@@ -46,6 +46,7 @@ def text_width(text: str, size: float) -> float:
     return pdfmetrics.stringWidth(text, FONT_NAME, size)
 
 
+_NO_LINE_START = frozenset("。，、；：！？）》”%")
 _TOKEN_RE = re.compile(r"[0-9A-Za-z.,%（）()\-]+|.", re.S)
 
 
@@ -56,6 +57,9 @@ def wrap(text: str, width: float, size: float) -> list[str]:
     lines: list[str] = []
     cur = ""
     for tok in _TOKEN_RE.findall(text):
+        if tok in _NO_LINE_START and cur:
+            cur += tok  # closing punctuation hangs at the line end rather than opening the next line
+            continue
         if text_width(cur + tok, size) <= width or not cur:
             if not cur and text_width(tok, size) > width and len(tok) > 1:
                 # a single over-long token: break it by characters
@@ -115,6 +119,7 @@ class Grid:
     repeat_rows: list[int] = field(default_factory=list)
     repeat_at_break: bool = True
     empty_spill: bool = False  # an empty bordered page after the table (as ONLYOFFICE spills)
+    blank_row_after_break: bool = False  # continued pages open with an empty bordered row
     section_title: str = ""  # e.g. 第二部分 …决算表 above the first table
     header_layout: str = (
         "stacked"  # "stacked": table_no, unit, dept on separate lines; "central": dept left / unit right
@@ -235,6 +240,8 @@ class PdfWriter:
                 y = h - top
                 if grid.repeat_header:
                     y = self._draw_header(grid, xs, y, header_h)
+                if grid.blank_row_after_break:
+                    y = self._draw_row([BCell("") for _ in widths], xs, widths, y, fs, grid.row_min_height)
                 if not repeated_done and grid.repeat_at_break:
                     for rep in repeats:
                         y = self._draw_row(rep, xs, widths, y, fs, grid.row_min_height)

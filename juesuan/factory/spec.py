@@ -118,6 +118,10 @@ class ReportSpec:
         "full"  # shanghai: "full" parent parts repeated, or "own" children print only their part
     )
     empty_spill_after: str | None = None  # table kind followed by an empty bordered page
+    clip_labels: bool = False  # hunan: long basic-expenditure labels cut at the cell edge instead of wrapped
+    blank_row_after_break: bool = False  # an empty bordered row opens continued pages (ONLYOFFICE)
+    titles: dict[str, str] = field(default_factory=dict)  # title variants per table kind
+    item_budgets: dict[str, Decimal] = field(default_factory=dict)  # 项 → 年初预算 (万元), narrated in 五(三)
     seed: int = 0
 
     def units(self) -> dict[str, str]:
