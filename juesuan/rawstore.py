@@ -16,6 +16,7 @@ import os
 import sqlite3
 import stat
 import tempfile
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -98,18 +99,29 @@ class RawStore:
         self.dir = self.root / "raw"
         self.dir.mkdir(parents=True, exist_ok=True)
         self.db_path = self.dir / "metadata.sqlite"
+        self._local = threading.local()
         with self._connect() as db:
+            db.execute("PRAGMA journal_mode = WAL")  # readers never block the crawl's writes
             db.executescript(_SCHEMA)
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.db_path, timeout=30)
-        try:
+        """This thread's connection (kept open: closing the last WAL connection checkpoints, slowly), in a transaction."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.db_path, timeout=30)
             db.execute("PRAGMA busy_timeout = 30000")
-            with db:
-                yield db
-        finally:
+            db.execute("PRAGMA synchronous = NORMAL")  # with WAL: durable at checkpoints, no fsync per put
+            self._local.db = db
+        with db:
+            yield db
+
+    def close(self) -> None:
+        """Close this thread's metadata connection (others close when their threads end)."""
+        db = getattr(self._local, "db", None)
+        if db is not None:
             db.close()
+            self._local.db = None
 
     # -- writing ---------------------------------------------------------------------------------------------
 
@@ -251,19 +263,34 @@ class RawStore:
 
     def list(self, *, source_id: str | None = None, kind: str | None = None) -> list[StoredFile]:
         """Every stored file (optionally only those seen by one source, or of one kind), oldest first."""
-        query = (
-            "SELECT DISTINCT f.sha256 FROM raw_file f LEFT JOIN raw_url u ON u.sha256 = f.sha256 WHERE 1=1"
-        )
+        query = "SELECT sha256, size, kind, first_seen, last_seen FROM raw_file f WHERE 1=1"
         params: list[str] = []
         if source_id is not None:
-            query += " AND u.source_id = ?"
+            query += " AND EXISTS (SELECT 1 FROM raw_url u WHERE u.sha256 = f.sha256 AND u.source_id = ?)"
             params.append(source_id)
         if kind is not None:
             query += " AND f.kind = ?"
             params.append(kind)
         with self._connect() as db:
-            shas = [r[0] for r in db.execute(query + " ORDER BY f.first_seen, f.sha256", params)]
-        return [f for f in (self.get(s) for s in shas) if f is not None]
+            rows = db.execute(query + " ORDER BY f.first_seen, f.sha256", params).fetchall()
+            urls: dict[str, list[UrlRecord]] = {}
+            for r in db.execute(
+                "SELECT sha256, url, source_id, etag, last_modified, content_type, first_seen, last_seen "
+                "FROM raw_url ORDER BY first_seen, url"
+            ):
+                urls.setdefault(r[0], []).append(UrlRecord(*r[1:]))
+        return [
+            StoredFile(
+                sha256=r[0],
+                path=self.path_for(r[0]),
+                size=r[1],
+                kind=r[2],
+                first_seen=r[3],
+                last_seen=r[4],
+                urls=tuple(urls.get(r[0], ())),
+            )
+            for r in rows
+        ]
 
     def find_url(self, url: str) -> list[StoredFile]:
         """Every stored file ever served under `url` (an attachment replaced in place yields several)."""

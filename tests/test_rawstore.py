@@ -74,7 +74,9 @@ def test_get_path_and_verification(tmp_path: Path) -> None:
 
 def test_metadata_survives_reopen_and_filters(tmp_path: Path) -> None:
     RawStore(tmp_path).put(PDF, url="u1", source_id="s1", headers={"Content-Type": "application/pdf"})
-    RawStore(tmp_path).put(b"PK\x03\x04xl/workbook", url="u2", source_id="s2", headers={})
+    RawStore(tmp_path).put(
+        b"PK\x03\x04" + bytes(26) + b"xl/workbook.xml", url="u2", source_id="s2", headers={}
+    )
     store = RawStore(tmp_path)
     assert len(store.list()) == 2
     assert [f.kind for f in store.list(source_id="s1")] == ["pdf"]
