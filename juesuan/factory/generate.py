@@ -166,6 +166,7 @@ def build_spec(plan: Plan, seed: int, prior: dict[str, Decimal] | None) -> tuple
         spec.empty_spill_after = rng.choice(["income", "general_budget"])
     spec.clip_labels = plan.template == "hunan2020" and rng.random() < 0.5
     spec.blank_row_after_break = plan.template == "shanghai2024" and rng.random() < 0.3
+    spec.levels_in_total_row = plan.template == "shanghai2024" and rng.random() < 0.5
     if plan.template != "shanghai2024" and rng.random() < 0.3:
         spec.titles["basic_expenditure"] = "一般公共预算财政拨款基本支出决算明细表"
     if plan.template in ("shanghai2024", "central2024"):

@@ -164,9 +164,13 @@ def _coded(spec: ReportSpec, table: SpecTable) -> Grid:
     code_head = {"hunan2020": "功能分类科目编码", "central2024": "科目代码", "qinghai2016": "科目编码"}.get(
         t, ""
     )
-    rows = 3 if split_codes else 2
+    # putuo 2024 prints 类 | 款 | 项 in the 合计 row itself rather than in a header row of their own
+    levels_in_total = split_codes and spec.levels_in_total_row
+    rows = 3 if split_codes and not levels_in_total else 2
     header: list[HCell] = [HCell(0, 0, "项目", colspan=ncode + 1)]
-    if split_codes:
+    if levels_in_total:
+        header += [HCell(1, 0, "支出功能分类科目编码", colspan=3), HCell(1, 3, "科目名称")]
+    elif split_codes:
         header += [HCell(1, 0, "支出功能分类科目编码", colspan=3), HCell(1, 3, "科目名称", rowspan=2)]
         header += [HCell(2, 0, "类"), HCell(2, 1, "款"), HCell(2, 2, "项")]
     else:
@@ -190,7 +194,9 @@ def _coded(spec: ReportSpec, table: SpecTable) -> Grid:
     for row in table.rows:
         vals = [BCell(fmt(row.values.get(m)), align="r") for m in measures]
         if row.line_item == "total":
-            if split_codes:
+            if levels_in_total:
+                lead = [BCell(x, align="c") for x in ("类", "款", "项", "合计")]
+            elif split_codes:
                 lead = [BCell("", align="c")] * 3 + [BCell("合计", align="c")]
             else:
                 lead = [BCell("合计", colspan=2, align="c")]

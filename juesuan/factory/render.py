@@ -278,8 +278,7 @@ class PdfWriter:
 
     def _table_title(self, grid: Grid, y: float, x0: float, x1: float) -> float:
         w = self.size[0]
-        self.c.setFont(FONT_NAME, 16)
-        self.c.drawCentredString(w / 2, y - 16, grid.title)
+        self._title_line(grid.title, w / 2, y - 16, 16)
         y -= 30
         self.c.setFont(FONT_NAME, 9)
         if grid.header_layout == "central":
@@ -304,6 +303,18 @@ class PdfWriter:
             self.c.drawRightString(x1, y - 9, grid.unit_line)
             y -= 14
         return y
+
+    def _title_line(self, title: str, cx: float, y: float, size: float) -> None:
+        """Centred title; the curly quotes of “三公” come from a Latin font, as in WPS exports."""
+        parts = re.split(r"([“”])", title)
+        fonts = [("Times-Roman" if p in "“”" and p else FONT_NAME) for p in parts]
+        widths = [pdfmetrics.stringWidth(p, f, size) for p, f in zip(parts, fonts, strict=True)]
+        x = cx - sum(widths) / 2
+        for p, f, wd in zip(parts, fonts, widths, strict=True):
+            if p:
+                self.c.setFont(f, size)
+                self.c.drawString(x, y, p)
+            x += wd
 
     def _header_heights(self, grid: Grid, widths: list[float]) -> list[float]:
         hs = grid.header_font_size

@@ -118,6 +118,7 @@ class ReportSpec:
         "full"  # shanghai: "full" parent parts repeated, or "own" children print only their part
     )
     empty_spill_after: str | None = None  # table kind followed by an empty bordered page
+    levels_in_total_row: bool = False  # shanghai: 类 | 款 | 项 printed in the 合计 row (putuo 2024)
     clip_labels: bool = False  # hunan: long basic-expenditure labels cut at the cell edge instead of wrapped
     blank_row_after_break: bool = False  # an empty bordered row opens continued pages (ONLYOFFICE)
     titles: dict[str, str] = field(default_factory=dict)  # title variants per table kind
