@@ -29,8 +29,17 @@ $(STAMP): pyproject.toml $(SYSSTAMP)
 	$(PY) -m pip install -q -e ".[dev]"
 	@touch $@
 
+# One night of the Dagster pipeline against the sample portal (built on first use, served on 127.0.0.1 meanwhile).
+WAREHOUSE_FILE = $${JUESUAN_DATA:-$(CURDIR)/data}/warehouse/juesuan.duckdb
 run: setup
-	$(VENV)/bin/juesuan sample --out data/sample
+	$(VENV)/bin/juesuan run
+	@echo
+	@echo "Warehouse (open it read-only): $(WAREHOUSE_FILE)"
+	@echo "Example queries, e.g. $(PY) -c \"import duckdb; print(duckdb.connect('$(WAREHOUSE_FILE)', read_only=True).sql('<query>'))\""
+	@echo "  SELECT status, count(*) AS documents FROM mart.documents WHERE is_current GROUP BY status ORDER BY status;"
+	@echo "  SELECT department, year, failing_rule_ids FROM mart.documents WHERE status = 'quarantined';"
+	@echo "  SELECT year, county, department, amount_yuan FROM mart.report_amounts WHERE table_kind = 'expenditure' AND line_item = 'total' AND measure = 'total' ORDER BY amount_yuan DESC LIMIT 5;"
+	@echo "Dagster UI (asset graph, checks, schedule, these runs): DAGSTER_HOME=$${JUESUAN_DATA:-$(CURDIR)/data}/dagster $(VENV)/bin/dagster dev -w workspace.yaml, then open http://127.0.0.1:3000"
 
 test: setup lint
 	$(VENV)/bin/pytest -q

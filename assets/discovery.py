@@ -25,9 +25,12 @@ def discovered_documents(
     context: dg.AssetExecutionContext, sources: SourcesResource, raw_store: RawStoreResource
 ) -> dg.MaterializeResult:
     """Every report attachment the sources list, fetched (conditionally) into the raw store."""
-    from juesuan.crawl import crawl
+    from juesuan.crawl import SourcesError, crawl
 
-    configs = sources.load()
+    try:
+        configs = sources.load()
+    except SourcesError as exc:  # a wrong sources file is not transient: fail now, do not retry
+        raise dg.Failure(description=str(exc), allow_retries=False) from exc
     result = crawl(configs, store=raw_store.store())
     summary = result.summary()
     if configs and not result.documents and result.failures:

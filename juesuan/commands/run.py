@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         summary, published = run_once(sources_file, portal_url, args.warehouse)
     print(summary.render())
     if published.exists():
-        print(f"query it read-only: duckdb -readonly {published}")
+        print(f"warehouse: {published} (open it read-only)")
     return 0 if summary.ok else 1
 
 
