@@ -81,3 +81,104 @@ def test_real_pdf_cells_carry_provenance(parsed_real: dict[str, tuple[Report, Pa
             assert cell.bbox is not None and cell.bbox[0] < cell.bbox[2] and cell.bbox[1] < cell.bbox[3]
             assert cell.text.replace(",", "") == f"{cell.value}"
             assert row.label or table.kind == "three_public"
+
+
+# ---- factory corpus and the rendered seed ------------------------------------------------------------------
+
+FACTORY_SEED = 31337
+
+
+def _printed_numbers(pdf: Path) -> set[str]:
+    """Every decimal number in the PDF's text layer, without thousands separators."""
+    import re
+
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        text = "".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
+    finally:
+        doc.close()
+    return {t.replace(",", "") for t in re.findall(r"\d[\d,]*\.\d+", text)}
+
+
+def _check_truth(name: str, report_tables: dict, truth_path: Path, pdf: Path, units: dict[str, str]) -> list:
+    """Score against a truth file; truth cells whose value is printed nowhere in the PDF are the factory's.
+
+    Returns the unprinted truth cells (a factory inconsistency, reported) after asserting that every printed
+    truth cell was found and nothing else was emitted.
+    """
+    from test_parse_tables_support import gold_keys, report_keys, score
+
+    truth = read_gold_csv(truth_path)
+    recall, precision, missing, extra = score(gold_keys(truth), report_keys(report_tables))
+    printed = _printed_numbers(pdf) if missing else set()
+    unprinted = []
+    for key in missing:
+        unit = units.get(key[0], "万元")
+        value = key[4] / (10000 if unit == "万元" else 1)
+        if f"{value:.2f}" not in printed:
+            unprinted.append(key)
+    n = sum(1 for g in truth if g.amount_yuan != 0)
+    SCORES.append((name, recall, precision, n))
+    note = f" ({len(unprinted)} truth cells are not printed in the PDF)" if unprinted else ""
+    print(f"\n{name}: recall {recall:.2%} precision {precision:.2%}{note}")
+    parser_missed = [k for k in missing if k not in unprinted]
+    assert not parser_missed, (
+        f"{name}: {len(parser_missed)} printed cells not found, e.g. {parser_missed[:5]}"
+    )
+    assert not extra, f"{name}: {len(extra)} cells not in the truth, e.g. {extra[:5]}"
+    return unprinted
+
+
+@pytest.fixture(scope="session")
+def factory_corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict]]:
+    import json
+
+    from juesuan.factory import generate_corpus
+
+    out = tmp_path_factory.mktemp("factory")
+    generate_corpus(out, seed=FACTORY_SEED, regions=3, departments_per_region=6, years=(2023, 2024))
+    return out, json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+
+
+def test_factory_corpus_covers_every_template_and_unit(factory_corpus: tuple[Path, list[dict]]) -> None:
+    from juesuan.factory import TEMPLATES
+
+    _, manifest = factory_corpus
+    assert {e["template"] for e in manifest} == set(TEMPLATES)
+    assert any(set(e["units"].values()) == {"元"} for e in manifest), "no all-元 report"
+    assert any(len(set(e["units"].values())) == 2 for e in manifest), "no report mixing 元 and 万元"
+
+
+def test_factory_corpus_cell_exact(factory_corpus: tuple[Path, list[dict]]) -> None:
+    from juesuan.parsing.tables import parse_tables
+
+    out, manifest = factory_corpus
+    unprinted: dict[str, int] = {}
+    for e in manifest:
+        result = parse_tables(out / e["file"])
+        name = f"factory {e['doc_id']} ({e['template']})"
+        missing = _check_truth(name, result.tables, out / e["truth_file"], out / e["file"], e["units"])
+        if missing:
+            unprinted[e["doc_id"]] = len(missing)
+    if unprinted:
+        print(f"\nfactory inconsistency: truth cells not printed in {len(unprinted)} PDFs: {unprinted}")
+
+
+def test_rendered_seed_cell_exact(seed_dir: Path, tmp_path: Path) -> None:
+    from juesuan.factory import render_from_gold, seed_repeats_from_findings
+
+    gold = next(seed_dir.glob("*.gold.csv"))
+    findings = gold.with_name(gold.name.replace(".gold.csv", ".findings.md"))
+    repeated = seed_repeats_from_findings(findings)
+    assert repeated == {"general_budget": ["201", "20103"]}
+    pdf = tmp_path / "seed.pdf"
+    render_from_gold(gold, pdf, template="hunan2020", repeated=repeated)
+    report = parse_report(pdf)
+    unprinted = _check_truth("seed (rendered hunan2020)", report.tables, gold, pdf, {})
+    assert not unprinted
+    gb = report.tables["general_budget"]
+    assert [r.subject_code for r in gb.repeated_rows] == ["201", "20103"]
+    assert [p.code for p in gb.problems] == ["repeated_rows", "repeated_rows"]
+    assert report.department == "株洲市荷塘区产业服务中心" and report.year == 2020

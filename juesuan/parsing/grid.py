@@ -27,6 +27,7 @@ class Grid:
     cell_of: list[list[int]]  # atomic (row, col) → merged cell id
     spans: list[tuple[int, int, int, int]]  # merged cell id → (r0, r1, c0, c1) inclusive
     atomic_chars: dict[tuple[int, int], list[Char]] = field(default_factory=dict)
+    _texts: dict[int, str] = field(default_factory=dict, repr=False)
 
     @property
     def nrows(self) -> int:
@@ -67,7 +68,10 @@ class Grid:
         return out
 
     def cell_text(self, cid: int) -> str:
-        return chars_text(self.cell_chars(cid))
+        text = self._texts.get(cid)
+        if text is None:
+            text = self._texts[cid] = chars_text(self.cell_chars(cid))
+        return text
 
     def is_empty(self) -> bool:
         return not self.atomic_chars

@@ -55,16 +55,24 @@ def _is_unreadable(ch: str) -> bool:
     return o == 0xFFFD or 0xE000 <= o <= 0xF8FF or (o < 32 and ch not in "\r\n\t")
 
 
-def load_page(pdf: pdfium.PdfDocument, index: int, with_paths: bool = True) -> PageGeom:
-    """Characters and (optionally) ruling segments of page `index` (0-based)."""
+def load_page(pdf: pdfium.PdfDocument, index: int) -> PageGeom:
+    """Ruling segments, text and (on ruled pages only) character boxes of page `index` (0-based).
+
+    A page without ruling lines cannot hold a ruled table, so its characters are not boxed one by one: the
+    per-character loop is the largest cost of reading a page, and most pages of a report are prose.
+    """
     page = pdf[index]
     try:
         width, height = page.get_size()
         geom = PageGeom(number=index + 1, width=width, height=height)
+        _load_segments(page, geom)
+        ruled = len(geom.hsegs) >= 2 and len(geom.vsegs) >= 2
         textpage = page.get_textpage()
         try:
             n = textpage.count_chars()
             geom.text = textpage.get_text_range() if n else ""
+            if not ruled:
+                n = 0
             raw_tp = textpage.raw
             left, right, bottom, top = (
                 ctypes.c_double(),
@@ -85,8 +93,6 @@ def load_page(pdf: pdfium.PdfDocument, index: int, with_paths: bool = True) -> P
                 chars.append(Char(ch, left.value, height - top.value, right.value, height - bottom.value))
         finally:
             textpage.close()
-        if with_paths:
-            _load_segments(page, geom)
     finally:
         page.close()
     return geom
@@ -96,8 +102,12 @@ def _load_segments(page: pdfium.PdfPage, geom: PageGeom) -> None:
     height = geom.height
     hsegs, vsegs = geom.hsegs, geom.vsegs
     x, y = ctypes.c_float(), ctypes.c_float()
-    for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_PATH,), max_depth=4):
-        left, bottom, right, top = obj.get_bounds()
+    left_, bottom_, right_, top_ = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
+    matrix = pdfium_c.FS_MATRIX()
+    for raw, outer in _path_objects(page.raw):
+        if not pdfium_c.FPDFPageObj_GetBounds(raw, left_, bottom_, right_, top_):
+            continue
+        left, bottom, right, top = left_.value, bottom_.value, right_.value, top_.value
         w, h = right - left, top - bottom
         if w < MIN_SEGMENT and h < MIN_SEGMENT:
             continue
@@ -108,8 +118,18 @@ def _load_segments(page: pdfium.PdfPage, geom: PageGeom) -> None:
             vsegs.append(((left + right) / 2, height - top, height - bottom))
             continue
         # A larger path: walk its segments (rectangles, polylines, a whole grid in one path).
-        raw = obj.raw
-        a, b, c, d, e, f = obj.get_matrix().get()
+        if not pdfium_c.FPDFPageObj_GetMatrix(raw, matrix):
+            continue
+        a, b, c, d, e, f = matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f
+        for om in outer:  # enclosing form XObjects
+            a, b, c, d, e, f = (
+                a * om.a + b * om.c,
+                a * om.b + b * om.d,
+                c * om.a + d * om.c,
+                c * om.b + d * om.d,
+                e * om.a + f * om.c + om.e,
+                e * om.b + f * om.d + om.f,
+            )
         nseg = pdfium_c.FPDFPath_CountSegments(raw)
         start = prev = None
         for k in range(nseg):
@@ -127,6 +147,28 @@ def _load_segments(page: pdfium.PdfPage, geom: PageGeom) -> None:
             if pdfium_c.FPDFPathSegment_GetClose(seg) and start is not None:
                 _add_segment(prev, start, hsegs, vsegs)
                 prev = start
+
+
+def _path_objects(raw_page, depth: int = 0, outer: tuple = ()):  # type: ignore[no-untyped-def]
+    """Path objects of a page (and of its form XObjects), without wrapping every text object in Python."""
+    count = (
+        pdfium_c.FPDFPage_CountObjects(raw_page)
+        if depth == 0
+        else pdfium_c.FPDFFormObj_CountObjects(raw_page)
+    )
+    for i in range(count):
+        obj = (
+            pdfium_c.FPDFPage_GetObject(raw_page, i)
+            if depth == 0
+            else pdfium_c.FPDFFormObj_GetObject(raw_page, i)
+        )
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+            yield obj, outer
+        elif kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < 4:
+            m = pdfium_c.FS_MATRIX()
+            pdfium_c.FPDFPageObj_GetMatrix(obj, m)
+            yield from _path_objects(obj, depth + 1, (m, *outer))
 
 
 def _add_segment(p: tuple[float, float], q: tuple[float, float], hsegs: list, vsegs: list) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -673,12 +674,12 @@ def locate_tables(pages: list[PageGeom]) -> tuple[list[Found], list[Problem]]:
         lines = text_lines(getattr(geom, "free_chars", []))
         if not grids:
             # a table title printed on a page without any ruling (an unruled table): reported, not guessed
-            has_unit = any(_UNIT.search(norm(ln.text)) for ln in lines)
-            for ln in lines:
-                t = norm(ln.text)
+            plain = [norm(t) for t in geom.text.splitlines()]
+            unit = next((m.group(1) for t in plain if (m := _UNIT.search(t))), None)
+            for t in plain:
                 kind = classify_title(t)
-                if has_unit and kind not in (None, "other") and t.endswith("表"):
-                    found.append(Found(kind=kind, title=t, unit=_unit_of(lines), last_page=geom.number))
+                if unit and kind not in (None, "other") and t.endswith("表"):
+                    found.append(Found(kind=kind, title=t, unit=unit, last_page=geom.number))
             current = None
             continue
         prev_bottom = -1.0
@@ -766,15 +767,23 @@ def _unit_in_grid(g: Grid) -> str | None:
     return None
 
 
-def parse_tables(source: Path | str | pdfium.PdfDocument) -> TablesResult:
+def parse_tables(
+    source: Path | str | pdfium.PdfDocument, timings: dict[str, float] | None = None
+) -> TablesResult:
     """Every public table of a final-accounts PDF, keyed by table kind (absent ones with status `absent`)."""
+    t0 = time.perf_counter()
     pdf = source if isinstance(source, pdfium.PdfDocument) else pdfium.PdfDocument(str(source))
     try:
         pages = [load_page(pdf, i) for i in range(len(pdf))]
     finally:
         if pdf is not source:
             pdf.close()
-    return tables_from_pages(pages)
+    t1 = time.perf_counter()
+    result = tables_from_pages(pages)
+    if timings is not None:
+        timings["page_geometry"] = timings.get("page_geometry", 0.0) + t1 - t0
+        timings["tables"] = timings.get("tables", 0.0) + time.perf_counter() - t1
+    return result
 
 
 def tables_from_pages(pages: list[PageGeom]) -> TablesResult:

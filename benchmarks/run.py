@@ -1,0 +1,183 @@
+"""Parse benchmark (`make bench`): juesuan's full typed parse vs plain pdfplumber `extract_tables()` vs camelot.
+
+One run, the same files for every tool: a fixed factory corpus (generated once into data/bench) plus the real
+PDFs of ../shared/corpus/real. Each tool runs in its own subprocess so peak memory (ru_maxrss) is its own.
+Prints pages/s, peak RSS and the ratio to pdfplumber, and for juesuan where the time goes by stage.
+
+    python benchmarks/run.py [--quick] [--skip camelot] [--corpus DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BENCH_SEED = 20241127
+TOOLS = ("juesuan", "pdfplumber", "camelot")
+
+
+# ---- workers (run in a subprocess each) ---------------------------------------------------------------------
+
+
+def _work_juesuan(files: list[Path]) -> dict:
+    from juesuan.parsing import parse_report
+    from juesuan.parsing.document import NotAFinalAccount
+
+    timings: dict[str, float] = {}
+    cells = refused = 0
+    for f in files:
+        try:
+            report = parse_report(f, timings=timings)
+        except NotAFinalAccount:
+            refused += 1
+            continue
+        cells += sum(1 for _ in report.iter_cells())
+    return {"cells": cells, "refused": refused, "stages": timings}
+
+
+def _work_pdfplumber(files: list[Path]) -> dict:
+    import pdfplumber
+
+    tables = 0
+    for f in files:
+        with pdfplumber.open(f) as pdf:
+            for page in pdf.pages:
+                tables += len(page.extract_tables())
+                page.flush_cache()
+    return {"tables": tables}
+
+
+def _work_camelot(files: list[Path]) -> dict:
+    import warnings
+
+    import camelot
+
+    warnings.filterwarnings("ignore")
+    tables = errors = 0
+    for f in files:
+        try:
+            tables += len(camelot.read_pdf(str(f), pages="all", flavor="lattice"))
+        except Exception:  # a file camelot cannot read counts as an error, not a crash of the benchmark
+            errors += 1
+    return {"tables": tables, "errors": errors}
+
+
+def worker(tool: str, list_file: Path) -> None:
+    files = [Path(line) for line in list_file.read_text(encoding="utf-8").splitlines() if line]
+    fn = {"juesuan": _work_juesuan, "pdfplumber": _work_pdfplumber, "camelot": _work_camelot}[tool]
+    base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t0 = time.perf_counter()
+    out = fn(files)
+    out["seconds"] = time.perf_counter() - t0
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["start_rss_mb"] = base_rss / 1024
+    print(json.dumps(out))
+
+
+# ---- driver -------------------------------------------------------------------------------------------------
+
+
+def ensure_corpus(corpus: Path, quick: bool) -> list[Path]:
+    """The fixed factory corpus (≥ 50 reports), generated once; [] with a message if the factory is missing."""
+    manifest = corpus / "manifest.json"
+    if not manifest.exists():
+        try:
+            from juesuan.factory import generate_corpus
+        except ImportError as exc:
+            print(f"factory corpus unavailable ({exc}); benchmarking the real PDFs only")
+            return []
+        print(f"generating the benchmark corpus into {corpus} (once) ...", flush=True)
+        t0 = time.perf_counter()
+        generate_corpus(corpus, seed=BENCH_SEED, regions=3, departments_per_region=9, years=(2023, 2024))
+        print(f"  done in {time.perf_counter() - t0:.0f}s")
+    entries = json.loads(manifest.read_text(encoding="utf-8"))
+    files = [corpus / e["file"] for e in entries]
+    return files[:12] if quick else files
+
+
+def page_count(path: Path) -> int:
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        return len(pdf)
+    finally:
+        pdf.close()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--worker", choices=TOOLS, help=argparse.SUPPRESS)
+    ap.add_argument("--list", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--corpus", type=Path, default=None, help="factory corpus directory (default data/bench)")
+    ap.add_argument("--quick", action="store_true", help="12 factory reports instead of the whole corpus")
+    ap.add_argument("--skip", action="append", default=[], choices=TOOLS, help="leave a tool out")
+    args = ap.parse_args()
+    if args.worker:
+        worker(args.worker, args.list)
+        return 0
+
+    from juesuan.paths import data_root, shared_dir
+
+    corpus = args.corpus or data_root() / "bench"
+    factory = ensure_corpus(corpus, args.quick)
+    real = sorted((shared_dir() / "corpus" / "real").glob("*.pdf"))
+    files = factory + real
+    if not files:
+        print("nothing to benchmark")
+        return 1
+    pages = sum(page_count(f) for f in files)
+    list_file = corpus / "files.txt" if corpus.exists() else Path("/tmp/juesuan-bench-files.txt")
+    list_file.write_text("\n".join(str(f) for f in files) + "\n", encoding="utf-8")
+    print(f"{len(factory)} factory reports + {len(real)} real PDFs = {len(files)} files, {pages} pages")
+
+    results: dict[str, dict] = {}
+    for tool in TOOLS:
+        if tool in args.skip:
+            continue
+        print(f"running {tool} ...", flush=True)
+        proc = subprocess.run(
+            [sys.executable, __file__, "--worker", tool, "--list", str(list_file)],
+            capture_output=True,
+            text=True,
+        )
+        if proc.returncode != 0:
+            why = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+            print(f"  {tool} could not run here: {why}")
+            continue
+        results[tool] = json.loads(proc.stdout.strip().splitlines()[-1])
+
+    base = results.get("pdfplumber")
+    base_rate = pages / base["seconds"] if base else None
+    print()
+    print(f"{'tool':<12}{'seconds':>10}{'pages/s':>10}{'vs pdfplumber':>15}{'peak RSS MB':>13}  output")
+    for tool, r in results.items():
+        rate = pages / r["seconds"]
+        ratio = f"{rate / base_rate:.1f}x" if base_rate else "n/a"
+        what = (
+            f"{r['cells']} typed cells, {r['refused']} refused"
+            if tool == "juesuan"
+            else f"{r['tables']} raw tables" + (f", {r['errors']} files failed" if r.get("errors") else "")
+        )
+        print(f"{tool:<12}{r['seconds']:>10.2f}{rate:>10.1f}{ratio:>15}{r['peak_rss_mb']:>13.0f}  {what}")
+    if "juesuan" in results:
+        stages = results["juesuan"]["stages"]
+        total = results["juesuan"]["seconds"]
+        print("\njuesuan time by stage:")
+        for name, secs in sorted(stages.items(), key=lambda kv: -kv[1]):
+            print(f"  {name:<14}{secs:>8.2f}s  {secs / total:>5.0%}")
+        other = total - sum(stages.values())
+        print(f"  {'other':<14}{other:>8.2f}s  {other / total:>5.0%}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
