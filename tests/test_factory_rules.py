@@ -27,7 +27,8 @@ def test_rule_catalogue_agrees_with_the_labels(truth_reports) -> None:  # type: 
     kinds = set()
     for entry, report in truth_reports:
         results = check_report(report, runner="python")
-        failed = {r.rule_id for r in results if r.outcome == "fail"}
+        # warnings (e.g. naming_consistency on the alternate subject names the factory prints) are not identities
+        failed = {r.rule_id for r in results if r.outcome == "fail" and r.severity == "error"}
         broken = {r.rule_id for r in results if r.outcome in ("parse_error", "execution_error")}
         assert not broken, f"{entry.doc_id}: {broken}"
         kind = entry.defects[0]["kind"] if entry.defects else None
