@@ -1,11 +1,19 @@
 """The rule catalogue (one file per rule), the rounding envelope and the great-expectations runner.
 
 Public API: `load_catalogue()`, `check_report(report)`, `run_checks(report, ...)` (results + Data Docs +
-timings), `results_frame(results)`, `blocking(results)`.
+timings), `results_frame(results)`, `write_results_csv(results, path)`, `blocking(results)`.
 """
 
 from expectations.catalogue import RESULT_COLUMNS, CatalogueError, Rule, load_catalogue
-from expectations.engine import FRAME_COLUMNS, CheckRun, blocking, check_report, results_frame, run_checks
+from expectations.engine import (
+    FRAME_COLUMNS,
+    CheckRun,
+    blocking,
+    check_report,
+    results_frame,
+    run_checks,
+    write_results_csv,
+)
 
 __all__ = [
     "FRAME_COLUMNS",
@@ -18,4 +26,5 @@ __all__ = [
     "load_catalogue",
     "results_frame",
     "run_checks",
+    "write_results_csv",
 ]

@@ -85,8 +85,10 @@ def run_checks(
         if gate:
             runnable.append(rule)
     with tempfile.TemporaryDirectory(prefix="juesuan-check-") as tmp:
+        # GX reads the relations through its own SQLAlchemy connection, so it needs them in a file; the plain
+        # DuckDB pass keeps them in memory.
         db_path = Path(tmp) / "report.duckdb"
-        con = duckdb.connect(str(db_path))
+        con = duckdb.connect(str(db_path) if runner == "gx" else ":memory:")
         try:
             load_into(con, report)
             timings["load"] = time.perf_counter() - t0
@@ -318,6 +320,15 @@ def _dec(v: Any) -> Decimal | None:
 def blocking(results: list[RuleResult]) -> bool:
     """True when an error-severity rule failed or a required table could not be parsed: do not publish."""
     return any(r.severity == "error" and r.outcome in ("fail", "parse_error") for r in results)
+
+
+def write_results_csv(results: list[RuleResult], path: Path) -> Path:
+    """Write the results with the columns of FRAME_COLUMNS (Decimals as printed text, blanks for None)."""
+    frame = results_frame(results)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = frame.map(lambda v: "" if v is None else str(v))
+    text.to_csv(path, index=False, lineterminator="\n")
+    return path
 
 
 def results_frame(results: list[RuleResult]) -> pd.DataFrame:

@@ -96,23 +96,8 @@ def run_suite(
     with _LOCK:
         _patch_gx_for_duckdb()
         logging.getLogger("great_expectations").setLevel(logging.ERROR)
-        context = gx.get_context(mode="ephemeral")
-        site_names: list[str] = []
-        if data_docs_dir is not None:
-            data_docs_dir.mkdir(parents=True, exist_ok=True)
-            context.add_data_docs_site(
-                "juesuan",
-                {
-                    "class_name": "SiteBuilder",
-                    "show_how_to_buttons": False,
-                    "store_backend": {
-                        "class_name": "TupleFilesystemStoreBackend",
-                        "base_directory": str(data_docs_dir),
-                    },
-                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-                },
-            )
-            site_names = ["juesuan"]
+        context = gx.get_context(mode="ephemeral", project_config=_project_config(data_docs_dir))
+        site_names = ["juesuan"] if data_docs_dir is not None else []
         source = context.data_sources.add_sql(name="report", connection_string=f"duckdb:///{db_path}")
         asset = source.add_table_asset(name="cells", table_name="cells")
         batch = asset.add_batch_definition_whole_table("whole_report")
@@ -160,6 +145,34 @@ def run_suite(
             if engine is not None:
                 engine.dispose()
         return GxRun(outcomes=outcomes, data_docs_index=index if index and index.exists() else None)
+
+
+def _project_config(data_docs_dir: Path | None) -> Any:
+    """An in-memory GX project: no analytics, no progress bars, one Data Docs site (ours) when asked."""
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
+    sites = {}
+    if data_docs_dir is not None:
+        data_docs_dir.mkdir(parents=True, exist_ok=True)
+        sites["juesuan"] = {
+            "class_name": "SiteBuilder",
+            "show_how_to_buttons": False,
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(data_docs_dir),
+            },
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        }
+    return DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+        data_docs_sites=sites,
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False),
+    )
 
 
 def _exception_message(exc: dict[str, Any]) -> str | None:

@@ -286,7 +286,7 @@ def _label_map() -> list[dict]:
 
 
 _GRID_VIEW = """
-CREATE OR REPLACE VIEW grid AS
+CREATE OR REPLACE TABLE grid AS
 SELECT r.row_id, r.table_kind, t.unit, t.unit_factor, r.subject_code, r.line_item, r.row_label, r.label_norm,
        r.code_system, r.level, m.measure,
        c.amount_yuan IS NOT NULL AS printed,

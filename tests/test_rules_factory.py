@@ -85,8 +85,11 @@ def _check(corpus, results_by_doc, kinds_in_view):
         ], name
         defects = [d for d in e["defects"] if d["kind"] in kinds_in_view]
         if not e["defects"]:
-            assert not [r for r in results if r.outcome == "fail"], name
+            assert not [r for r in results if r.outcome == "fail" and r.severity == "error"], name
             assert not blocking(results), name
+            # the only warning a clean report may carry: a code printed under two names (templates vary names
+            # across tables as real reports do)
+            assert {r.rule_id for r in results if r.outcome == "fail"} <= {"naming_consistency"}, name
         for d in defects:
             missing = expected_hits(d) - _hits(results)
             assert not missing, f"{name}: {d['kind']} not found by {missing}"

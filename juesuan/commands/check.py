@@ -80,7 +80,7 @@ def _order(r: RuleResult) -> tuple:
 
 
 def run(args: argparse.Namespace) -> int:
-    from expectations import blocking, run_checks
+    from expectations import blocking, run_checks, write_results_csv
     from juesuan.parsing import parse_report
     from juesuan.parsing.document import NotAFinalAccount
 
@@ -93,8 +93,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"{args.file}: could not be parsed: {exc}", file=sys.stderr)
         return 2
     sha = report.source.sha256 if report.source else "unknown"
-    docs_dir = None if args.no_docs else data_root() / "checks" / sha[:16] / "data_docs"
+    out_dir = data_root() / "checks" / sha[:16]
+    docs_dir = None if args.no_docs else out_dir / "data_docs"
     run_ = run_checks(report, runner="gx", data_docs_dir=docs_dir)
+    results_csv = write_results_csv(run_.results, out_dir / "rule_results.csv")
     shown = sorted((r for r in run_.results if _shown(r, args.all)), key=_order)
     records = [_record(r) for r in shown]
     if args.format == "csv":
@@ -111,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
         f"{notes} rounding notes; checked in {run_.timings.get('total', 0):.2f}s",
         file=sys.stderr,
     )
+    print(f"rule results: {results_csv}", file=sys.stderr)
     if run_.data_docs_index is not None:
         print(f"GX Data Docs: {run_.data_docs_index}", file=sys.stderr)
     return 1 if blocking(run_.results) else 0
