@@ -14,7 +14,7 @@ import dagster as dg
 
 from assets.checked import rule_results
 from assets.partitions import DOCUMENTS
-from pipelines.resources import ParseCacheResource, RawStoreResource, WarehouseResource
+from pipelines.resources import ParseCacheResource, RawStoreResource, SourcesResource, WarehouseResource
 
 
 def _fetched_at(stamp: str | None) -> datetime | None:
@@ -29,12 +29,14 @@ def staging_tables(
     warehouse: WarehouseResource,
     raw_store: RawStoreResource,
     parse_cache: ParseCacheResource,
+    sources: SourcesResource,
 ) -> dg.MaterializeResult:
     """Every parsed, checked document loaded into staging: published, quarantined (with rules) or failed."""
     from juesuan.parsing import PARSER_VERSION
 
     store = raw_store.store()
     cache = parse_cache.cache()
+    regions = sources.regions()  # the configured region per source, recorded as the document's region hint
     counts: Counter[str] = Counter()
     loaded: list[dict[str, Any]] = []
     with warehouse.open() as wh:
@@ -69,9 +71,14 @@ def staging_tables(
                 if checked is None:
                     counts["not_checked_yet"] += 1
                     continue
-                if checked.check_error:
-                    common["check_error"] = checked.check_error
-                result = wh.load_document(outcome.report, checked.results, **common)
+                hint = next((regions[s] for s in stored.source_ids if s in regions), None) if stored else None
+                result = wh.load_document(
+                    outcome.report,
+                    checked.results,
+                    region_hint=hint,
+                    check_error=checked.check_error,
+                    **common,
+                )
             counts[result.status] += 1
             counts[result.action] += 1
             loaded.append(
