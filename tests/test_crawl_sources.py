@@ -77,6 +77,15 @@ def test_unset_variable_names_file(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         ),
         ({"id": "x y", "family": "folder", "path": "p"}, "short identifier"),
         (
+            {"id": "x", "family": "json_api", "api": {"style": "jiangsu", "base_url": "http://a"}},
+            "region_ids and years",
+        ),
+        (
+            {"id": "x", "family": "json_api", "api": {"style": "zhejiang", "base_url": "http://a"}},
+            "not supported",
+        ),
+        ({"id": "x", "family": "json_api"}, "needs an 'api' block"),
+        (
             {
                 "id": "x",
                 "family": "folder",

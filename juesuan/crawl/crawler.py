@@ -188,13 +188,14 @@ class _SourceCrawl:
         self.result.failures.append(CrawlFailure(self.source.id, url, stage, reason, referrer))  # type: ignore[arg-type]
         self.summary.failures += 1
 
-    def fetch(self, url: str, *, conditional: bool = True) -> Response:
+    def fetch(self, url: str, *, conditional: bool = True, form: dict[str, str] | None = None) -> Response:
         return self.client.fetch(
             url,
             limits=self.source.limits,
             allowed=self.source.host_allowed,
             conditional=conditional,
             user_agent=self.source.user_agent,
+            form=form,
         )
 
     def fetch_page(self, url: str, stage: str, referrer: str | None = None) -> tuple[Response, str] | None:
@@ -578,6 +579,114 @@ def _gkmlpt_article(run: _SourceCrawl, art: Any, api_url: str, base: str) -> Non
             run.detail_page(detail, link_text=title, listing_url=api_url)
 
 
+def _post_json(
+    run: _SourceCrawl, url: str, form: dict[str, str], stage: str, referrer: str | None = None
+) -> Any:
+    """POST a form to a JSON listing endpoint; the decoded reply, or None after recording why not."""
+    resp = run.fetch(url, form=form)
+    if not resp.ok or resp.body is None:
+        run.fail(f"{url} {form}", stage, resp.error or f"HTTP {resp.status}", referrer)
+        return None
+    try:
+        return json.loads(decode_html(resp.body, resp.headers.get("content-type")))
+    except json.JSONDecodeError as exc:
+        kind = sniff_bytes(resp.body)
+        run.fail(f"{url} {form}", stage, f"not a JSON reply ({describe(kind)}): {exc}", referrer)
+        return None
+
+
+def crawl_jiangsu(run: _SourceCrawl) -> None:
+    """Jiangsu 预决算公开统一平台: departments of a region and year → the department's disclosure → its files.
+
+    POST /front/department/getdepartmentname.do (pid, date, typeid) → [{iid, name}];
+    POST /front/budgetfinal/itemsandpag.do (groupid, date, typeid) → {budgetTemplates: [{uuid}]};
+    POST /front/budgetfinal/getTemporaryFiles.do (uuid='…') → [{iid, t_oldname}];
+    GET  /front/budgetfinal/download.do?iid=… → the file.
+    """
+    src = run.source
+    api = src.api
+    assert api is not None
+    base = api.base_url.rstrip("/")
+    calls = 0
+    for pid in api.region_ids:
+        for year in api.years:
+            listing = f"{base}/front/department/getdepartmentname.do"
+            if calls >= src.limits.max_pages:
+                run.fail(
+                    f"{listing} pid={pid} date={year}",
+                    "limit",
+                    f"not listed: max_pages ({src.limits.max_pages}) reached",
+                )
+                continue
+            calls += 1
+            form = {"pid": str(pid), "departmentName": "", "date": str(year), "typeid": api.typeid}
+            departments = _post_json(run, listing, form, "api")
+            if departments is None:
+                continue
+            if not isinstance(departments, list):
+                run.fail(f"{listing} {form}", "api", "department list is not a JSON array")
+                continue
+            run.summary.listing_pages += 1
+            for dept in departments:
+                if not isinstance(dept, dict) or "iid" not in dept:
+                    run.fail(f"{listing} {form}", "api", f"department entry without iid: {dept!r:.80}")
+                    continue
+                _jiangsu_department(run, base, dept, year, listing)
+
+
+def _jiangsu_department(run: _SourceCrawl, base: str, dept: dict[str, Any], year: int, listing: str) -> None:
+    api = run.source.api
+    assert api is not None
+    name = str(dept.get("name") or "")
+    items_url = f"{base}/front/budgetfinal/itemsandpag.do"
+    form = {"page_num": "1", "groupid": str(dept["iid"]), "typeid": api.typeid, "date": str(year)}
+    items = _post_json(run, items_url, form, "detail", listing)
+    if items is None:
+        return
+    run.summary.detail_pages += 1
+    templates = items.get("budgetTemplates") if isinstance(items, dict) else None
+    if not templates:
+        run.fail(f"{items_url} {form}", "detail", f"no disclosure listed for {name} {year}", listing)
+        return
+    for tpl in templates:
+        uuid = tpl.get("uuid") if isinstance(tpl, dict) else None
+        if not uuid:
+            run.fail(
+                f"{items_url} {form}", "detail", f"disclosure template without uuid: {tpl!r:.80}", listing
+            )
+            continue
+        files_url = f"{base}/front/budgetfinal/getTemporaryFiles.do"
+        files = _post_json(run, files_url, {"uuid": f"'{uuid}'"}, "detail", items_url)
+        if not isinstance(files, list):
+            if files is not None:
+                run.fail(f"{files_url} uuid={uuid}", "detail", "file list is not a JSON array", items_url)
+            continue
+        title = str(tpl.get("name") or f"{name}{year}")
+        for f in files:
+            if not isinstance(f, dict) or "iid" not in f:
+                run.fail(
+                    f"{files_url} uuid={uuid}", "detail", f"file entry without iid: {f!r:.80}", items_url
+                )
+                continue
+            text = str(f.get("t_oldname") or "")
+            run.attachment(
+                f"{base}/front/budgetfinal/download.do?iid={quote(str(f['iid']))}",
+                link_text=text,
+                detail_url=None,
+                listing_url=items_url,
+                title=title,
+                year=run.year_of(text, title, None) or year,
+            )
+
+
+def crawl_json_api(run: _SourceCrawl) -> None:
+    assert run.source.api is not None
+    if run.source.api.style == "jiangsu":
+        crawl_jiangsu(run)
+    else:
+        crawl_gkmlpt(run)
+
+
 def crawl_folder(run: _SourceCrawl) -> None:
     """A local directory: every matching file is a candidate document, sniffed like a download."""
     src = run.source
@@ -629,7 +738,7 @@ def crawl_folder(run: _SourceCrawl) -> None:
         )
 
 
-_ADAPTERS = {"trs_static": crawl_trs_static, "json_api": crawl_gkmlpt, "folder": crawl_folder}
+_ADAPTERS = {"trs_static": crawl_trs_static, "json_api": crawl_json_api, "folder": crawl_folder}
 
 
 def crawl(

@@ -14,10 +14,10 @@ import urllib.error
 import urllib.request
 import urllib.robotparser
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 from juesuan.crawl.sources import DEFAULT_USER_AGENT, Limits
 from juesuan.crawl.state import CacheEntry, CrawlState
@@ -110,9 +110,14 @@ class HttpClient:
         allowed: Callable[[str], bool],
         conditional: bool = True,
         user_agent: str | None = None,
+        form: Mapping[str, str] | None = None,
     ) -> Response:
-        """GET `url` politely. `allowed(url)` decides host admissibility for the URL and every redirect hop."""
+        """GET `url` (or POST `form` to it) politely. `allowed(url)` vets the URL and every redirect hop.
+
+        A POST (listing APIs such as Jiangsu's) is never conditional: its answer cannot be validated.
+        """
         ua = user_agent or self.user_agent
+        conditional = conditional and form is None
         cached = self.state.get(url) if (self.state is not None and conditional) else None
         current = url
         attempts = 0
@@ -128,7 +133,9 @@ class HttpClient:
                 self.stats.blocked_by_robots += 1
                 return Response(url, current, 0, cached=cached, error=robots_error)
             validators = cached if hop == 0 else None
-            status, headers, body, error, n = self._get_with_retries(current, limits, validators, ua)
+            status, headers, body, error, n = self._get_with_retries(
+                current, limits, validators, ua, form if hop == 0 else None
+            )
             attempts += n
             if status in (301, 302, 303, 307, 308) and headers.get("location"):
                 current = urljoin(current, headers["location"])
@@ -191,12 +198,17 @@ class HttpClient:
     # -- one GET with retries --------------------------------------------------------------------------------
 
     def _get_with_retries(
-        self, url: str, limits: Limits, validators: CacheEntry | None, ua: str
+        self,
+        url: str,
+        limits: Limits,
+        validators: CacheEntry | None,
+        ua: str,
+        form: Mapping[str, str] | None = None,
     ) -> tuple[int, dict[str, str], bytes | None, str | None, int]:
         attempt = 0
         while True:
             attempt += 1
-            status, headers, body, error, transient = self._get_once(url, limits, validators, ua)
+            status, headers, body, error, transient = self._get_once(url, limits, validators, ua, form)
             if not transient or attempt > limits.retries:
                 if transient and error is None:
                     error = f"HTTP {status}"
@@ -216,10 +228,19 @@ class HttpClient:
             self.sleep(slot - now)
 
     def _get_once(
-        self, url: str, limits: Limits, validators: CacheEntry | None, ua: str
+        self,
+        url: str,
+        limits: Limits,
+        validators: CacheEntry | None,
+        ua: str,
+        form: Mapping[str, str] | None = None,
     ) -> tuple[int, dict[str, str], bytes | None, str | None, bool]:
         """One attempt: (status, headers, body, error, transient)."""
         headers = {"User-Agent": ua, "Accept-Encoding": "identity"}
+        data = None
+        if form is not None:
+            data = urlencode(form).encode("utf-8")
+            headers["Content-Type"] = "application/x-www-form-urlencoded; charset=UTF-8"
         conditional = False
         if validators is not None:
             if validators.etag:
@@ -236,10 +257,16 @@ class HttpClient:
         self._pace(parts.netloc, rate)
         self.stats.requests += 1
         self.stats.conditional += conditional
-        entry: dict[str, Any] = {"url": url, "conditional": conditional}
+        entry: dict[str, Any] = {
+            "url": url,
+            "method": "POST" if form is not None else "GET",
+            "conditional": conditional,
+        }
         self.log.append(entry)
         started = time.monotonic()
-        req = urllib.request.Request(url, headers=headers, method="GET")
+        req = urllib.request.Request(
+            url, data=data, headers=headers, method="POST" if form is not None else "GET"
+        )
         try:
             try:
                 resp = self._opener.open(req, timeout=limits.timeout)

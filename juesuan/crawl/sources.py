@@ -36,6 +36,7 @@ from juesuan.model import Region
 
 Family = Literal["trs_static", "json_api", "folder"]
 FAMILIES: tuple[str, ...] = ("trs_static", "json_api", "folder")
+API_STYLES: tuple[str, ...] = ("gkmlpt", "jiangsu")
 
 DEFAULT_USER_AGENT = "juesuan-crawler/0.1 (+https://example.invalid/juesuan; government disclosure archiving)"
 DEFAULT_DETAIL_URL = r"/\d{6}/t\d{8}_\d+\.s?html?$"
@@ -82,13 +83,21 @@ class YearRule:
 
 @dataclass(frozen=True)
 class ApiRule:
-    """A gkmlpt-style JSON listing API (`json_api` family)."""
+    """A JSON listing API (`json_api` family): Guangdong's gkmlpt, or the Jiangsu 预决算公开统一平台.
+
+    gkmlpt: `base_url` is the site root of `/gkmlpt/...`; `sid` and `categories` are read from `/gkmlpt/index`
+    when absent. jiangsu: `base_url` is the platform root of `/front/...`; `region_ids` are the platform's region
+    ids (`pid`), `years` the report years to ask for, `typeid` the disclosure type (决算 = "2").
+    """
 
     style: str = "gkmlpt"
-    base_url: str = ""  # site root the /gkmlpt/... paths hang off
-    sid: str | None = None  # site id; discovered from {base}/gkmlpt/index when absent
-    categories: tuple[str, ...] = ()  # category ids; when empty, leaf categories whose name matches below
+    base_url: str = ""
+    sid: str | None = None
+    categories: tuple[str, ...] = ()
     category_name: str = r"决算"
+    region_ids: tuple[str, ...] = ()
+    years: tuple[int, ...] = ()
+    typeid: str = "2"
 
 
 @dataclass(frozen=True)
@@ -254,8 +263,11 @@ def parse_sources(
         else:
             if family == "json_api" and src.api is None:
                 raise SourcesError(f"{here}: a json_api source needs an 'api' block (style, base_url)")
-            if family == "json_api" and src.api is not None and src.api.style != "gkmlpt":
-                raise SourcesError(f"{here}: api style {src.api.style!r} is not supported (gkmlpt)")
+            if family == "json_api" and src.api is not None:
+                if src.api.style not in API_STYLES:
+                    raise SourcesError(f"{here}: api style {src.api.style!r} is not supported {API_STYLES}")
+                if src.api.style == "jiangsu" and not (src.api.region_ids and src.api.years):
+                    raise SourcesError(f"{here}: a jiangsu api needs region_ids and years")
             if family == "trs_static" and not src.start_urls:
                 raise SourcesError(f"{here}: needs at least one start URL")
             hosts = src.allowed_hosts or tuple(

@@ -44,6 +44,10 @@ _TYPES = {
     ".zip": "application/zip",
 }
 _GKMLPT_API = re.compile(r"^(?P<prefix>.*)/gkmlpt/api/all/(?P<cat>[\w-]+)$")
+_JIANGSU_POST = re.compile(
+    r"^(?P<prefix>.*)/front/(?P<ep>department/getdepartmentname|budgetfinal/itemsandpag|budgetfinal/getTemporaryFiles)\.do$"
+)
+_JIANGSU_DOWNLOAD = re.compile(r"^(?P<prefix>.*)/front/budgetfinal/download\.do$")
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,42 @@ class PortalHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self._serve(head=False)
+
+    def do_POST(self) -> None:
+        """The Jiangsu platform's form-POST JSON endpoints, answered from pre-rendered files."""
+        length = int(self.headers.get("Content-Length") or 0)
+        form = parse_qs(self.rfile.read(min(length, 65536)).decode("utf-8", "replace"))
+        path = unquote(urlsplit(self.path).path)
+        with self.portal.lock:
+            flaky = self.portal.flaky.get(path)
+            failing = bool(flaky and flaky.remaining > 0)
+            if flaky and failing:
+                flaky.remaining -= 1
+        if flaky and failing:
+            self._error(flaky.status, False)
+            return
+        m = _JIANGSU_POST.match(path)
+        if not m:
+            self._error(405, False)
+            return
+
+        def arg(name: str) -> str:
+            return re.sub(r"[^\w-]", "", (form.get(name) or [""])[0])
+
+        ep = m.group("ep")
+        if ep.endswith("getdepartmentname"):
+            name, default = f"departments_{arg('pid')}_{arg('date')}_{arg('typeid')}.json", b"[]"
+        elif ep.endswith("itemsandpag"):
+            name, default = (
+                f"items_{arg('groupid')}_{arg('date')}_{arg('typeid')}.json",
+                b'{"budgetTemplates": []}',
+            )
+        else:
+            name, default = f"files_{arg('uuid')}.json", b"[]"
+        file = self.portal.site_dir / m.group("prefix").lstrip("/") / "front" / "api" / name
+        data = file.read_bytes() if file.is_file() else default
+        data = data.replace(SELF_ORIGIN.encode(), self.portal.self_origin.encode())
+        self._send(200, data, {"Content-Type": "application/json;charset=UTF-8"}, False)
 
     def _record(self, status: int) -> None:
         rec = RequestRecord(
@@ -213,6 +253,14 @@ class PortalHandler(BaseHTTPRequestHandler):
             if not page.isdigit():
                 return 400
             path = f"{m.group('prefix')}/gkmlpt/api/all/{m.group('cat')}/page_{int(page)}.json"
+        m = _JIANGSU_DOWNLOAD.match(path)
+        if m:
+            iid = (parse_qs(query).get("iid") or [""])[0]
+            if not iid.isdigit():
+                return 400
+            folder = root / m.group("prefix").lstrip("/") / "front" / "files"
+            found = sorted(folder.glob(f"{iid}.*")) if folder.is_dir() else []
+            return found[0] if found else None
         norm = posixpath.normpath(path)
         if norm.startswith("..") or "/../" in norm:
             return 403

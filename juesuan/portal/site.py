@@ -37,8 +37,8 @@ from juesuan.portal import documents as extra
 from juesuan.portal.server import ALT_ORIGIN, SELF_ORIGIN
 
 DEFAULT_SEED = 20260601
-DEFAULT_REGIONS = 3
-DEFAULT_DEPARTMENTS = 4
+DEFAULT_REGIONS = 4
+DEFAULT_DEPARTMENTS = 3
 DEFAULT_YEARS = (2023, 2024)
 #: The category ids of the gkmlpt site.
 GKMLPT_FINAL_CATEGORY = "1635"
@@ -70,6 +70,7 @@ class Article:
     hidden: str | None = None  # "robots" (preview path) or "offsite" (linked via another host)
     category: str = GKMLPT_FINAL_CATEGORY  # gkmlpt only
     api_lists_attachments: bool = True  # gkmlpt: attachments in the API reply (else only on the content page)
+    meta: dict[str, Any] = field(default_factory=dict)  # jiangsu: department iid, template uuid, year
 
 
 @dataclass
@@ -80,7 +81,8 @@ class RegionSite:
     province: str
     city: str | None
     county: str | None
-    sid: str | None = None  # gkmlpt site id
+    sid: str | None = None  # gkmlpt site id; jiangsu region id (pid)
+    api: str = "gkmlpt"  # json_api regions: gkmlpt | jiangsu
 
     @property
     def listing_dir(self) -> str:
@@ -181,7 +183,8 @@ class PortalSite:
 
     def sources_yaml(self, base_url: str = "${PORTAL_URL}") -> str:
         """A sources file for this site (what the project's sources.yaml holds for the default build)."""
-        return sources_yaml(self.regions, base_url)
+        years = sorted({int(e["year"]) for e in self.manifest()})
+        return sources_yaml(self.regions, base_url, years)
 
     # -- building --------------------------------------------------------------------------------------------
 
@@ -217,17 +220,36 @@ class PortalSite:
         data = (self.corpus_dir / entry["file"]).read_bytes()
         title = title or f"{entry['department']}{year}年度部门决算"
         link_text = f"{entry['department']}{year}年度部门决算.pdf"
+        file_path = None
         if region.family == "trs_static":
             path, folder = self._trs_names(region, day)
             att_path = self._p_name(folder, day)
             art = Article(f"t{day:%Y%m%d}", region.slug, day.isoformat(), title, path)
+        elif region.api == "jiangsu":
+            known = {
+                a.meta["department"]: a.meta["dept_iid"] for a in self.articles if a.region == region.slug
+            }
+            dept_iid = known.get(entry["department"], 100 + len(set(known.values())))
+            fid = 50_000 + self._next()
+            uuid = f"{self._rng('uuid', entry['doc_id']).getrandbits(128):032x}"
+            path = f"{region.base}/front/budgetfinal/itemsandpag.do?groupid={dept_iid}&date={year}"
+            att_path = f"{region.base}/front/budgetfinal/download.do?iid={fid}"
+            file_path = f"{region.base}/front/files/{fid}.pdf"
+            art = Article(f"js_{dept_iid}_{year}", region.slug, day.isoformat(), title, path)
+            art.meta = {
+                "department": entry["department"],
+                "dept_iid": dept_iid,
+                "uuid": uuid,
+                "year": year,
+                "fid": fid,
+            }
         else:
             post = 4_000_000 + self._next() * 137
             path = f"{region.base}/gkmlpt/content/{post // 1_000_000}/{post // 1000}/post_{post}.html"
             fid = 12_000_000 + self._next() * 71
             att_path = f"{region.base}/attachment/1/{fid // 1000}/{fid}.pdf"
             art = Article(f"post_{post}", region.slug, day.isoformat(), title, path)
-        sha = self._write_attachment(att_path, data, stamp)
+        sha = self._write_attachment(file_path or att_path, data, stamp)
         art.attachments.append(Attachment(att_path, link_text, "final_account", sha, entry["doc_id"]))
         self.articles.append(art)
         return art
@@ -247,6 +269,8 @@ class PortalSite:
             pages[f"{region.base}/index.html"] = _region_home(region)
             if region.family == "trs_static":
                 pages.update(_trs_pages(region, arts))
+            elif region.api == "jiangsu":
+                pages.update(_jiangsu_pages(region, arts))
             else:
                 pages.update(_gkmlpt_pages(region, arts))
         newest = max((_ts(date.fromisoformat(a.date)) for a in self.articles), default=time.time())
@@ -351,15 +375,18 @@ def build_site(
     for i, slug in enumerate(slugs):
         e = by_region[slug][0]
         province = e.get("province") or None
-        family = "json_api" if (i == 1 or (len(slugs) > 3 and i % 3 == 1)) else "trs_static"
+        # region 1 (and every 4th after) is a gkmlpt site, region 3 (…) is on the Jiangsu platform, others TRS
+        api = {1: "gkmlpt", 3: "jiangsu"}.get(i % 4) if i else None
+        family = "json_api" if api else "trs_static"
         name = (
             "中央" if province == "中央" else f"{e.get('city') or ''}{e.get('county') or ''}" or str(province)
         )
         region = RegionSite(
             slug, family, name, province or "", e.get("city") or None, e.get("county") or None
         )
-        if family == "json_api":
-            region.sid = str(site._rng("sid", slug).randrange(100, 9999))
+        if api:
+            region.api = api
+            region.sid = str(site._rng("sid", slug).randrange(100, 9999 if api == "gkmlpt" else 999))
         site.regions.append(region)
 
     # hold back the newest report of the first regions for add_report
@@ -535,7 +562,7 @@ def _add_traps(
             )
         )
         site.articles.append(offsite)
-    gk = [r for r in site.regions if r.family == "json_api"]
+    gk = [r for r in site.regions if r.family == "json_api" and r.api == "gkmlpt"]
     if gk:
         arts = [a for a in site.articles if a.region == gk[0].slug]
         if len(arts) > 1:
@@ -607,9 +634,12 @@ def _home(regions: list[RegionSite]) -> bytes:
 
 
 def _region_home(region: RegionSite) -> bytes:
-    target = (
-        f"{region.listing_dir}index.html" if region.family == "trs_static" else f"{region.base}/gkmlpt/index"
-    )
+    if region.family == "trs_static":
+        target = f"{region.listing_dir}index.html"
+    else:
+        target = (
+            f"{region.base}/gkmlpt/index" if region.api == "gkmlpt" else f"{region.base}/front/index.html"
+        )
     return _page(
         f"{region.name}人民政府", f'<h1>{html.escape(region.name)}</h1><p><a href="{target}">部门决算</a></p>'
     )
@@ -744,6 +774,38 @@ def _gkmlpt_article(region: RegionSite, a: Article) -> dict[str, Any]:
     }
 
 
+def _jiangsu_pages(region: RegionSite, arts: list[Article]) -> dict[str, bytes]:
+    """The Jiangsu platform's replies, one JSON file per (endpoint, form) the server maps POSTs onto."""
+    pages: dict[str, bytes] = {}
+    api = f"{region.base}/front/api/"
+    by_year: dict[int, dict[int, str]] = {}
+    for a in arts:
+        by_year.setdefault(int(a.meta["year"]), {})[int(a.meta["dept_iid"])] = a.meta["department"]
+        tpl = {"uuid": a.meta["uuid"], "name": a.title, "date": a.meta["year"], "groupid": a.meta["dept_iid"]}
+        items = {"budgetTemplates": [tpl], "total": 1, "page_num": 1}
+        pages[f"{api}items_{a.meta['dept_iid']}_{a.meta['year']}_2.json"] = _json(items)
+        files = [
+            {"iid": int(x.path.rsplit("=", 1)[1]), "t_oldname": x.text, "t_uploaddate": a.date}
+            for x in a.attachments
+        ]
+        pages[f"{api}files_{a.meta['uuid']}.json"] = _json(files)
+    for year, depts in by_year.items():
+        reply = [
+            {"iid": iid, "name": name, "pid": int(region.sid or 0), "dtype": 1}
+            for iid, name in sorted(depts.items())
+        ]
+        pages[f"{api}departments_{region.sid}_{year}_2.json"] = _json(reply)
+    pages[f"{region.base}/front/index.html"] = _page(
+        f"{region.name}预决算公开统一平台",
+        '<div id="department"><ul></ul></div><div id="contentTitle"></div>',
+    )
+    return pages
+
+
+def _json(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False, indent=1).encode()
+
+
 def _read_manifest(corpus_dir: Path) -> list[dict[str, Any]]:
     data = json.loads((corpus_dir / "manifest.json").read_text(encoding="utf-8"))
     if isinstance(data, dict):
@@ -754,7 +816,9 @@ def _read_manifest(corpus_dir: Path) -> list[dict[str, Any]]:
 # -- sources file ------------------------------------------------------------------------------------------------
 
 
-def sources_yaml(regions: list[RegionSite], base_url: str = "${PORTAL_URL}") -> str:
+def sources_yaml(
+    regions: list[RegionSite], base_url: str = "${PORTAL_URL}", years: Sequence[int] = ()
+) -> str:
     """The sources entries that crawl the given portal regions (one per region; region config = the region)."""
     host = "127.0.0.1"
     out = []
@@ -782,6 +846,16 @@ def sources_yaml(regions: list[RegionSite], base_url: str = "${PORTAL_URL}") -> 
                 f'    allowed_hosts: ["{host}"]\n'
                 f'    listing: {{links: "ul.list li a"}}\n'
                 f'    detail: {{attachments: "div.attachments a"}}\n'
+            )
+        elif r.api == "jiangsu":
+            out.append(
+                f"  - id: portal-{r.slug}\n"
+                f"    name: {r.name} 部门决算 (sample portal, Jiangsu platform form-POST JSON API)\n"
+                f"    family: json_api\n"
+                f"    region: {region}\n"
+                f'    api: {{style: jiangsu, base_url: "{base_url}{r.base}", region_ids: ["{r.sid}"], '
+                f'years: [{", ".join(map(str, years))}], typeid: "2"}}\n'
+                f'    allowed_hosts: ["{host}"]\n'
             )
         else:
             out.append(
