@@ -28,7 +28,7 @@ FOLDER_SOURCE = """  - id: inbox
     create: true
     glob: "**/*"
 """
-HEADER = """# juesuan sources: which portals (and local folders) to crawl. Families: trs_static, json_api (gkmlpt), folder.
+HEADER = """# juesuan sources: which portals (and local folders) to crawl. Families: trs_static, json_api (gkmlpt | jiangsu), folder.
 # ${PORTAL_URL} is the sample portal's base URL (filled in at run time); ${DATA_ROOT} the data root.
 defaults:
   rate_per_host: 50   # the sample portal is local; use about 1 request/second for real portals
