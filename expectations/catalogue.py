@@ -65,6 +65,9 @@ class Rule:
     needs_narrative: bool = False
     #: "all": every table of applies_to is needed; "any": runs on those present (SQL filters on status)
     applies_when: Literal["all", "any"] = "all"
+    #: what a returned row means for `violation` rules: the report is wrong ("fail") or the parser could not
+    #: read what the rule needs ("parse_error": never reported as the report's own error)
+    finding_outcome: Literal["fail", "parse_error"] = "fail"
     #: still applies when a required table is printed empty (the emptiness rule)
     allow_empty: bool = False
     path: Path | None = field(default=None, compare=False)
@@ -93,6 +96,11 @@ def _rule_from_file(path: Path) -> Rule:
         raise CatalogueError(f"{path.name}: compare must be one of {sorted(_COMPARES)}")
     tol = data.get("tolerance")
     applies_when = data.get("applies_when", "all")
+    finding_outcome = data.get("finding_outcome", "fail")
+    if finding_outcome not in ("fail", "parse_error") or (
+        finding_outcome != "fail" and compare != "violation"
+    ):
+        raise CatalogueError(f"{path.name}: finding_outcome parse_error needs compare: violation")
     if applies_when not in ("all", "any"):
         raise CatalogueError(f"{path.name}: applies_when must be all or any")
     return Rule(
@@ -109,6 +117,7 @@ def _rule_from_file(path: Path) -> Rule:
         needs_narrative=bool(data.get("needs_narrative", False)),
         allow_empty=bool(data.get("allow_empty", False)),
         applies_when=applies_when,
+        finding_outcome=finding_outcome,
         path=path,
     )
 
