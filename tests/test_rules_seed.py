@@ -230,3 +230,15 @@ def test_missing_total_cell_is_insufficient_data(seed_report: Report):
     results = check_report(report, runner="duckdb")
     outcomes = {r.outcome for r in results if r.rule_id == "summary_income_total"}
     assert outcomes == {"insufficient_data"}
+
+
+def test_missing_required_table_is_a_parse_error(seed_report: Report):
+    report = copy.deepcopy(seed_report)
+    del report.tables["three_public"]
+    results = check_report(report, runner="duckdb")
+    missing = [r for r in results if r.rule_id == "required_tables"]
+    assert [(r.outcome, r.severity, r.table_kind) for r in missing] == [
+        ("parse_error", "error", "three_public")
+    ]
+    assert blocking(results)
+    assert not [r for r in results if r.outcome == "fail" and r.severity == "error"]
