@@ -756,8 +756,11 @@ def crawl(
     and a crawl log (`<root>/crawl/log.jsonl` summary line + `<root>/crawl/runs/<stamp>.json` in full).
     """
     store = store or RawStore()
+    if state is None:
+        state = client.state if client is not None and client.state is not None else None
     state = state or CrawlState(store.root / "crawl" / "state.sqlite")
     client = client or HttpClient(state)
+    client.state = state  # the client sends the validators the crawler remembers: one state for both
     result = CrawlResult(started_at=utc_now(), stats=client.stats)
     t0 = time.monotonic()
     for source in sources:
