@@ -72,6 +72,18 @@ def rule_results(context: dg.AssetExecutionContext, parse_cache: ParseCacheResou
             if r.outcome in FAILING:
                 failing[r.rule_id].append(sha)
         cache.put_results(sha, PARSER_VERSION, results)
+        context.add_asset_metadata(
+            {
+                "blocking_rules": dg.MetadataValue.json(
+                    sorted({r.rule_id for r in results if r.severity == "error" and r.outcome in FAILING})
+                ),
+                "warning_rules": dg.MetadataValue.json(
+                    sorted({r.rule_id for r in results if r.severity == "warning" and r.outcome in FAILING})
+                ),
+                "results": len(results),
+            },
+            partition_key=sha,
+        )
         counts["checked"] += 1
         counts["blocked" if blocking(results) else "publishable"] += 1
     check_results = []

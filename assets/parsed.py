@@ -36,6 +36,23 @@ def parse_document(path: Path, sha256: str, region_hint: Region | None = None) -
     return ParseOutcome(sha256, PARSER_VERSION, "parsed", report=report)
 
 
+def document_metadata(outcome: ParseOutcome) -> dict[str, object]:
+    """What the UI shows on one document's partition: its outcome and, for a report, what was read."""
+    meta: dict[str, object] = {"document_outcome": outcome.status}
+    if outcome.report is not None:
+        r = outcome.report
+        meta |= {
+            "department": r.department or "",
+            "year": r.year or 0,
+            "tables_read": sum(t.status in ("parsed", "empty") for t in r.tables.values()),
+            "cells": sum(1 for _ in r.iter_cells()),
+            "pages": r.source.page_count if r.source else 0,
+        }
+    else:
+        meta |= {"code": outcome.code or "", "reason": outcome.reason or ""}
+    return meta
+
+
 @dg.asset(
     partitions_def=documents_partitions,
     deps=[raw_documents],
@@ -60,6 +77,7 @@ def parsed_reports(
     for sha in context.partition_keys:
         if cache.has_outcome(sha, PARSER_VERSION):
             counts["cached"] += 1
+            context.add_asset_metadata({"document_outcome": "cached"}, partition_key=sha)
             continue
         stored = store.get(sha)
         if stored is None or not stored.path.exists():
@@ -70,6 +88,7 @@ def parsed_reports(
             hint = next((regions[s] for s in stored.source_ids if s in regions), None)
             outcome = parse_document(stored.path, sha, hint)
         cache.put_outcome(outcome)
+        context.add_asset_metadata(document_metadata(outcome), partition_key=sha)
         counts["parsed_now"] += 1
         counts[outcome.status] += 1
         if outcome.status != "parsed":

@@ -145,3 +145,20 @@ def test_portal_change_is_picked_up_next_night(nights: Nights) -> None:
     assert status[replaced["sha256"]][0] in ("published", "quarantined")
     assert status[replaced["sha256"]][2] is True
     assert status[replaced["old_sha256"]][1:] == (replaced["sha256"], False)
+
+
+def test_juesuan_run_cli_on_the_same_data_reports_no_changes(
+    nights: Nights, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from juesuan.cli import main
+
+    monkeypatch.setenv("JUESUAN_DATA", str(nights.root / "data"))
+    monkeypatch.setenv("PORTAL_URL", nights.server.url)
+    sources = nights.site.site_dir / "sources.yaml"
+    assert main(["run", "--sources", str(sources), "--warehouse", str(nights.warehouse)]) == 0
+    out = capsys.readouterr().out
+    assert "new 0, changed 0" in out
+    assert "parsed          0 (no new or changed documents)" in out
+    assert str(nights.warehouse / "juesuan.duckdb") in out
+    assert (nights.root / "data" / "dagster").is_dir()  # the persistent instance under the data root
+    assert main(["run", "--sources", str(nights.root / "missing.yaml")]) == 2
