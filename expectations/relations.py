@@ -10,8 +10,9 @@ Relations (all amounts DECIMAL, never float):
 - `repeated_rows(table_kind, subject_code, line_item, row_label, page, n_cells)`: rows the parser dropped as
   repeats (never summed).
 - `narrative(fact_id, kind, value, text, sentence, sentence_id, position, page, unit, label, label_norm,
-  value_yuan, change, base_label_norm, section)`: facts of the prose in reading order; `value_yuan` for amounts
-  with a money unit; `change` increase/decrease marks a year-over-year change (not a level).
+  value_yuan, change, base_label_norm, section, subject)`: facts of the prose in reading order; `value_yuan` for amounts
+  with a money unit; `change` increase/decrease marks a year-over-year change (not a level); `subject` is
+  `类名|款名|项名` when the prose is about one classified item.
 - `label_map(label_norm, table_kind, subject_code, line_item, measure)`: the words a narrative uses for a table
   quantity (from `narrative_labels.yaml`).
 - `problems(table_kind, code, message, page, severity)`.
@@ -166,6 +167,7 @@ def report_relations(report: Report) -> dict[str, pd.DataFrame]:
                 "change": getattr(f, "change", None),
                 "base_label_norm": normalize_label(getattr(f, "base_label", None)),
                 "section": getattr(f, "section", None),
+                "subject": getattr(f, "subject", None),
             }
         )
     return {
@@ -252,6 +254,7 @@ _COLUMNS: dict[str, dict[str, str]] = {
         "change": "VARCHAR",
         "base_label_norm": "VARCHAR",
         "section": "VARCHAR",
+        "subject": "VARCHAR",
     },
     "label_map": {
         "label_norm": "VARCHAR",

@@ -83,6 +83,10 @@ def test_petition_bureau_findings(real_checked):
         ("narrative_percentages", "narrative", None, "growth_rate", D("35.94"), D("35.74")),
         # findings 2 十一: 5,105.75 "占一般公共预算项目支出总额的100%" while project expenditure is 3,499.42
         ("narrative_percentages", "narrative", None, "share", D("145.9"), D("100")),
+        # findings 2: 20805 called 行政事业单位离退休（款）(table 行政事业单位养老支出), 2080501 归口管理的行政单位离退休（项）
+        # (table 行政单位离退休)
+        ("narrative_subject_names", "general_budget", "20805", None, None, None),
+        ("narrative_subject_names", "general_budget", "2080501", None, None, None),
     }
     # findings 1 lists 18 differences within the envelope; 17 are identities of the catalogue. The 18th,
     # 年末 6,993.74 vs 年初 + 收入 − 支出 = 6,993.73, is a carry-over identity DOMAIN.md does not list (it follows

@@ -19,7 +19,7 @@ from juesuan.model import Cell, NarrativeFact, Report, Row, read_gold_csv, repor
 D = Decimal
 
 
-def fact(kind, value, text, sentence, label=None, unit="万元", page=None):
+def fact(kind, value, text, sentence, label=None, unit="万元", subject=None):
     return NarrativeFact(
         kind=kind,
         value=D(value),
@@ -27,6 +27,7 @@ def fact(kind, value, text, sentence, label=None, unit="万元", page=None):
         sentence=sentence,
         label=label,
         unit=unit if kind == "amount" else "%",
+        subject=subject,
     )
 
 
@@ -49,8 +50,38 @@ S_SELF = (
 )
 
 
+S_ITEM1 = "年初预算为0万元，支出决算为16.74万元，决算数大于年初预算数的主要原因是：增加了发放单位服务专员2020年1-2月份工资"
+S_ITEM6 = "年初预算为0万元，支出决算为39.96万元，决算数大于年初预算数的主要原因是：增加了小程序软件开发服务费"
+S_ITEM8 = "年初预算为0万元，支出决算为9.32万元，决算数大于年初预算数的主要原因是：增加了产业链宣传片视频拍摄节目制作宣传费"
+
+
 def seed_narrative() -> list[NarrativeFact]:
     return [
+        # 情况说明 五(三), items 1, 6 and 8: "X（类）Y（款）Z（项）。年初预算为…，支出决算为…"
+        fact(
+            "amount",
+            "16.74",
+            "16.74",
+            S_ITEM1,
+            "支出决算",
+            subject="一般公共服务|政府办公厅（室）及相关机构事务|行政运行",
+        ),
+        fact(
+            "amount",
+            "39.96",
+            "39.96",
+            S_ITEM6,
+            "支出决算",
+            subject="科学技术支出|技术与研究与开发|其他技术与研究与开发支出",
+        ),
+        fact(
+            "amount",
+            "9.32",
+            "9.32",
+            S_ITEM8,
+            "支出决算",
+            subject="资源勘探信息等支出|工业和信息产业监督|其他工业和信息产业监督支出",
+        ),
         fact("amount", "679.72", "679.72", S_INCOME_TOTAL, "收入总计"),
         fact("amount", "53.17", "53.17", S_INCOME_TOTAL, "使用非财政拨款结余"),
         fact("amount", "25.3", "25.3", S_INCOME_GROWTH, "增加"),
@@ -181,6 +212,12 @@ def test_seed_narrative_disagreements(seed_results):
     assert rates == {(D("3.72"), D("3.87")), (D("25.38"), D("34.02")), (D("100.0"), D("0"))}
     passed = {r.actual for r in seed_results if r.rule_id == "narrative_percentages" and r.outcome == "pass"}
     assert {D("73.97"), D("26.03"), D("76.27"), D("1.33")} <= passed
+
+
+def test_seed_narrative_subject_names(seed_results):
+    said = {r.subject_code for r in findings(seed_results, "narrative_subject_names")}
+    # 技术与研究与开发 (table 技术与研究开发); 资源勘探信息等支出 / 工业和信息产业监督 (table …工业信息… / …监管)
+    assert said == {"20604", "2060499", "215", "21505", "2150599"}
 
 
 def test_seed_inclusion_and_emptiness_pass(seed_results):
