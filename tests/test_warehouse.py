@@ -327,3 +327,73 @@ def test_published_file_has_every_core_table_and_publication_row(tmp_path: Path,
     assert _rows(con, "SELECT generation, document_count FROM mart.publication") == [(1, 3)]
     with pytest.raises(duckdb.Error):
         con.execute("DELETE FROM core.facts")  # readers cannot write
+
+
+def test_provenance_narrative_headcount_and_problems_round_trip(tmp_path: Path) -> None:
+    from juesuan.model import Cell, NarrativeFact, Problem, Row, SourceInfo, Table
+
+    value = Decimal("2082.85")
+    cell = Cell("amount", "2,082.85", value, Decimal("20828500.00"), page=7, bbox=(10.5, 20.0, 80.25, 31.0))
+    table = Table(kind="summary", unit="万元", title="收入支出决算总表", pages=[7, 8], status="parsed")
+    table.rows.append(Row(label="一、一般公共服务支出", cells=[cell], subject_code="201"))
+    table.problems.append(Problem("repeated_rows", "rows 201 repeated at a page break", "summary", 8))
+    report = Report(
+        department="株洲市荷塘区产业服务中心",
+        year=2020,
+        region=Region("湖南省", "株洲市", "荷塘区"),
+        source=SourceInfo(sha256="a" * 64, page_count=30, producer="WPS"),
+        tables={"summary": table},
+        narrative=[
+            NarrativeFact("percent", Decimal("73.97"), "73.97%", "其中…占73.97%", 12, "%", "财政拨款收入")
+        ],
+        headcount_authorized=12,
+        headcount_actual=11,
+        problems=[Problem("narrative_unavailable", "no narrative", severity="info")],
+        parser_version="t",
+    )
+    with Warehouse(tmp_path / "wh") as wh:
+        wh.load_document(report, [], source="x.pdf", raw_sha256="a" * 64)
+        con = wh.con
+        assert _rows(
+            con,
+            "SELECT amount_yuan, published_value, published_text, unit, page, bbox, scheme FROM core.facts",
+        ) == [
+            (
+                Decimal("20828500.00"),
+                Decimal("2082.8500"),
+                "2,082.85",
+                "万元",
+                7,
+                [10.5, 20.0, 80.25, 31.0],
+                "function",
+            )
+        ]
+        assert _rows(con, "SELECT pages, title, status FROM core.document_tables") == [
+            ([7, 8], "收入支出决算总表", "parsed")
+        ]
+        assert _rows(con, "SELECT kind, value, label, page FROM core.narrative_facts") == [
+            ("percent", Decimal("73.9700"), "财政拨款收入", 12)
+        ]
+        assert _rows(con, "SELECT authorized, actual FROM core.headcount") == [(12, 11)]
+        assert sorted(_rows(con, "SELECT code, table_kind, page FROM core.parse_problems")) == [
+            ("narrative_unavailable", None, None),
+            ("repeated_rows", "summary", 8),
+        ]
+        assert _rows(con, "SELECT page_count, producer FROM core.documents") == [(30, "WPS")]
+        result = wh.publish()
+    pub = connect_published(result.path)
+    assert _rows(pub, "SELECT subject_name, row_label, department FROM mart.report_amounts") == [
+        ("一般公共服务支出", "一、一般公共服务支出", "株洲市荷塘区产业服务中心")
+    ]
+    assert _rows(pub, "SELECT headcount_actual FROM mart.department_year") == [(11,)]
+
+
+def test_blocking_policy_matches_the_rules_package() -> None:
+    expectations = pytest.importorskip("expectations")
+    from warehouse.store import blocking_rule_ids
+
+    outcomes = ("pass", "fail", "not_applicable", "insufficient_data", "parse_error", "execution_error")
+    for severity in ("error", "warning"):
+        for outcome in outcomes:
+            results = [RuleResult("r", severity, outcome)]
+            assert bool(blocking_rule_ids(results)) == expectations.blocking(results), (severity, outcome)

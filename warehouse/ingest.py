@@ -70,6 +70,7 @@ class IngestSummary:
                 f"{pub.amount_count} amounts in mart.report_amounts"
             )
             lines.append(f"query it read-only: duckdb -readonly {pub.path}")
+            lines.append(f'  or: juesuan query "SELECT * FROM mart.department_year" --warehouse {pub.path}')
         return "\n".join(lines)
 
 
