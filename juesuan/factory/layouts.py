@@ -107,6 +107,7 @@ def grid_for(spec: ReportSpec, table: SpecTable, index: int) -> Grid:
     grid.repeat_at_break = table.repeat_at_break
     grid.empty_spill = spec.empty_spill_after == table.kind
     grid.blank_row_after_break = spec.blank_row_after_break
+    grid.border_style = "lines" if t in ("shanghai2024", "central2024") else "rect"
     if table.note:
         grid.notes = table.note.split("\n")
     if index == 1 and t == "shanghai2024":

@@ -120,6 +120,9 @@ class Grid:
     repeat_at_break: bool = True
     empty_spill: bool = False  # an empty bordered page after the table (as ONLYOFFICE spills)
     blank_row_after_break: bool = False  # continued pages open with an empty bordered row
+    border_style: str = (
+        "rect"  # rect: one rectangle per cell (Excel); lines: four segments per cell (WPS/ONLYOFFICE)
+    )
     section_title: str = ""  # e.g. 第二部分 …决算表 above the first table
     header_layout: str = (
         "stacked"  # "stacked": table_no, unit, dept on separate lines; "central": dept left / unit right
@@ -241,13 +244,15 @@ class PdfWriter:
                 if grid.repeat_header:
                     y = self._draw_header(grid, xs, y, header_h)
                 if grid.blank_row_after_break:
-                    y = self._draw_row([BCell("") for _ in widths], xs, widths, y, fs, grid.row_min_height)
+                    y = self._draw_row(
+                        [BCell("") for _ in widths], xs, widths, y, fs, grid.row_min_height, grid.border_style
+                    )
                 if not repeated_done and grid.repeat_at_break:
                     for rep in repeats:
-                        y = self._draw_row(rep, xs, widths, y, fs, grid.row_min_height)
+                        y = self._draw_row(rep, xs, widths, y, fs, grid.row_min_height, grid.border_style)
                     repeated_done = True
                 continue
-            y = self._draw_row(row, xs, widths, y, fs, grid.row_min_height)
+            y = self._draw_row(row, xs, widths, y, fs, grid.row_min_height, grid.border_style)
             k += 1
         if not repeated_done:
             for rep in repeats:
@@ -256,7 +261,7 @@ class PdfWriter:
                     self.new_page(land=grid.landscape)
                     pages.append(self.page_no)
                     y = h - top
-                y = self._draw_row(rep, xs, widths, y, fs, grid.row_min_height)
+                y = self._draw_row(rep, xs, widths, y, fs, grid.row_min_height, grid.border_style)
         # notes under the table
         y -= 4
         for note in grid.notes:
@@ -345,7 +350,7 @@ class PdfWriter:
         for cell in grid.header:
             x0, x1 = xs[cell.col], xs[cell.col + cell.colspan]
             y0, y1 = tops[cell.row], tops[cell.row + cell.rowspan]
-            c.rect(x0, y1, x1 - x0, y0 - y1)
+            self._cell_border(grid.border_style, x0, y1, x1, y0)
             lines = wrap(cell.text, x1 - x0 - 4, hs)
             block = len(lines) * (hs + 2)
             ty = (y0 + y1) / 2 + block / 2 - hs
@@ -364,8 +369,22 @@ class PdfWriter:
             col += cell.colspan
         return max(min_h, n * (fs + 2) + 6)
 
+    def _cell_border(self, style: str, x0: float, y0: float, x1: float, y1: float) -> None:
+        if style == "lines":
+            for a, b, cc, d in ((x0, y0, x1, y0), (x0, y1, x1, y1), (x0, y0, x0, y1), (x1, y0, x1, y1)):
+                self.c.line(a, b, cc, d)
+        else:
+            self.c.rect(x0, y0, x1 - x0, y1 - y0)
+
     def _draw_row(
-        self, row: list[BCell], xs: list[float], widths: list[float], y: float, fs: float, min_h: float
+        self,
+        row: list[BCell],
+        xs: list[float],
+        widths: list[float],
+        y: float,
+        fs: float,
+        min_h: float,
+        style: str = "rect",
     ) -> float:
         c = self.c
         rh = self._row_height(row, widths, fs, min_h)
@@ -374,7 +393,7 @@ class PdfWriter:
         col = 0
         for cell in row:
             x0, x1 = xs[col], xs[col + cell.colspan]
-            c.rect(x0, y - rh, x1 - x0, rh)
+            self._cell_border(style, x0, y - rh, x1, y)
             if cell.text:
                 lines = wrap(cell.text, x1 - x0 - 4 - cell.indent, fs)
                 block = len(lines) * (fs + 2)
