@@ -68,6 +68,9 @@ class Rule:
     #: what a returned row means for `violation` rules: the report is wrong ("fail") or the parser could not
     #: read what the rule needs ("parse_error": never reported as the report's own error)
     finding_outcome: Literal["fail", "parse_error"] = "fail"
+    #: judges the parsed document itself (not_applicable on reports built from gold/truth CSVs, which cannot
+    #: show empty or missing tables)
+    needs_document: bool = False
     #: still applies when a required table is printed empty (the emptiness rule)
     allow_empty: bool = False
     path: Path | None = field(default=None, compare=False)
@@ -118,6 +121,7 @@ def _rule_from_file(path: Path) -> Rule:
         allow_empty=bool(data.get("allow_empty", False)),
         applies_when=applies_when,
         finding_outcome=finding_outcome,
+        needs_document=bool(data.get("needs_document", False)),
         path=path,
     )
 

@@ -182,6 +182,8 @@ def _applicability(rule: Rule, report: Report, sha: str | None) -> tuple[bool, l
 
 
 def _narrative_gate(rule: Rule, report: Report, sha: str | None) -> tuple[bool, list[RuleResult]]:
+    if rule.needs_document and report.source is None:
+        return False, [_single(rule, sha, "not_applicable", "the report was not read from a document")]
     if rule.needs_narrative and not report.narrative:
         return False, [_single(rule, sha, "not_applicable", "the report has no narrative facts")]
     return True, []
