@@ -180,7 +180,6 @@ class _SourceCrawl:
         self.result = result
         self.summary = result.sources.setdefault(source.id, SourceSummary(source.id))
         self.visited: set[str] = set()
-        self.limit_reported = False
 
     # -- helpers ---------------------------------------------------------------------------------------------
 
