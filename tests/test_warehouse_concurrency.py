@@ -14,9 +14,10 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from test_warehouse import gold_report
 
-from warehouse.store import Warehouse
+from warehouse.store import Warehouse, WarehouseBusy
 
 READER = r"""
 import json, os, sys, time
@@ -111,3 +112,26 @@ def test_reader_process_sees_only_complete_publications(
     assert {second.generation, third.generation} <= generations, (
         f"the reader should have seen the publishes land: saw generations {sorted(generations)}"
     )
+
+
+def test_a_second_writer_is_refused_with_a_clear_error(tmp_path: Path) -> None:
+    root = tmp_path / "wh"
+    Warehouse(root).close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from warehouse.store import Warehouse; w = Warehouse(sys.argv[1]); "
+            "print('locked', flush=True); time.sleep(20)",
+            str(root),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(WarehouseBusy, match="one ingest at a time"):
+            Warehouse(root)
+    finally:
+        holder.kill()
+        holder.wait()

@@ -234,6 +234,8 @@ class Warehouse:
 
     def _delete_document(self, sha256: str) -> dict[str, Any] | None:
         previous = self.document(sha256)
+        if previous is None:  # a new document: nothing to delete (the scans below grow with the warehouse)
+            return None
         for t in _DERIVED_TABLES:
             self.con.execute(f"DELETE FROM core.{t} WHERE document_sha256 = ?", [sha256])
         self.con.execute("DELETE FROM core.documents WHERE document_sha256 = ?", [sha256])
