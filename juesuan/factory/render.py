@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from reportlab.lib.pagesizes import A4, landscape
@@ -42,40 +43,49 @@ def ensure_font() -> str:
     return FONT_NAME
 
 
+@lru_cache(maxsize=8192)
+def _char_width(ch: str) -> float:
+    """Advance width of one character at size 1 (TrueType widths scale linearly; reportlab does no kerning)."""
+    return pdfmetrics.stringWidth(ch, FONT_NAME, 1000) / 1000
+
+
 def text_width(text: str, size: float) -> float:
-    return pdfmetrics.stringWidth(text, FONT_NAME, size)
+    return sum(_char_width(ch) for ch in text) * size
 
 
 _NO_LINE_START = frozenset("。，、；：！？）》”%")
 _TOKEN_RE = re.compile(r"[0-9A-Za-z.,%（）()\-]+|.", re.S)
 
 
-def wrap(text: str, width: float, size: float) -> list[str]:
+@lru_cache(maxsize=16384)
+def wrap(text: str, width: float, size: float) -> tuple[str, ...]:
     """Break `text` into lines that fit `width`, never inside a run of digits/latin (as word processors do)."""
     if not text:
-        return [""]
+        return ("",)
     lines: list[str] = []
-    cur = ""
+    cur, cur_w = "", 0.0
     for tok in _TOKEN_RE.findall(text):
+        tok_w = text_width(tok, size)
         if tok in _NO_LINE_START and cur:
-            cur += tok  # closing punctuation hangs at the line end rather than opening the next line
+            cur, cur_w = cur + tok, cur_w + tok_w  # closing punctuation hangs at the line end
             continue
-        if text_width(cur + tok, size) <= width or not cur:
-            if not cur and text_width(tok, size) > width and len(tok) > 1:
+        if cur_w + tok_w <= width or not cur:
+            if not cur and tok_w > width and len(tok) > 1:
                 # a single over-long token: break it by characters
                 for ch in tok:
-                    if text_width(cur + ch, size) > width and cur:
+                    ch_w = text_width(ch, size)
+                    if cur_w + ch_w > width and cur:
                         lines.append(cur)
-                        cur = ""
-                    cur += ch
+                        cur, cur_w = "", 0.0
+                    cur, cur_w = cur + ch, cur_w + ch_w
                 continue
-            cur += tok
+            cur, cur_w = cur + tok, cur_w + tok_w
         else:
             lines.append(cur)
-            cur = tok
+            cur, cur_w = tok, tok_w
     if cur:
         lines.append(cur)
-    return lines
+    return tuple(lines)
 
 
 @dataclass
@@ -420,6 +430,6 @@ class PdfWriter:
 def _wrap_para(text: str, width: float, size: float, indent: float) -> list[str]:
     first = wrap(text, width - indent, size)
     if len(first) <= 1:
-        return first
+        return list(first)
     rest = "".join(first[1:])
     return [first[0], *wrap(rest, width, size)]
