@@ -101,16 +101,17 @@ def run_suite(
         source = context.data_sources.add_sql(name="report", connection_string=f"duckdb:///{db_path}")
         asset = source.add_table_asset(name="cells", table_name="cells")
         batch = asset.add_batch_definition_whole_table("whole_report")
-        suite = context.suites.add(gx.ExpectationSuite(name="juesuan_rules"))
-        for rule in rules:
-            suite.add_expectation(
-                gx.expectations.UnexpectedRowsExpectation(
-                    unexpected_rows_query=gx_query(rule),
-                    description=f"{rule.id}: {rule.title}",
-                    severity="critical" if rule.severity == "error" else "warning",
-                    meta={"rule_id": rule.id, "severity": rule.severity, "identity": rule.identity},
-                )
+        # The suite is built whole and stored once: adding expectations one by one re-serialises it each time.
+        expectations = [
+            gx.expectations.UnexpectedRowsExpectation(
+                unexpected_rows_query=gx_query(rule),
+                description=f"{rule.id}: {rule.title}",
+                severity="critical" if rule.severity == "error" else "warning",
+                meta={"rule_id": rule.id, "severity": rule.severity, "identity": rule.identity},
             )
+            for rule in rules
+        ]
+        suite = context.suites.add(gx.ExpectationSuite(name="juesuan_rules", expectations=expectations))
         vd = context.validation_definitions.add(
             gx.ValidationDefinition(name=run_name, data=batch, suite=suite)
         )
