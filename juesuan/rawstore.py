@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from juesuan.model import Region
 from juesuan.paths import data_root
 
 #: HTTP headers worth keeping with a file (lower-cased names).
@@ -49,6 +50,20 @@ CREATE TABLE IF NOT EXISTS raw_url (
 );
 CREATE INDEX IF NOT EXISTS raw_url_by_url ON raw_url(url);
 """
+#: Where the link was found (added after the first release; added to older stores on open).
+_CONTEXT_COLUMNS = (
+    ("link_text", "TEXT"),
+    ("title", "TEXT"),
+    ("referrer", "TEXT"),
+    ("stated_year", "INTEGER"),
+    ("province", "TEXT"),
+    ("city", "TEXT"),
+    ("county", "TEXT"),
+    ("adcode", "TEXT"),
+)
+_URL_COLUMNS = "url, source_id, etag, last_modified, content_type, first_seen, last_seen, " + ", ".join(
+    c for c, _ in _CONTEXT_COLUMNS
+)
 
 
 def utc_now() -> str:
@@ -57,8 +72,20 @@ def utc_now() -> str:
 
 
 @dataclass(frozen=True)
+class UrlContext:
+    """Where a URL was found: its link text, the page title, the referring page, the year the page states and
+    the source's configured region. Provenance, kept with the URL; the content still decides what a file is."""
+
+    link_text: str | None = None
+    title: str | None = None
+    referrer: str | None = None
+    stated_year: int | None = None
+    region: Region | None = None
+
+
+@dataclass(frozen=True)
 class UrlRecord:
-    """One URL a stored file was fetched from, with the HTTP metadata of that fetch."""
+    """One URL a stored file was fetched from, with the HTTP metadata of that fetch and where it was linked."""
 
     url: str
     source_id: str
@@ -67,6 +94,21 @@ class UrlRecord:
     content_type: str | None
     first_seen: str
     last_seen: str
+    link_text: str | None = None
+    title: str | None = None
+    referrer: str | None = None
+    stated_year: int | None = None
+    province: str | None = None
+    city: str | None = None
+    county: str | None = None
+    adcode: str | None = None
+
+    @property
+    def region(self) -> Region | None:
+        """The configured region of the source that found this URL, if it had one."""
+        if not (self.province or self.city or self.county):
+            return None
+        return Region(self.province, self.city, self.county, self.adcode)
 
 
 @dataclass(frozen=True)
@@ -86,6 +128,14 @@ class StoredFile:
     def source_ids(self) -> tuple[str, ...]:
         return tuple(sorted({u.source_id for u in self.urls}))
 
+    @property
+    def region(self) -> Region | None:
+        """The configured region of the most recently seen URL that has one (None when no source configured one)."""
+        for u in sorted(self.urls, key=lambda u: u.last_seen, reverse=True):
+            if u.region is not None:
+                return u.region
+        return None
+
 
 class RawStoreError(RuntimeError):
     """The store found something it must not paper over (a file whose bytes no longer match its name)."""
@@ -103,6 +153,10 @@ class RawStore:
         with self._connect() as db:
             db.execute("PRAGMA journal_mode = WAL")  # readers never block the crawl's writes
             db.executescript(_SCHEMA)
+            have = {r[1] for r in db.execute("PRAGMA table_info(raw_url)")}
+            for name, sqltype in _CONTEXT_COLUMNS:
+                if name not in have:
+                    db.execute(f"ALTER TABLE raw_url ADD COLUMN {name} {sqltype}")
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -138,12 +192,16 @@ class RawStore:
         headers: Mapping[str, str] | None = None,
         kind: str | None = None,
         seen_at: str | None = None,
+        context: UrlContext | None = None,
     ) -> StoredFile:
         """Store `data` (once) and record that it was seen under `url` by `source_id`.
 
         Idempotent: putting the same bytes again writes nothing, only refreshes `last_seen` and adds the URL if
-        it is new. `kind` is the sniffed content kind; when omitted it is sniffed here from the bytes.
+        it is new. `kind` is the sniffed content kind; when omitted it is sniffed here from the bytes. `context`
+        (link text, title, referrer, stated year, configured region) is recorded with the URL.
         """
+        ctx = context or UrlContext()
+        region = ctx.region or Region()
         sha = hashlib.sha256(data).hexdigest()
         if kind is None:
             from juesuan.sniff import sniff_bytes
@@ -160,10 +218,16 @@ class RawStore:
             )
             db.execute(
                 "INSERT INTO raw_url(sha256, url, source_id, etag, last_modified, content_type, headers_json,"
-                " first_seen, last_seen) VALUES (?,?,?,?,?,?,?,?,?) "
+                " first_seen, last_seen, link_text, title, referrer, stated_year, province, city, county, adcode)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
                 "ON CONFLICT(sha256, url) DO UPDATE SET last_seen = excluded.last_seen,"
                 " etag = excluded.etag, last_modified = excluded.last_modified,"
-                " content_type = excluded.content_type, headers_json = excluded.headers_json",
+                " content_type = excluded.content_type, headers_json = excluded.headers_json,"
+                " link_text = coalesce(excluded.link_text, link_text), title = coalesce(excluded.title, title),"
+                " referrer = coalesce(excluded.referrer, referrer),"
+                " stated_year = coalesce(excluded.stated_year, stated_year),"
+                " province = coalesce(excluded.province, province), city = coalesce(excluded.city, city),"
+                " county = coalesce(excluded.county, county), adcode = coalesce(excluded.adcode, adcode)",
                 (
                     sha,
                     url,
@@ -174,6 +238,14 @@ class RawStore:
                     json.dumps(kept, ensure_ascii=False, sort_keys=True),
                     now,
                     now,
+                    ctx.link_text,
+                    ctx.title,
+                    ctx.referrer,
+                    ctx.stated_year,
+                    region.province,
+                    region.city,
+                    region.county,
+                    region.adcode,
                 ),
             )
         stored = self.get(sha)
@@ -238,8 +310,7 @@ class RawStore:
     @staticmethod
     def _urls(db: sqlite3.Connection, sha256: str) -> tuple[UrlRecord, ...]:
         rows = db.execute(
-            "SELECT url, source_id, etag, last_modified, content_type, first_seen, last_seen FROM raw_url "
-            "WHERE sha256 = ? ORDER BY first_seen, url",
+            f"SELECT {_URL_COLUMNS} FROM raw_url WHERE sha256 = ? ORDER BY first_seen, url",
             (sha256,),
         ).fetchall()
         return tuple(UrlRecord(*r) for r in rows)
@@ -274,10 +345,7 @@ class RawStore:
         with self._connect() as db:
             rows = db.execute(query + " ORDER BY f.first_seen, f.sha256", params).fetchall()
             urls: dict[str, list[UrlRecord]] = {}
-            for r in db.execute(
-                "SELECT sha256, url, source_id, etag, last_modified, content_type, first_seen, last_seen "
-                "FROM raw_url ORDER BY first_seen, url"
-            ):
+            for r in db.execute(f"SELECT sha256, {_URL_COLUMNS} FROM raw_url ORDER BY first_seen, url"):
                 urls.setdefault(r[0], []).append(UrlRecord(*r[1:]))
         return [
             StoredFile(

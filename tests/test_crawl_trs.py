@@ -165,6 +165,10 @@ def test_first_crawl_finds_documents_and_records_failures(portal: PortalServer, 
         portal.url + "/hn/ht/czyjs/202409/P020240910001.pdf",
         portal.url + "/hn/ht/czyjs/202408/P020240801003.pdf",
     }
+    rec = next(u for u in store.get(a.sha256).urls if u.url.endswith("P020240910001.pdf"))
+    assert rec.link_text == "2023年度部门决算.pdf" and rec.stated_year == 2023
+    assert rec.title == "株洲市荷塘区财政局2023年度部门决算" and rec.referrer.endswith("t20240910_1001.html")
+    assert rec.region is not None and rec.region.adcode == "430202"
     reasons = {
         f.url.replace(portal.url, "").replace(f"http://localhost:{portal.port}", "ALT"): f.reason
         for f in result.failures

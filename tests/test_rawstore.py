@@ -91,3 +91,38 @@ def test_touch_updates_last_seen_only(tmp_path: Path) -> None:
     assert t.first_seen == "2026-01-01T00:00:00.000000Z" and t.last_seen == "2026-02-01T00:00:00.000000Z"
     with pytest.raises(KeyError):
         store.touch("f" * 64, url="u")
+
+
+def test_url_context_is_kept_and_old_stores_are_upgraded(tmp_path: Path) -> None:
+    import sqlite3
+
+    from juesuan.model import Region
+    from juesuan.rawstore import UrlContext
+
+    # a store written before the context columns existed
+    (tmp_path / "raw").mkdir()
+    db = sqlite3.connect(tmp_path / "raw" / "metadata.sqlite")
+    db.executescript(
+        "CREATE TABLE raw_file (sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, kind TEXT NOT NULL,"
+        " first_seen TEXT NOT NULL, last_seen TEXT NOT NULL);"
+        "CREATE TABLE raw_url (sha256 TEXT NOT NULL, url TEXT NOT NULL, source_id TEXT NOT NULL, etag TEXT,"
+        " last_modified TEXT, content_type TEXT, headers_json TEXT, first_seen TEXT NOT NULL,"
+        " last_seen TEXT NOT NULL, PRIMARY KEY (sha256, url));"
+    )
+    db.close()
+    store = RawStore(tmp_path)
+    region = Region("湖南省", "株洲市", "荷塘区", "430202")
+    ctx = UrlContext("2023年度部门决算.pdf", "荷塘区财政局2023年度部门决算", "http://a/t1.html", 2023, region)
+    f = store.put(PDF, url="http://a/1.pdf", source_id="s", headers={}, context=ctx)
+    (u,) = f.urls
+    assert (u.link_text, u.title, u.referrer, u.stated_year) == (
+        "2023年度部门决算.pdf",
+        "荷塘区财政局2023年度部门决算",
+        "http://a/t1.html",
+        2023,
+    )
+    assert u.region == region and f.region == region
+    # a later sighting without context keeps what was known
+    again = store.put(PDF, url="http://a/1.pdf", source_id="s", headers={})
+    assert again.urls[0].title == "荷塘区财政局2023年度部门决算" and again.region == region
+    assert store.put(b"%PDF-1.4 other", url="u", source_id="s", headers={}).region is None

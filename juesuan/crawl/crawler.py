@@ -25,7 +25,7 @@ from juesuan.crawl.http import HttpClient, RequestStats, Response
 from juesuan.crawl.sources import SourceConfig
 from juesuan.crawl.state import CrawlState
 from juesuan.model import Region
-from juesuan.rawstore import RawStore, utc_now
+from juesuan.rawstore import RawStore, UrlContext, utc_now
 from juesuan.sniff import describe, sniff_bytes
 
 DocumentStatus = Literal["new", "unchanged", "changed"]
@@ -271,7 +271,10 @@ class _SourceCrawl:
         status: DocumentStatus = (
             "new" if previous is None else ("unchanged" if previous == sha else "changed")
         )
-        stored = self.store.put(data, url=url, source_id=self.source.id, headers=resp.headers, kind=kind)
+        context = UrlContext(link_text, title, referrer, year, self.source.region)
+        stored = self.store.put(
+            data, url=url, source_id=self.source.id, headers=resp.headers, kind=kind, context=context
+        )
         self.state.remember(url, resp.headers, sha256=sha, kind=kind)
         self._found(url, link_text, detail_url, listing_url, title, year, stored, status, stored.created)
 
@@ -723,14 +726,16 @@ def crawl_folder(run: _SourceCrawl) -> None:
         status: DocumentStatus = (
             "new" if not earlier else ("unchanged" if earlier[0].sha256 == sha else "changed")
         )
-        stored = run.store.put(data, url=url, source_id=src.id, headers={}, kind=kind)
+        year = run.year_of(path.stem, None, None)
+        context = UrlContext(path.name, path.stem, None, year, src.region)
+        stored = run.store.put(data, url=url, source_id=src.id, headers={}, kind=kind, context=context)
         run._found(
             url,
             path.name,
             None,
             None,
             path.stem,
-            run.year_of(path.stem, None, None),
+            year,
             stored,
             status,
             stored.created,
