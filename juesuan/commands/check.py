@@ -89,8 +89,8 @@ def run(args: argparse.Namespace) -> int:
     except NotAFinalAccount as exc:
         print(f"{args.file}: not checked: {exc.reason}", file=sys.stderr)
         return 2
-    except (OSError, ValueError) as exc:
-        print(f"{args.file}: could not be parsed: {exc}", file=sys.stderr)
+    except Exception as exc:  # any parser failure on this file: exit 2 with the reason, not a traceback
+        print(f"{args.file}: could not be parsed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
     sha = report.source.sha256 if report.source else "unknown"
     out_dir = data_root() / "checks" / sha[:16]
