@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 import warnings
 from collections.abc import Iterator
@@ -45,6 +46,8 @@ def sample_portal() -> Iterator[tuple[Path, str]]:
 
 def run(args: argparse.Namespace) -> int:
     warnings.filterwarnings("ignore", module="dagster")
+    # great-expectations draws a progress bar per report on stderr; the run summary says what happened instead
+    os.environ.setdefault("TQDM_DISABLE", "1")
     with contextlib.ExitStack() as stack:
         if args.sources is None:
             sources_file, portal_url = stack.enter_context(sample_portal())
