@@ -147,3 +147,13 @@ def test_selector_subset() -> None:
     assert [lk.url for lk in links(root, base, "div.attachments a[href$='.pdf']")] == ["http://h/dir/P1.pdf"]
     assert [lk.url for lk in links(root, base, "ul li > span > a[href*=c]")] == ["http://h/dir/c.html"]
     assert len(links(root, base)) == 4, "javascript: links are dropped"
+
+
+def test_decode_html_charsets() -> None:
+    from juesuan.crawl.html import decode_html
+
+    gbk = '<html><head><meta charset="gb2312"><title>部门决算</title></head></html>'.encode("gbk")
+    assert "部门决算" in decode_html(gbk)
+    assert "部门决算" in decode_html(gbk, "text/html; charset=GBK")
+    assert "部门决算" in decode_html("<p>部门决算</p>".encode())
+    assert "部门决算" in decode_html("<p>部门决算</p>".encode("gb18030")), "undeclared GB text still decodes"

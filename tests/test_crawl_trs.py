@@ -363,3 +363,37 @@ def test_rate_limit_and_crawl_delay(site: Path, tmp_path: Path) -> None:
         crawl(make_source(server.url, rate_per_host=4), store=RawStore(tmp_path / "b"), client=client)
         assert sleeps[0] == 0.25, "robots.txt itself is fetched before its delay is known"
         assert set(sleeps[1:]) == {2.0}
+
+
+def test_robots_txt_outcomes(site: Path, tmp_path: Path) -> None:
+    """No robots.txt = no rules; robots.txt unreachable (5xx after retries) or 403 = keep out of the host."""
+    (site / "robots.txt").unlink()
+    with serve_portal(site) as server:
+        result = crawl(make_source(server.url), store=RawStore(tmp_path / "a"))
+        assert any("/preview/" in r.path for r in server.requests), "without robots.txt nothing is disallowed"
+        assert len(result.unique_documents()) == 4
+    for status, words in ((503, "unavailable"), (403, "forbids crawling")):
+        with serve_portal(site) as server:
+            server.flaky("/robots.txt", failures=100, status=status)
+            client = HttpClient(CrawlState(tmp_path / f"{status}.sqlite"), sleep=lambda s: None)
+            result = crawl(make_source(server.url), store=RawStore(tmp_path / str(status)), client=client)
+            assert result.documents == []
+            (fail,) = result.failures
+            assert fail.stage == "robots" and words in fail.reason
+            assert {r.path for r in server.requests} == {"/robots.txt"}
+
+
+def test_a_crashing_adapter_is_recorded_not_raised(portal: PortalServer, tmp_path: Path, monkeypatch) -> None:
+    from juesuan.crawl import crawler
+
+    def boom(run: object) -> None:
+        raise RuntimeError("adapter bug")
+
+    monkeypatch.setitem(crawler._ADAPTERS, "trs_static", boom)
+    sources = make_source(portal.url) + parse_sources(
+        {"sources": [{"id": "inbox", "family": "folder", "path": str(tmp_path / "in"), "create": True}]}
+    )
+    result = crawl(sources, store=RawStore(tmp_path / "d"))
+    (fail,) = result.failures
+    assert fail.source_id == "hn-ht" and "adapter bug" in fail.reason
+    assert "inbox" in result.sources, "the other sources still ran"
