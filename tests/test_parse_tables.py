@@ -341,3 +341,42 @@ def test_cli_refuses_non_final_accounts(real_corpus: Path, name: str, words: str
     assert out.stdout == ""
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and words in lines[0], out.stderr
+
+
+def _sideways_copy(src_pdf: Path, page_no: int, out: Path, rotation: int) -> None:
+    """A one-page PDF drawing `page_no` sideways inside a form XObject, with /Rotate making it read upright."""
+    import pypdfium2 as pdfium
+
+    src = pdfium.PdfDocument(str(src_pdf))
+    dst = pdfium.PdfDocument.new()
+    w, h = src[page_no - 1].get_size()
+    obj = src.page_as_xobject(page_no - 1, dst).as_pageobject()
+    page = dst.new_page(h, w)
+    matrix = pdfium.PdfMatrix(0, 1, -1, 0, h, 0) if rotation == 90 else pdfium.PdfMatrix(0, -1, 1, 0, 0, w)
+    obj.set_matrix(matrix)
+    page.insert_obj(obj)
+    page.gen_content()
+    page.set_rotation(rotation)
+    dst.save(str(out))
+
+
+@pytest.mark.parametrize("rotation", [90, 270])
+def test_rotated_pages_and_form_xobjects_read_as_displayed(
+    real_corpus: Path, petition: Report, tmp_path: Path, rotation: int
+) -> None:
+    pdf = tmp_path / f"rot{rotation}.pdf"
+    _sideways_copy(real_corpus / "national-petition-bureau-2024.pdf", 8, pdf, rotation)
+    income = tables_from_pages_of(pdf)["income"]
+    expected = {
+        (r.subject_code, r.line_item, c.measure, c.value)
+        for r in petition.tables["income"].rows
+        for c in r.cells
+    }
+    got = {(r.subject_code, r.line_item, c.measure, c.value) for r in income.rows for c in r.cells}
+    assert got == expected and len(got) == 55
+
+
+def tables_from_pages_of(pdf: Path) -> dict:
+    from juesuan.parsing.tables import parse_tables
+
+    return parse_tables(pdf).tables

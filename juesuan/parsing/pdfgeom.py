@@ -93,9 +93,50 @@ def load_page(pdf: pdfium.PdfDocument, index: int) -> PageGeom:
                 chars.append(Char(ch, left.value, height - top.value, right.value, height - bottom.value))
         finally:
             textpage.close()
+        rotation = page.get_rotation()
+        if rotation in (90, 180, 270):
+            _rotate(geom, rotation)
     finally:
         page.close()
     return geom
+
+
+def _rotate(geom: PageGeom, rotation: int) -> None:
+    """Turn the unrotated frame into what the reader sees for a page with /Rotate (clockwise) 90, 180 or 270.
+
+    Producers draw landscape tables sideways on a portrait page and set /Rotate so they display upright; read
+    in the unrotated frame such text would run down the page.
+    """
+    w, h = geom.width, geom.height
+    if rotation == 90:
+
+        def m(x: float, t: float) -> tuple[float, float]:
+            return h - t, x
+
+        geom.width, geom.height = h, w
+    elif rotation == 270:
+
+        def m(x: float, t: float) -> tuple[float, float]:
+            return t, w - x
+
+        geom.width, geom.height = h, w
+    else:
+
+        def m(x: float, t: float) -> tuple[float, float]:
+            return w - x, h - t
+
+    chars = []
+    for ch in geom.chars:
+        (ax, at), (bx, bt) = m(ch.x0, ch.top), m(ch.x1, ch.bottom)
+        chars.append(Char(ch.text, min(ax, bx), min(at, bt), max(ax, bx), max(at, bt)))
+    geom.chars = chars
+    hsegs: list[tuple[float, float, float]] = []
+    vsegs: list[tuple[float, float, float]] = []
+    for t, x0, x1 in geom.hsegs:
+        _add_segment(m(x0, t), m(x1, t), hsegs, vsegs)
+    for x, t0, t1 in geom.vsegs:
+        _add_segment(m(x, t0), m(x, t1), hsegs, vsegs)
+    geom.hsegs, geom.vsegs = hsegs, vsegs
 
 
 def _load_segments(page: pdfium.PdfPage, geom: PageGeom) -> None:
@@ -111,10 +152,12 @@ def _load_segments(page: pdfium.PdfPage, geom: PageGeom) -> None:
         w, h = right - left, top - bottom
         if w < MIN_SEGMENT and h < MIN_SEGMENT:
             continue
-        if h <= THIN and w >= MIN_SEGMENT:
+        if outer:  # inside a form XObject: bounds are in the form's space; walk the segments instead
+            pass
+        elif h <= THIN and w >= MIN_SEGMENT:
             hsegs.append((height - (top + bottom) / 2, left, right))
             continue
-        if w <= THIN and h >= MIN_SEGMENT:
+        elif w <= THIN and h >= MIN_SEGMENT:
             vsegs.append(((left + right) / 2, height - top, height - bottom))
             continue
         # A larger path: walk its segments (rectangles, polylines, a whole grid in one path).

@@ -181,8 +181,9 @@ def _is_seq_row(texts: list[str]) -> bool:
     vals = [t for t in texts if t]
     if not vals:
         return False
-    if any(t in ("栏次", "行次") for t in vals):
-        return all(t in ("栏次", "行次") or _INT.match(t) for t in vals)
+    marks = ("栏次", "行次", "甲", "乙", "丙", "丁")  # some templates number label columns 甲/乙
+    if any(t in marks for t in vals):
+        return all(t in marks or _INT.match(t) for t in vals)
     if not all(_INT.match(t) for t in vals) or len(vals) < 2:
         return False
     nums = [int(t) for t in vals]
@@ -539,10 +540,22 @@ def _read_row(
                         message=f"not an amount in {cr.header or 'column'} on page {g.page}: {text!r}",
                         table_kind=kind,
                         page=g.page,
+                        severity="error",
                     )
                 )
             continue
         if cid in seen or (cr.role in ("rowno", "blank") and start_role.role in ("rowno", "blank")):
+            if cr.role == "blank" and cid not in seen and _DECIMAL.match(norm(g.cell_text(cid))):
+                table.problems.append(
+                    Problem(
+                        code="unmapped_cell",
+                        message=f"amount {norm(g.cell_text(cid))!r} on page {g.page} sits in a column without "
+                        "a header; not read",
+                        table_kind=kind,
+                        page=g.page,
+                        severity="error",
+                    )
+                )
             seen.add(cid)
             continue
         seen.add(cid)
