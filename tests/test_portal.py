@@ -244,3 +244,17 @@ def test_busy_port_falls_back(built_portal: PortalSite) -> None:
             assert other.port != busy.port and other.url.startswith("http://127.0.0.1:")
         finally:
             other.stop()
+
+
+def test_parallel_crawl_finds_the_same(built_portal: PortalSite, first_crawl, tmp_path: Path) -> None:
+    sequential, *_ = first_crawl
+    with serve_portal(built_portal.site_dir) as server:
+        sources = sources_for(built_portal, server.url, tmp_path / "data")
+        result = crawl(sources, store=RawStore(tmp_path / "data"), workers=4)
+        paths = [r.path for r in server.requests if r.method == "GET"]
+    assert [(d.source_id, d.url.split("/", 3)[3]) for d in result.documents] == [
+        (d.source_id, d.url.split("/", 3)[3]) for d in sequential.documents
+    ]
+    assert len(result.failures) == len(sequential.failures)
+    assert paths.count("/robots.txt") == 1 and len(paths) == len(set(paths))
+    assert result.stats.requests == len(server.requests)

@@ -26,6 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="value of ${PORTAL_URL} in the sources file (default: serve the sample portal for this crawl)",
     )
     p.add_argument("--data", type=Path, default=None, help="data root (default: JUESUAN_DATA or ./data)")
+    p.add_argument("--workers", type=int, default=1, help="sources crawled at once (default 1)")
     p.add_argument("--json", action="store_true", help="print the full result as JSON")
     p.set_defaults(func=run)
 
@@ -61,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         except SourcesError as exc:
             print(f"juesuan crawl: {exc}", file=sys.stderr)
             return 2
-        result = crawl(sources, store=store)
+        result = crawl(sources, store=store, workers=max(1, args.workers))
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=1, default=str))
         return 0

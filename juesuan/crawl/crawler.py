@@ -753,11 +753,14 @@ def crawl(
     client: HttpClient | None = None,
     log_dir: Path | None = None,
     write_log: bool = True,
+    workers: int = 1,
 ) -> CrawlResult:
     """Crawl every source once; returns what was found (documents landed in `store`), failed, and what it cost.
 
     Defaults: the raw store under the data root, the conditional-request state in `<root>/crawl/state.sqlite`,
     and a crawl log (`<root>/crawl/log.jsonl` summary line + `<root>/crawl/runs/<stamp>.json` in full).
+    `workers` > 1 crawls that many sources at once (each host is still paced by its own rate limit); results
+    are reported in source order either way.
     """
     store = store or RawStore()
     if state is None:
@@ -767,16 +770,28 @@ def crawl(
     client.state = state  # the client sends the validators the crawler remembers: one state for both
     result = CrawlResult(started_at=utc_now(), stats=client.stats)
     t0 = time.monotonic()
-    for source in sources:
-        run = _SourceCrawl(source, store=store, state=state, client=client, result=result)
+
+    def one(source: SourceConfig) -> CrawlResult:
+        part = CrawlResult(started_at=result.started_at, stats=client.stats)
+        run = _SourceCrawl(source, store=store, state=state, client=client, result=part)
         try:
             _ADAPTERS[source.family](run)
         except Exception as exc:  # a crawler bug on one source must not lose the other sources' results
-            run.fail(
-                source.start_urls[0] if source.start_urls else str(source.path),
-                "listing",
-                f"crawler error: {exc!r}",
-            )
+            where = source.start_urls[0] if source.start_urls else str(source.path or source.api)
+            run.fail(where, "listing", f"crawler error: {exc!r}")
+        return part
+
+    if workers > 1 and len(sources) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="crawl") as pool:
+            parts = list(pool.map(one, sources))
+    else:
+        parts = [one(s) for s in sources]
+    for part in parts:
+        result.documents.extend(part.documents)
+        result.failures.extend(part.failures)
+        result.sources.update(part.sources)
     result.elapsed_s = time.monotonic() - t0
     result.finished_at = utc_now()
     if write_log:

@@ -98,6 +98,7 @@ class HttpClient:
         self._robots: dict[str, urllib.robotparser.RobotFileParser | str] = {}
         self._next_slot: dict[str, float] = {}
         self._lock = threading.Lock()
+        self._robots_lock = threading.Lock()
         self._opener = urllib.request.build_opener(_NoRedirect())
 
     # -- public ----------------------------------------------------------------------------------------------
@@ -123,14 +124,14 @@ class HttpClient:
         attempts = 0
         for hop in range(MAX_REDIRECTS + 1):
             if not allowed(current):
-                self.stats.blocked_by_host += 1
+                self._count(blocked_by_host=1)
                 where = "" if hop == 0 else f" (redirected from {url})"
                 return Response(
                     url, current, 0, cached=cached, error=f"outside allowed hosts: {current}{where}"
                 )
             robots_error = self._robots_check(current, limits, allowed, ua)
             if robots_error:
-                self.stats.blocked_by_robots += 1
+                self._count(blocked_by_robots=1)
                 return Response(url, current, 0, cached=cached, error=robots_error)
             validators = cached if hop == 0 else None
             status, headers, body, error, n = self._get_with_retries(
@@ -151,13 +152,22 @@ class HttpClient:
             url, current, 0, cached=cached, attempts=attempts, error=f"more than {MAX_REDIRECTS} redirects"
         )
 
+    def _count(self, status: int | None = None, **deltas: int) -> None:
+        """Update the request counters (sources may be crawled from several threads)."""
+        with self._lock:
+            for name, delta in deltas.items():
+                setattr(self.stats, name, getattr(self.stats, name) + delta)
+            if status is not None:
+                self.stats.by_status[status] += 1
+
     # -- robots.txt ------------------------------------------------------------------------------------------
 
     def _robots_check(self, url: str, limits: Limits, allowed: Callable[[str], bool], ua: str) -> str | None:
         parts = urlsplit(url)
         key = f"{parts.scheme}://{parts.netloc}"
-        if key not in self._robots:
-            self._robots[key] = self._load_robots(key, limits, ua)
+        with self._robots_lock:  # one robots.txt fetch per host, even with several crawl threads
+            if key not in self._robots:
+                self._robots[key] = self._load_robots(key, limits, ua)
         rp = self._robots[key]
         if isinstance(rp, str):
             return rp
@@ -215,7 +225,7 @@ class HttpClient:
                 if transient:
                     error = f"{error} (gave up after {attempt} attempts)"
                 return status, headers, body, error, attempt
-            self.stats.retries += 1
+            self._count(retries=1)
             self.sleep(limits.backoff * (2 ** (attempt - 1)))
 
     def _pace(self, host: str, rate: float) -> None:
@@ -255,8 +265,7 @@ class HttpClient:
         if delay > 0:
             rate = min(rate, 1.0 / delay) if rate > 0 else 1.0 / delay
         self._pace(parts.netloc, rate)
-        self.stats.requests += 1
-        self.stats.conditional += conditional
+        self._count(requests=1, conditional=int(conditional))
         entry: dict[str, Any] = {
             "url": url,
             "method": "POST" if form is not None else "GET",
@@ -275,16 +284,15 @@ class HttpClient:
             with resp:
                 status = int(resp.status if hasattr(resp, "status") and resp.status else resp.code)
                 hdrs = {k.lower(): v for k, v in resp.headers.items()}
-                self.stats.by_status[status] += 1
+                self._count(status=status)
                 entry["status"] = status
                 if status != 200:
                     resp.read(_CHUNK)  # drain a little so keep-alive servers are not left mid-body
                     if status == 304:
-                        self.stats.not_modified += 1
+                        self._count(not_modified=1)
                     return status, hdrs, None, None, status in TRANSIENT_STATUS
                 body = self._read_capped(resp, hdrs, limits.max_bytes)
-                self.stats.ok += 1
-                self.stats.bytes_downloaded += len(body)
+                self._count(ok=1, bytes_downloaded=len(body))
                 entry["bytes"] = len(body)
                 return 200, hdrs, body, None, False
         except _TooLarge as exc:
