@@ -58,7 +58,11 @@ def test_small_corpus_covers_templates_defects_and_units(corpus: tuple[Path, lis
     assert {d["kind"] for e in manifest for d in e["defects"]} == set(DEFECT_KINDS)
     assert any("元" in e["units"].values() for e in manifest)
     for e in manifest:
-        assert (out / e["file"]).exists() and (out / e["truth_file"]).exists()
+        assert (
+            (out / e["file"]).exists()
+            and (out / e["truth_file"]).exists()
+            and (out / e["narrative_file"]).exists()
+        )
         assert e["province"] and e["department"]
         if e["province"] != "中央":
             assert e["department"].startswith(e["city"] + e["county"]) or e["department"].startswith(
@@ -203,6 +207,30 @@ def test_labelled_defects_break_their_identities(corpus, texts) -> None:  # type
                 stated = [Decimal(x.replace(",", "")) for x in re.findall(r"([\d,]+\.?\d*)万元", full)]
                 assert Decimal(wrong) in stated
     assert seen == set(DEFECT_KINDS)
+
+
+def test_narrative_truth_restates_the_tables(corpus, texts) -> None:  # type: ignore[no-untyped-def]
+    out, manifest = corpus
+    for e in manifest:
+        full = "".join("".join(texts[e["doc_id"]]).split())
+        truth = {(c.table_kind, c.subject_code or c.line_item, c.measure): c.amount_yuan for c in read_gold_csv(out / e["truth_file"])}  # fmt: skip
+        with (out / e["narrative_file"]).open(encoding="utf-8") as fh:
+            facts = list(csv.DictReader(fh))
+        assert len(facts) > 20
+        wrong = [d for d in e["defects"] if d["kind"] == "narrative_mismatch"]
+        mismatched = 0
+        for f in facts:
+            assert f["text"] in full, f
+            if not f["table_kind"] or f["kind"] != "amount":
+                continue
+            key = (f["table_kind"], f["subject_code"] or f["line_item"], f["measure"])
+            unit = e["units"][f["table_kind"]]
+            table = _printed(truth.get(key, Decimal(0)), unit)
+            table_wan = table if unit == "万元" else (table / WAN).quantize(Decimal("0.01"))
+            if Decimal(f["value"]) != table_wan:
+                mismatched += 1
+                assert wrong and wrong[0]["table_kind"] == f["table_kind"], (e["doc_id"], f)
+        assert mismatched == len(wrong), (e["doc_id"], mismatched, wrong)
 
 
 def test_seed_rendered_from_gold(seed_dir: Path, tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ the tables unless a `narrative_mismatch` defect overrides one of them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -39,22 +40,44 @@ def _f(spec: ReportSpec, kind: str, key: str, measure: str) -> Decimal:
     return figure(spec, kind, key, measure) or Decimal("0.00")
 
 
+@dataclass
+class Fact:
+    """One figure the 情况说明 states, with the table cell it restates (if any): the narrative's ground truth."""
+
+    section: str
+    label: str
+    kind: str  # amount (万元) / percent
+    value: Decimal
+    text: str
+    table_kind: str = ""
+    key: str = ""
+    measure: str = ""
+
+
 class Narrator:
     """Writes the 情况说明 numbers the way each template does (338.1 / 2,940.05 / 13733.8 with spaces)."""
 
     def __init__(self, spec: ReportSpec) -> None:
         self.t = spec.template
+        self.section = ""
+        self.facts: list[Fact] = []
 
-    def amt(self, v: Decimal) -> str:
+    def amt(self, v: Decimal, label: str = "", ref: tuple[str, str, str] | None = None) -> str:
         if self.t == "shanghai2024":
-            return f"{v:,.2f}"
-        if self.t == "qinghai2016":
-            return f"{v:.2f}"
-        s = format_narrative(v)
-        return f" {s} " if self.t == "central2024" else s
+            text = f"{v:,.2f}"
+        elif self.t == "qinghai2016":
+            text = f"{v:.2f}"
+        else:
+            text = format_narrative(v)
+        if label:
+            self.facts.append(Fact(self.section, label, "amount", v, text, *(ref or ("", "", ""))))
+        return f" {text} " if self.t == "central2024" else text
 
-    def pct(self, v: Decimal) -> str:
-        return f"{v:.2f}%"
+    def pct(self, v: Decimal, label: str = "") -> str:
+        text = f"{v:.2f}%"
+        if label:
+            self.facts.append(Fact(self.section, label, "percent", v, text))
+        return text
 
 
 def change_phrase(n: Narrator, cur: Decimal, prev: Decimal | None, what: str) -> str:
@@ -71,7 +94,10 @@ def change_phrase(n: Narrator, cur: Decimal, prev: Decimal | None, what: str) ->
 def narrative(
     spec: ReportSpec, prior: dict[str, Decimal] | None, overrides: dict[str, Decimal] | None = None
 ) -> list[tuple[str, list[str]]]:
-    """The 情况说明 sections; `overrides` replaces one stated amount (a narrative_mismatch defect)."""
+    """The 情况说明 sections; `overrides` replaces one stated amount (a narrative_mismatch defect).
+
+    The figures it states are recorded on `spec.narrative_facts` (the narrative's ground truth).
+    """
     n = Narrator(spec)
     ov = overrides or {}
     prior = prior or {}
@@ -87,20 +113,22 @@ def narrative(
         ratio = prior.get("__ratio__")
         return (cur / ratio).quantize(Decimal("0.01")) if ratio else None
 
+    n.section = "一"
     grand = _f(spec, "summary", "income.grand_total", "amount")
     out.append(
         (
             "一、收入支出决算总体情况说明",
             [
-                f"{y}年度收入、支出总计{n.amt(said('income.grand_total', grand))}万元。"
+                f"{y}年度收入、支出总计{n.amt(said('income.grand_total', grand), '收入、支出总计', ('summary', 'income.grand_total', 'amount'))}万元。"
                 + change_phrase(n, grand, prev("grand_total", grand), "收、支总计各")
                 + "主要原因是人员经费正常调整及业务工作经费变化。"
             ],
         )
     )
+    n.section = "二"
     it = _f(spec, "summary", "income.total", "amount")
     fiscal = _f(spec, "income", "total", "fiscal_appropriation")
-    parts = [("财政拨款收入", fiscal)]
+    parts = [("财政拨款收入", fiscal, ("income", "total", "fiscal_appropriation"))]
     for key, label in (
         ("income.superior_subsidy", "上级补助收入"),
         ("income.business", "事业收入"),
@@ -108,14 +136,23 @@ def narrative(
         ("income.affiliated_remittance", "附属单位上缴收入"),
         ("income.other", "其他收入"),
     ):
-        parts.append((label, _f(spec, "summary", key, "amount")))
-    seg = "；".join(f"{lab}{n.amt(v)}万元，占{n.pct(percent(v, it))}" for lab, v in parts)
-    out.append(
-        ("二、收入决算情况说明", [f"{y}年度本年收入合计{n.amt(said('income.total', it))}万元，其中：{seg}。"])
+        parts.append((label, _f(spec, "summary", key, "amount"), ("summary", key, "amount")))
+    seg = "；".join(
+        f"{lab}{n.amt(v, lab, ref)}万元，占{n.pct(percent(v, it), lab + '占本年收入合计')}"
+        for lab, v, ref in parts
     )
+    out.append(
+        (
+            "二、收入决算情况说明",
+            [
+                f"{y}年度本年收入合计{n.amt(said('income.total', it), '本年收入合计', ('summary', 'income.total', 'amount'))}万元，其中：{seg}。"
+            ],
+        )
+    )
+    n.section = "三"
     et = _f(spec, "summary", "expenditure.total", "amount")
     eparts = [
-        (lab, _f(spec, "expenditure", "total", m))
+        (lab, _f(spec, "expenditure", "total", m), m)
         for m, lab in (
             ("basic", "基本支出"),
             ("project", "项目支出"),
@@ -124,27 +161,34 @@ def narrative(
             ("affiliated_subsidy", "对附属单位补助支出"),
         )
     ]
-    seg = "；".join(f"{lab}{n.amt(v)}万元，占{n.pct(percent(v, et))}" for lab, v in eparts)
+    seg = "；".join(
+        f"{lab}{n.amt(v, lab, ('expenditure', 'total', m))}万元，占{n.pct(percent(v, et), lab + '占本年支出合计')}"
+        for lab, v, m in eparts
+    )
     out.append(
         (
             "三、支出决算情况说明",
-            [f"{y}年度本年支出合计{n.amt(said('expenditure.total', et))}万元，其中：{seg}。"],
+            [
+                f"{y}年度本年支出合计{n.amt(said('expenditure.total', et), '本年支出合计', ('summary', 'expenditure.total', 'amount'))}万元，其中：{seg}。"
+            ],
         )
     )
+    n.section = "四"
     fg = _f(spec, "appropriation_summary", "income.grand_total", "amount")
     out.append(
         (
             "四、财政拨款收入支出决算总体情况说明",
             [
-                f"{y}年度财政拨款收、支总计{n.amt(said('appropriation.grand_total', fg))}万元。"
+                f"{y}年度财政拨款收、支总计{n.amt(said('appropriation.grand_total', fg), '财政拨款收、支总计', ('appropriation_summary', 'income.grand_total', 'amount'))}万元。"
                 + change_phrase(n, fg, prev("fiscal_grand_total", fg), "财政拨款收、支总计各")
             ],
         )
     )
+    n.section = "五"
     gb = _f(spec, "general_budget", "total", "total")
     paras = [
-        f"（一）一般公共预算财政拨款支出决算总体情况。{y}年度一般公共预算财政拨款支出{n.amt(said('general_budget.total', gb))}万元，"
-        f"占本年支出合计的{n.pct(percent(gb, et))}。"
+        f"（一）一般公共预算财政拨款支出决算总体情况。{y}年度一般公共预算财政拨款支出{n.amt(said('general_budget.total', gb), '一般公共预算财政拨款支出', ('general_budget', 'total', 'total'))}万元，"
+        f"占本年支出合计的{n.pct(percent(gb, et), '一般公共预算财政拨款支出占本年支出合计')}。"
         + change_phrase(n, gb, prev("general_budget", gb), "一般公共预算财政拨款支出")
     ]
     gbt = spec.tables.get("general_budget")
@@ -153,7 +197,10 @@ def narrative(
     for r in classes:
         v = _f(spec, "general_budget", r.subject_code, "total")
         name = r.label.removesuffix("支出")
-        segs.append(f"{name}（类）支出{n.amt(v)}万元，占{n.pct(percent(v, gb))}")
+        segs.append(
+            f"{name}（类）支出{n.amt(v, name, ('general_budget', r.subject_code, 'total'))}万元，"
+            f"占{n.pct(percent(v, gb), name + '占一般公共预算财政拨款支出')}"
+        )
     if segs:
         paras.append(
             f"（二）一般公共预算财政拨款支出决算结构情况。{y}年度一般公共预算财政拨款支出{n.amt(gb)}万元，主要用于以下方面："
@@ -171,7 +218,7 @@ def narrative(
         for i, (code, budget) in enumerate(spec.item_budgets.items(), 1):
             actual = _f(spec, "general_budget", code, "total")
             path = f"{names.get(code[:3], code[:3])}（类）{names.get(code[:5], code[:5])}（款）{names.get(code, code)}（项）"
-            text = f"{i}、{path}。年初预算为{n.amt(budget)}万元，支出决算为{n.amt(actual)}万元"
+            text = f"{i}、{path}。年初预算为{n.amt(budget, path + '年初预算')}万元，支出决算为{n.amt(actual, path, ('general_budget', code, 'total'))}万元"
             if budget:
                 text += f"，完成年初预算的{n.pct(percent(actual, budget))}"
             if actual > budget:
@@ -182,6 +229,7 @@ def narrative(
                 text += "。"
             paras.append(text)
     out.append(("五、一般公共预算财政拨款支出决算情况说明", paras))
+    n.section = "六"
     basic = _f(spec, "general_budget", "total", "basic")
     pers = _f(spec, "basic_expenditure", "personnel_total", "amount")
     pub = _f(spec, "basic_expenditure", "public_total", "amount")
@@ -189,19 +237,20 @@ def narrative(
         (
             "六、一般公共预算财政拨款基本支出决算情况说明",
             [
-                f"{y}年度一般公共预算财政拨款基本支出{n.amt(basic)}万元，其中：人员经费{n.amt(said('personnel_total', pers))}万元，"
+                f"{y}年度一般公共预算财政拨款基本支出{n.amt(basic, '基本支出', ('general_budget', 'total', 'basic'))}万元，其中：人员经费{n.amt(said('personnel_total', pers), '人员经费', ('basic_expenditure', 'personnel_total', 'amount'))}万元，"
                 f"占基本支出的{n.pct(percent(pers, basic))}，主要包括基本工资、津贴补贴、奖金、绩效工资、机关事业单位基本养老保险缴费、"
-                f"职业年金缴费、职工基本医疗保险缴费、住房公积金、退休费等；公用经费{n.amt(pub)}万元，占基本支出的"
+                f"职业年金缴费、职工基本医疗保险缴费、住房公积金、退休费等；公用经费{n.amt(pub, '公用经费', ('basic_expenditure', 'public_total', 'amount'))}万元，占基本支出的"
                 f"{n.pct(percent(pub, basic))}，主要包括办公费、印刷费、水电费、邮电费、物业管理费、差旅费、维修（护）费、"
                 "会议费、培训费、公务接待费、工会经费、福利费、公务用车运行维护费、其他交通费用、办公设备购置等。"
             ],
         )
     )
+    n.section = "七"
     tb = _f(spec, "three_public", "", "budget.total")
     ta = _f(spec, "three_public", "", "actual.total")
     paras = [
-        f"（一）“三公”经费财政拨款支出决算总体情况说明。{y}年度“三公”经费财政拨款支出预算为{n.amt(tb)}万元，"
-        f"支出决算为{n.amt(said('three_public.actual.total', ta))}万元，完成预算的{n.pct(percent(ta, tb))}。"
+        f"（一）“三公”经费财政拨款支出决算总体情况说明。{y}年度“三公”经费财政拨款支出预算为{n.amt(tb, '“三公”经费预算', ('three_public', '', 'budget.total'))}万元，"
+        f"支出决算为{n.amt(said('three_public.actual.total', ta), '“三公”经费决算', ('three_public', '', 'actual.total'))}万元，完成预算的{n.pct(percent(ta, tb))}。"
     ]
     ov_a = _f(spec, "three_public", "", "actual.overseas")
     veh = _f(spec, "three_public", "", "actual.vehicle_total")
@@ -209,35 +258,39 @@ def narrative(
     vo = _f(spec, "three_public", "", "actual.vehicle_operation")
     rec = _f(spec, "three_public", "", "actual.reception")
     paras.append(
-        f"（二）“三公”经费财政拨款支出决算具体情况说明。因公出国（境）费支出决算为{n.amt(ov_a)}万元，"
-        f"占{n.pct(percent(ov_a, ta))}；公务用车购置及运行维护费支出决算为{n.amt(veh)}万元，占{n.pct(percent(veh, ta))}，"
-        f"其中：公务用车购置费{n.amt(vp)}万元，公务用车运行维护费{n.amt(vo)}万元；公务接待费支出决算为{n.amt(rec)}万元，"
+        f"（二）“三公”经费财政拨款支出决算具体情况说明。因公出国（境）费支出决算为{n.amt(ov_a, '因公出国（境）费', ('three_public', '', 'actual.overseas'))}万元，"
+        f"占{n.pct(percent(ov_a, ta))}；公务用车购置及运行维护费支出决算为{n.amt(veh, '公务用车购置及运行维护费', ('three_public', '', 'actual.vehicle_total'))}万元，占{n.pct(percent(veh, ta))}，"
+        f"其中：公务用车购置费{n.amt(vp, '公务用车购置费', ('three_public', '', 'actual.vehicle_purchase'))}万元，公务用车运行维护费{n.amt(vo, '公务用车运行维护费', ('three_public', '', 'actual.vehicle_operation'))}万元；公务接待费支出决算为{n.amt(rec, '公务接待费', ('three_public', '', 'actual.reception'))}万元，"
         f"占{n.pct(percent(rec, ta))}。"
     )
     out.append(("七、一般公共预算财政拨款“三公”经费支出决算情况说明", paras))
+    n.section = "八"
     gf = figure(spec, "gov_fund", "total", "total")
     if gf:
-        text = f"{y}年度政府性基金预算财政拨款支出{n.amt(gf)}万元。"
+        text = f"{y}年度政府性基金预算财政拨款支出{n.amt(gf, '政府性基金预算财政拨款支出', ('gov_fund', 'total', 'total'))}万元。"
     else:
         text = "本部门本年度没有政府性基金预算财政拨款收入，也没有使用政府性基金预算财政拨款安排的支出。"
     out.append(("八、政府性基金预算财政拨款收入支出决算情况说明", [text]))
     if "state_capital" in spec.tables:
+        n.section = "九"
         sc = figure(spec, "state_capital", "total", "total")
         text = (
-            f"{y}年度国有资本经营预算财政拨款支出{n.amt(sc)}万元。"
+            f"{y}年度国有资本经营预算财政拨款支出{n.amt(sc, '国有资本经营预算财政拨款支出', ('state_capital', 'total', 'total'))}万元。"
             if sc
             else "本部门本年度没有使用国有资本经营预算财政拨款安排的支出。"
         )
         out.append(("九、国有资本经营预算财政拨款支出决算情况说明", [text]))
+    n.section = "十" if "state_capital" in spec.tables else "九"
     out.append(
         (
-            f"{'十' if 'state_capital' in spec.tables else '九'}、其他重要事项的情况说明",
+            f"{n.section}、其他重要事项的情况说明",
             [
-                f"（一）机关运行经费支出情况。{y}年度机关运行经费支出{n.amt(pub)}万元。"
+                f"（一）机关运行经费支出情况。{y}年度机关运行经费支出{n.amt(pub, '机关运行经费', ('basic_expenditure', 'public_total', 'amount'))}万元。"
                 + change_phrase(n, pub, prev("public_total", pub), "机关运行经费")
             ],
         )
     )
+    spec.narrative_facts = n.facts
     return out
 
 

@@ -368,7 +368,7 @@ def _plan_narrative(rng: random.Random, spec: ReportSpec) -> dict[str, Decimal]:
 # ---- corpus ------------------------------------------------------------------------------------------
 
 
-MANIFEST_COLUMNS = ("doc_id", "file", "truth_file", "department", "province", "city", "county", "year", "template", "units", "defects", "pages", "cells", "table_pages")  # fmt: skip
+MANIFEST_COLUMNS = ("doc_id", "file", "truth_file", "narrative_file", "department", "province", "city", "county", "year", "template", "units", "defects", "pages", "cells", "table_pages")  # fmt: skip
 
 
 def generate_corpus(
@@ -414,10 +414,13 @@ def write_report(spec: ReportSpec, out_dir: Path) -> ManifestEntry:
     pages, table_pages = render_document(spec, pdf)
     csv_text = spec.truth_csv()
     truth.write_text(csv_text, encoding="utf-8")
+    narrative = out_dir / f"{spec.doc_id}.narrative.csv"
+    narrative.write_text(spec.narrative_csv(), encoding="utf-8")
     return ManifestEntry(
         doc_id=spec.doc_id,
         file=pdf.name,
         truth_file=truth.name,
+        narrative_file=narrative.name,
         department=spec.department,
         province=spec.province,
         city=spec.city,

@@ -17,6 +17,17 @@ from juesuan.model import GOLD_CSV_HEADER
 CENT = Decimal("0.01")
 WAN = Decimal(10000)
 
+NARRATIVE_CSV_HEADER = (
+    "section",
+    "label",
+    "kind",
+    "value",
+    "text",
+    "table_kind",
+    "subject_code",
+    "line_item",
+    "measure",
+)
 TEMPLATES: tuple[str, ...] = ("hunan2020", "shanghai2024", "central2024", "qinghai2016")
 
 
@@ -122,6 +133,7 @@ class ReportSpec:
     clip_labels: bool = False  # hunan: long basic-expenditure labels cut at the cell edge instead of wrapped
     blank_row_after_break: bool = False  # an empty bordered row opens continued pages (ONLYOFFICE)
     titles: dict[str, str] = field(default_factory=dict)  # title variants per table kind
+    narrative_facts: list[Any] = field(default_factory=list)  # document.Fact: figures the 情况说明 states
     item_budgets: dict[str, Decimal] = field(default_factory=dict)  # 项 → 年初预算 (万元), narrated in 五(三)
     seed: int = 0
 
@@ -146,6 +158,19 @@ class ReportSpec:
                     )
         return out
 
+    def narrative_csv(self) -> str:
+        """The figures the 情况说明 states, with the table cell each restates (blank for budgets, changes, shares)."""
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(NARRATIVE_CSV_HEADER)
+        for f in self.narrative_facts:
+            code = f.key if f.key.isdigit() else ""
+            line = "" if code or not f.table_kind else f.key
+            w.writerow(
+                [f.section, f.label, f.kind, f"{f.value:.2f}", f.text, f.table_kind, code, line, f.measure]
+            )
+        return buf.getvalue()
+
     def truth_csv(self) -> str:
         buf = io.StringIO()
         w = csv.DictWriter(buf, fieldnames=GOLD_CSV_HEADER, lineterminator="\n")
@@ -160,6 +185,7 @@ class ManifestEntry:
     doc_id: str
     file: str
     truth_file: str
+    narrative_file: str
     department: str
     province: str
     city: str
@@ -177,6 +203,7 @@ class ManifestEntry:
             "doc_id": self.doc_id,
             "file": self.file,
             "truth_file": self.truth_file,
+            "narrative_file": self.narrative_file,
             "department": self.department,
             "province": self.province,
             "city": self.city,
