@@ -1,7 +1,8 @@
 """The rule catalogue (one file per rule), the rounding envelope and the great-expectations runner.
 
 Public API: `load_catalogue()`, `check_report(report)`, `run_checks(report, ...)` (results + Data Docs +
-timings), `results_frame(results)`, `write_results_csv(results, path)`, `blocking(results)`.
+timings), `results_frame(results)`, `write_results_csv(results, path)`, `rule_summary(results)` (one
+outcome per rule), `blocking(results)`.
 """
 
 from expectations.catalogue import RESULT_COLUMNS, CatalogueError, Rule, load_catalogue
@@ -11,6 +12,7 @@ from expectations.engine import (
     blocking,
     check_report,
     results_frame,
+    rule_summary,
     run_checks,
     write_results_csv,
 )
@@ -25,6 +27,7 @@ __all__ = [
     "check_report",
     "load_catalogue",
     "results_frame",
+    "rule_summary",
     "run_checks",
     "write_results_csv",
 ]

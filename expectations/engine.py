@@ -330,6 +330,36 @@ def blocking(results: list[RuleResult]) -> bool:
     return any(r.severity == "error" and r.outcome in ("fail", "parse_error") for r in results)
 
 
+#: When one rule has several outcomes (one per location), the rule's own outcome is the most serious: an
+#: unresolved state outranks a failure (the rule could not vouch for the rest), a failure outranks n/a and pass.
+#: The per-outcome counts keep every confirmed failure visible.
+OUTCOME_PRIORITY = {
+    "execution_error": 5,
+    "parse_error": 4,
+    "insufficient_data": 3,
+    "fail": 2,
+    "not_applicable": 1,
+    "pass": 0,
+}
+
+
+def rule_summary(results: list[RuleResult]) -> pd.DataFrame:
+    """One row per rule: its overall outcome (OUTCOME_PRIORITY) and how many locations had each outcome."""
+    rows: dict[str, dict[str, Any]] = {}
+    for r in results:
+        row = rows.setdefault(
+            r.rule_id,
+            {"rule_id": r.rule_id, "outcome": "pass", "rounding_notes": 0}
+            | {f"n_{o}": 0 for o in OUTCOME_PRIORITY},
+        )
+        row[f"n_{r.outcome}"] += 1
+        row["rounding_notes"] += int(r.within_rounding)
+        if OUTCOME_PRIORITY[r.outcome] > OUTCOME_PRIORITY[row["outcome"]]:
+            row["outcome"] = r.outcome
+    columns = ["rule_id", "outcome", "rounding_notes", *(f"n_{o}" for o in OUTCOME_PRIORITY)]
+    return pd.DataFrame.from_records(sorted(rows.values(), key=lambda d: d["rule_id"]), columns=columns)
+
+
 def write_results_csv(results: list[RuleResult], path: Path) -> Path:
     """Write the results with the columns of FRAME_COLUMNS (Decimals as printed text, blanks for None)."""
     frame = results_frame(results)

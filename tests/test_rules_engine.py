@@ -76,3 +76,16 @@ def test_results_frame_has_fixed_columns(seed_gold_report: Report):
     frame = results_frame(check_report(seed_gold_report, runner="duckdb"))
     assert tuple(frame.columns) == FRAME_COLUMNS
     assert len(frame) > 100
+
+
+def test_rule_summary_one_outcome_per_rule(seed_gold_report: Report):
+    from expectations import rule_summary
+
+    report = copy.deepcopy(seed_gold_report)
+    report.tables["income"].find(subject_code="2060102").cell("total").amount_yuan += Decimal("5000.00")
+    summary = rule_summary(check_report(report, runner="duckdb")).set_index("rule_id")
+    assert set(summary.index) == {r.id for r in load_catalogue()}
+    assert summary.loc["income_row_sum", "outcome"] == "fail"
+    assert summary.loc["income_row_sum", "n_fail"] == 1 and summary.loc["income_row_sum", "n_pass"] > 10
+    assert summary.loc["income_row_sum", "rounding_notes"] == 1
+    assert summary.loc["narrative_amounts", "outcome"] == "not_applicable"
