@@ -380,3 +380,32 @@ def tables_from_pages_of(pdf: Path) -> dict:
     from juesuan.parsing.tables import parse_tables
 
     return parse_tables(pdf).tables
+
+
+def test_tables_missing_where_pages_are_scanned_are_parse_errors(real_corpus: Path, tmp_path: Path) -> None:
+    import pypdfium2 as pdfium
+
+    src = pdfium.PdfDocument(str(real_corpus / "national-petition-bureau-2024.pdf"))
+    dst = pdfium.PdfDocument.new()
+    dst.import_pages(src, [0, 7, 8])  # cover, income, expenditure
+    w, h = src[9].get_size()
+    page = dst.new_page(w, h)  # page 10 (appropriation_summary) as a scanned image
+    image = pdfium.PdfImage.new(dst)
+    image.set_bitmap(src[9].render(scale=0.5))
+    image.set_matrix(pdfium.PdfMatrix().scale(w, h))
+    page.insert_obj(image)
+    page.gen_content()
+    pdf = tmp_path / "partly-scanned.pdf"
+    dst.save(str(pdf))
+
+    report = parse_report(pdf)
+    assert report.source.text_layer_pages == [True, True, True, False]
+    assert report.tables["income"].status == "parsed" and report.tables["expenditure"].status == "parsed"
+    t = report.tables["appropriation_summary"]
+    assert t.status == "parse_error"
+    assert t.problems[0].code == "no_text_layer" and "[4]" in t.problems[0].message
+
+
+def test_summary_title_variants() -> None:
+    assert classify_title("部门收支决算总表") == "summary"
+    assert classify_title("财政拨款收支决算总表") == "appropriation_summary"

@@ -47,6 +47,22 @@ def parse_report(
     report.problems.extend(result.problems)
     for table in result.tables.values():
         report.problems.extend(table.problems)
+    scanned = [i + 1 for i, has_text in enumerate(info.text_layer_pages) if not has_text]
+    if scanned:
+        # a table on a scanned page cannot be found, so its absence proves nothing: say why it is missing
+        for table in result.tables.values():
+            if table.status == "absent":
+                table.status = "parse_error"
+                table.problems.append(
+                    Problem(
+                        code="no_text_layer",
+                        message=f"{table.kind} not found; pages {scanned} are scanned images without a text "
+                        "layer (OCR is not supported), it may be there",
+                        table_kind=table.kind,
+                        severity="error",
+                    )
+                )
+                report.problems.append(table.problems[-1])
     if not any(t.status in ("parsed", "empty") for t in result.tables.values()):
         report.problems.append(
             Problem(

@@ -71,9 +71,9 @@ def classify_title(text: str) -> str | None:
         return "three_public"
     if "基本支出" in t and "一般公共预算" in t:
         return "basic_expenditure"
-    if "财政拨款收入支出决算总表" in t:
+    if re.search(r"财政拨款收(?:入)?支(?:出)?决算总表", t):
         return "appropriation_summary"
-    if "收入支出决算总表" in t:
+    if re.search(r"收(?:入)?支(?:出)?决算总表", t):
         return "summary"
     if "政府性基金" in t:
         return "gov_fund"
