@@ -116,9 +116,15 @@ def _first_error(result: dg.ExecuteInProcessResult) -> str:
 
 
 def pending_documents(instance: dg.DagsterInstance, cache: ParseCache, parser_version: str) -> list[str]:
-    """Registered documents with no parse outcome for `parser_version`, as a contiguous range of partitions."""
+    """Registered documents not yet parsed and checked under `parser_version`, as a contiguous partition range.
+
+    A document whose parse outcome exists but whose rule results do not (a run that stopped between the two)
+    is pending too: its parse is a cache hit, only the checks run again.
+    """
     keys = list(instance.get_dynamic_partitions(DOCUMENTS))
-    pending = {k for k in keys if not cache.has_outcome(k, parser_version)}
+    pending = {
+        k for k in keys if not (cache.has_outcome(k, parser_version) and cache.has_results(k, parser_version))
+    }
     return pending_range(keys, pending)
 
 

@@ -80,6 +80,9 @@ class ParseCache:
         return path
 
     # -- rule results ------------------------------------------------------------------------------------------
+    def has_results(self, sha256: str, parser_version: str) -> bool:
+        return self._path("checked", sha256, parser_version).exists()
+
     def get_results(self, sha256: str, parser_version: str) -> CheckOutcome | None:
         path = self._path("checked", sha256, parser_version)
         if not path.exists():

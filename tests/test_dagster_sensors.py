@@ -67,9 +67,12 @@ def test_pending_documents_follow_the_parse_cache(instance: dg.DagsterInstance, 
     instance.add_dynamic_partitions(DOCUMENTS, ["a1", "b2", "c3", "d4"])
     for sha in ("a1", "b2", "c3"):
         cache.put_outcome(ParseOutcome(sha, "v1", "not_final_account", code="budget_report", reason="budget"))
+        cache.put_results(sha, "v1", [])
     assert pending_documents(instance, cache, "v1") == ["d4"]
     assert pending_documents(instance, cache, "v2") == ["a1", "b2", "c3", "d4"]  # a parser upgrade: all
     cache.put_outcome(ParseOutcome("d4", "v1", "parse_failed", code="ValueError", reason="bad"))
+    assert pending_documents(instance, cache, "v1") == ["d4"]  # parsed, not yet checked
+    cache.put_results("d4", "v1", [])
     assert pending_documents(instance, cache, "v1") == []
     # a gap inside the range is re-covered; cached documents in it cost nothing
     assert pending_range(["a", "b", "c", "d"], {"b", "d"}) == ["b", "c", "d"]
