@@ -262,3 +262,21 @@ def test_analyst_query_runs_as_written(ingested: Ingested, query: Path) -> None:
     rows = cur.fetchall()
     assert rows, f"{query.name} returned nothing on the sample corpus"
     assert len({d[0] for d in cur.description}) == len(cur.description)
+
+
+def test_region_option_is_used_and_remembered(tmp_path: Path, real_corpus: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "putuo.pdf").symlink_to(real_corpus / "putuo-finance-2024.pdf")
+    root = tmp_path / "wh"
+    assert main(["ingest", "--from-dir", str(folder), "--warehouse", str(root), "--region", "上海市//普陀区",
+                 "--rules-runner", "duckdb"]) == 0  # fmt: skip
+    con = connect_published(root / "juesuan.duckdb")
+    assert con.execute("SELECT province, county, status FROM mart.documents").fetchall() == [
+        ("上海市", "普陀区", "published")
+    ]
+    con.close()
+    with Warehouse(root) as wh:
+        hint = wh.con.execute("SELECT region_hint FROM core.documents").fetchone()[0]
+    assert hint.startswith("上海市|") and hint.endswith("|普陀区")
+    assert main(["ingest", "--from-dir", str(folder), "--warehouse", str(root), "--region", "火星省"]) == 2

@@ -126,7 +126,8 @@ def publish(wh: Warehouse, published_path: Path, *, force: bool = False) -> Publ
 
     published_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = published_path.with_name(f".{published_path.name}.next-{os.getpid()}")
-    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+    # Only the holder of the staging lock publishes, so any half-built file left by a crashed run is garbage.
+    for leftover in published_path.parent.glob(f".{published_path.name}.next-*"):
         leftover.unlink(missing_ok=True)
     try:
         nxt = duckdb.connect(str(tmp))
