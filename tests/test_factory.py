@@ -264,3 +264,29 @@ def test_sample_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert "1 reports" in said and str(tmp_path / "s") in said and "pages" in said
     assert (tmp_path / "s" / "manifest.csv").exists()
     assert cli_main(["sample", "--out", str(tmp_path / "t"), "--templates", "nope"]) == 1
+
+
+def test_missing_font_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from juesuan.factory import FactoryError, render
+
+    monkeypatch.setattr(render, "_registered", False)
+    monkeypatch.setenv("JUESUAN_CJK_FONT", str(tmp_path / "no-such-font.ttc"))
+    with pytest.raises(FactoryError, match="fonts-wqy-zenhei"):
+        generate_corpus(tmp_path / "x", regions=1, departments_per_region=1, years=(2024,))
+
+
+@pytest.mark.slow
+def test_default_corpus(tmp_path: Path) -> None:
+    """`make run`'s corpus: 3 regions x 10 departments x 2 years, every template and defect, clean truth exact."""
+    entries = generate_corpus(tmp_path)
+    assert len(entries) == 60 and len({e.department for e in entries}) == 30
+    assert {e.template for e in entries} == set(TEMPLATES)
+    assert {d["kind"] for e in entries for d in e.defects} == set(DEFECT_KINDS)
+    assert any(len(p) > 1 for e in entries for p in e.table_pages.values())
+    for e in entries:
+        kinds = {d["kind"] for d in e.defects}
+        violations = check(read_gold_csv(tmp_path / e.truth_file), e.units)
+        if kinds & {"leaf_typo", "cross_table_mismatch"}:
+            assert violations, e.doc_id
+        else:
+            assert not violations, f"{e.doc_id}: " + "; ".join(map(str, violations[:5]))
