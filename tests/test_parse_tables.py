@@ -409,3 +409,22 @@ def test_tables_missing_where_pages_are_scanned_are_parse_errors(real_corpus: Pa
 def test_summary_title_variants() -> None:
     assert classify_title("部门收支决算总表") == "summary"
     assert classify_title("财政拨款收支决算总表") == "appropriation_summary"
+
+
+def test_continuation_with_a_repeated_header() -> None:
+    header = [["科目编码", "科目名称", "本年支出合计", "基本支出", "项目支出"], ["栏次", "", "1", "2", "3"]]
+    p1 = ruled_page(
+        1,
+        [
+            (
+                ["支出决算表", "单位：万元"],
+                [*header, ["", "合计", "30.00", "20.00", "10.00"], ["201", "一般公共服务支出", "20.00", "20.00", ""]],
+            )
+        ],
+    )
+    p2 = ruled_page(2, [(["单位：万元"], [*header, ["205", "教育支出", "10.00", "", "10.00"]])])
+    t = tables_from_pages([p1, p2]).tables["expenditure"]
+    assert t.pages == [1, 2]
+    assert [(r.subject_code, r.line_item) for r in t.rows] == [(None, "total"), ("201", None), ("205", None)]
+    assert t.find(subject_code="205").cell("project").page == 2
+    assert not t.problems
