@@ -89,3 +89,25 @@ def test_rule_summary_one_outcome_per_rule(seed_gold_report: Report):
     assert summary.loc["income_row_sum", "n_fail"] == 1 and summary.loc["income_row_sum", "n_pass"] > 10
     assert summary.loc["income_row_sum", "rounding_notes"] == 1
     assert summary.loc["narrative_amounts", "outcome"] == "not_applicable"
+
+
+def test_broken_rule_is_an_execution_error_not_a_crash(seed_gold_report: Report, tmp_path: Path):
+    from dataclasses import replace
+
+    good = next(r for r in load_catalogue() if r.id == "income_row_sum")
+    bad_sql = replace(good, id="broken_sql", sql="SELECT * FROM no_such_relation")
+    bad_cols = replace(good, id="broken_columns", sql="SELECT 1 AS table_kind")
+    for runner in ("duckdb", "gx"):
+        results = check_report(seed_gold_report, rules=[good, bad_sql, bad_cols], runner=runner)
+        outcomes = {r.rule_id: r.outcome for r in results if r.rule_id.startswith("broken")}
+        assert outcomes == {"broken_sql": "execution_error", "broken_columns": "execution_error"}, runner
+        assert any(r.rule_id == "income_row_sum" and r.outcome == "pass" for r in results), runner
+        assert not blocking(results)
+
+
+def test_catalogue_refuses_a_malformed_rule(tmp_path: Path):
+    from expectations import CatalogueError
+
+    (tmp_path / "some_rule.yaml").write_text("id: other_name\ntitle: t\n", encoding="utf-8")
+    with pytest.raises(CatalogueError, match="missing"):
+        load_catalogue(tmp_path)
