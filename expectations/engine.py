@@ -247,7 +247,7 @@ def _evaluate(rule: Rule, rows: list[dict[str, Any]], sha: str | None) -> list[R
         exp = _dec(row.get("expected"))
         act = _dec(row.get("actual"))
         diff = act - exp if exp is not None and act is not None else None
-        tol = tolerance_of(row, rule) if rule.compare != "violation" else None
+        tol = tolerance_of(row, rule).quantize(Decimal("0.001")) if rule.compare != "violation" else None
         within = False
         severity = rule.severity
         if rule.compare == "violation":

@@ -111,3 +111,27 @@ def test_catalogue_refuses_a_malformed_rule(tmp_path: Path):
     (tmp_path / "some_rule.yaml").write_text("id: other_name\ntitle: t\n", encoding="utf-8")
     with pytest.raises(CatalogueError, match="missing"):
         load_catalogue(tmp_path)
+
+
+def test_envelope_in_yuan_tables(seed_dir: Path):
+    """A 元 table is printed to 0.01 元: its envelope is (n + 1) × 0.005 元, not 50 元 per term."""
+    cells = read_gold_csv(seed_dir / SEED_GOLD)
+    report = report_from_gold(cells, units={"income": "元"})
+    row = report.tables["income"].find(subject_code="2010301")  # total = fiscal_appropriation, one term
+    row.cell("total").amount_yuan += Decimal("0.01")
+    near = [
+        r
+        for r in check_report(report, runner="duckdb")
+        if r.rule_id == "income_row_sum" and r.subject_code == "2010301"
+    ]
+    assert [(r.outcome, r.within_rounding, r.tolerance) for r in near] == [("pass", True, Decimal("0.010"))]
+    row.cell("total").amount_yuan += Decimal("0.01")
+    far = [
+        r
+        for r in check_report(report, runner="duckdb")
+        if r.rule_id == "income_row_sum" and r.subject_code == "2010301"
+    ]
+    assert [r.outcome for r in far] == ["fail"]
+    # the summary (万元) against the income table (元): compared at the coarser unit, 0.01 万元
+    x = [r for r in check_report(report, runner="duckdb") if r.rule_id == "cross_summary_income_total"]
+    assert x[0].tolerance == Decimal("100.000")
