@@ -108,6 +108,8 @@ def grid_for(spec: ReportSpec, table: SpecTable, index: int) -> Grid:
     grid.empty_spill = spec.empty_spill_after == table.kind
     grid.blank_row_after_break = spec.blank_row_after_break
     grid.border_style = "lines" if t in ("shanghai2024", "central2024") else "rect"
+    if t == "central2024" and table.kind != "basic_expenditure":
+        grid.font_size, grid.row_min_height = 7.5, 13.0  # the central reports' dense one-page tables
     if table.note:
         grid.notes = table.note.split("\n")
     if index == 1 and t == "shanghai2024":
@@ -203,7 +205,9 @@ def _coded(spec: ReportSpec, table: SpecTable) -> Grid:
                 lead = [BCell("合计", colspan=2, align="c")]
             body.append(lead + vals)
         else:
-            body.append([*_code_cells(spec, row), BCell(row.label), *vals])
+            # qinghai indents 款/项 names under their 类, as its Excel export does
+            indent = 6.0 * (len(row.subject_code) - 3) / 2 if t == "qinghai2016" else 0.0
+            body.append([*_code_cells(spec, row), BCell(row.label, indent=indent), *vals])
     land = len(measures) > 3 and not (t == "hunan2020" and table.kind == "expenditure")
     return Grid(
         kind=table.kind,
