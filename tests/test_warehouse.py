@@ -397,3 +397,36 @@ def test_blocking_policy_matches_the_rules_package() -> None:
         for outcome in outcomes:
             results = [RuleResult("r", severity, outcome)]
             assert bool(blocking_rule_ids(results)) == expectations.blocking(results), (severity, outcome)
+
+
+def test_readable_file_replaces_an_unreadable_one_at_the_same_source_but_not_back(
+    tmp_path: Path, shared: Path
+) -> None:
+    report, sha, _ = gold_report(shared, "petition")
+    with Warehouse(tmp_path / "a") as wh:
+        wh.load_failure(
+            source="s.pdf",
+            raw_sha256="f" * 64,
+            code="not_pdf",
+            reason="HTML",
+            fetched_at=datetime(2025, 1, 1),
+        )
+        wh.load_document(report, [], source="s.pdf", raw_sha256=sha, fetched_at=datetime(2025, 2, 1))
+        wh.refresh()
+        assert wh.document("f" * 64)["superseded_by"] == sha
+        assert wh.document(sha)["superseded_by"] is None
+    with Warehouse(tmp_path / "b") as wh:
+        wh.load_document(report, [], source="s.pdf", raw_sha256=sha, fetched_at=datetime(2025, 1, 1))
+        wh.load_failure(
+            source="s.pdf",
+            raw_sha256="f" * 64,
+            code="not_pdf",
+            reason="HTML",
+            fetched_at=datetime(2025, 2, 1),
+        )
+        wh.refresh()
+        counts = wh.row_counts()
+        wh.refresh()
+        assert wh.row_counts() == counts
+        assert wh.document(sha)["superseded_by"] is None  # the readable version stays in mart
+        assert wh.document("f" * 64)["superseded_by"] is None  # and the failure stays visible

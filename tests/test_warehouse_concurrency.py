@@ -23,7 +23,7 @@ READER = r"""
 import json, os, sys, time
 import duckdb
 
-path, stop, ready, out = sys.argv[1:5]
+path, stop, ready, out, mode = sys.argv[1:6]
 deadline = time.monotonic() + 25
 query = (
     "SELECT (SELECT generation FROM mart.publication), (SELECT count(*) FROM mart.report_amounts), "
@@ -31,16 +31,25 @@ query = (
     "(SELECT count(*) FROM mart.department_year)"
 )
 records, errors = [], []
+# mode "held": a dashboard's connection, opened once and held across every publish. It runs in its own process:
+# within one process DuckDB shares one database instance per path, so the session reader's new connections
+# would keep reading the held (old) file too.
+dashboard = duckdb.connect(path, read_only=True) if mode == "held" else None
 while not os.path.exists(stop) and time.monotonic() < deadline:
     try:
-        con = duckdb.connect(path, read_only=True)
-        try:
-            first = con.execute(query).fetchall()[0]
-            time.sleep(0.005)
-            second = con.execute(query).fetchall()[0]
-        finally:
-            con.close()
-        records.append([list(first), list(second)])
+        if dashboard is not None:
+            row = dashboard.execute(query).fetchall()[0]
+            records.append([list(row), list(row)])
+            time.sleep(0.01)
+        else:
+            con = duckdb.connect(path, read_only=True)
+            try:
+                first = con.execute(query).fetchall()[0]
+                time.sleep(0.005)
+                second = con.execute(query).fetchall()[0]
+            finally:
+                con.close()
+            records.append([list(first), list(second)])
         if len(records) == 1:
             open(ready, "w").close()
     except Exception as exc:
@@ -65,7 +74,7 @@ def test_reader_process_sees_only_complete_publications(
 ) -> None:
     shared = real_corpus.parent.parent
     root = tmp_path / "wh"
-    stop, ready, out = tmp_path / "stop", tmp_path / "ready", tmp_path / "seen.json"
+    stop = tmp_path / "stop"
     script = tmp_path / "reader.py"
     script.write_text(READER)
     expected = []
@@ -78,15 +87,27 @@ def test_reader_process_sees_only_complete_publications(
         load("putuo")
         first = wh.publish()
         expected.append(_state(wh, first.generation))
-        reader = subprocess.Popen(
-            [sys.executable, str(script), str(first.path), str(stop), str(ready), str(out)]
-        )
+        readers = {
+            mode: subprocess.Popen(
+                [
+                    sys.executable,
+                    str(script),
+                    str(first.path),
+                    str(stop),
+                    str(tmp_path / f"ready-{mode}"),
+                    str(tmp_path / f"seen-{mode}.json"),
+                    mode,
+                ]
+            )
+            for mode in ("sessions", "held")
+        }
         try:
             t0 = time.monotonic()
-            while not ready.exists():
-                assert time.monotonic() - t0 < 15, "reader never managed a first read"
-                assert reader.poll() is None, "reader died"
-                time.sleep(0.02)
+            for mode, reader in readers.items():
+                while not (tmp_path / f"ready-{mode}").exists():
+                    assert time.monotonic() - t0 < 15, f"{mode} reader never managed a first read"
+                    assert reader.poll() is None, f"{mode} reader died"
+                    time.sleep(0.02)
             load("petition")  # publish 1 of 2: one more document
             second = wh.publish()
             expected.append(_state(wh, second.generation))
@@ -97,13 +118,14 @@ def test_reader_process_sees_only_complete_publications(
             time.sleep(0.3)
         finally:
             stop.touch()
-            reader.wait(timeout=30)
-    assert reader.returncode == 0
-    seen = json.loads(out.read_text())
-    print(f"reader sessions: {len(seen['records'])}")
-    assert seen["errors"] == [], seen["errors"][:3]
+            for reader in readers.values():
+                reader.wait(timeout=30)
+    assert [r.returncode for r in readers.values()] == [0, 0]
     states = {tuple(s) for s in expected}
     assert len(states) == 3
+    seen = json.loads((tmp_path / "seen-sessions.json").read_text())
+    print(f"reader sessions: {len(seen['records'])}")
+    assert seen["errors"] == [], seen["errors"][:3]
     generations = set()
     for first_read, second_read in seen["records"]:
         assert tuple(first_read) in states, f"incomplete state seen: {first_read}"
@@ -112,6 +134,10 @@ def test_reader_process_sees_only_complete_publications(
     assert {second.generation, third.generation} <= generations, (
         f"the reader should have seen the publishes land: saw generations {sorted(generations)}"
     )
+    # The held connection keeps the complete state it opened on: it neither blocked the publishes nor saw half.
+    held = json.loads((tmp_path / "seen-held.json").read_text())
+    assert held["errors"] == [], held["errors"][:3]
+    assert held["records"] and all(r[0] == expected[0] for r in held["records"])
 
 
 def test_a_second_writer_is_refused_with_a_clear_error(tmp_path: Path) -> None:

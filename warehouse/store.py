@@ -551,6 +551,24 @@ class Warehouse:
             WHERE ranked.document_sha256 = d.document_sha256 AND ranked.winner <> d.document_sha256
             """
         )
+        # A readable file now at a source replaces an older unreadable one there (never the other way round).
+        self.con.execute(
+            """
+            WITH cand AS (
+                SELECT f.document_sha256 AS failed_sha,
+                       arg_max(p.document_sha256, coalesce(p.fetched_at, p.loaded_at)) AS winner
+                FROM core.documents AS f
+                JOIN core.documents AS p
+                  ON p.source = f.source AND p.status <> 'failed' AND p.superseded_by IS NULL
+                 AND coalesce(p.fetched_at, p.loaded_at) >= coalesce(f.fetched_at, f.loaded_at)
+                WHERE f.status = 'failed'
+                GROUP BY f.document_sha256
+            )
+            UPDATE core.documents AS d SET superseded_by = cand.winner
+            FROM cand
+            WHERE d.document_sha256 = cand.failed_sha AND d.superseded_by IS DISTINCT FROM cand.winner
+            """
+        )
 
     def _rebuild_dimensions(self) -> None:
         c = self.con
