@@ -430,3 +430,64 @@ def test_readable_file_replaces_an_unreadable_one_at_the_same_source_but_not_bac
         assert wh.row_counts() == counts
         assert wh.document(sha)["superseded_by"] is None  # the readable version stays in mart
         assert wh.document("f" * 64)["superseded_by"] is None  # and the failure stays visible
+
+
+def test_a_report_that_cannot_be_stored_becomes_a_failed_document(
+    tmp_path: Path, shared: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import juesuan.parsing
+    from juesuan.model import Cell
+    from warehouse.ingest import ingest_dir
+
+    report, _, _ = gold_report(shared, "petition")
+    row = report.tables["income"].find(line_item="total")
+    row.cells[0] = Cell(
+        "total", "9" * 22, Decimal("9" * 22), Decimal("9" * 22 + ".00")
+    )  # beyond DECIMAL(20,2)
+    monkeypatch.setattr(juesuan.parsing, "parse_report", lambda path, region_hint=None: report)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.pdf").write_bytes(b"%PDF-1.4 stand-in")
+    summary = ingest_dir(folder, tmp_path / "wh", checker=lambda r: [])
+    (outcome,) = summary.outcomes
+    assert outcome.status == "failed" and outcome.reasons[0].startswith("load_error: could not be stored")
+    con = connect_published(summary.publication.path)
+    assert con.execute("SELECT status, failure_code FROM mart.documents").fetchall() == [
+        ("failed", "load_error")
+    ]
+    assert con.execute("SELECT count(*) FROM core.facts").fetchone() == (0,)
+
+
+def test_parser_and_checker_crashes_are_recorded_not_raised(
+    tmp_path: Path, shared: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import juesuan.parsing
+    from warehouse.ingest import ingest_dir
+
+    report, _, _ = gold_report(shared, "petition")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "ok.pdf").write_bytes(b"%PDF-1.4 one")
+    (folder / "bad.pdf").write_bytes(b"%PDF-1.4 two")
+
+    def parse(path: Path, region_hint: Region | None = None) -> Report:
+        if Path(path).name == "bad.pdf":
+            raise IndexError("list index out of range")
+        return report
+
+    def crashing_checker(r: Report) -> list[RuleResult]:
+        raise RuntimeError("GX exploded")
+
+    monkeypatch.setattr(juesuan.parsing, "parse_report", parse)
+    summary = ingest_dir(folder, tmp_path / "wh", checker=crashing_checker)
+    by_name = {Path(o.source).name: o for o in summary.outcomes}
+    assert by_name["bad.pdf"].status == "failed"
+    assert by_name["bad.pdf"].reasons == ["parser_crash: parser crashed: IndexError: list index out of range"]
+    assert by_name["ok.pdf"].status == "quarantined"
+    assert by_name["ok.pdf"].reasons == ["rule checks crashed: RuntimeError: GX exploded"]
+    con = connect_published(summary.publication.path)
+    assert con.execute("SELECT count(*) FROM mart.report_amounts").fetchone() == (0,)
+    assert sorted(con.execute("SELECT status, failure_code FROM mart.documents").fetchall()) == [
+        ("failed", "parser_crash"),
+        ("quarantined", "check_error"),
+    ]

@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from juesuan.model import Region, Report, RuleResult
 from warehouse.publish import PublishResult
 from warehouse.store import LoadOutcome, Warehouse
@@ -168,7 +170,11 @@ def _derive(
     except Exception as exc:  # no rule ran, so the report is unverified: quarantine it, saying why
         results = []
         check_error = f"rule checks crashed: {type(exc).__name__}: {exc}".splitlines()[0]
-    return wh.load_document(report, results, region_hint=region, check_error=check_error, **common)
+    try:
+        return wh.load_document(report, results, region_hint=region, check_error=check_error, **common)
+    except duckdb.Error as exc:  # e.g. an amount beyond DECIMAL(20,2): the load rolled back; record why
+        reason = f"could not be stored: {type(exc).__name__}: {exc}".splitlines()[0]
+        return wh.load_failure(code="load_error", reason=reason, parser_version=version, **common)
 
 
 def ingest_paths(
@@ -189,7 +195,11 @@ def ingest_paths(
     for path in paths:
         t0 = time.perf_counter()
         source = str(path.resolve())
-        data = path.read_bytes()
+        try:
+            data = path.read_bytes()
+        except OSError as exc:  # without its bytes a file has no sha256 to be recorded under
+            summary.skipped.append((source, f"cannot read: {exc}"))
+            continue
         stored = store.put(data, url=path.resolve().as_uri(), source_id="folder")
         outcome = wh.unchanged(stored.sha256, source, version)
         if outcome is None:
