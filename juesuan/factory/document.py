@@ -325,7 +325,10 @@ def duties_for(department: str, suffix: str) -> list[str]:
 def render_document(spec: ReportSpec, path: Path) -> tuple[int, dict[str, list[int]]]:
     """Write the whole report PDF; returns its page count and the pages each table occupies."""
     w = PdfWriter(
-        path, title=f"{spec.department}{spec.year}年度部门决算", page_numbers=spec.template != "shanghai2024"
+        path,
+        title=f"{spec.department}{spec.year}年度部门决算",
+        page_numbers=spec.template != "shanghai2024",
+        running_header=f"{spec.department}{spec.year}年度部门决算" if spec.template == "qinghai2016" else "",
     )
     dep, y = spec.department, spec.year
     w.text_page(TextPage([("big", f"{y}年度"), ("big", dep), ("big", "部门决算")]))

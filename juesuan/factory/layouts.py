@@ -107,7 +107,11 @@ def grid_for(spec: ReportSpec, table: SpecTable, index: int) -> Grid:
     grid.repeat_at_break = table.repeat_at_break
     grid.empty_spill = spec.empty_spill_after == table.kind
     grid.blank_row_after_break = spec.blank_row_after_break
-    grid.border_style = "lines" if t in ("shanghai2024", "central2024") else "rect"
+    grid.border_style = {"shanghai2024": "lines", "central2024": "lines", "qinghai2016": "bars"}.get(
+        t, "rect"
+    )
+    if t in ("shanghai2024", "central2024"):
+        grid.number_font = "Helvetica"
     if t == "central2024" and table.kind != "basic_expenditure":
         grid.font_size, grid.row_min_height = 7.5, 13.0  # the central reports' dense one-page tables
     if table.note:

@@ -130,6 +130,7 @@ class Grid:
     repeat_at_break: bool = True
     empty_spill: bool = False  # an empty bordered page after the table (as ONLYOFFICE spills)
     blank_row_after_break: bool = False  # continued pages open with an empty bordered row
+    number_font: str = FONT_NAME  # amounts in a Latin font (Arial-like) in some exports
     border_style: str = (
         "rect"  # rect: one rectangle per cell (Excel); lines: four segments per cell (WPS/ONLYOFFICE)
     )
@@ -149,7 +150,9 @@ class TextPage:
 class PdfWriter:
     """A thin layer over a reportlab canvas that tracks pages and page numbers."""
 
-    def __init__(self, path: Path, *, title: str, page_numbers: bool = True) -> None:
+    def __init__(
+        self, path: Path, *, title: str, page_numbers: bool = True, running_header: str = ""
+    ) -> None:
         ensure_font()
         self.c = rl_canvas.Canvas(str(path), pagesize=A4, invariant=1, pageCompression=1)
         self.c.setTitle(title)
@@ -157,6 +160,7 @@ class PdfWriter:
         self.c.setCreator("juesuan.factory (reportlab)")
         self.page_no = 1
         self.page_numbers = page_numbers
+        self.running_header = running_header  # a line atop every page but the cover
         self.size = A4
         self._page_open = False
 
@@ -169,6 +173,10 @@ class PdfWriter:
         self._page_open = True
 
     def _finish_page(self) -> None:
+        if self.running_header and self.page_no > 1:
+            self.c.setFont(FONT_NAME, 8)
+            self.c.drawRightString(self.size[0] - 42, self.size[1] - 28, self.running_header)
+            self.c.line(42, self.size[1] - 32, self.size[0] - 42, self.size[1] - 32)
         if self.page_numbers:
             self.c.setFont(FONT_NAME, 9)
             self.c.drawCentredString(self.size[0] / 2, 24, f"- {self.page_no} -")
@@ -259,10 +267,14 @@ class PdfWriter:
                     )
                 if not repeated_done and grid.repeat_at_break:
                     for rep in repeats:
-                        y = self._draw_row(rep, xs, widths, y, fs, grid.row_min_height, grid.border_style)
+                        y = self._draw_row(
+                            rep, xs, widths, y, fs, grid.row_min_height, grid.border_style, grid.number_font
+                        )
                     repeated_done = True
                 continue
-            y = self._draw_row(row, xs, widths, y, fs, grid.row_min_height, grid.border_style)
+            y = self._draw_row(
+                row, xs, widths, y, fs, grid.row_min_height, grid.border_style, grid.number_font
+            )
             k += 1
         if not repeated_done:
             for rep in repeats:
@@ -271,7 +283,9 @@ class PdfWriter:
                     self.new_page(land=grid.landscape)
                     pages.append(self.page_no)
                     y = h - top
-                y = self._draw_row(rep, xs, widths, y, fs, grid.row_min_height, grid.border_style)
+                y = self._draw_row(
+                    rep, xs, widths, y, fs, grid.row_min_height, grid.border_style, grid.number_font
+                )
         # notes under the table
         y -= 4
         for note in grid.notes:
@@ -383,6 +397,13 @@ class PdfWriter:
         if style == "lines":
             for a, b, cc, d in ((x0, y0, x1, y0), (x0, y1, x1, y1), (x0, y0, x0, y1), (x1, y0, x1, y1)):
                 self.c.line(a, b, cc, d)
+        elif style == "bars":
+            # borders as thin filled rectangles, as older Excel exports draw them
+            t = 0.5
+            self.c.rect(x0, y0 - t / 2, x1 - x0, t, stroke=0, fill=1)
+            self.c.rect(x0, y1 - t / 2, x1 - x0, t, stroke=0, fill=1)
+            self.c.rect(x0 - t / 2, y0, t, y1 - y0, stroke=0, fill=1)
+            self.c.rect(x1 - t / 2, y0, t, y1 - y0, stroke=0, fill=1)
         else:
             self.c.rect(x0, y0, x1 - x0, y1 - y0)
 
@@ -395,6 +416,7 @@ class PdfWriter:
         fs: float,
         min_h: float,
         style: str = "rect",
+        number_font: str = FONT_NAME,
     ) -> float:
         c = self.c
         rh = self._row_height(row, widths, fs, min_h)
@@ -417,7 +439,11 @@ class PdfWriter:
                             c.drawString(x, ty, ch)
                             x += text_width(ch, fs) + gap
                     elif cell.align == "r":
+                        if number_font != FONT_NAME:
+                            c.setFont(number_font, fs)
                         c.drawRightString(x1 - 3, ty, line)
+                        if number_font != FONT_NAME:
+                            c.setFont(FONT_NAME, fs)
                     elif cell.align == "c":
                         c.drawCentredString((x0 + x1) / 2, ty, line)
                     else:
