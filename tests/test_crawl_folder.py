@@ -31,7 +31,10 @@ def test_folder_source_sniffs_and_dedups(tmp_path: Path) -> None:
         "copy.pdf",
         "tables.xlsx",
     ]
-    assert {d.status for d in first.documents} == {"new"}
+    statuses = {Path(unquote(d.url)).name: d.status for d in first.documents}
+    assert statuses == {"2023年度部门决算.pdf": "new", "tables.xlsx": "new", "copy.pdf": "unchanged"}, (
+        "a copy of a file already kept is nothing new"
+    )
     (doc,) = [d for d in first.documents if d.link_text == "2023年度部门决算.pdf"]
     assert doc.stated_year == 2023 and doc.kind == "pdf" and doc.url.startswith("file://")
     assert len(store.list()) == 2, "the copy is the same document"

@@ -258,3 +258,21 @@ def test_parallel_crawl_finds_the_same(built_portal: PortalSite, first_crawl, tm
     assert len(result.failures) == len(sequential.failures)
     assert paths.count("/robots.txt") == 1 and len(paths) == len(set(paths))
     assert result.stats.requests == len(server.requests)
+
+
+def test_serve_sample_honours_port_variable(
+    built_portal: PortalSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import urllib.request
+
+    from juesuan.portal.sample import serve_sample
+
+    shutil.copytree(built_portal.site_dir, tmp_path / "portal")
+    with serve_portal(tmp_path / "portal") as probe:
+        free = probe.port  # a port known to be bindable; released when the probe stops
+    monkeypatch.setenv("JUESUAN_PORTAL_PORT", str(free))
+    with serve_sample(tmp_path / "portal") as (sources, url):
+        assert sources == tmp_path / "portal" / "sources.yaml"
+        assert url == f"http://127.0.0.1:{free}"
+        with urllib.request.urlopen(url + "/robots.txt", timeout=5) as resp:
+            assert b"Disallow: /private/" in resp.read()

@@ -56,7 +56,7 @@ class DiscoveredDocument:
     sha256: str
     kind: str  # sniffed from content
     size: int
-    status: DocumentStatus  # relative to what this URL served last time
+    status: DocumentStatus  # see document_status(): new bytes / this URL's bytes changed / nothing new
     stored_new: bool  # these bytes were new to the raw store
     path: Path
 
@@ -151,6 +151,20 @@ def expected_kind(url: str, link_text: str = "") -> str | None:
         if ext in _EXPECTED_BY_EXTENSION:
             return _EXPECTED_BY_EXTENSION[ext]
     return None
+
+
+def document_status(previous: str | None, sha256: str, store: RawStore) -> DocumentStatus:
+    """new / changed / unchanged for a URL that now serves `sha256` and served `previous` last time.
+
+    changed: the URL served other bytes before. new: bytes never stored before, under any URL. unchanged: the
+    same bytes as before, or a file already kept under another URL (a re-published copy, or the same portal on
+    another address): nothing new to process.
+    """
+    if previous is not None and previous != sha256:
+        return "changed"
+    if previous is None and sha256 not in store:
+        return "new"
+    return "unchanged"
 
 
 def stated_year(text: str | None, pattern: str) -> int | None:
@@ -268,9 +282,7 @@ class _SourceCrawl:
         if previous is None:
             earlier = self.store.find_url(url)
             previous = earlier[0].sha256 if earlier else None
-        status: DocumentStatus = (
-            "new" if previous is None else ("unchanged" if previous == sha else "changed")
-        )
+        status = document_status(previous, sha, self.store)
         context = UrlContext(link_text, title, referrer, year, self.source.region)
         stored = self.store.put(
             data, url=url, source_id=self.source.id, headers=resp.headers, kind=kind, context=context
@@ -723,9 +735,7 @@ def crawl_folder(run: _SourceCrawl) -> None:
             continue
         earlier = run.store.find_url(url)
         sha = hashlib.sha256(data).hexdigest()
-        status: DocumentStatus = (
-            "new" if not earlier else ("unchanged" if earlier[0].sha256 == sha else "changed")
-        )
+        status = document_status(earlier[0].sha256 if earlier else None, sha, run.store)
         year = run.year_of(path.stem, None, None)
         context = UrlContext(path.name, path.stem, None, year, src.region)
         stored = run.store.put(data, url=url, source_id=src.id, headers={}, kind=kind, context=context)

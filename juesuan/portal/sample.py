@@ -102,11 +102,12 @@ def start_server(site_dir: Path, port: int | None = None) -> PortalServer:
 
 @contextlib.contextmanager
 def serve_sample(
-    site_dir: Path | str | None = None, *, port: int = DEFAULT_PORT
+    site_dir: Path | str | None = None, *, port: int | None = None
 ) -> Iterator[tuple[Path, str]]:
     """Build (if needed) and serve the sample portal; yields (sources file, base URL) and stops it afterwards.
 
-    Pass the base URL as the `PORTAL_URL` variable when loading the sources file.
+    Pass the base URL as the `PORTAL_URL` variable when loading the sources file. The port defaults to
+    `default_port()` (8620, or `JUESUAN_PORTAL_PORT`).
     """
     site = ensure_site(site_dir)
     sources = write_sources(site)
