@@ -491,3 +491,36 @@ def test_parser_and_checker_crashes_are_recorded_not_raised(
         ("failed", "parser_crash"),
         ("quarantined", "check_error"),
     ]
+
+
+def test_cli_warehouse_option_accepts_the_published_file_path(
+    tmp_path: Path, shared: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import juesuan.parsing
+    from juesuan.cli import main
+
+    report, _, _ = gold_report(shared, "putuo")
+    monkeypatch.setattr(juesuan.parsing, "parse_report", lambda path, region_hint=None: report)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.pdf").write_bytes(b"%PDF-1.4 stand-in")
+    target = tmp_path / "wh" / "mine.duckdb"
+    args = ["ingest", "--from-dir", str(folder), "--warehouse", str(target), "--rules-runner", "duckdb"]
+    assert main(args) == 0
+    assert (tmp_path / "wh" / "staging.duckdb").exists() and not (tmp_path / "wh" / "juesuan.duckdb").exists()
+    assert f"duckdb -readonly {target}" in capsys.readouterr().out
+    assert connect_published(target).execute("SELECT count(*) FROM mart.documents").fetchone() == (1,)
+    assert (
+        main(
+            [
+                "query",
+                "SELECT count(*) AS n FROM mart.documents",
+                "--warehouse",
+                str(target),
+                "--format",
+                "csv",
+            ]
+        )
+        == 0
+    )
+    assert capsys.readouterr().out == "n\n1\n"

@@ -100,6 +100,16 @@ def find_reports(folder: Path) -> list[Path]:
     )
 
 
+def warehouse_location(arg: Path | str) -> tuple[Path, Path]:
+    """`--warehouse` as (folder, published file): a folder, or the published `.duckdb` file inside one."""
+    from warehouse.store import PUBLISHED_NAME
+
+    path = Path(arg)
+    if path.suffix == ".duckdb":
+        return path.parent, path
+    return path, path / PUBLISHED_NAME
+
+
 def parse_region_option(text: str | None) -> Region | None:
     """`省/市/县` (levels may be empty: `上海市//普陀区`, or `中央`) → a Region checked against the division list."""
     if not text:
@@ -228,8 +238,12 @@ def ingest_dir(
     region: Region | None = None,
     checker: Checker | None = None,
     publish: bool = True,
+    published_path: Path | str | None = None,
 ) -> IngestSummary:
-    """`juesuan ingest`: every report in `folder` → staging → (atomic) publish. Returns the summary."""
+    """`juesuan ingest`: every report in `folder` → staging → (atomic) publish. Returns the summary.
+
+    `published_path` defaults to `juesuan.duckdb` in the warehouse folder.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise NotADirectoryError(f"{folder} is not a folder")
@@ -237,7 +251,7 @@ def ingest_dir(
     with Warehouse(warehouse_root) as wh:
         summary = ingest_paths(wh, find_reports(folder), region=region, checker=checker)
         if publish:
-            summary.publication = wh.publish()
+            summary.publication = wh.publish(published_path)
     summary.seconds = time.perf_counter() - t0
     return summary
 
@@ -248,6 +262,7 @@ def reparse(
     everything: bool = False,
     checker: Checker | None = None,
     publish: bool = True,
+    published_path: Path | str | None = None,
 ) -> IngestSummary:
     """Re-derive documents from their kept raw files: those of an older parser version (or all), then publish.
 
@@ -287,6 +302,6 @@ def reparse(
             summary.outcomes.append(outcome)
             summary.seconds_per_file[source] = time.perf_counter() - t1
         if publish:
-            summary.publication = wh.publish()
+            summary.publication = wh.publish(published_path)
     summary.seconds = time.perf_counter() - t0
     return summary

@@ -28,7 +28,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--from-dir", type=Path, required=True, help="folder of report files (searched recursively)"
     )
     p.add_argument(
-        "--warehouse", type=Path, default=None, help="warehouse folder (default: <data root>/warehouse)"
+        "--warehouse",
+        type=Path,
+        default=None,
+        help="warehouse folder, or the published .duckdb file in it (default: <data root>/warehouse)",
     )
     p.add_argument(
         "--region",
@@ -51,7 +54,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Re-parse and re-check every document whose parser version differs from the current one.",
     )
     r.add_argument(
-        "--warehouse", type=Path, default=None, help="warehouse folder (default: <data root>/warehouse)"
+        "--warehouse",
+        type=Path,
+        default=None,
+        help="warehouse folder, or the published .duckdb file in it (default: <data root>/warehouse)",
     )
     r.add_argument("--all", action="store_true", help="re-derive every document, not only outdated ones")
     r.add_argument("--rules-runner", choices=("gx", "duckdb"), default="gx")
@@ -60,7 +66,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_ingest(args: argparse.Namespace) -> int:
     from warehouse import PublishError, WarehouseBusy
-    from warehouse.ingest import default_checker, ingest_dir, parse_region_option
+    from warehouse.ingest import default_checker, ingest_dir, parse_region_option, warehouse_location
 
     try:
         region = parse_region_option(args.region)
@@ -70,7 +76,7 @@ def run_ingest(args: argparse.Namespace) -> int:
     if not args.from_dir.is_dir():
         print(f"{args.from_dir}: not a folder", file=sys.stderr)
         return 2
-    root = args.warehouse or default_warehouse()
+    root, published = warehouse_location(args.warehouse or default_warehouse())
     try:
         summary = ingest_dir(
             args.from_dir,
@@ -78,6 +84,7 @@ def run_ingest(args: argparse.Namespace) -> int:
             region=region,
             checker=default_checker(args.rules_runner),
             publish=not args.no_publish,
+            published_path=published,
         )
     except WarehouseBusy as exc:
         print(str(exc), file=sys.stderr)
@@ -95,14 +102,16 @@ def run_ingest(args: argparse.Namespace) -> int:
 
 def run_reparse(args: argparse.Namespace) -> int:
     from warehouse import PublishError, WarehouseBusy
-    from warehouse.ingest import default_checker, reparse
+    from warehouse.ingest import default_checker, reparse, warehouse_location
 
-    root = args.warehouse or default_warehouse()
+    root, published = warehouse_location(args.warehouse or default_warehouse())
     if not (Path(root) / "staging.duckdb").exists():
         print(f"{root}: no warehouse here (run `juesuan ingest` first)", file=sys.stderr)
         return 2
     try:
-        summary = reparse(root, everything=args.all, checker=default_checker(args.rules_runner))
+        summary = reparse(
+            root, everything=args.all, checker=default_checker(args.rules_runner), published_path=published
+        )
     except WarehouseBusy as exc:
         print(str(exc), file=sys.stderr)
         return 3
