@@ -255,7 +255,7 @@ def _plan_mismatch(rng: random.Random, books: Books) -> tuple[dict[str, tuple[st
         kind="cross_table_mismatch",
         table_kind=kind,
         subject_code=item,
-        measure="total",
+        measure=measure,
         line_item="",
         description=(
             f"the {kind} table was printed from books where 项 {item} {measure} is {sign * delta / 100:+.2f} 元 off; "
