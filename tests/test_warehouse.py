@@ -524,3 +524,16 @@ def test_cli_warehouse_option_accepts_the_published_file_path(
         == 0
     )
     assert capsys.readouterr().out == "n\n1\n"
+
+
+def test_rederiving_under_another_name_leaves_no_orphan_department(tmp_path: Path, shared: Path) -> None:
+    with Warehouse(tmp_path / "wh") as wh:
+        report, sha, path = gold_report(shared, "putuo", parser_version="1")
+        wh.load_document(report, [], source=str(path), raw_sha256=sha)
+        wh.refresh()
+        renamed, _, _ = gold_report(shared, "putuo", parser_version="2")
+        renamed.department = "上海市普陀区财政局（本级）"
+        wh.load_document(renamed, [], source=str(path), raw_sha256=sha)
+        wh.refresh()
+        assert _rows(wh.con, "SELECT display_name FROM core.departments") == [("上海市普陀区财政局（本级）",)]
+        assert _rows(wh.con, "SELECT count(*) FROM core.regions") == [(1,)]

@@ -572,6 +572,18 @@ class Warehouse:
 
     def _rebuild_dimensions(self) -> None:
         c = self.con
+        # A re-derived document may now name another department or region: drop identities nothing refers to.
+        c.execute(
+            """DELETE FROM core.departments WHERE department_id NOT IN
+               (SELECT department_id FROM core.documents WHERE department_id IS NOT NULL)"""
+        )
+        c.execute(
+            """DELETE FROM core.regions WHERE region_id NOT IN (
+                   SELECT region_id FROM core.documents WHERE region_id IS NOT NULL
+                   UNION SELECT region_hint FROM core.documents WHERE region_hint IS NOT NULL
+                   UNION SELECT region_id FROM core.departments
+                   UNION SELECT region_id FROM core.department_aliases)"""
+        )
         c.execute("DELETE FROM core.years")
         c.execute("INSERT INTO core.years SELECT DISTINCT year FROM core.documents WHERE year IS NOT NULL")
         c.execute("DELETE FROM core.department_names")
