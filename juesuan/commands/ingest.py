@@ -8,6 +8,7 @@ re-derive every document from its kept raw file with the current parser, then pu
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -64,7 +65,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     r.set_defaults(func=run_reparse)
 
 
+def _quiet_progress_bars() -> None:
+    """great-expectations draws a tqdm bar per report; the summary is what a person reads (TQDM_DISABLE=0 wins)."""
+    os.environ.setdefault("TQDM_DISABLE", "1")
+
+
 def run_ingest(args: argparse.Namespace) -> int:
+    _quiet_progress_bars()
     from warehouse import PublishError, WarehouseBusy
     from warehouse.ingest import default_checker, ingest_dir, parse_region_option, warehouse_location
 
@@ -101,6 +108,7 @@ def run_ingest(args: argparse.Namespace) -> int:
 
 
 def run_reparse(args: argparse.Namespace) -> int:
+    _quiet_progress_bars()
     from warehouse import PublishError, WarehouseBusy
     from warehouse.ingest import default_checker, reparse, warehouse_location
 
