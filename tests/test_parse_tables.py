@@ -418,7 +418,11 @@ def test_continuation_with_a_repeated_header() -> None:
         [
             (
                 ["支出决算表", "单位：万元"],
-                [*header, ["", "合计", "30.00", "20.00", "10.00"], ["201", "一般公共服务支出", "20.00", "20.00", ""]],
+                [
+                    *header,
+                    ["", "合计", "30.00", "20.00", "10.00"],
+                    ["201", "一般公共服务支出", "20.00", "20.00", ""],
+                ],
             )
         ],
     )
@@ -428,3 +432,27 @@ def test_continuation_with_a_repeated_header() -> None:
     assert [(r.subject_code, r.line_item) for r in t.rows] == [(None, "total"), ("201", None), ("205", None)]
     assert t.find(subject_code="205").cell("project").page == 2
     assert not t.problems
+
+
+@pytest.mark.parametrize("keep_horizontal", [False, True], ids=["no-rules", "row-rules-only"])
+def test_unruled_tables_are_read_from_the_text_layout(
+    real_corpus: Path, tmp_path: Path, keep_horizontal: bool
+) -> None:
+    from test_parse_tables_support import score_report, strip_rulings
+
+    from juesuan.model import read_gold_csv
+
+    pdf = tmp_path / "unruled.pdf"
+    strip_rulings(real_corpus / "national-petition-bureau-2024.pdf", pdf, keep_horizontal)
+    report = parse_report(pdf)
+    gold = [g for g in read_gold_csv(real_corpus / "national-petition-bureau-2024.gold.csv")]
+    _, precision, missing, extra = score_report(report, gold)
+    assert not extra and precision == 1.0
+    # every table but three_public (its two-level header cannot be placed without rulings) is cell-exact
+    assert {m[0] for m in missing} == {"three_public"}
+    tp = report.tables["three_public"]
+    assert tp.status == "parse_error" and tp.problems[0].code == "unknown_header"
+    assert report.tables["gov_fund"].status == "empty" and "本表无数据" in report.tables["gov_fund"].note
+    assert report.tables["basic_expenditure"].find(line_item="public_total").cell("amount").value == Decimal(
+        "2266.65"
+    )

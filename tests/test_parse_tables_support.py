@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from decimal import Decimal
+from pathlib import Path
 
 from juesuan.model import GoldCell, Report
 from juesuan.parsing.pdfgeom import Char, PageGeom
@@ -79,3 +80,19 @@ def _text(geom: PageGeom, text: str, x: float, y: float) -> None:
         if ch != " ":
             geom.chars.append(Char(ch, x, y, x + 6, y + 8))
         x += 6
+
+
+def strip_rulings(src: Path, out: Path, keep_horizontal: bool = False) -> None:
+    """Copy a PDF without its ruling lines (all, or only the vertical ones): an unruled table layout."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    pdf = pdfium.PdfDocument(str(src))
+    for i in range(len(pdf)):
+        page = pdf[i]
+        for obj in list(page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_PATH,), max_depth=1)):
+            left, bottom, right, top = obj.get_bounds()
+            if not keep_horizontal or right - left < top - bottom:
+                page.remove_obj(obj)
+        page.gen_content()
+    pdf.save(str(out))

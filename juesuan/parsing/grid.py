@@ -184,7 +184,7 @@ def find_grids(geom: PageGeom) -> list[Grid]:
             continue
         grids.append(_build_grid(geom.number, xs, ys, ghs, gvs))
     grids.sort(key=lambda g: g.top)
-    _place_chars(geom, grids)
+    place_chars(geom, grids)
     return grids
 
 
@@ -232,7 +232,7 @@ def _build_grid(page: int, xs: list[float], ys: list[float], hs: list, vs: list)
     return Grid(page=page, xs=xs, ys=ys, cell_of=cell_of, spans=[tuple(s) for s in spans])
 
 
-def _place_chars(geom: PageGeom, grids: list[Grid]) -> None:
+def place_chars(geom: PageGeom, grids: list[Grid]) -> None:
     """Put each character into the atomic cell containing its centre; the rest stay free text."""
     free: list[Char] = []
     for ch in geom.chars:

@@ -8,6 +8,7 @@ pdfplumber's `extract_tables`). Coordinates are converted to pdfplumber's conven
 from __future__ import annotations
 
 import ctypes
+import re
 from dataclasses import dataclass, field
 
 import pypdfium2 as pdfium
@@ -71,7 +72,7 @@ def load_page(pdf: pdfium.PdfDocument, index: int) -> PageGeom:
         try:
             n = textpage.count_chars()
             geom.text = textpage.get_text_range() if n else ""
-            if not ruled:
+            if not (ruled or _maybe_unruled_table(geom.text)):
                 n = 0
             raw_tp = textpage.raw
             left, right, bottom, top = (
@@ -99,6 +100,15 @@ def load_page(pdf: pdfium.PdfDocument, index: int) -> PageGeom:
     finally:
         page.close()
     return geom
+
+
+_UNIT_LINE = re.compile(r"单位\s*[:：]\s*(?:万元|元)")
+_AMOUNT = re.compile(r"\d\.\d\d(?!\d)")
+
+
+def _maybe_unruled_table(text: str) -> bool:
+    """Worth boxing the characters of an unruled page: a 单位 line, or many amounts and little prose."""
+    return bool(_UNIT_LINE.search(text)) or (len(_AMOUNT.findall(text)) >= 10 and text.count("。") <= 2)
 
 
 def _rotate(geom: PageGeom, rotation: int) -> None:

@@ -21,8 +21,9 @@ import pypdfium2 as pdfium
 
 from juesuan.amounts import AmountError, parse_amount, to_yuan
 from juesuan.model import Cell, Column, Problem, Row, Table
-from juesuan.parsing.grid import Grid, TextLine, find_grids, text_lines
+from juesuan.parsing.grid import Grid, TextLine, find_grids, place_chars, text_lines
 from juesuan.parsing.pdfgeom import PageGeom, load_page
+from juesuan.parsing.stream import stream_grid
 from juesuan.parsing.subjects import class_code, strip_ordinal
 
 #: The nine public tables of DOMAIN.md section 2, in their usual order (order is never relied on).
@@ -466,7 +467,16 @@ def interpret(found: Found, learned_classes: dict[str, str]) -> Table:
     table.columns = [
         Column(measure=cr.measure, header=cr.header) for cr in roles if cr.role == "amount" and cr.measure
     ]
-    unknown = [cr.header or "(blank)" for cr in roles if cr.role == "amount" and cr.measure is None]
+    # a header we cannot map matters when numbers are printed under it (an empty column loses nothing)
+    used = {c.measure for r in rows for c in r.cells} | {
+        c.measure for c in (three_public.cells if three_public else [])
+    }
+    unknown = [
+        cr.header or "(blank)"
+        for cr in roles
+        if cr.role == "amount" and cr.measure is None and ("?" in used or cr.header == "")
+    ]
+    unknown = list(dict.fromkeys(unknown)) if "?" in used else []
     if unknown:
         return _error(
             table,
@@ -530,6 +540,13 @@ def _read_row(
             if not text or text in _BLANK_MARKS:
                 continue
             if r0 != r and cid in seen:
+                continue
+            _, _, sc0, sc1 = g.spans[cid]
+            if not any(ch.isdigit() for ch in text) and (sc1 > sc0 or not (p["label"] or p["codes"])):
+                # words spanning several columns (a footer label of an unruled table): a label, not an amount
+                if cid not in seen:
+                    p["label"].append(norm(g.cell_text(cid)))
+                seen.add(cid)
                 continue
             try:
                 p["cells"].append(_cell(cr.measure or "?", text, unit, g, r, c))
@@ -613,17 +630,19 @@ def _read_row(
             if row.line_item is None and kind in ("summary", "appropriation_summary"):
                 row.subject_code = class_code(label, learned)
             if row.line_item is None and row.subject_code is None:
-                if p["cells"]:
+                if p["cells"]:  # kept out of the table (no key to file it under), but never lost silently
+                    printed = ", ".join(f"{c.measure}={c.text}" for c in p["cells"])
                     table.problems.append(
                         Problem(
                             code="unknown_row",
-                            message=f"row {label!r} on page {g.page} has amounts but no recognised code or line item",
+                            message=f"row {label!r} on page {g.page} has amounts ({printed}) but no recognised "
+                            "code or line item; not read",
                             table_kind=kind,
                             page=g.page,
+                            severity="error",
                         )
                     )
-                else:
-                    continue
+                continue
         out.append(row)
     return out
 
@@ -685,6 +704,27 @@ def locate_tables(pages: list[PageGeom]) -> tuple[list[Found], list[Problem]]:
     for geom in pages:
         grids = find_grids(geom)
         lines = text_lines(getattr(geom, "free_chars", []))
+        if not grids and geom.chars:
+            grids, orphans = _stream_grids(geom, lines, current)
+            for i in orphans:  # a title with no table rows under it: an empty table keeps its note
+                after = lines[i + 1 :]
+                nxt = next(
+                    (k for k, ln in enumerate(after) if classify_title(ln.text) is not None), len(after)
+                )
+                orphan = Found(
+                    kind=classify_title(lines[i].text) or "other",
+                    title=norm(lines[i].text),
+                    unit=_unit_of(after[:nxt]),
+                    last_page=geom.number,
+                )
+                _add_notes(orphan, after[:nxt])
+                found.append(orphan)
+            if grids:
+                place_chars(geom, grids)
+                lines = text_lines(getattr(geom, "free_chars", []))
+            elif orphans:
+                current = None
+                continue
         if not grids:
             # a table title printed on a page without any ruling (an unruled table): reported, not guessed
             plain = [norm(t) for t in geom.text.splitlines()]
@@ -739,6 +779,53 @@ def locate_tables(pages: list[PageGeom]) -> tuple[list[Found], list[Problem]]:
         if current is not None:
             _add_notes(current, [ln for ln in lines if ln.top >= prev_bottom - 1])
     return found, problems
+
+
+_META = re.compile(r"单位[:：]|^部门[:：]|^编制单位|^(?:公开)?\d+表$|^\d{4}年度?$")
+_NOTE_START = re.compile(r"^(?:注|说明)[:：0-9]")
+
+
+def _stream_grids(
+    geom: PageGeom, lines: list[TextLine], current: Found | None
+) -> tuple[list[Grid], list[int]]:
+    """Virtual grids for unruled tables on a page without ruled ones (under each title, or continuing), and
+    the line indexes of known titles with no table rows under them."""
+    texts = [norm(ln.text) for ln in lines]
+    titles = [i for i, t in enumerate(texts) if classify_title(t) is not None]
+    starts: list[int] = []
+    if titles:
+        starts = [i for i in titles if classify_title(texts[i]) != "other"]
+    elif current is not None and current.last_page == geom.number - 1 and _looks_tabular(texts):
+        starts = [-1]  # a continuation from the previous page
+    grids: list[Grid] = []
+    orphans: list[int] = []
+    for i in starts:
+        j = i + 1
+        while j < len(lines) and (_META.search(texts[j]) or not texts[j]):
+            j += 1
+        end = j
+        while end < len(lines) and not _NOTE_START.match(texts[end]) and end not in titles:
+            end += 1
+        while end > j and re.fullmatch(r"[-—\d]+|第\d+页.*", texts[end - 1]):
+            end -= 1  # a page number under the table
+        g = None
+        if end > j:
+            top = lines[j].top - 1
+            bottom = lines[end - 1].bottom + 1
+            g = stream_grid(geom.number, geom.chars, top, bottom, geom.hsegs)
+        if g is not None:
+            grids.append(g)
+        elif i >= 0:
+            orphans.append(i)
+    return grids, orphans
+
+
+def _looks_tabular(texts: list[str]) -> bool:
+    """Rows of amounts, not prose: most lines carry two or more decimals and no sentence ends."""
+    if not texts or any("。" in t for t in texts):
+        return False
+    rich = sum(1 for t in texts if len(re.findall(r"\d\.\d\d", t)) >= 2)
+    return rich >= max(2, len(texts) // 3)
 
 
 def _add_notes(found: Found, lines: list[TextLine]) -> None:
@@ -806,7 +893,10 @@ def tables_from_pages(pages: list[PageGeom]) -> TablesResult:
     order = sorted(found, key=lambda f: f.kind in ("summary", "appropriation_summary"))
     tables: dict[str, Table] = {}
     for f in order:
-        if not f.grids:
+        if not f.grids and f.note_lines:
+            t = Table(kind=f.kind, title=f.title, unit=f.unit or "万元", status="empty", pages=[f.last_page])
+            t.note = "".join(f.note_lines)
+        elif not f.grids:
             t = Table(
                 kind=f.kind, title=f.title, unit=f.unit or "万元", status="parse_error", pages=[f.last_page]
             )
