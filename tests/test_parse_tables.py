@@ -456,3 +456,23 @@ def test_unruled_tables_are_read_from_the_text_layout(
     assert report.tables["basic_expenditure"].find(line_item="public_total").cell("amount").value == Decimal(
         "2266.65"
     )
+
+
+def test_three_public_with_meeting_and_training_columns() -> None:
+    page = ruled_page(
+        1,
+        [
+            (
+                ["一般公共预算财政拨款“三公”经费及会议费、培训费支出决算表", "单位：万元"],
+                [
+                    ["预算数", None, None, None, "决算数", None, None, None],
+                    ["合计", "公务接待费", "会议费", "培训费", "合计", "公务接待费", "会议费", "培训费"],
+                    ["6.00", "6.00", "2.00", "1.50", "0.08", "0.08", "1.20", "0.90"],
+                ],
+            )
+        ],
+    )
+    t = tables_from_pages([page]).tables["three_public"]
+    got = {c.measure: c.value for c in t.rows[0].cells}
+    assert got["budget.meeting"] == Decimal("2.00") and got["actual.training"] == Decimal("0.90")
+    assert got["actual.reception"] == Decimal("0.08") and len(got) == 8

@@ -794,7 +794,12 @@ def _stream_grids(
     titles = [i for i, t in enumerate(texts) if classify_title(t) is not None]
     starts: list[int] = []
     if titles:
-        starts = [i for i in titles if classify_title(texts[i]) != "other"]
+        # only a standalone title line (not a narrative heading such as …决算总表情况说明)
+        starts = [
+            i
+            for i in titles
+            if classify_title(texts[i]) != "other" and re.sub(r"[（(][^）)]*[）)]$", "", texts[i]).endswith("表")
+        ]
     elif current is not None and current.last_page == geom.number - 1 and _looks_tabular(texts):
         starts = [-1]  # a continuation from the previous page
     grids: list[Grid] = []
