@@ -798,7 +798,8 @@ def _stream_grids(
         starts = [
             i
             for i in titles
-            if classify_title(texts[i]) != "other" and re.sub(r"[（(][^）)]*[）)]$", "", texts[i]).endswith("表")
+            if classify_title(texts[i]) != "other"
+            and re.sub(r"[（(][^）)]*[）)]$", "", texts[i]).endswith("表")
         ]
     elif current is not None and current.last_page == geom.number - 1 and _looks_tabular(texts):
         starts = [-1]  # a continuation from the previous page
