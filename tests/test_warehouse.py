@@ -537,3 +537,48 @@ def test_rederiving_under_another_name_leaves_no_orphan_department(tmp_path: Pat
         wh.refresh()
         assert _rows(wh.con, "SELECT display_name FROM core.departments") == [("上海市普陀区财政局（本级）",)]
         assert _rows(wh.con, "SELECT count(*) FROM core.regions") == [(1,)]
+
+
+def test_mart_departments_lists_identities_with_their_printed_names(tmp_path: Path, shared: Path) -> None:
+    with Warehouse(tmp_path / "wh") as wh:
+        base, sha, _ = gold_report(shared, "hetang")
+        for year, name, fake_sha in (
+            (2020, "株洲市荷塘区产业服务中心", sha),
+            (2021, "荷塘区产业服务中心", "1" * 64),
+        ):
+            wh.load_document(
+                dataclasses.replace(base, year=year, department=name),
+                [],
+                source=f"{year}.pdf",
+                raw_sha256=fake_sha,
+            )
+        result = wh.publish()
+    con = connect_published(result.path)
+    assert _rows(con, "SELECT department, province, county, years, printed_names FROM mart.departments") == [
+        (
+            "荷塘区产业服务中心",
+            "湖南省",
+            "荷塘区",
+            [2020, 2021],
+            ["株洲市荷塘区产业服务中心", "荷塘区产业服务中心"],
+        )
+    ]
+
+
+def test_an_existing_warehouse_is_upgraded_by_new_migrations(tmp_path: Path, shared: Path) -> None:
+    older = tmp_path / "older_migrations"
+    older.mkdir()
+    for mig in list_migrations()[:-1]:
+        shutil.copy(mig.path, older / mig.path.name)
+    root = tmp_path / "wh"
+    root.mkdir()
+    con = duckdb.connect(str(root / "staging.duckdb"))
+    migrate(con, older)
+    assert current_version(con) == latest_version() - 1
+    con.close()
+    with Warehouse(root) as wh:
+        assert current_version(wh.con) == latest_version()
+        report, sha, path = gold_report(shared, "petition")
+        wh.load_document(report, [], source=str(path), raw_sha256=sha)
+        result = wh.publish()
+    assert _rows(connect_published(result.path), "SELECT count(*) FROM mart.departments") == [(1,)]
