@@ -476,3 +476,29 @@ def test_three_public_with_meeting_and_training_columns() -> None:
     got = {c.measure: c.value for c in t.rows[0].cells}
     assert got["budget.meeting"] == Decimal("2.00") and got["actual.training"] == Decimal("0.90")
     assert got["actual.reception"] == Decimal("0.08") and len(got) == 8
+
+
+def test_three_public_transposed_with_budget_and_actual_rows() -> None:
+    page = ruled_page(
+        1,
+        [
+            (
+                ["财政拨款“三公”经费支出决算表", "单位：万元"],
+                [
+                    ["项目", "合计", "因公出国（境）费", "公务接待费"],
+                    ["预算数", "6.00", "1.00", "5.00"],
+                    ["决算数", "4.50", "", "4.50"],
+                ],
+            )
+        ],
+    )
+    t = tables_from_pages([page]).tables["three_public"]
+    assert t.status == "parsed" and len(t.rows) == 1
+    got = {c.measure: c.value for c in t.rows[0].cells}
+    assert got == {
+        "budget.total": Decimal("6.00"),
+        "budget.overseas": Decimal("1.00"),
+        "budget.reception": Decimal("5.00"),
+        "actual.total": Decimal("4.50"),
+        "actual.reception": Decimal("4.50"),
+    }

@@ -14,7 +14,6 @@ import itertools
 import re
 import time
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -105,9 +104,7 @@ class ColRole:
 def _measure(kind: str, path: list[str], side: str | None) -> str | None:
     j = "".join(path)
     if kind == "three_public":
-        s = "budget" if "预算" in j else "actual" if "决算" in j else None
-        if s is None:
-            return None
+        s = "budget" if "预算" in j else "actual" if "决算" in j else "side?"  # side? = from the row label
         r = re.sub(r"公务用车购置及运行(?:（?维护）?)?费", "", j)
         if "出国" in j:
             m = "overseas"
@@ -455,6 +452,11 @@ def interpret(found: Found, learned_classes: dict[str, str]) -> Table:
             panel_rows = _read_row(found.kind, g, r, roles, colmap, unit, states, learned_classes, table)
             for row in panel_rows:
                 if three_public is not None:
+                    # transposed layouts print 预算数 / 决算数 as row labels: the side comes from the row
+                    side = "budget" if "预算" in row.label else "actual" if "决算" in row.label else None
+                    for cell in row.cells:
+                        if cell.measure.startswith("side?."):
+                            cell.measure = f"{side}.{cell.measure[6:]}" if side else "?"
                     three_public.cells.extend(row.cells)
                     three_public.page = three_public.page or row.page
                 else:
@@ -471,13 +473,12 @@ def interpret(found: Found, learned_classes: dict[str, str]) -> Table:
     used = {c.measure for r in rows for c in r.cells} | {
         c.measure for c in (three_public.cells if three_public else [])
     }
-    unknown = [
-        cr.header or "(blank)"
-        for cr in roles
-        if cr.role == "amount" and cr.measure is None and ("?" in used or cr.header == "")
-    ]
-    unknown = list(dict.fromkeys(unknown)) if "?" in used else []
-    if unknown:
+    if "?" in used:
+        unknown = list(
+            dict.fromkeys(
+                cr.header or "(blank)" for cr in roles if cr.role == "amount" and cr.measure is None
+            )
+        ) or ["(rows without 预算数/决算数)"]
         return _error(
             table,
             "unknown_header",
@@ -938,7 +939,3 @@ def tables_from_pages(pages: list[PageGeom]) -> TablesResult:
     result = {k: tables.get(k) or Table(kind=k, status="absent") for k in PUBLIC_TABLES}
     table_pages = sorted({p for t in result.values() for p in t.pages})
     return TablesResult(tables=result, problems=problems, table_pages=table_pages, page_count=len(pages))
-
-
-def nonzero(value: Decimal) -> bool:
-    return value != 0
