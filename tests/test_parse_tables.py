@@ -502,3 +502,24 @@ def test_three_public_transposed_with_budget_and_actual_rows() -> None:
         "actual.total": Decimal("4.50"),
         "actual.reception": Decimal("4.50"),
     }
+
+
+def test_title_and_unit_drawn_inside_the_table_frame() -> None:
+    page = ruled_page(
+        1,
+        [
+            (
+                [],
+                [
+                    ["一般公共预算财政拨款支出决算表", None, None],
+                    ["单位：元", None, None],
+                    ["科目编码", "科目名称", "合计"],
+                    ["201", "一般公共服务支出", "1,234.50"],
+                ],
+            )
+        ],
+        col_width=120,
+    )
+    t = tables_from_pages([page]).tables["general_budget"]
+    assert t.status == "parsed" and t.unit == "元"
+    assert t.find(subject_code="201").cell("total").amount_yuan == Decimal("1234.50")
