@@ -523,3 +523,23 @@ def test_title_and_unit_drawn_inside_the_table_frame() -> None:
     t = tables_from_pages([page]).tables["general_budget"]
     assert t.status == "parsed" and t.unit == "元"
     assert t.find(subject_code="201").cell("total").amount_yuan == Decimal("1234.50")
+
+
+def test_empty_table_note_inside_the_frame() -> None:
+    page = ruled_page(
+        1,
+        [
+            (
+                ["国有资本经营预算财政拨款支出决算表", "单位：万元"],
+                [
+                    ["科目编码", "科目名称", "合计", "基本支出", "项目支出"],
+                    ["", "合计", "", "", ""],
+                    ["说明：本单位无国有资本经营预算财政拨款支出，故本表无数据。", None, None, None, None],
+                ],
+            ),
+        ],
+        col_width=150,
+    )
+    t = tables_from_pages([page]).tables["state_capital"]
+    assert t.status == "empty"
+    assert t.note == "说明：本单位无国有资本经营预算财政拨款支出，故本表无数据。"

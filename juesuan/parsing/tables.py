@@ -449,6 +449,11 @@ def interpret(found: Found, learned_classes: dict[str, str]) -> Table:
             texts = [t for _, t in _row_texts(g, r)]
             if not any(texts) or _is_seq_row(texts):
                 continue
+            joined = "".join(texts)
+            if _EMPTY_NOTE.search(joined) and not re.search(r"\d\.\d", joined):
+                found.note_lines.append(joined)  # the 无数据 note drawn inside the frame
+                note = "".join(found.note_lines)
+                continue
             panel_rows = _read_row(found.kind, g, r, roles, colmap, unit, states, learned_classes, table)
             for row in panel_rows:
                 if three_public is not None:
@@ -487,7 +492,8 @@ def interpret(found: Found, learned_classes: dict[str, str]) -> Table:
     if three_public is not None:
         rows = [three_public] if three_public.cells else []
     table.rows = _dedupe(rows, table)
-    if not any(c.value != 0 for r in table.rows for c in r.cells) and (note or not table.rows):
+    cells = [c for r in table.rows for c in r.cells]
+    if not cells or (note and not any(c.value != 0 for c in cells)):
         table.status = "empty"
     table.note = note
     return table
