@@ -543,3 +543,59 @@ def test_empty_table_note_inside_the_frame() -> None:
     t = tables_from_pages([page]).tables["state_capital"]
     assert t.status == "empty"
     assert t.note == "说明：本单位无国有资本经营预算财政拨款支出，故本表无数据。"
+
+
+def test_overprinted_fake_bold_text_is_read_once(tmp_path: Path) -> None:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(TTFont("wqy", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"))
+    pdf = tmp_path / "bold.pdf"
+    c = canvas.Canvas(str(pdf), pagesize=(595, 842))
+
+    def bold(x: float, y: float, text: str, size: float = 10) -> None:
+        c.setFont("wqy", size)
+        for dx in (0, 0.3, 0.6):  # WPS-style fake bold: the same glyphs drawn three times
+            c.drawString(x + dx, y, text)
+
+    bold(200, 780, "收入决算表", 16)
+    c.setFont("wqy", 9)
+    c.drawString(450, 760, "单位：万元")
+    rows = [
+        ("科目编码", "科目名称", "本年收入合计"),
+        ("", "合计", "1,234.56"),
+        ("201", "一般公共服务支出", "1,234.56"),
+    ]
+    xs, top = (50, 150, 330, 480), 750
+    for r, row in enumerate(rows):
+        y = top - 20 * (r + 1)
+        for k, text in enumerate(row):
+            (bold if r == 0 else lambda x, y, t: (c.setFont("wqy", 9), c.drawString(x, y, t)))(
+                xs[k] + 4, y + 6, text
+            )
+    for r in range(len(rows) + 1):
+        c.line(xs[0], top - 20 * r, xs[-1], top - 20 * r)
+    for x in xs:
+        c.line(x, top, x, top - 20 * len(rows))
+    c.showPage()
+    c.save()
+
+    from juesuan.parsing.tables import parse_tables
+
+    t = parse_tables(pdf).tables["income"]
+    assert t.title == "收入决算表" and t.status == "parsed"
+    assert t.find(subject_code="201").cell("total").value == Decimal("1234.56")
+    assert t.columns[0].header == "本年收入合计"
+
+
+def test_dedupe_chars_drops_overprints_only() -> None:
+    from juesuan.parsing.pdfgeom import Char, dedupe_chars
+
+    chars = [
+        Char("1", 100, 10, 103, 17),
+        Char("1", 200, 10.2, 203, 17),
+        Char("1", 101.0, 10.4, 104.0, 17.4),  # overprint 1 pt off: fake bold
+        Char("1", 103.6, 10, 106.6, 17),  # the next digit of "11": kept
+    ]
+    assert [(c.x0, c.top) for c in dedupe_chars(chars)] == [(100, 10), (200, 10.2), (103.6, 10)]

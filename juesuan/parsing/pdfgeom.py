@@ -94,12 +94,33 @@ def load_page(pdf: pdfium.PdfDocument, index: int) -> PageGeom:
                 chars.append(Char(ch, left.value, height - top.value, right.value, height - bottom.value))
         finally:
             textpage.close()
+        if geom.chars:
+            geom.chars = dedupe_chars(geom.chars)
         rotation = page.get_rotation()
         if rotation in (90, 180, 270):
             _rotate(geom, rotation)
     finally:
         page.close()
     return geom
+
+
+def dedupe_chars(chars: list[Char], tol: float = 1.5) -> list[Char]:
+    """Drop glyphs drawn twice at (almost) the same place: producers fake bold by overprinting, which would
+    read 收收入入决决算算表表 and 11,,223344.."""
+    kept: dict[tuple[str, int, int], list[Char]] = {}
+    out: list[Char] = []
+    for ch in chars:
+        bx, by = int(ch.x0 // tol), int(ch.top // tol)
+        dup = any(
+            abs(o.x0 - ch.x0) < tol and abs(o.top - ch.top) < tol
+            for dx in (-1, 0, 1)
+            for dy in (-1, 0, 1)
+            for o in kept.get((ch.text, bx + dx, by + dy), ())
+        )
+        if not dup:
+            kept.setdefault((ch.text, bx, by), []).append(ch)
+            out.append(ch)
+    return out
 
 
 _UNIT_LINE = re.compile(r"单位\s*[:：]\s*(?:万元|元)")
