@@ -599,3 +599,22 @@ def test_dedupe_chars_drops_overprints_only() -> None:
         Char("1", 103.6, 10, 106.6, 17),  # the next digit of "11": kept
     ]
     assert [(c.x0, c.top) for c in dedupe_chars(chars)] == [(100, 10), (200, 10.2), (103.6, 10)]
+
+
+def test_full_width_digits_and_dash_blanks() -> None:
+    page = ruled_page(
+        1,
+        [
+            (
+                ["支出决算表", "单位：万元"],
+                [
+                    ["科目编码", "科目名称", "本年支出合计", "基本支出", "项目支出"],
+                    ["", "合计", "１，２３４．５０", "1,234.50", "—"],
+                ],
+            )
+        ],
+    )
+    t = tables_from_pages([page]).tables["expenditure"]
+    row = t.find(line_item="total")
+    assert row.cell("total").value == Decimal("1234.50") and row.cell("project") is None
+    assert not t.problems

@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import re
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -543,7 +544,7 @@ def _read_row(
         if cr.role == "amount":
             if start_role.role != "amount":
                 continue  # a label cell spanning over amount columns
-            text = norm(g.atomic_text(r, c))
+            text = unicodedata.normalize("NFKC", norm(g.atomic_text(r, c)))  # full-width digits too
             if not text or text in _BLANK_MARKS:
                 continue
             if r0 != r and cid in seen:
