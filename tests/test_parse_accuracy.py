@@ -31,9 +31,43 @@ def _print_scores(request: pytest.FixtureRequest):
             print(f"parse accuracy {name}: recall {recall:.2%} precision {precision:.2%} ({n} nonzero cells)")
 
 
+ENGINES = ("pdfium", "pdfplumber")
+
+
 @pytest.fixture(scope="session")
 def parsed_real(real_reports: list[tuple[Path, Path]]) -> dict[str, tuple[Report, Path]]:
-    return {pdf.name: (parse_report(pdf), gold) for pdf, gold in real_reports}
+    """Every real PDF under both geometry engines, keyed 'name [engine]'."""
+    return {
+        f"{pdf.name} [{engine}]": (parse_report(pdf, engine=engine), gold)
+        for pdf, gold in real_reports
+        for engine in ENGINES
+    }
+
+
+def cell_set(report_tables: dict) -> set[tuple]:
+    """Every emitted cell with its keys, amount and page: what two engines must agree on exactly."""
+    return {
+        (kind, r.subject_code, r.line_item, r.label, c.measure, c.amount_yuan, c.page)
+        for kind, t in report_tables.items()
+        for r in t.rows
+        for c in r.cells
+    }
+
+
+def _assert_engines_agree(name: str, by_engine: dict[str, dict]) -> None:
+    a, b = (by_engine[e] for e in ENGINES)
+    assert {k: t.status for k, t in a.items()} == {k: t.status for k, t in b.items()}, name
+    ca, cb = cell_set(a), cell_set(b)
+    assert ca == cb, f"{name}: only pdfium {sorted(ca - cb)[:3]}, only pdfplumber {sorted(cb - ca)[:3]}"
+    assert ca, name
+
+
+def test_real_pdfs_engines_agree(parsed_real: dict[str, tuple[Report, Path]]) -> None:
+    """Two independent text extractors (PDFium in C, pdfminer in Python) give the same cells, on every page."""
+    names = {key.rsplit(" [", 1)[0] for key in parsed_real}
+    assert len(names) >= 2
+    for name in names:
+        _assert_engines_agree(name, {e: parsed_real[f"{name} [{e}]"][0].tables for e in ENGINES})
 
 
 def _check(name: str, report: Report, gold_path: Path) -> None:
@@ -166,7 +200,36 @@ def test_factory_corpus_cell_exact(factory_corpus: tuple[Path, list[dict]]) -> N
         print(f"\nfactory inconsistency: truth cells not printed in {len(unprinted)} PDFs: {unprinted}")
 
 
-def test_rendered_seed_cell_exact(seed_dir: Path, tmp_path: Path) -> None:
+def _sample_per_template(manifest: list[dict], per_template: int = 2) -> list[dict]:
+    """A handful of reports of every template, with an all-元 and a mixed-unit report among them."""
+    picked: list[dict] = []
+    for template in sorted({e["template"] for e in manifest}):
+        of = [e for e in manifest if e["template"] == template]
+        picked.extend(of[:per_template])
+    for want in (lambda u: set(u.values()) == {"元"}, lambda u: len(set(u.values())) == 2):
+        if not any(want(e["units"]) for e in picked):
+            picked.extend([e for e in manifest if want(e["units"])][:1])
+    return picked
+
+
+def test_factory_engines_agree_and_pdfplumber_is_exact(factory_corpus: tuple[Path, list[dict]]) -> None:
+    """The pdfplumber engine on a handful of reports of every template: cell-exact and identical to PDFium."""
+    from juesuan.factory import TEMPLATES
+    from juesuan.parsing.tables import parse_tables
+
+    out, manifest = factory_corpus
+    sample = _sample_per_template(manifest)
+    assert {e["template"] for e in sample} == set(TEMPLATES)
+    for e in sample:
+        pdf = out / e["file"]
+        by_engine = {engine: parse_tables(pdf, engine=engine).tables for engine in ENGINES}
+        name = f"factory {e['doc_id']} ({e['template']}) [pdfplumber]"
+        _check_truth(name, by_engine["pdfplumber"], out / e["truth_file"], pdf, e["units"])
+        _assert_engines_agree(name, by_engine)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_rendered_seed_cell_exact(seed_dir: Path, tmp_path: Path, engine: str) -> None:
     from juesuan.factory import render_from_gold, seed_repeats_from_findings
 
     gold = next(seed_dir.glob("*.gold.csv"))
@@ -175,8 +238,8 @@ def test_rendered_seed_cell_exact(seed_dir: Path, tmp_path: Path) -> None:
     assert repeated == {"general_budget": ["201", "20103"]}
     pdf = tmp_path / "seed.pdf"
     render_from_gold(gold, pdf, template="hunan2020", repeated=repeated)
-    report = parse_report(pdf)
-    unprinted = _check_truth("seed (rendered hunan2020)", report.tables, gold, pdf, {})
+    report = parse_report(pdf, engine=engine)
+    unprinted = _check_truth(f"seed (rendered hunan2020) [{engine}]", report.tables, gold, pdf, {})
     assert not unprinted
     gb = report.tables["general_budget"]
     assert [r.subject_code for r in gb.repeated_rows] == ["201", "20103"]

@@ -15,6 +15,15 @@ from juesuan.parsing import parse_report
 from juesuan.parsing.tables import classify_title, tables_from_pages
 
 
+@pytest.fixture(params=["pdfium", "pdfplumber"])
+def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a PDF-reading test under both geometry engines, chosen the way a deployment does ($ENV)."""
+    from juesuan.parsing import ENGINE_ENV
+
+    monkeypatch.setenv(ENGINE_ENV, request.param)
+    return request.param
+
+
 @pytest.fixture(scope="module")
 def putuo(real_corpus: Path) -> Report:
     return parse_report(real_corpus / "putuo-finance-2024.pdf")
@@ -343,6 +352,88 @@ def test_cli_refuses_non_final_accounts(real_corpus: Path, name: str, words: str
     assert len(lines) == 1 and words in lines[0], out.stderr
 
 
+def test_notice_beside_a_report_is_not_a_final_account(tmp_path: Path) -> None:
+    """The portal's 关于公开部门决算的说明 talks about a 决算 but holds no table: refused, not published."""
+    from juesuan.parsing.document import NotAFinalAccount
+    from juesuan.portal.documents import notice_pdf
+
+    pdf = tmp_path / "notice.pdf"
+    pdf.write_bytes(notice_pdf("株洲市荷塘区", 2024))
+    for eng in ("pdfium", "pdfplumber"):
+        with pytest.raises(NotAFinalAccount) as exc:
+            parse_report(pdf, engine=eng)
+        assert exc.value.code == "no_tables"
+        assert exc.value.reason == (
+            "not a final-accounts report: no 决算 table found in 1 page (title: 关于公开部门决算的说明)"
+        )
+    out = _cli(str(pdf), "--format", "csv")
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr.strip().splitlines() == [f"{pdf}: {exc.value.reason}"]
+
+
+def test_prose_pdf_with_a_year_and_决算_title_is_refused(tmp_path: Path) -> None:
+    """A several-page text that reads like a report cover (2023年度部门决算) but prints no table."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    from juesuan.parsing.document import NotAFinalAccount
+
+    pdfmetrics.registerFont(TTFont("wqy", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"))
+    pdf = tmp_path / "prose.pdf"
+    c = canvas.Canvas(str(pdf), pagesize=(595, 842))
+    for page in range(3):
+        c.setFont("wqy", 16)
+        c.drawString(100, 780, "某某县教育局2023年度部门决算" if page == 0 else "第二部分 决算情况说明")
+        c.setFont("wqy", 10)
+        c.drawString(72, 740, "本部门2023年度收入合计1,234.56万元，支出合计1,200.00万元。")
+        c.showPage()
+    c.save()
+    with pytest.raises(NotAFinalAccount) as exc:
+        parse_report(pdf)
+    assert exc.value.code == "no_tables"
+    assert "in 3 pages (title: 某某县教育局2023年度部门决算)" in exc.value.reason
+
+
+def test_report_with_some_tables_missing_still_parses(real_corpus: Path, tmp_path: Path, engine: str) -> None:
+    """Only a document with no public table at all is refused; missing tables are the rules' business."""
+    import pypdfium2 as pdfium
+
+    src = pdfium.PdfDocument(str(real_corpus / "national-petition-bureau-2024.pdf"))
+    dst = pdfium.PdfDocument.new()
+    dst.import_pages(src, [0, 7])  # the cover and the income table only
+    pdf = tmp_path / "income-only.pdf"
+    dst.save(str(pdf))
+    report = parse_report(pdf)
+    statuses = {k: t.status for k, t in report.tables.items()}
+    assert statuses.pop("income") == "parsed"
+    assert set(statuses.values()) == {"absent"}
+    assert not any(p.code == "no_tables" for p in report.problems)
+
+
+def test_engine_is_chosen_by_argument_then_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from juesuan.parsing import DEFAULT_ENGINE, ENGINE_ENV, resolve_engine
+
+    monkeypatch.delenv(ENGINE_ENV, raising=False)
+    assert resolve_engine() == DEFAULT_ENGINE
+    monkeypatch.setenv(ENGINE_ENV, "pdfplumber")
+    assert resolve_engine() == "pdfplumber"
+    assert resolve_engine("pdfium") == "pdfium"
+    monkeypatch.setenv(ENGINE_ENV, "camelot")
+    with pytest.raises(ValueError, match="JUESUAN_PARSER_ENGINE"):
+        resolve_engine()
+    with pytest.raises(ValueError, match="unknown parser engine 'tabula'"):
+        resolve_engine("tabula")
+
+
+def test_cli_engine_option(real_corpus: Path) -> None:
+    pdf = str(real_corpus / "putuo-finance-2024.pdf")
+    a = _cli(pdf, "--format", "csv", "--engine", "pdfplumber")
+    b = _cli(pdf, "--format", "csv", "--engine", "pdfium")
+    assert a.returncode == b.returncode == 0, a.stderr + b.stderr
+    assert a.stdout == b.stdout and len(a.stdout.splitlines()) > 100
+
+
 def _sideways_copy(src_pdf: Path, page_no: int, out: Path, rotation: int) -> None:
     """A one-page PDF drawing `page_no` sideways inside a form XObject, with /Rotate making it read upright."""
     import pypdfium2 as pdfium
@@ -362,7 +453,7 @@ def _sideways_copy(src_pdf: Path, page_no: int, out: Path, rotation: int) -> Non
 
 @pytest.mark.parametrize("rotation", [90, 270])
 def test_rotated_pages_and_form_xobjects_read_as_displayed(
-    real_corpus: Path, petition: Report, tmp_path: Path, rotation: int
+    real_corpus: Path, petition: Report, tmp_path: Path, rotation: int, engine: str
 ) -> None:
     pdf = tmp_path / f"rot{rotation}.pdf"
     _sideways_copy(real_corpus / "national-petition-bureau-2024.pdf", 8, pdf, rotation)
@@ -382,7 +473,9 @@ def tables_from_pages_of(pdf: Path) -> dict:
     return parse_tables(pdf).tables
 
 
-def test_tables_missing_where_pages_are_scanned_are_parse_errors(real_corpus: Path, tmp_path: Path) -> None:
+def test_tables_missing_where_pages_are_scanned_are_parse_errors(
+    real_corpus: Path, tmp_path: Path, engine: str
+) -> None:
     import pypdfium2 as pdfium
 
     src = pdfium.PdfDocument(str(real_corpus / "national-petition-bureau-2024.pdf"))
@@ -436,7 +529,7 @@ def test_continuation_with_a_repeated_header() -> None:
 
 @pytest.mark.parametrize("keep_horizontal", [False, True], ids=["no-rules", "row-rules-only"])
 def test_unruled_tables_are_read_from_the_text_layout(
-    real_corpus: Path, tmp_path: Path, keep_horizontal: bool
+    real_corpus: Path, tmp_path: Path, keep_horizontal: bool, engine: str
 ) -> None:
     from test_parse_tables_support import score_report, strip_rulings
 
@@ -545,7 +638,7 @@ def test_empty_table_note_inside_the_frame() -> None:
     assert t.note == "说明：本单位无国有资本经营预算财政拨款支出，故本表无数据。"
 
 
-def test_overprinted_fake_bold_text_is_read_once(tmp_path: Path) -> None:
+def test_overprinted_fake_bold_text_is_read_once(tmp_path: Path, engine: str) -> None:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
     from reportlab.pdfgen import canvas

@@ -20,18 +20,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("file", type=Path, help="the report PDF")
     p.add_argument("--format", choices=("json", "csv"), default="json", help="output format (default json)")
+    p.add_argument(
+        "--engine",
+        choices=("pdfium", "pdfplumber"),
+        default=None,
+        help="page-geometry reader (default: $JUESUAN_PARSER_ENGINE, else pdfium); same table logic",
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from juesuan.parsing import parse_report
+    from juesuan.parsing import parse_report, resolve_engine
     from juesuan.parsing.document import NotAFinalAccount
 
     if not args.file.exists():
         print(f"{args.file}: no such file", file=sys.stderr)
         return 2
     try:
-        report = parse_report(args.file)
+        engine = resolve_engine(args.engine)
+    except ValueError as exc:  # an unknown engine named in $JUESUAN_PARSER_ENGINE
+        print(f"juesuan parse: {exc}", file=sys.stderr)
+        return 2
+    try:
+        report = parse_report(args.file, engine=engine)
     except NotAFinalAccount as exc:
         print(f"{args.file}: {exc.reason}", file=sys.stderr)
         return 2

@@ -8,24 +8,44 @@ recorded on the report (document level) and on each table (table level), never r
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
 from juesuan.model import Problem, Region, Report
 
 #: Bumped whenever parsing output can change for the same input (warehouse rows carry it).
-PARSER_VERSION = "tables-1.1"
+PARSER_VERSION = "tables-1.2"
+
+#: Where page geometry comes from: PDFium (C, fast) or pdfplumber/pdfminer (on the table pages PDFium's
+#: triage picks). Same table logic either way; README "## Parsing" gives the measured speeds.
+ENGINES = ("pdfium", "pdfplumber")
+DEFAULT_ENGINE = "pdfium"
+ENGINE_ENV = "JUESUAN_PARSER_ENGINE"
+
+
+def resolve_engine(engine: str | None = None) -> str:
+    """The engine to use: the argument, else $JUESUAN_PARSER_ENGINE, else DEFAULT_ENGINE."""
+    chosen = engine or os.environ.get(ENGINE_ENV, "").strip() or DEFAULT_ENGINE
+    if chosen not in ENGINES:
+        source = "engine" if engine else ENGINE_ENV
+        raise ValueError(f"unknown parser engine {chosen!r} ({source}); choose one of {', '.join(ENGINES)}")
+    return chosen
 
 
 def parse_report(
-    path: Path | str, region_hint: Region | None = None, timings: dict[str, float] | None = None
+    path: Path | str,
+    region_hint: Region | None = None,
+    timings: dict[str, float] | None = None,
+    *,
+    engine: str | None = None,
 ) -> Report:
     """The typed report of one final-accounts PDF. Raises `NotAFinalAccount` for anything else.
 
     `timings`, when given, accumulates seconds per stage (document, page geometry, tables, narrative): the
-    benchmark uses it to say where the time goes.
+    benchmark uses it to say where the time goes. `engine` picks the page-geometry reader (`resolve_engine`).
     """
-    from juesuan.parsing.document import open_document
+    from juesuan.parsing.document import NotAFinalAccount, open_document
     from juesuan.parsing.tables import parse_tables
 
     path = Path(path)
@@ -42,7 +62,7 @@ def parse_report(
         parser_version=PARSER_VERSION,
     )
     report.problems.extend(info.problems)
-    result = parse_tables(path, timings=timings)
+    result = parse_tables(path, timings=timings, engine=engine)
     report.tables = result.tables
     report.problems.extend(result.problems)
     for table in result.tables.values():
@@ -63,6 +83,14 @@ def parse_report(
                     )
                 )
                 report.problems.append(table.problems[-1])
+    if not scanned and all(t.status == "absent" for t in result.tables.values()):
+        # not one public table titled anywhere in a fully readable text layer: a notice, a cover letter, a
+        # policy document; publishing it as a department's final account would invent a department
+        raise NotAFinalAccount(
+            "no_tables",
+            f"not a final-accounts report: no 决算 table found in {_n_pages(info.page_count)} "
+            f"(title: {_first_line(info.page_texts)})",
+        )
     if not any(t.status in ("parsed", "empty") for t in result.tables.values()):
         report.problems.append(
             Problem(
@@ -76,6 +104,20 @@ def parse_report(
     if timings is not None:
         timings["narrative"] = timings.get("narrative", 0.0) + time.perf_counter() - t0
     return report
+
+
+def _n_pages(n: int) -> str:
+    return "1 page" if n == 1 else f"{n} pages"
+
+
+def _first_line(page_texts: list[str]) -> str:
+    """The document's first printed line (its title, for a notice), for refusal messages."""
+    for text in page_texts:
+        for line in text.splitlines():
+            line = "".join(line.split())
+            if line:
+                return line[:60]
+    return "none"
 
 
 def _add_narrative(report: Report, page_texts: list[str]) -> None:
@@ -96,4 +138,4 @@ def _add_narrative(report: Report, page_texts: list[str]) -> None:
     report.headcount_actual = extract.headcount_actual
 
 
-__all__ = ["PARSER_VERSION", "parse_report"]
+__all__ = ["DEFAULT_ENGINE", "ENGINES", "PARSER_VERSION", "parse_report", "resolve_engine"]

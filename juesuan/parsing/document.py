@@ -23,7 +23,9 @@ from juesuan.model import Problem, Region, SourceInfo
 from juesuan.regions import resolve_region
 from juesuan.sniff import describe, html_title, sniff_bytes
 
-RefusalCode = Literal["not_pdf", "encrypted", "empty", "no_text_layer", "budget_report", "unreadable"]
+RefusalCode = Literal[
+    "not_pdf", "encrypted", "empty", "no_text_layer", "budget_report", "unreadable", "no_tables"
+]
 
 
 class NotAFinalAccount(Exception):

@@ -49,6 +49,8 @@ class PageGeom:
     vsegs: list[tuple[float, float, float]] = field(default_factory=list)  # (x, top, bottom)
     text: str = ""
     unreadable_chars: int = 0  # glyphs without a usable Unicode mapping (cid:/private use)
+    #: The triage verdict: ruled, or an unruled table layout; only such pages get their characters boxed.
+    table_like: bool = False
 
 
 def _is_unreadable(ch: str) -> bool:
@@ -56,11 +58,13 @@ def _is_unreadable(ch: str) -> bool:
     return o == 0xFFFD or 0xE000 <= o <= 0xF8FF or (o < 32 and ch not in "\r\n\t")
 
 
-def load_page(pdf: pdfium.PdfDocument, index: int) -> PageGeom:
+def load_page(pdf: pdfium.PdfDocument, index: int, chars: bool = True) -> PageGeom:
     """Ruling segments, text and (on ruled pages only) character boxes of page `index` (0-based).
 
     A page without ruling lines cannot hold a ruled table, so its characters are not boxed one by one: the
     per-character loop is the largest cost of reading a page, and most pages of a report are prose.
+    `chars=False` is the triage alone (segments, text, `table_like`): the pdfplumber engine reads the
+    characters of the table-like pages itself.
     """
     page = pdf[index]
     try:
@@ -72,7 +76,8 @@ def load_page(pdf: pdfium.PdfDocument, index: int) -> PageGeom:
         try:
             n = textpage.count_chars()
             geom.text = textpage.get_text_range() if n else ""
-            if not (ruled or _maybe_unruled_table(geom.text)):
+            geom.table_like = ruled or _maybe_unruled_table(geom.text)
+            if not (geom.table_like and chars):
                 n = 0
             raw_tp = textpage.raw
             left, right, bottom, top = (

@@ -882,16 +882,32 @@ def _unit_in_grid(g: Grid) -> str | None:
 
 
 def parse_tables(
-    source: Path | str | pdfium.PdfDocument, timings: dict[str, float] | None = None
+    source: Path | str | pdfium.PdfDocument,
+    timings: dict[str, float] | None = None,
+    engine: str | None = None,
 ) -> TablesResult:
-    """Every public table of a final-accounts PDF, keyed by table kind (absent ones with status `absent`)."""
+    """Every public table of a final-accounts PDF, keyed by table kind (absent ones with status `absent`).
+
+    `engine` says where the page geometry comes from (`pdfium` or `pdfplumber`, default `resolve_engine`);
+    the table logic is the same for both. The pdfplumber engine needs a path, not an open PdfDocument.
+    """
+    from juesuan.parsing import resolve_engine
+
+    engine = resolve_engine(engine)
     t0 = time.perf_counter()
-    pdf = source if isinstance(source, pdfium.PdfDocument) else pdfium.PdfDocument(str(source))
-    try:
-        pages = [load_page(pdf, i) for i in range(len(pdf))]
-    finally:
-        if pdf is not source:
-            pdf.close()
+    if engine == "pdfplumber":
+        if isinstance(source, pdfium.PdfDocument):
+            raise ValueError("the pdfplumber engine reads a file: pass its path, not a PdfDocument")
+        from juesuan.parsing.plumbergeom import load_pages
+
+        pages = load_pages(source)
+    else:
+        pdf = source if isinstance(source, pdfium.PdfDocument) else pdfium.PdfDocument(str(source))
+        try:
+            pages = [load_page(pdf, i) for i in range(len(pdf))]
+        finally:
+            if pdf is not source:
+                pdf.close()
     t1 = time.perf_counter()
     result = tables_from_pages(pages)
     if timings is not None:

@@ -1,0 +1,108 @@
+"""Page geometry from pdfplumber (pdfminer): the same `PageGeom` that `pdfgeom` builds from PDFium.
+
+The two engines are two independent readings of a page's text layer and drawing: pdfminer interprets the
+content stream in Python, PDFium in C. The table logic (`grid`, `stream`, `tables`) is one code path over
+`PageGeom`; only where the characters and ruling lines come from differs.
+
+pdfminer is slow, so it only reads the pages worth reading: every page is first triaged with PDFium
+(`pdfgeom.load_page(chars=False)`: ruling segments and plain text, the table-like verdict), and pdfplumber
+opens only the table-like pages (`pdfplumber.open(path, pages=[...])`). Prose pages keep the triage's
+geometry, which has no characters and so cannot hold a table. The page's plain text (used to find titles of
+tables printed without any ruling) is the triage's on every page.
+
+Coordinates: pdfplumber already uses top-left origin with y down and applies /Rotate (pdfminer turns the page
+as displayed), so no rotation is needed here.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any
+
+import pypdfium2 as pdfium
+
+from juesuan.parsing.pdfgeom import MIN_SEGMENT, THIN, Char, PageGeom, _add_segment, dedupe_chars, load_page
+
+#: Characters the PDFium reader drops as whitespace; dropped here too so both engines see the same glyphs.
+_BLANKS = frozenset(" \r\n\t\xa0\u3000\ufeff\x02")
+
+
+def load_pages(path: Path | str, pdf: pdfium.PdfDocument | None = None) -> list[PageGeom]:
+    """Every page of the PDF at `path`: PDFium triage, pdfplumber geometry on the table-like pages."""
+    import pdfplumber
+
+    own = pdf is None
+    doc = pdfium.PdfDocument(str(path)) if pdf is None else pdf
+    try:
+        pages = [load_page(doc, i, chars=False) for i in range(len(doc))]
+    finally:
+        if own:
+            doc.close()
+    wanted = [g.number for g in pages if g.table_like]
+    if not wanted:
+        return pages
+    with pdfplumber.open(path, pages=wanted) as plumb:
+        for ppage in plumb.pages:
+            triaged = pages[ppage.page_number - 1]
+            geom = page_geom(ppage)
+            geom.text = triaged.text
+            geom.table_like = True
+            pages[ppage.page_number - 1] = geom
+            ppage.close()
+    return pages
+
+
+def page_geom(ppage: Any) -> PageGeom:
+    """Characters (whitespace dropped, overprints removed) and ruling segments of one pdfplumber page."""
+    geom = PageGeom(number=ppage.page_number, width=float(ppage.width), height=float(ppage.height))
+    objects = ppage.objects
+    chars = geom.chars
+    for c in objects.get("char", ()):
+        text = c["text"]
+        if not text or text in _BLANKS:
+            continue
+        if text.startswith("(cid:") or _unreadable(text):
+            geom.unreadable_chars += 1
+            text = "\ufffd"
+        chars.append(Char(text, float(c["x0"]), float(c["top"]), float(c["x1"]), float(c["bottom"])))
+    if chars:
+        geom.chars = dedupe_chars(chars)
+    for kind in ("line", "rect", "curve"):
+        for obj in objects.get(kind, ()):
+            _add_object(obj, kind, geom)
+    return geom
+
+
+def _unreadable(text: str) -> bool:
+    o = ord(text[0])
+    return o == 0xFFFD or 0xE000 <= o <= 0xF8FF or (o < 32 and text not in "\r\n\t")
+
+
+def _add_object(obj: dict, kind: str, geom: PageGeom) -> None:
+    """One drawn path as ruling segments, by the rule the PDFium reader applies to a path object: a thin
+    one is a single line along its middle; a larger one contributes its axis-aligned edges."""
+    x0, x1, top, bottom = float(obj["x0"]), float(obj["x1"]), float(obj["top"]), float(obj["bottom"])
+    w, h = x1 - x0, bottom - top
+    if w < MIN_SEGMENT and h < MIN_SEGMENT:
+        return
+    if h <= THIN and w >= MIN_SEGMENT:
+        geom.hsegs.append(((top + bottom) / 2, x0, x1))
+        return
+    if w <= THIN and h >= MIN_SEGMENT:
+        geom.vsegs.append(((x0 + x1) / 2, top, bottom))
+        return
+    if kind == "rect":
+        for a, b in (((x0, top), (x1, top)), ((x1, top), (x1, bottom)), ((x1, bottom), (x0, bottom))):
+            _add_segment(a, b, geom.hsegs, geom.vsegs)
+        _add_segment((x0, bottom), (x0, top), geom.hsegs, geom.vsegs)
+        return
+    pts = [(float(x), float(y)) for x, y in obj.get("pts") or ()]
+    for a, b in itertools.pairwise(pts):
+        _add_segment(a, b, geom.hsegs, geom.vsegs)
+    path = obj.get("path") or ()
+    if pts and path and path[-1][0] == "h" and pts[0] != pts[-1]:
+        _add_segment(pts[-1], pts[0], geom.hsegs, geom.vsegs)
+
+
+__all__ = ["load_pages", "page_geom"]
