@@ -1,8 +1,10 @@
 """Parse benchmark (`make bench`): juesuan's full typed parse vs plain pdfplumber `extract_tables()` vs camelot.
 
 One run, the same files for every tool: a fixed factory corpus (generated once into data/bench) plus the real
-PDFs of ../shared/corpus/real. Each tool runs in its own subprocess so peak memory (ru_maxrss) is its own.
-Prints pages/s, peak RSS and the ratio to pdfplumber, and for juesuan where the time goes by stage.
+PDFs of ../shared/corpus/real. juesuan runs once per geometry engine (`juesuan-pdfium`: PDFium reads every
+page; `juesuan-pdfplumber`: PDFium triages, pdfplumber reads the table pages). Each tool runs in its own
+subprocess so peak memory (ru_maxrss) is its own. Prints pages/s, peak RSS and the ratio to pdfplumber, and
+for each juesuan engine where the time goes by stage.
 
     python benchmarks/run.py [--quick] [--skip camelot] [--corpus DIR]
 """
@@ -23,14 +25,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 BENCH_SEED = 20241127
-TOOLS = ("juesuan", "pdfplumber", "camelot")
+TOOLS = ("juesuan-pdfium", "juesuan-pdfplumber", "pdfplumber", "camelot")
+_JUESUAN_MODULES = (
+    "juesuan.parsing",
+    "juesuan.parsing.document",
+    "juesuan.parsing.tables",
+    "juesuan.parsing.narrative",
+)
 PRELOAD = {
-    "juesuan": (
-        "juesuan.parsing",
-        "juesuan.parsing.document",
-        "juesuan.parsing.tables",
-        "juesuan.parsing.narrative",
-    ),
+    "juesuan-pdfium": _JUESUAN_MODULES,
+    "juesuan-pdfplumber": (*_JUESUAN_MODULES, "juesuan.parsing.plumbergeom", "pdfplumber"),
     "pdfplumber": ("pdfplumber",),
     "camelot": ("camelot",),
 }
@@ -39,7 +43,7 @@ PRELOAD = {
 # ---- workers (run in a subprocess each) ---------------------------------------------------------------------
 
 
-def _work_juesuan(files: list[Path]) -> dict:
+def _work_juesuan(files: list[Path], engine: str) -> dict:
     from juesuan.parsing import parse_report
     from juesuan.parsing.document import NotAFinalAccount
 
@@ -47,7 +51,7 @@ def _work_juesuan(files: list[Path]) -> dict:
     cells = refused = 0
     for f in files:
         try:
-            report = parse_report(f, timings=timings)
+            report = parse_report(f, timings=timings, engine=engine)
         except NotAFinalAccount:
             refused += 1
             continue
@@ -82,9 +86,32 @@ def _work_camelot(files: list[Path]) -> dict:
     return {"tables": tables, "errors": errors}
 
 
+def _table_like_pages(files: list[Path]) -> int:
+    import pypdfium2 as pdfium
+
+    from juesuan.parsing.pdfgeom import load_page
+
+    n = 0
+    for f in files:
+        try:
+            pdf = pdfium.PdfDocument(str(f))
+        except pdfium.PdfiumError:
+            continue
+        try:
+            n += sum(load_page(pdf, i, chars=False).table_like for i in range(len(pdf)))
+        finally:
+            pdf.close()
+    return n
+
+
 def worker(tool: str, list_file: Path) -> None:
     files = [Path(line) for line in list_file.read_text(encoding="utf-8").splitlines() if line]
-    fn = {"juesuan": _work_juesuan, "pdfplumber": _work_pdfplumber, "camelot": _work_camelot}[tool]
+    fn = {
+        "juesuan-pdfium": lambda fs: _work_juesuan(fs, "pdfium"),
+        "juesuan-pdfplumber": lambda fs: _work_juesuan(fs, "pdfplumber"),
+        "pdfplumber": _work_pdfplumber,
+        "camelot": _work_camelot,
+    }[tool]
     for module in PRELOAD[tool]:  # imports are not part of the timing; RSS after them is the baseline
         importlib.import_module(module)
     base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -93,6 +120,8 @@ def worker(tool: str, list_file: Path) -> None:
     out["seconds"] = time.perf_counter() - t0
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out["start_rss_mb"] = base_rss / 1024
+    if tool == "juesuan-pdfplumber":  # after the timing: how many pages the triage handed to pdfplumber
+        out["table_like_pages"] = _table_like_pages(files)
     print(json.dumps(out))
 
 
@@ -188,27 +217,32 @@ def main() -> int:
     base_rate = base["pages"] / base["seconds"] if base else None
     print()
     print(
-        f"{'tool':<12}{'pages':>7}{'seconds':>10}{'pages/s':>10}{'vs pdfplumber':>15}{'peak RSS MB':>13}{'after imports':>15}  output"
+        f"{'tool':<20}{'pages':>7}{'seconds':>10}{'pages/s':>10}{'vs pdfplumber':>15}{'peak RSS MB':>13}{'after imports':>15}  output"
     )
     for tool, r in results.items():
         rate = r["pages"] / r["seconds"]
         ratio = f"{rate / base_rate:.1f}x" if base_rate else "n/a"
         what = (
             f"{r['cells']} typed cells, {r['refused']} refused"
-            if tool == "juesuan"
+            if tool.startswith("juesuan")
             else f"{r['tables']} raw tables" + (f", {r['errors']} files failed" if r.get("errors") else "")
         )
         print(
-            f"{tool:<12}{r['pages']:>7}{r['seconds']:>10.2f}{rate:>10.1f}{ratio:>15}{r['peak_rss_mb']:>13.0f}{r['start_rss_mb']:>15.0f}  {what}"
+            f"{tool:<20}{r['pages']:>7}{r['seconds']:>10.2f}{rate:>10.1f}{ratio:>15}{r['peak_rss_mb']:>13.0f}{r['start_rss_mb']:>15.0f}  {what}"
         )
-    if "juesuan" in results:
-        stages = results["juesuan"]["stages"]
-        total = results["juesuan"]["seconds"]
-        print("\njuesuan time by stage:")
+    for tool in (t for t in results if t.startswith("juesuan")):
+        stages = results[tool]["stages"]
+        total = results[tool]["seconds"]
+        print(f"\n{tool} time by stage:")
         for name, secs in sorted(stages.items(), key=lambda kv: -kv[1]):
             print(f"  {name:<14}{secs:>8.2f}s  {secs / total:>5.0%}")
         other = total - sum(stages.values())
         print(f"  {'other':<14}{other:>8.2f}s  {other / total:>5.0%}")
+    triage = results.get("juesuan-pdfplumber", {}).get("table_like_pages")
+    if triage is not None:
+        print(
+            f"\nPDFium triage: pdfplumber opened {triage} of {results['juesuan-pdfplumber']['pages']} pages"
+        )
     return 0
 
 

@@ -17,6 +17,7 @@ as displayed), so no rotation is needed here.
 from __future__ import annotations
 
 import itertools
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -54,23 +55,45 @@ def load_pages(path: Path | str, pdf: pdfium.PdfDocument | None = None) -> list[
 
 
 def page_geom(ppage: Any) -> PageGeom:
-    """Characters (whitespace dropped, overprints removed) and ruling segments of one pdfplumber page."""
+    """Characters (whitespace dropped, overprints removed) and ruling segments of one pdfplumber page.
+
+    Reads pdfplumber's `page.layout` (the pdfminer objects) with pdfplumber's own coordinate conversion
+    (`top = height - y1 + mediabox top`, path points through `page.point2coord`) instead of `page.objects`:
+    turning every object into a dict of all its attributes costs a third of the page's time and the table
+    parser needs five numbers per object.
+    """
+    from pdfminer.layout import LTChar, LTContainer, LTCurve, LTRect
+
     geom = PageGeom(number=ppage.page_number, width=float(ppage.width), height=float(ppage.height))
-    objects = ppage.objects
+    height = float(ppage.height)
+    mb_top = float(ppage.mediabox[1])
     chars = geom.chars
-    for c in objects.get("char", ()):
-        text = c["text"]
-        if not text or text in _BLANKS:
+    norm = ppage.pdf.unicode_norm
+    stack = [iter(ppage.layout._objs)]
+    while stack:
+        obj = next(stack[-1], None)
+        if obj is None:
+            stack.pop()
             continue
-        if text.startswith("(cid:") or _unreadable(text):
-            geom.unreadable_chars += 1
-            text = "\ufffd"
-        chars.append(Char(text, float(c["x0"]), float(c["top"]), float(c["x1"]), float(c["bottom"])))
+        if isinstance(obj, LTChar):
+            text = obj.get_text()
+            if norm is not None:
+                text = unicodedata.normalize(norm, text)
+            if not text or text in _BLANKS:
+                continue
+            if text.startswith("(cid:") or _unreadable(text):
+                geom.unreadable_chars += 1
+                text = "\ufffd"
+            chars.append(
+                Char(text, float(obj.x0), height - obj.y1 + mb_top, float(obj.x1), height - obj.y0 + mb_top)
+            )
+        elif isinstance(obj, LTCurve):  # LTLine and LTRect are curves too
+            box = (float(obj.x0), float(obj.x1), height - obj.y1 + mb_top, height - obj.y0 + mb_top)
+            _add_object(box, isinstance(obj, LTRect), obj, ppage, geom)
+        elif isinstance(obj, LTContainer):  # a form XObject (LTFigure): its objects are in page space already
+            stack.append(iter(obj._objs))
     if chars:
         geom.chars = dedupe_chars(chars)
-    for kind in ("line", "rect", "curve"):
-        for obj in objects.get(kind, ()):
-            _add_object(obj, kind, geom)
     return geom
 
 
@@ -79,10 +102,12 @@ def _unreadable(text: str) -> bool:
     return o == 0xFFFD or 0xE000 <= o <= 0xF8FF or (o < 32 and text not in "\r\n\t")
 
 
-def _add_object(obj: dict, kind: str, geom: PageGeom) -> None:
+def _add_object(
+    box: tuple[float, float, float, float], rect: bool, obj: Any, ppage: Any, geom: PageGeom
+) -> None:
     """One drawn path as ruling segments, by the rule the PDFium reader applies to a path object: a thin
     one is a single line along its middle; a larger one contributes its axis-aligned edges."""
-    x0, x1, top, bottom = float(obj["x0"]), float(obj["x1"]), float(obj["top"]), float(obj["bottom"])
+    x0, x1, top, bottom = box
     w, h = x1 - x0, bottom - top
     if w < MIN_SEGMENT and h < MIN_SEGMENT:
         return
@@ -92,15 +117,15 @@ def _add_object(obj: dict, kind: str, geom: PageGeom) -> None:
     if w <= THIN and h >= MIN_SEGMENT:
         geom.vsegs.append(((x0 + x1) / 2, top, bottom))
         return
-    if kind == "rect":
+    if rect:
         for a, b in (((x0, top), (x1, top)), ((x1, top), (x1, bottom)), ((x1, bottom), (x0, bottom))):
             _add_segment(a, b, geom.hsegs, geom.vsegs)
         _add_segment((x0, bottom), (x0, top), geom.hsegs, geom.vsegs)
         return
-    pts = [(float(x), float(y)) for x, y in obj.get("pts") or ()]
+    pts = [ppage.point2coord(pt) for pt in obj.pts or ()]
     for a, b in itertools.pairwise(pts):
         _add_segment(a, b, geom.hsegs, geom.vsegs)
-    path = obj.get("path") or ()
+    path = obj.original_path or ()
     if pts and path and path[-1][0] == "h" and pts[0] != pts[-1]:
         _add_segment(pts[-1], pts[0], geom.hsegs, geom.vsegs)
 
