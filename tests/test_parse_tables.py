@@ -682,6 +682,64 @@ def test_overprinted_fake_bold_text_is_read_once(tmp_path: Path, engine: str) ->
     assert t.columns[0].header == "本年收入合计"
 
 
+def test_grid_drawn_as_polyline_paths_reads_the_same_in_both_engines(tmp_path: Path) -> None:
+    """Rulings drawn as two long serpentine paths (not lines or rectangles): both engines walk the path
+    segments (PDFium's path segments, pdfminer's LTCurve points) into the same grid."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    from juesuan.parsing.tables import parse_tables
+
+    pdfmetrics.registerFont(TTFont("wqy", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"))
+    pdf = tmp_path / "polyline.pdf"
+    c = canvas.Canvas(str(pdf), pagesize=(595, 842))
+    c.setFont("wqy", 16)
+    c.drawString(200, 780, "支出决算表")
+    c.setFont("wqy", 9)
+    c.drawString(450, 760, "单位：万元")
+    rows = [
+        ("科目编码", "科目名称", "本年支出合计", "基本支出", "项目支出"),
+        ("", "合计", "30.00", "20.00", "10.00"),
+        ("201", "一般公共服务支出", "20.00", "20.00", ""),
+        ("205", "教育支出", "10.00", "", "10.00"),
+    ]
+    xs, top, rh = (50, 120, 260, 350, 440, 530), 750, 20
+    ys = [top - rh * r for r in range(len(rows) + 1)]
+    for r, row in enumerate(rows):
+        for k, text in enumerate(row):
+            c.drawString(xs[k] + 4, ys[r + 1] + 6, text)
+    rows_path = c.beginPath()  # every row rule and the side borders in one serpentine subpath
+    rows_path.moveTo(xs[0], ys[0])
+    for i, y in enumerate(ys):
+        a, b = (xs[0], xs[-1]) if i % 2 == 0 else (xs[-1], xs[0])
+        if i:
+            rows_path.lineTo(a, y)
+        rows_path.lineTo(b, y)
+    cols_path = c.beginPath()  # every column rule, likewise
+    cols_path.moveTo(xs[0], ys[0])
+    for i, x in enumerate(xs):
+        a, b = (ys[0], ys[-1]) if i % 2 == 0 else (ys[-1], ys[0])
+        if i:
+            cols_path.lineTo(x, a)
+        cols_path.lineTo(x, b)
+    c.drawPath(rows_path, stroke=1, fill=0)
+    c.drawPath(cols_path, stroke=1, fill=0)
+    c.showPage()
+    c.save()
+
+    by_engine = {e: parse_tables(pdf, engine=e).tables["expenditure"] for e in ("pdfium", "pdfplumber")}
+    for engine, t in by_engine.items():
+        assert t.status == "parsed", (engine, t.problems)
+        assert t.find(subject_code="205").cell("project").value == Decimal("10.00"), engine
+        assert [r.line_item or r.subject_code for r in t.rows] == ["total", "201", "205"], engine
+    cells = {
+        e: {(r.subject_code, r.line_item, c.measure, c.value, c.page) for r in t.rows for c in r.cells}
+        for e, t in by_engine.items()
+    }
+    assert cells["pdfium"] == cells["pdfplumber"] and len(cells["pdfium"]) == 7
+
+
 def test_dedupe_chars_drops_overprints_only() -> None:
     from juesuan.parsing.pdfgeom import Char, dedupe_chars
 
