@@ -26,6 +26,9 @@ sys.path.insert(0, str(ROOT))
 
 BENCH_SEED = 20241127
 TOOLS = ("juesuan-pdfium", "juesuan-pdfplumber", "pdfplumber", "camelot")
+#: Not a parse tool: parse then check each report (rule catalogue through great-expectations), timed apart.
+CHECK_TOOL = "juesuan-check"
+CHECK_FILES = 20
 _JUESUAN_MODULES = (
     "juesuan.parsing",
     "juesuan.parsing.document",
@@ -37,6 +40,7 @@ PRELOAD = {
     "juesuan-pdfplumber": (*_JUESUAN_MODULES, "juesuan.parsing.plumbergeom", "pdfplumber"),
     "pdfplumber": ("pdfplumber",),
     "camelot": ("camelot",),
+    CHECK_TOOL: (*_JUESUAN_MODULES, "expectations", "great_expectations"),
 }
 
 
@@ -86,6 +90,29 @@ def _work_camelot(files: list[Path]) -> dict:
     return {"tables": tables, "errors": errors}
 
 
+def _work_check(files: list[Path]) -> dict:
+    """Parse and check each report, timing the two apart: checking must add little to parsing."""
+    from expectations import run_checks
+    from juesuan.parsing import parse_report
+    from juesuan.parsing.document import NotAFinalAccount
+
+    parse_s: list[float] = []
+    check: dict[str, float] = {}
+    blocking = 0
+    for f in files:
+        t0 = time.perf_counter()
+        try:
+            report = parse_report(f)
+        except NotAFinalAccount:
+            continue
+        parse_s.append(time.perf_counter() - t0)
+        run = run_checks(report, runner="gx")
+        for stage, secs in run.timings.items():
+            check[stage] = check.get(stage, 0.0) + secs
+        blocking += any(r.severity == "error" and r.outcome in ("fail", "parse_error") for r in run.results)
+    return {"reports": len(parse_s), "parse_seconds": sum(parse_s), "check": check, "blocking": blocking}
+
+
 def _table_like_pages(files: list[Path]) -> int:
     import pypdfium2 as pdfium
 
@@ -111,6 +138,7 @@ def worker(tool: str, list_file: Path) -> None:
         "juesuan-pdfplumber": lambda fs: _work_juesuan(fs, "pdfplumber"),
         "pdfplumber": _work_pdfplumber,
         "camelot": _work_camelot,
+        CHECK_TOOL: _work_check,
     }[tool]
     for module in PRELOAD[tool]:  # imports are not part of the timing; RSS after them is the baseline
         importlib.import_module(module)
@@ -158,11 +186,13 @@ def page_count(path: Path) -> int:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--worker", choices=TOOLS, help=argparse.SUPPRESS)
+    ap.add_argument("--worker", choices=(*TOOLS, CHECK_TOOL), help=argparse.SUPPRESS)
     ap.add_argument("--list", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--corpus", type=Path, default=None, help="factory corpus directory (default data/bench)")
     ap.add_argument("--quick", action="store_true", help="12 factory reports instead of the whole corpus")
-    ap.add_argument("--skip", action="append", default=[], choices=TOOLS, help="leave a tool out")
+    ap.add_argument(
+        "--skip", action="append", default=[], choices=(*TOOLS, CHECK_TOOL), help="leave a tool out"
+    )
     ap.add_argument(
         "--camelot-files",
         type=int,
@@ -194,8 +224,9 @@ def main() -> int:
             f"camelot: first {args.camelot_files} factory reports + the real PDFs ({n} pages; --camelot-files 0 = all)"
         )
 
+    lists[CHECK_TOOL] = factory[:CHECK_FILES] + real
     results: dict[str, dict] = {}
-    for tool in TOOLS:
+    for tool in (*TOOLS, CHECK_TOOL):
         if tool in args.skip:
             continue
         list_file = Path(tempfile.gettempdir()) / f"juesuan-bench-{tool}.txt"
@@ -213,6 +244,7 @@ def main() -> int:
         results[tool] = json.loads(proc.stdout.strip().splitlines()[-1])
         results[tool]["pages"] = sum(counts[f] for f in lists[tool])
 
+    checks = results.pop(CHECK_TOOL, None)
     base = results.get("pdfplumber")
     base_rate = base["pages"] / base["seconds"] if base else None
     print()
@@ -243,6 +275,21 @@ def main() -> int:
         print(
             f"\nPDFium triage: pdfplumber opened {triage} of {results['juesuan-pdfplumber']['pages']} pages"
         )
+    if checks and checks["reports"]:
+        n = checks["reports"]
+        parse_per = checks["parse_seconds"] / n
+        check_total = checks["check"].get("total", 0.0)
+        print(
+            f"\nCheck time per report beside parse time ({n} reports, rule catalogue through great-expectations):"
+        )
+        print(f"  {'parse':<14}{parse_per:>8.3f}s")
+        for stage in ("load", "duckdb", "gx"):
+            if stage in checks["check"]:
+                print(f"  {'check.' + stage:<14}{checks['check'][stage] / n:>8.3f}s")
+        print(
+            f"  {'check total':<14}{check_total / n:>8.3f}s  ({check_total / n / parse_per:.1f}x parse time)"
+        )
+        print(f"  reports blocked by an error rule: {checks['blocking']}")
     return 0
 
 
