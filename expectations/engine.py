@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +23,7 @@ import duckdb
 import pandas as pd
 
 from expectations.catalogue import RESULT_COLUMNS, Rule, load_catalogue
+from expectations.gx_runner import DUCKDB_CONFIG
 from expectations.relations import load_into
 from juesuan.amounts import HALF_CENT
 from juesuan.model import Report, RuleResult
@@ -92,7 +94,8 @@ def run_checks(
         # GX reads the relations through its own SQLAlchemy connection, so it needs them in a file; the plain
         # DuckDB pass keeps them in memory.
         db_path = Path(tmp) / "report.duckdb"
-        con = duckdb.connect(str(db_path) if runner == "gx" else ":memory:")
+        # Single-threaded like GX's connection (DUCKDB_CONFIG): both runs of a rule must return the same text.
+        con = duckdb.connect(str(db_path) if runner == "gx" else ":memory:", config=dict(DUCKDB_CONFIG))
         try:
             load_into(con, report)
             timings["load"] = time.perf_counter() - t0
@@ -107,25 +110,33 @@ def run_checks(
                         raise ValueError(f"rule SQL lacks columns {missing}")
                     compared[rule.id] = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
                 except Exception as exc:
-                    sql_errors[rule.id] = f"{type(exc).__name__}: {exc}".splitlines()[0]
+                    sql_errors[rule.id] = _one_line(f"{type(exc).__name__}: {exc}")
         finally:
+            # Closed before GX opens the file (read-only): DuckDB refuses a second configuration of an open file.
             con.close()
         timings["duckdb"] = time.perf_counter() - t0 - timings["load"]
-        gx_outcomes = None
+        gx_outcomes: dict[str, Any] | None = None
+        gx_failure: str | None = None
         docs_index = None
         if runner == "gx" and any(r.id not in sql_errors for r in runnable):
             t1 = time.perf_counter()
             from expectations.gx_runner import run_suite
 
             gx_rules = [r for r in runnable if r.id not in sql_errors]
-            run = run_suite(
-                db_path,
-                gx_rules,
-                run_name=f"report_{(sha or 'unknown')[:16]}",
-                data_docs_dir=data_docs_dir,
-            )
-            gx_outcomes = run.outcomes
-            docs_index = run.data_docs_index
+            try:
+                run = run_suite(
+                    db_path,
+                    gx_rules,
+                    run_name=f"report_{(sha or 'unknown')[:16]}",
+                    data_docs_dir=data_docs_dir,
+                )
+            except Exception as exc:
+                # GX itself could not run: every rule it should have judged is unresolved, with the reason.
+                gx_failure = f"GX could not run: {_one_line(f'{type(exc).__name__}: {exc}')}"
+                gx_outcomes = {}
+            else:
+                gx_outcomes = run.outcomes
+                docs_index = run.data_docs_index
             timings["gx"] = time.perf_counter() - t1
     for rule in runnable:
         if rule.id in sql_errors:
@@ -133,7 +144,9 @@ def run_checks(
             continue
         rows = compared[rule.id]
         rule_results = _evaluate(rule, rows, sha)
-        if gx_outcomes is not None:
+        if gx_failure is not None:
+            rule_results = [_single(rule, sha, "execution_error", gx_failure)]
+        elif gx_outcomes is not None:
             rule_results = _reconcile_with_gx(rule, rule_results, gx_outcomes.get(rule.id), sha)
         results.extend(rule_results)
     timings["total"] = time.perf_counter() - t0
@@ -286,23 +299,45 @@ def _evaluate(rule: Rule, rows: list[dict[str, Any]], sha: str | None) -> list[R
 
 
 def _reconcile_with_gx(rule: Rule, results: list[RuleResult], gx: Any, sha: str | None) -> list[RuleResult]:
-    """GX is the judge of failure: its violating rows must be exactly the DuckDB pass's failures."""
+    """GX is the judge of failure: its violating rows must be exactly the DuckDB pass's failures.
+
+    Compared as multisets of (table, code, line, measure, message): the count always, every row when GX
+    returned them all (its result rows are capped), else that each row GX returned is one of DuckDB's.
+    """
     if gx is None:
         return [_single(rule, sha, "execution_error", "GX returned no result for this rule")]
     if gx.exception:
-        return [_single(rule, sha, "execution_error", f"GX: {gx.exception}".splitlines()[0])]
-    fails = sorted(_location_key(_as_row(r)) for r in results if r.outcome in ("fail", "parse_error"))
-    gx_fails = sorted(_location_key(r) for r in gx.rows)
-    if gx.success != (not fails) or (gx.row_count == len(gx.rows) and gx_fails != fails):
-        return [
-            _single(
-                rule,
-                sha,
-                "execution_error",
-                f"GX and DuckDB disagree: GX {gx.row_count} violating rows, DuckDB {len(fails)}",
-            )
-        ]
+        return [_single(rule, sha, "execution_error", f"GX: {_one_line(gx.exception)}")]
+    fails = Counter(_location_key(_as_row(r)) for r in results if r.outcome in ("fail", "parse_error"))
+    gx_fails = Counter(_location_key(r) for r in gx.rows)
+    n_fails = sum(fails.values())
+    complete = gx.row_count == len(gx.rows)
+    only_gx = gx_fails - fails
+    only_duckdb = (fails - gx_fails) if complete else Counter()
+    if gx.success != (n_fails == 0) or gx.row_count != n_fails or only_gx or only_duckdb:
+        detail = "; ".join(
+            f"only in {side}: {_describe(keys)}"
+            for side, keys in (("GX", only_gx), ("DuckDB", only_duckdb))
+            if keys
+        )
+        message = f"GX and DuckDB disagree: GX {gx.row_count} violating rows, DuckDB {n_fails}"
+        return [_single(rule, sha, "execution_error", message + (f"; {detail}" if detail else ""))]
     return results
+
+
+def _describe(keys: Counter, limit: int = 3) -> str:
+    """The first few differing findings, as `table/code/line/measure: message`, for the execution_error."""
+    shown = [
+        "/".join(k[:4]) + (f": {k[4]}" if k[4] else "") + (f" ×{n}" if n > 1 else "")
+        for k, n in sorted(keys.items())[:limit]
+    ]
+    more = len(keys) - limit
+    return " | ".join(shown) + (f" | and {more} more" if more > 0 else "")
+
+
+def _one_line(text: str) -> str:
+    """All of an error's text on one line (a results CSV cell), never just its first line."""
+    return " ⏎ ".join(line.strip() for line in str(text).splitlines() if line.strip()) or str(text)
 
 
 def _as_row(r: RuleResult) -> dict[str, Any]:

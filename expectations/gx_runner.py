@@ -7,8 +7,16 @@ from a DuckDB file, runs the suite with a `ValidationDefinition` inside a `Check
 `UpdateDataDocsAction` writes Data Docs HTML for the run.
 
 GX has no DuckDB dialect: its SQLAlchemy engine closes the connection after each query for unknown dialects,
-and DuckDB results do not outlive their connection, so DuckDB is registered among GX's dialects that keep one
-persisted connection (as GX does for SQLite). That one setting is the only adaptation.
+and DuckDB results do not outlive their connection (checked: a result fetched after `with engine.connect()`
+comes back empty, whatever the pool), so DuckDB is registered among GX's dialects that keep one persisted
+connection (as GX does for SQLite). GX 1.x offers no public setting for this, so the adaptation checks that the
+private hook it relies on still exists and fails loudly (an execution_error per rule) if GX changes.
+
+GX opens the file read-only and single-threaded (`DUCKDB_CONFIG`, the same setting the engine's own DuckDB pass
+uses): the two runs of a rule must return the same rows, text included. With several threads DuckDB may combine
+an aggregate's input in a different order on each run (e.g. `string_agg` without ORDER BY), so under CPU load the
+GX rows and the DuckDB pass's rows could differ only in a message's word order and the rule became a spurious
+execution_error.
 """
 
 from __future__ import annotations
@@ -27,6 +35,10 @@ logger = logging.getLogger(__name__)
 
 _LOCK = threading.Lock()
 _PATCHED = False
+
+#: DuckDB settings of both runs of a rule (the engine's DuckDB pass and GX's connection): one thread, so that an
+#: order-sensitive aggregate gives the same text on both runs.
+DUCKDB_CONFIG: dict[str, Any] = {"threads": 1}
 
 
 @dataclass
@@ -74,7 +86,13 @@ def _patch_gx_for_duckdb() -> None:
         return
     from great_expectations.execution_engine import sqlalchemy_execution_engine as see
 
-    names = {getattr(d, "value", d) for d in see._PERSISTED_CONNECTION_DIALECTS}
+    dialects = getattr(see, "_PERSISTED_CONNECTION_DIALECTS", None)
+    if not isinstance(dialects, tuple):
+        raise RuntimeError(
+            "this great-expectations version has no _PERSISTED_CONNECTION_DIALECTS; the DuckDB adaptation of "
+            "expectations.gx_runner must be revised for it"
+        )
+    names = {getattr(d, "value", d) for d in dialects}
     if "duckdb" not in names:
         extra = enum.Enum("JuesuanDialect", {"DUCKDB": "duckdb"}, type=str)
         see._PERSISTED_CONNECTION_DIALECTS = (*see._PERSISTED_CONNECTION_DIALECTS, extra.DUCKDB)
@@ -91,61 +109,78 @@ def run_suite(
     """Validate `rules` against the DuckDB file at `db_path` with GX; optionally build Data Docs."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
-    from great_expectations.checkpoint import UpdateDataDocsAction
 
     with _LOCK:
         _patch_gx_for_duckdb()
         logging.getLogger("great_expectations").setLevel(logging.ERROR)
         context = gx.get_context(mode="ephemeral", project_config=_project_config(data_docs_dir))
-        site_names = ["juesuan"] if data_docs_dir is not None else []
-        source = context.data_sources.add_sql(name="report", connection_string=f"duckdb:///{db_path}")
-        asset = source.add_table_asset(name="cells", table_name="cells")
-        batch = asset.add_batch_definition_whole_table("whole_report")
-        # The suite is built whole and stored once: adding expectations one by one re-serialises it each time.
-        expectations = [
-            gx.expectations.UnexpectedRowsExpectation(
-                unexpected_rows_query=gx_query(rule),
-                description=f"{rule.id}: {rule.title}",
-                severity="critical" if rule.severity == "error" else "warning",
-                meta={"rule_id": rule.id, "severity": rule.severity, "identity": rule.identity},
-            )
-            for rule in rules
-        ]
-        suite = context.suites.add(gx.ExpectationSuite(name="juesuan_rules", expectations=expectations))
-        vd = context.validation_definitions.add(
-            gx.ValidationDefinition(name=run_name, data=batch, suite=suite)
+        source = context.data_sources.add_sql(
+            name="report",
+            connection_string=f"duckdb:///{db_path}",
+            kwargs={"connect_args": {"read_only": True, "config": dict(DUCKDB_CONFIG)}},
         )
-        actions = [UpdateDataDocsAction(name="data_docs", site_names=site_names)] if site_names else []
-        checkpoint = context.checkpoints.add(
-            gx.Checkpoint(
-                name="juesuan_check",
-                validation_definitions=[vd],
-                actions=actions,
-                result_format={"result_format": "COMPLETE"},
-            )
+        try:
+            return _run(context, source, rules, run_name=run_name, data_docs_dir=data_docs_dir)
+        finally:
+            _release([source, *context.data_sources.all().values()])
+
+
+def _run(context: Any, source: Any, rules: list[Rule], *, run_name: str, data_docs_dir: Path | None) -> GxRun:
+    import great_expectations as gx
+    from great_expectations.checkpoint import UpdateDataDocsAction
+
+    site_names = ["juesuan"] if data_docs_dir is not None else []
+    asset = source.add_table_asset(name="cells", table_name="cells")
+    batch = asset.add_batch_definition_whole_table("whole_report")
+    # The suite is built whole and stored once: adding expectations one by one re-serialises it each time.
+    expectations = [
+        gx.expectations.UnexpectedRowsExpectation(
+            unexpected_rows_query=gx_query(rule),
+            description=f"{rule.id}: {rule.title}",
+            severity="critical" if rule.severity == "error" else "warning",
+            meta={"rule_id": rule.id, "severity": rule.severity, "identity": rule.identity},
         )
-        result = checkpoint.run()
-        outcomes: dict[str, GxRuleOutcome] = {}
-        for vres in result.run_results.values():
-            for er in vres.results:
-                rule_id = er.expectation_config.meta["rule_id"]
-                exc = er.exception_info or {}
-                message = _exception_message(exc)
-                res = er.result or {}
-                rows = list((res.get("details") or {}).get("unexpected_rows") or [])
-                outcomes[rule_id] = GxRuleOutcome(
-                    success=bool(er.success),
-                    rows=[dict(r) for r in rows],
-                    row_count=int(res.get("observed_value") or 0) if message is None else 0,
-                    exception=message,
-                )
-        index = data_docs_dir / "index.html" if data_docs_dir is not None else None
-        # Release the DuckDB file: GX keeps one persisted connection per engine.
-        for ds in list(context.data_sources.all().values()):
-            engine = getattr(getattr(ds, "_execution_engine", None), "engine", None)
+        for rule in rules
+    ]
+    suite = context.suites.add(gx.ExpectationSuite(name="juesuan_rules", expectations=expectations))
+    vd = context.validation_definitions.add(gx.ValidationDefinition(name=run_name, data=batch, suite=suite))
+    actions = [UpdateDataDocsAction(name="data_docs", site_names=site_names)] if site_names else []
+    checkpoint = context.checkpoints.add(
+        gx.Checkpoint(
+            name="juesuan_check",
+            validation_definitions=[vd],
+            actions=actions,
+            result_format={"result_format": "COMPLETE"},
+        )
+    )
+    result = checkpoint.run()
+    outcomes: dict[str, GxRuleOutcome] = {}
+    for vres in result.run_results.values():
+        for er in vres.results:
+            rule_id = er.expectation_config.meta["rule_id"]
+            exc = er.exception_info or {}
+            message = _exception_message(exc)
+            res = er.result or {}
+            rows = list((res.get("details") or {}).get("unexpected_rows") or [])
+            outcomes[rule_id] = GxRuleOutcome(
+                success=bool(er.success),
+                rows=[dict(r) for r in rows],
+                row_count=int(res.get("observed_value") or 0) if message is None else 0,
+                exception=message,
+            )
+    index = data_docs_dir / "index.html" if data_docs_dir is not None else None
+    return GxRun(outcomes=outcomes, data_docs_index=index if index and index.exists() else None)
+
+
+def _release(sources: list[Any]) -> None:
+    """Close every connection GX opened on the report's file: each execution engine's persisted one and the one
+    a data source opened to test the connection (a pooled connection otherwise lives until collected, and
+    DuckDB refuses to open the file again with another configuration while one is open)."""
+    for source in sources:
+        execution_engine = getattr(source, "_execution_engine", None)
+        for engine in (getattr(execution_engine, "engine", None), getattr(source, "_engine", None)):
             if engine is not None:
                 engine.dispose()
-        return GxRun(outcomes=outcomes, data_docs_index=index if index and index.exists() else None)
 
 
 def _project_config(data_docs_dir: Path | None) -> Any:
@@ -177,12 +212,16 @@ def _project_config(data_docs_dir: Path | None) -> Any:
 
 
 def _exception_message(exc: dict[str, Any]) -> str | None:
-    """GX reports exceptions either flat or keyed by metric; return the first message, or None."""
+    """GX reports exceptions either flat or keyed by metric; the first one's text (never empty), or None."""
     if not exc:
         return None
-    if "raised_exception" in exc:
-        return exc.get("exception_message") if exc.get("raised_exception") else None
-    for info in exc.values():
-        if isinstance(info, dict) and info.get("raised_exception"):
-            return str(info.get("exception_message"))
+    infos = [exc] if "raised_exception" in exc else [i for i in exc.values() if isinstance(i, dict)]
+    for info in infos:
+        if info.get("raised_exception"):
+            message = str(info.get("exception_message") or "").strip()
+            if not message:
+                # the traceback's last line names the exception type even when its message is empty
+                lines = [ln for ln in str(info.get("exception_traceback") or "").splitlines() if ln.strip()]
+                message = lines[-1].strip() if lines else "GX raised an exception without a message"
+            return message
     return None

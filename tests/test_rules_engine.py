@@ -135,3 +135,80 @@ def test_envelope_in_yuan_tables(seed_dir: Path):
     # the summary (万元) against the income table (元): compared at the coarser unit, 0.01 万元
     x = [r for r in check_report(report, runner="duckdb") if r.rule_id == "cross_summary_income_total"]
     assert x[0].tolerance == Decimal("100.000")
+
+
+def _probe_rule(rule_id: str, message_sql: str):
+    """A `violation` rule returning one finding whose message is `message_sql` (evaluated by DuckDB)."""
+    from dataclasses import replace
+
+    good = next(r for r in load_catalogue() if r.id == "income_row_sum")
+    sql = (
+        "SELECT 'income' AS table_kind, NULL AS subject_code, NULL AS line_item, NULL AS measure,"
+        " NULL AS expected, NULL AS actual, 0 AS n_terms, 10000 AS unit_factor,"
+        f" NULL::DECIMAL(20,2) AS tolerance, {message_sql} AS message"
+    )
+    return replace(good, id=rule_id, compare="violation", severity="warning", sql=sql)
+
+
+def test_both_runs_of_a_rule_are_single_threaded(seed_gold_report: Report):
+    """Regression: with several threads DuckDB may order an aggregate's input differently on each run (the
+    naming rule's string_agg), so under CPU load GX's rows and the DuckDB pass's differed only in word order
+    and the rule turned into an execution_error. Both runs now use one thread and must agree on the text."""
+    rule = _probe_rule("probe_threads", "'threads=' || current_setting('threads')")
+    results = check_report(seed_gold_report, rules=[rule], runner="gx")
+    assert [(r.outcome, r.message) for r in results] == [("fail", "threads=1")]
+
+
+def test_gx_duckdb_disagreement_names_the_findings(seed_gold_report: Report):
+    """The agreement check still fails when the two runs differ, and says on which findings."""
+    rule = _probe_rule("probe_random", "'draw ' || random()::VARCHAR")
+    results = check_report(seed_gold_report, rules=[rule], runner="gx")
+    assert [r.outcome for r in results] == ["execution_error"]
+    msg = results[0].message
+    assert msg.startswith("GX and DuckDB disagree: GX 1 violating rows, DuckDB 1")
+    assert "only in GX: income///: draw " in msg and "only in DuckDB: income///: draw " in msg
+
+
+def test_gx_exception_text_reaches_the_result(seed_gold_report: Report, monkeypatch):
+    from expectations import gx_runner
+
+    monkeypatch.setattr(gx_runner, "gx_query", lambda rule: "SELECT * FROM {batch}, no_such_relation_xyz")
+    results = check_report(seed_gold_report, rules=[_probe_rule("probe_exc", "'x'")], runner="gx")
+    assert [r.outcome for r in results] == ["execution_error"]
+    assert results[0].message.startswith("GX: ") and "no_such_relation_xyz" in results[0].message
+
+
+def test_gx_that_cannot_run_is_an_execution_error_per_rule(seed_gold_report: Report, monkeypatch):
+    from expectations import gx_runner
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no GX today\nsecond line of the reason")
+
+    monkeypatch.setattr(gx_runner, "run_suite", broken)
+    rules = [r for r in load_catalogue() if r.id in ("income_row_sum", "naming_consistency")]
+    results = check_report(seed_gold_report, rules=rules, runner="gx")
+    assert {r.rule_id: r.outcome for r in results} == dict.fromkeys(
+        ("income_row_sum", "naming_consistency"), "execution_error"
+    )
+    assert len(results) == 2
+    assert all("RuntimeError: no GX today ⏎ second line of the reason" in r.message for r in results)
+
+
+def test_gx_releases_the_report_file(seed_gold_report: Report, tmp_path: Path):
+    """GX opens the file read-only; once it is done no connection may remain (DuckDB would refuse to open the
+    file again with another configuration)."""
+    import duckdb
+
+    from expectations.gx_runner import run_suite
+    from expectations.relations import load_into
+
+    db = tmp_path / "report.duckdb"
+    con = duckdb.connect(str(db))
+    load_into(con, seed_gold_report)
+    con.close()
+    rules = [r for r in load_catalogue() if r.id == "income_row_sum"]
+    run = run_suite(db, rules, run_name="release", data_docs_dir=None)
+    assert run.outcomes["income_row_sum"].exception is None
+    con = duckdb.connect(str(db))  # read-write, default threads: fails while GX holds the file
+    assert con.execute("SELECT count(*) FROM cells").fetchone()[0] > 100
+    con.close()
