@@ -137,6 +137,39 @@ class StoredFile:
         return None
 
 
+class ThreadSQLite:
+    """One SQLite file in WAL mode, with a connection per thread kept open.
+
+    Kept open because closing the last WAL connection checkpoints, slowly; per thread because sqlite3
+    connections must not cross threads. synchronous=NORMAL: with WAL durable at checkpoints, no fsync per write.
+    Shared by the raw store's metadata and the crawler's HTTP state.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        with self.transaction() as db:
+            db.execute("PRAGMA journal_mode = WAL")
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """This thread's connection, in a transaction (committed on exit, rolled back on error)."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=30)  # waits up to 30 s for another writer
+            db.execute("PRAGMA synchronous = NORMAL")
+            self._local.db = db
+        with db:
+            yield db
+
+    def close(self) -> None:
+        """Close this thread's connection (others close when their threads end)."""
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+
 class RawStoreError(RuntimeError):
     """The store found something it must not paper over (a file whose bytes no longer match its name)."""
 
@@ -149,33 +182,20 @@ class RawStore:
         self.dir = self.root / "raw"
         self.dir.mkdir(parents=True, exist_ok=True)
         self.db_path = self.dir / "metadata.sqlite"
-        self._local = threading.local()
+        self._sqlite = ThreadSQLite(self.db_path)  # WAL: readers never block the crawl's writes
         with self._connect() as db:
-            db.execute("PRAGMA journal_mode = WAL")  # readers never block the crawl's writes
             db.executescript(_SCHEMA)
             have = {r[1] for r in db.execute("PRAGMA table_info(raw_url)")}
             for name, sqltype in _CONTEXT_COLUMNS:
                 if name not in have:
                     db.execute(f"ALTER TABLE raw_url ADD COLUMN {name} {sqltype}")
 
-    @contextlib.contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        """This thread's connection (kept open: closing the last WAL connection checkpoints, slowly), in a transaction."""
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.db_path, timeout=30)
-            db.execute("PRAGMA busy_timeout = 30000")
-            db.execute("PRAGMA synchronous = NORMAL")  # with WAL: durable at checkpoints, no fsync per put
-            self._local.db = db
-        with db:
-            yield db
+    def _connect(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        return self._sqlite.transaction()
 
     def close(self) -> None:
         """Close this thread's metadata connection (others close when their threads end)."""
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.close()
-            self._local.db = None
+        self._sqlite.close()
 
     # -- writing ---------------------------------------------------------------------------------------------
 

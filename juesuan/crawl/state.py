@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from juesuan.rawstore import utc_now
+from juesuan.rawstore import ThreadSQLite, utc_now
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS http_cache (
@@ -54,27 +52,16 @@ class CrawlState:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
+        self._sqlite = ThreadSQLite(self.path)
         with self._connect() as db:
-            db.execute("PRAGMA journal_mode = WAL")
             db.executescript(_SCHEMA)
 
-    @contextlib.contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        """This thread's connection, kept open (WAL; no fsync per remembered URL), in a transaction."""
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=30)
-            db.execute("PRAGMA synchronous = NORMAL")
-            self._local.db = db
-        with db:
-            yield db
+    def _connect(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        return self._sqlite.transaction()
 
     def close(self) -> None:
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.close()
-            self._local.db = None
+        """Close this thread's connection (others close when their threads end)."""
+        self._sqlite.close()
 
     def get(self, url: str) -> CacheEntry | None:
         with self._connect() as db:
