@@ -8,6 +8,7 @@ placed by their centre, once, with a binary search, instead of cropping the page
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from juesuan.parsing.pdfgeom import Char, PageGeom
@@ -194,6 +195,31 @@ def _covered(segs: list[tuple[float, float, float]], pos: float, a: float, b: fl
 
 
 def _build_grid(page: int, xs: list[float], ys: list[float], hs: list, vs: list) -> Grid:
+    """Atomic cells with no ruling drawn between them are one merged cell."""
+    nr, nc = len(ys) - 1, len(xs) - 1
+    joins: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    for r in range(nr):
+        for c in range(nc - 1):  # boundary between (r, c) and (r, c + 1) is xs[c + 1]
+            if not _covered(vs, xs[c + 1], ys[r], ys[r + 1]):
+                joins.append(((r, c), (r, c + 1)))
+    for r in range(nr - 1):
+        for c in range(nc):
+            if not _covered(hs, ys[r + 1], xs[c], xs[c + 1]):
+                joins.append(((r, c), (r + 1, c)))
+    return joined_grid(page, xs, ys, joins)
+
+
+def joined_grid(
+    page: int,
+    xs: list[float],
+    ys: list[float],
+    joins: Iterable[tuple[tuple[int, int], tuple[int, int]]],
+) -> Grid:
+    """The grid on `xs` × `ys` whose merged cells are the atomic (row, col) cells connected by `joins`.
+
+    Shared by ruled grids (no ruling between two cells) and unruled ones (a word spanning columns), so
+    both number their merged cells the same way: in reading order of their first atomic cell.
+    """
     nr, nc = len(ys) - 1, len(xs) - 1
     parent = list(range(nr * nc))
 
@@ -203,19 +229,10 @@ def _build_grid(page: int, xs: list[float], ys: list[float], hs: list, vs: list)
             i = parent[i]
         return i
 
-    def union(i: int, j: int) -> None:
-        a, b = find(i), find(j)
+    for (r0, c0), (r1, c1) in joins:
+        a, b = find(r0 * nc + c0), find(r1 * nc + c1)
         if a != b:
             parent[max(a, b)] = min(a, b)
-
-    for r in range(nr):
-        for c in range(nc - 1):  # boundary between (r, c) and (r, c + 1) is xs[c + 1]
-            if not _covered(vs, xs[c + 1], ys[r], ys[r + 1]):
-                union(r * nc + c, r * nc + c + 1)
-    for r in range(nr - 1):
-        for c in range(nc):
-            if not _covered(hs, ys[r + 1], xs[c], xs[c + 1]):
-                union(r * nc + c, (r + 1) * nc + c)
     ids: dict[int, int] = {}
     cell_of = [[0] * nc for _ in range(nr)]
     spans: list[list[int]] = []

@@ -14,7 +14,7 @@ import itertools
 import re
 from statistics import median
 
-from juesuan.parsing.grid import Grid, group_lines
+from juesuan.parsing.grid import Grid, group_lines, joined_grid
 from juesuan.parsing.pdfgeom import Char
 
 _DECIMAL = re.compile(r"^[-−－]?[\d,]*\d\.\d+$")
@@ -174,16 +174,9 @@ def stream_grid(
     nr, nc = len(ys) - 1, len(xs) - 1
     if nr < 1 or nc < 2:
         return None
-    parent = list(range(nr * nc))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
     # words wider than one column are merged cells (收入 over 项目|行次|金额, 公务用车购置及运行费, a
     # footer label spanning panels)
+    joins: list[tuple[tuple[int, int], tuple[int, int]]] = []
     for i in range(len(lines)):
         y = (min(ch.top for ch in lines[i]) + max(ch.bottom for ch in lines[i])) / 2
         r = next((k for k in range(nr) if ys[k] <= y < ys[k + 1]), None)
@@ -195,21 +188,5 @@ def stream_grid(
                 for c in range(nc)
                 if min(x1, xs[c + 1]) - max(x0, xs[c]) > 0.3 * min(x1 - x0, xs[c + 1] - xs[c])
             ]
-            for c in covered[1:]:
-                a, b = find(r * nc + covered[0]), find(r * nc + c)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
-    ids: dict[int, int] = {}
-    cell_of = [[0] * nc for _ in range(nr)]
-    cell_spans: list[list[int]] = []
-    for r in range(nr):
-        for c in range(nc):
-            root = find(r * nc + c)
-            if root not in ids:
-                ids[root] = len(cell_spans)
-                cell_spans.append([r, r, c, c])
-            cid = ids[root]
-            cell_of[r][c] = cid
-            s = cell_spans[cid]
-            s[0], s[1], s[2], s[3] = min(s[0], r), max(s[1], r), min(s[2], c), max(s[3], c)
-    return Grid(page=page, xs=xs, ys=ys, cell_of=cell_of, spans=[tuple(s) for s in cell_spans])
+            joins.extend(((r, covered[0]), (r, c)) for c in covered[1:])
+    return joined_grid(page, xs, ys, joins)
