@@ -521,47 +521,35 @@ def _add_traps(
         ppath = f"{region_b.preview_dir}{pday:%Y%m}/t{pday:%Y%m%d}_{n}.html"
         patt = f"{region_b.preview_dir}{pday:%Y%m}/P0{pday:%Y%m%d}{n:06d}.pdf"
         data = (site.www / b_first.attachments[0].path.lstrip("/")).read_bytes()
-        preview = Article(
-            f"t{pday:%Y%m%d}",
-            region_b.slug,
-            pday.isoformat(),
-            f"【预览】{b_first.title}",
-            ppath,
-            hidden="robots",
-        )
-        preview.attachments.append(
-            Attachment(
-                patt,
-                b_first.attachments[0].text,
-                "copy",
-                site._write_attachment(patt, data, _ts(pday)),
-                b_first.attachments[0].doc_id,
+        first_att = b_first.attachments[0]
+
+        def copy_of_b_first(day: date, prefix: str, path: str, att: str, hidden: str) -> None:
+            """Another article serving the same bytes as region B's first final account."""
+            article = Article(
+                f"t{day:%Y%m%d}",
+                region_b.slug,
+                day.isoformat(),
+                f"{prefix}{b_first.title}",
+                path,
+                hidden=hidden,
             )
-        )
-        site.articles.append(preview)
+            article.attachments.append(
+                Attachment(
+                    att,
+                    first_att.text,
+                    "copy",
+                    site._write_attachment(att, data, _ts(day)),
+                    first_att.doc_id,
+                    offsite=hidden == "offsite",
+                )
+            )
+            site.articles.append(article)
+
+        copy_of_b_first(pday, "【预览】", ppath, patt, "robots")
         # a listing entry pointing at another host name (the same server, reached as localhost)
         oday = date(last_year + 1, 10, 9)
         opath, ofolder = site._trs_names(region_b, oday)
-        oatt = site._p_name(ofolder, oday)
-        offsite = Article(
-            f"t{oday:%Y%m%d}",
-            region_b.slug,
-            oday.isoformat(),
-            f"【镜像】{b_first.title}",
-            opath,
-            hidden="offsite",
-        )
-        offsite.attachments.append(
-            Attachment(
-                oatt,
-                b_first.attachments[0].text,
-                "copy",
-                site._write_attachment(oatt, data, _ts(oday)),
-                b_first.attachments[0].doc_id,
-                offsite=True,
-            )
-        )
-        site.articles.append(offsite)
+        copy_of_b_first(oday, "【镜像】", opath, site._p_name(ofolder, oday), "offsite")
     gk = [r for r in site.regions if r.family == "json_api" and r.api == "gkmlpt"]
     if gk:
         arts = [a for a in site.articles if a.region == gk[0].slug]
