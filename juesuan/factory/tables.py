@@ -19,6 +19,7 @@ from juesuan.factory.catalogue import (
 )
 from juesuan.factory.model import INCOME_SOURCES, Books, economic_class_totals
 from juesuan.factory.spec import SpecRow, SpecTable, round_unit
+from juesuan.vocabulary import LINE_ITEMS
 
 #: Table order per template (the report prints them in this order).
 TABLE_ORDER: dict[str, tuple[str, ...]] = {
@@ -48,18 +49,6 @@ THREE_PUBLIC_ITEMS = (
     "vehicle_operation",
     "reception",
 )
-
-INCOME_LINE_LABELS = {
-    "income.general_budget": "一般公共预算财政拨款收入",
-    "income.gov_fund": "政府性基金预算财政拨款收入",
-    "income.state_capital": "国有资本经营预算财政拨款收入",
-    "income.fiscal": "财政拨款收入",
-    "income.superior_subsidy": "上级补助收入",
-    "income.business": "事业收入",
-    "income.operating": "经营收入",
-    "income.affiliated_remittance": "附属单位上缴收入",
-    "income.other": "其他收入",
-}
 
 
 def class_name(code: str, template: str) -> str:
@@ -250,7 +239,7 @@ def _summary(b: Books, template: str, pr: Printer, dept: str, p) -> SpecTable:  
     # 经营收入 sits before 附属单位上缴收入 in every template
     lines.insert(len(lines) - 2, ("income.operating", b.source_income["operating"]))
     for i, (key, fen) in enumerate(lines, 1):
-        t.rows.append(SpecRow(label=f"{chinese_ordinal(i)}、{INCOME_LINE_LABELS[key]}", line_item=key, values=pr.values({"amount": fen}, ("amount",)), side="income"))  # fmt: skip
+        t.rows.append(SpecRow(label=f"{chinese_ordinal(i)}、{LINE_ITEMS[key]}", line_item=key, values=pr.values({"amount": fen}, ("amount",)), side="income"))  # fmt: skip
     exp_classes = _class_amounts(b.expenditure)
     for i, code in enumerate(_summary_classes(b, template, exp_classes), 1):
         t.rows.append(SpecRow(label=f"{chinese_ordinal(i)}、{class_name(code, template)}", subject_code=code, values=pr.values({"amount": exp_classes.get(code, 0)}, ("amount",)), side="expenditure"))  # fmt: skip
