@@ -25,19 +25,10 @@ from juesuan.parsing.grid import Grid, TextLine, find_grids, place_chars, text_l
 from juesuan.parsing.pdfgeom import PageGeom, load_page
 from juesuan.parsing.stream import stream_grid
 from juesuan.parsing.subjects import class_code, strip_ordinal
+from juesuan.vocabulary import TABLE_KINDS
 
 #: The nine public tables of DOMAIN.md section 2, in their usual order (order is never relied on).
-PUBLIC_TABLES = (
-    "summary",
-    "income",
-    "expenditure",
-    "appropriation_summary",
-    "general_budget",
-    "basic_expenditure",
-    "three_public",
-    "gov_fund",
-    "state_capital",
-)
+PUBLIC_TABLES = tuple(TABLE_KINDS)
 
 _WS = re.compile(r"\s+")
 _QUOTES = re.compile(r"[“”\"'‘’「」『』]")
