@@ -13,7 +13,7 @@ from assets.partitions import documents_partitions
 from assets.raw import raw_documents
 from juesuan.model import Region
 from pipelines.parse_cache import ParseOutcome
-from pipelines.resources import ParseCacheResource, RawStoreResource, SourcesResource
+from pipelines.resources import ParseCacheResource, RawStoreResource, SourcesResource, region_hint
 
 
 def parse_document(path: Path, sha256: str, region_hint: Region | None = None) -> ParseOutcome:
@@ -85,7 +85,7 @@ def parsed_reports(
                 sha, PARSER_VERSION, "parse_failed", "missing_raw_file", "not in raw store"
             )
         else:
-            hint = next((regions[s] for s in stored.source_ids if s in regions), None)
+            hint = region_hint(regions, stored.source_ids)
             outcome = parse_document(stored.path, sha, hint)
         cache.put_outcome(outcome)
         context.add_asset_metadata(document_metadata(outcome), partition_key=sha)

@@ -14,7 +14,13 @@ import dagster as dg
 
 from assets.checked import rule_results
 from assets.partitions import DOCUMENTS
-from pipelines.resources import ParseCacheResource, RawStoreResource, SourcesResource, WarehouseResource
+from pipelines.resources import (
+    ParseCacheResource,
+    RawStoreResource,
+    SourcesResource,
+    WarehouseResource,
+    region_hint,
+)
 
 
 def _fetched_at(stamp: str | None) -> datetime | None:
@@ -71,7 +77,7 @@ def staging_tables(
                 if checked is None:
                     counts["not_checked_yet"] += 1
                     continue
-                hint = next((regions[s] for s in stored.source_ids if s in regions), None) if stored else None
+                hint = region_hint(regions, stored.source_ids) if stored else None
                 result = wh.load_document(
                     outcome.report,
                     checked.results,

@@ -7,6 +7,7 @@ sources file by swapping resources, not code.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +83,11 @@ class SourcesResource(dg.ConfigurableResource):
             }
         except (SourcesError, OSError):
             return {}
+
+
+def region_hint(regions: dict[str, Region], source_ids: Iterable[str]) -> Region | None:
+    """The configured region of the first of a document's sources that has one (`SourcesResource.regions()`)."""
+    return next((regions[s] for s in source_ids if s in regions), None)
 
 
 class WarehouseResource(dg.ConfigurableResource):
