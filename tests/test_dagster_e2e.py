@@ -109,6 +109,12 @@ def test_first_night_publishes_clean_reports_and_quarantines_defective_ones(nigh
     # every other kept file (the budget, the notice) is recorded as failed with a reason, not lost
     failed = {sha for sha, st in status.items() if st == "failed"}
     assert {sha for sha, role in kept.items() if role == "budget"} <= failed
+    notices = {sha for sha, role in kept.items() if role == "notice"}
+    assert notices and notices <= failed
+    codes = dict(
+        nights.mart("SELECT document_sha256, failure_code FROM mart.documents WHERE status = 'failed'")
+    )
+    assert {codes[sha] for sha in notices} == {"no_tables"}, codes
     # rule checks ran on the checked documents, one check per catalogue rule
     assert first.get("rule_results", "documents_checked") >= 1
     published = nights.mart("SELECT count(*) FROM mart.report_amounts")[0][0]
