@@ -7,7 +7,7 @@ import csv
 import json
 import re
 from collections import Counter
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pdfplumber
@@ -206,6 +206,8 @@ def test_labelled_defects_break_their_identities(corpus, texts) -> None:  # type
                 full = "".join("".join(texts[e["doc_id"]]).split())
                 stated = [Decimal(x.replace(",", "")) for x in re.findall(r"([\d,]+\.?\d*)万元", full)]
                 assert Decimal(wrong) in stated
+            elif d["kind"] == "narrative_growth_rate":
+                assert not violations  # a rate printed in the prose; the tables are untouched
     assert seen == set(DEFECT_KINDS)
 
 
@@ -221,7 +223,7 @@ def test_narrative_truth_restates_the_tables(corpus, texts) -> None:  # type: ig
         mismatched = 0
         for f in facts:
             assert f["text"] in full, f
-            if not f["table_kind"] or f["kind"] != "amount":
+            if not f["table_kind"] or f["kind"] != "amount" or f["change"]:
                 continue
             key = (f["table_kind"], f["subject_code"] or f["line_item"], f["measure"])
             unit = e["units"][f["table_kind"]]
@@ -231,6 +233,75 @@ def test_narrative_truth_restates_the_tables(corpus, texts) -> None:  # type: ig
                 mismatched += 1
                 assert wrong and wrong[0]["table_kind"] == f["table_kind"], (e["doc_id"], f)
         assert mismatched == len(wrong), (e["doc_id"], mismatched, wrong)
+
+
+def _rate(part: Decimal, whole: Decimal) -> Decimal:
+    return (part * 100 / whole).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def test_growth_statements_reproduce_except_the_labelled_wrong_base(corpus, texts) -> None:  # type: ignore[no-untyped-def]
+    """增加 X 万元，增长 Y%: X = 本年数 − 上年数 with 本年数 the table's cell, Y = X ÷ 上年数 to 0.01 — except the one
+    narrative_growth_rate defect, printed as X ÷ 本年数 (the seed's wrong base) with the right rate beside it."""
+    out, manifest = corpus
+    growth_seen = 0
+    for e in manifest:
+        truth = {(c.table_kind, c.subject_code or c.line_item, c.measure): c.amount_yuan for c in read_gold_csv(out / e["truth_file"])}  # fmt: skip
+        with (out / e["narrative_file"]).open(encoding="utf-8") as fh:
+            changes = [f for f in csv.DictReader(fh) if f["change"]]
+        assert changes, e["doc_id"]
+        defects = [d for d in e["defects"] if d["kind"] == "narrative_growth_rate"]
+        wrong = []
+        for amount, rate in zip(changes[::2], changes[1::2], strict=True):
+            assert (amount["kind"], rate["kind"]) == ("amount", "percent"), (amount, rate)
+            key = (amount["table_kind"], amount["subject_code"] or amount["line_item"], amount["measure"])
+            assert key == (rate["table_kind"], rate["subject_code"] or rate["line_item"], rate["measure"])
+            unit = e["units"][key[0]]
+            cur = _printed(truth.get(key, Decimal(0)), unit)
+            cur = cur if unit == "万元" else (cur / WAN).quantize(Decimal("0.01"))
+            prior, diff = Decimal(amount["prior"]), Decimal(amount["value"])
+            assert abs(cur - prior) == diff and (cur > prior) == (amount["change"] == "increase"), (
+                e["doc_id"],
+                amount,
+            )
+            assert not amount["correct"]
+            if rate["correct"]:
+                wrong.append((key, rate))
+                assert Decimal(rate["correct"]) == _rate(diff, prior)
+                assert Decimal(rate["value"]) == _rate(diff, cur) != Decimal(rate["correct"])
+            else:
+                assert Decimal(rate["value"]) == _rate(diff, prior), (e["doc_id"], rate)
+        assert len(wrong) == len(defects) <= 1, (e["doc_id"], wrong, defects)
+        for d in defects:
+            growth_seen += 1
+            (key, rate) = wrong[0]
+            assert key == (d["table_kind"], d["subject_code"] or d["line_item"], d["measure"])
+            assert f"{rate['value']}%" in d["description"] and f"{rate['correct']}%" in d["description"]
+            full = "".join("".join(texts[e["doc_id"]]).split())
+            assert f"增长{rate['text']}" in full or f"下降{rate['text']}" in full
+        # the growth defect breaks no table identity
+        if defects:
+            assert not check(read_gold_csv(out / e["truth_file"]), e["units"])
+    assert growth_seen
+
+
+def test_performance_annex_restates_totals_after_the_glossary(corpus, texts) -> None:  # type: ignore[no-untyped-def]
+    out, manifest = corpus
+    for e in manifest:
+        pages = texts[e["doc_id"]]
+        annex = [
+            i
+            for i, p in enumerate(pages)
+            if "部门整体支出绩效自评报告" in p and "第五部分" in p and "目录" not in p
+        ]
+        glossary = [i for i, p in enumerate(pages) if "名词解释" in p and "目录" not in p]
+        assert annex and glossary and annex[0] > glossary[-1], e["doc_id"]
+        table_pages = {p for ps in e["table_pages"].values() for p in ps}
+        assert annex[0] + 1 not in table_pages
+        with (out / e["narrative_file"]).open(encoding="utf-8") as fh:
+            facts = [f for f in csv.DictReader(fh) if f["section"] == "绩效自评"]
+        assert {f["label"] for f in facts} == {"本年支出合计", "基本支出", "项目支出", "“三公”经费决算"}
+        text = "".join(pages[annex[0]].split())
+        assert all(f["text"] in text and f["table_kind"] and not f["change"] for f in facts)
 
 
 def test_seed_rendered_from_gold(seed_dir: Path, tmp_path: Path) -> None:

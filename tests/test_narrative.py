@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from decimal import Decimal
 from pathlib import Path
 
@@ -402,10 +403,25 @@ def test_factory_identity_and_narrative_against_truth(factory_docs: list[tuple[d
         assert all(f.label for f in x.facts if f.kind != "count"), entry["doc_id"]
         assert x.headcount_authorized is not None and x.headcount_actual is not None
         # the statements of 二、/三、 restate the summary and expenditure tables
-        income = _one(x, "本年收入合计", _text_of(x, "本年收入合计"))
+        income = _one(x, "本年收入合计", _text_of(x, "本年收入合计"), section="explanation")
         assert income.value == _truth_wan(out, entry, "summary", "income.total", "amount")
-        spending = _one(x, "本年支出合计", _text_of(x, "本年支出合计"))
+        spending = _one(x, "本年支出合计", _text_of(x, "本年支出合计"), section="explanation")
         assert spending.value == _truth_wan(out, entry, "summary", "expenditure.total", "amount")
+        # the 绩效自评 annex restates totals a second time, in the performance section
+        annex = _one(x, "本年支出合计", spending.text, section="performance")
+        assert annex.change is None and annex.page > spending.page
+        for label, measure in (("基本支出", "basic"), ("项目支出", "project")):
+            fact = _one(x, label, _text_of(x, label, "performance"), section="performance")
+            assert fact.value == _truth_wan(out, entry, "expenditure", "total", measure)
+        three = [f for f in x.facts if f.section == "performance" and "三公" in (f.label or "")]
+        assert [f.value for f in three] == [_truth_wan(out, entry, "three_public", "", "actual.total")]
+        # every year-over-year change the factory stated is read with its label and direction
+        with (out / entry["narrative_file"]).open(encoding="utf-8") as fh:
+            stated = [r for r in csv.DictReader(fh) if r["change"]]
+        read = [(f.kind, f.value, f.change) for f in x.facts if f.change]
+        assert read == [(r["kind"], Decimal(r["value"]), r["change"]) for r in stated], entry["doc_id"]
+        rates = [f for f in x.facts if f.change and f.kind == "percent"]
+        assert all(f.label for f in rates) and {f.section for f in rates} == {"explanation"}
         # every share with a base reproduces from the amounts of its own sentence (no defects injected here)
         shares = [f for f in x.facts if f.kind == "percent" and f.base_label and f.change is None]
         assert shares
@@ -425,8 +441,8 @@ def test_factory_identity_and_narrative_against_truth(factory_docs: list[tuple[d
     assert templates == {"hunan2020", "shanghai2024", "central2024", "qinghai2016"}
 
 
-def _text_of(x: NarrativeExtract, label: str) -> str:
-    hits = [f.text for f in x.facts if f.label == label and f.kind == "amount" and f.section == "explanation"]
+def _text_of(x: NarrativeExtract, label: str, section: str = "explanation") -> str:
+    hits = [f.text for f in x.facts if f.label == label and f.kind == "amount" and f.section == section]
     assert hits, label
     return hits[0]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from juesuan.factory.catalogue import CLASS_NAMES, OLD_CLASS_NAMES
 from juesuan.factory.layouts import TITLES, grid_for
@@ -52,6 +53,9 @@ class Fact:
     table_kind: str = ""
     key: str = ""
     measure: str = ""
+    change: str = ""  # increase / decrease: a year-over-year change of the cell it refers to, not its level
+    prior: Decimal | None = None  # 上年数 (万元) the change is measured against
+    correct: Decimal | None = None  # the right figure, when a defect prints another one
 
 
 class Narrator:
@@ -62,7 +66,7 @@ class Narrator:
         self.section = ""
         self.facts: list[Fact] = []
 
-    def amt(self, v: Decimal, label: str = "", ref: tuple[str, str, str] | None = None) -> str:
+    def amt(self, v: Decimal, label: str = "", ref: tuple[str, str, str] | None = None, **change: Any) -> str:
         if self.t == "shanghai2024":
             text = f"{v:,.2f}"
         elif self.t == "qinghai2016":
@@ -70,48 +74,104 @@ class Narrator:
         else:
             text = format_narrative(v)
         if label:
-            self.facts.append(Fact(self.section, label, "amount", v, text, *(ref or ("", "", ""))))
+            self.facts.append(Fact(self.section, label, "amount", v, text, *(ref or ("", "", "")), **change))
         return f" {text} " if self.t == "central2024" else text
 
-    def pct(self, v: Decimal, label: str = "") -> str:
+    def pct(self, v: Decimal, label: str = "", ref: tuple[str, str, str] | None = None, **change: Any) -> str:
         text = f"{v:.2f}%"
         if label:
-            self.facts.append(Fact(self.section, label, "percent", v, text))
+            self.facts.append(Fact(self.section, label, "percent", v, text, *(ref or ("", "", "")), **change))
         return text
 
 
-def change_phrase(n: Narrator, cur: Decimal, prev: Decimal | None, what: str) -> str:
-    if prev is None or prev == 0:
+#: The totals whose year-over-year change the 情况说明 states: name → (label, table cell, words of the sentence).
+GROWTH_TARGETS: dict[str, tuple[str, tuple[str, str, str], str]] = {
+    "grand_total": ("收入、支出总计", ("summary", "income.grand_total", "amount"), "收、支总计各"),
+    "income_total": ("本年收入合计", ("summary", "income.total", "amount"), "本年收入合计"),
+    "expenditure_total": ("本年支出合计", ("summary", "expenditure.total", "amount"), "本年支出合计"),
+    "fiscal_grand_total": (
+        "财政拨款收、支总计",
+        ("appropriation_summary", "income.grand_total", "amount"),
+        "财政拨款收、支总计各",
+    ),
+    "general_budget": (
+        "一般公共预算财政拨款支出",
+        ("general_budget", "total", "total"),
+        "一般公共预算财政拨款支出",
+    ),
+    "public_total": ("机关运行经费", ("basic_expenditure", "public_total", "amount"), "机关运行经费"),
+}
+
+
+def prior_value(prior: dict[str, Decimal] | None, name: str, cur: Decimal) -> Decimal | None:
+    """上年数 of a total: last year's printed figure, or (first year of a corpus) one drawn as a plausible change."""
+    prior = prior or {}
+    if name in prior:
+        return prior[name]
+    ratio = prior.get(f"__ratio__:{name}", prior.get("__ratio__"))
+    return (cur / ratio).quantize(Decimal("0.01")) if ratio else None
+
+
+def growth_figures(spec: ReportSpec, prior: dict[str, Decimal] | None) -> dict[str, tuple[Decimal, Decimal]]:
+    """(本年数, 上年数) in 万元 of every total whose change the narrative can state (a nonzero prior year)."""
+    out = {}
+    for name, (_, ref, _) in GROWTH_TARGETS.items():
+        cur = _f(spec, *ref)
+        prev = prior_value(prior, name, cur)
+        if prev:
+            out[name] = (cur, prev)
+    return out
+
+
+def growth_rates(cur: Decimal, prev: Decimal) -> tuple[Decimal, Decimal]:
+    """(the right rate: change ÷ 上年数, the seed's wrong one: change ÷ 本年数), in percent to 0.01 as printed."""
+    diff = abs(cur - prev)
+    return percent(diff, prev), percent(diff, cur)
+
+
+def change_phrase(
+    n: Narrator, figures: dict[str, tuple[Decimal, Decimal]], name: str, *, wrong_base: bool = False
+) -> str:
+    """与上年相比，X增加D万元，增长R%。 — R on the prior year, or (a narrative_growth_rate defect) on this year."""
+    if name not in figures:
         return ""
+    label, ref, what = GROWTH_TARGETS[name]
+    cur, prev = figures[name]
     diff = cur - prev
     if diff == 0:
         return f"与上年相比，{what}持平。"
-    rate = percent(abs(diff), prev)
-    up = diff > 0
-    return f"与上年相比，{what}{'增加' if up else '减少'}{n.amt(abs(diff))}万元，{'增长' if up else '下降'}{n.pct(rate)}。"
+    change = "increase" if diff > 0 else "decrease"
+    right, wrong = growth_rates(cur, prev)
+    printed = wrong if wrong_base else right
+    amount = n.amt(abs(diff), label, ref, change=change, prior=prev)
+    rate = n.pct(printed, label, ref, change=change, prior=prev, correct=right if printed != right else None)
+    up = change == "increase"
+    return f"与上年相比，{what}{'增加' if up else '减少'}{amount}万元，{'增长' if up else '下降'}{rate}。"
 
 
 def narrative(
-    spec: ReportSpec, prior: dict[str, Decimal] | None, overrides: dict[str, Decimal] | None = None
+    spec: ReportSpec,
+    prior: dict[str, Decimal] | None,
+    overrides: dict[str, Decimal] | None = None,
+    wrong_growth: str | None = None,
 ) -> list[tuple[str, list[str]]]:
-    """The 情况说明 sections; `overrides` replaces one stated amount (a narrative_mismatch defect).
+    """The 情况说明 sections; `overrides` replaces one stated amount (a narrative_mismatch defect), `wrong_growth`
+    names the total (a key of GROWTH_TARGETS) whose growth rate is computed on this year (narrative_growth_rate).
 
-    The figures it states are recorded on `spec.narrative_facts` (the narrative's ground truth).
+    The figures it states are recorded on `spec.narrative_facts` (the narrative's ground truth); the 绩效自评
+    annex restating a few totals is set on `spec.annex`.
     """
     n = Narrator(spec)
     ov = overrides or {}
-    prior = prior or {}
     y = spec.year
     out: list[tuple[str, list[str]]] = []
+    figures = growth_figures(spec, prior)
 
     def said(key: str, value: Decimal) -> Decimal:
         return ov.get(key, value)
 
-    def prev(name: str, cur: Decimal) -> Decimal | None:
-        if name in prior:
-            return prior[name]
-        ratio = prior.get("__ratio__")
-        return (cur / ratio).quantize(Decimal("0.01")) if ratio else None
+    def change(name: str) -> str:
+        return change_phrase(n, figures, name, wrong_base=name == wrong_growth)
 
     n.section = "一"
     grand = _f(spec, "summary", "income.grand_total", "amount")
@@ -120,7 +180,7 @@ def narrative(
             "一、收入支出决算总体情况说明",
             [
                 f"{y}年度收入、支出总计{n.amt(said('income.grand_total', grand), '收入、支出总计', ('summary', 'income.grand_total', 'amount'))}万元。"
-                + change_phrase(n, grand, prev("grand_total", grand), "收、支总计各")
+                + change("grand_total")
                 + "主要原因是人员经费正常调整及业务工作经费变化。"
             ],
         )
@@ -146,6 +206,7 @@ def narrative(
             "二、收入决算情况说明",
             [
                 f"{y}年度本年收入合计{n.amt(said('income.total', it), '本年收入合计', ('summary', 'income.total', 'amount'))}万元，其中：{seg}。"
+                + change("income_total")
             ],
         )
     )
@@ -170,6 +231,7 @@ def narrative(
             "三、支出决算情况说明",
             [
                 f"{y}年度本年支出合计{n.amt(said('expenditure.total', et), '本年支出合计', ('summary', 'expenditure.total', 'amount'))}万元，其中：{seg}。"
+                + change("expenditure_total")
             ],
         )
     )
@@ -180,7 +242,7 @@ def narrative(
             "四、财政拨款收入支出决算总体情况说明",
             [
                 f"{y}年度财政拨款收、支总计{n.amt(said('appropriation.grand_total', fg), '财政拨款收、支总计', ('appropriation_summary', 'income.grand_total', 'amount'))}万元。"
-                + change_phrase(n, fg, prev("fiscal_grand_total", fg), "财政拨款收、支总计各")
+                + change("fiscal_grand_total")
             ],
         )
     )
@@ -189,7 +251,7 @@ def narrative(
     paras = [
         f"（一）一般公共预算财政拨款支出决算总体情况。{y}年度一般公共预算财政拨款支出{n.amt(said('general_budget.total', gb), '一般公共预算财政拨款支出', ('general_budget', 'total', 'total'))}万元，"
         f"占本年支出合计的{n.pct(percent(gb, et), '一般公共预算财政拨款支出占本年支出合计')}。"
-        + change_phrase(n, gb, prev("general_budget", gb), "一般公共预算财政拨款支出")
+        + change("general_budget")
     ]
     gbt = spec.tables.get("general_budget")
     classes = [r for r in gbt.rows if len(r.subject_code) == 3] if gbt else []
@@ -286,12 +348,44 @@ def narrative(
             f"{n.section}、其他重要事项的情况说明",
             [
                 f"（一）机关运行经费支出情况。{y}年度机关运行经费支出{n.amt(pub, '机关运行经费', ('basic_expenditure', 'public_total', 'amount'))}万元。"
-                + change_phrase(n, pub, prev("public_total", pub), "机关运行经费")
+                + change("public_total")
             ],
         )
     )
+    spec.annex = performance_annex(n, spec, eparts, ta)
     spec.narrative_facts = n.facts
     return out
+
+
+def performance_annex(
+    n: Narrator, spec: ReportSpec, eparts: list[tuple[str, Decimal, str]], three_public: Decimal
+) -> list[tuple[str, list[str]]]:
+    """The 部门整体支出绩效自评报告 annex: a second restatement of a few totals, in prose (as real reports do)."""
+    n.section = "绩效自评"
+    y = spec.year
+    et = _f(spec, "summary", "expenditure.total", "amount")
+    basic = next(v for lab, v, m in eparts if m == "basic")
+    project = next(v for lab, v, m in eparts if m == "project")
+    return [
+        (
+            "一、部门整体支出情况",
+            [
+                f"{y}年度本年支出合计{n.amt(et, '本年支出合计', ('summary', 'expenditure.total', 'amount'))}万元，"
+                f"其中：基本支出{n.amt(basic, '基本支出', ('expenditure', 'total', 'basic'))}万元，"
+                f"项目支出{n.amt(project, '项目支出', ('expenditure', 'total', 'project'))}万元。"
+                "部门预算执行及时、有效，支出结构合理。"
+            ],
+        ),
+        (
+            "二、“三公”经费控制情况",
+            [
+                f"本部门严格执行中央八项规定精神，{y}年度“三公”经费支出"
+                f"{n.amt(three_public, '“三公”经费决算', ('three_public', '', 'actual.total'))}万元，"
+                "严格控制因公出国（境）、公务用车和公务接待支出。"
+            ],
+        ),
+        ("三、绩效自评结论", ["经自评，本部门绩效目标总体实现，资金使用效益良好，绩效管理水平不断提高。"]),
+    ]
 
 
 GLOSSARY = [
@@ -342,6 +436,8 @@ def render_document(spec: ReportSpec, path: Path) -> tuple[int, dict[str, list[i
     for head, _ in spec.narrative:
         toc.append(("item", f"    {head}"))
     toc.append(("item", "第四部分 名词解释"))
+    if spec.annex:
+        toc.append(("item", "第五部分 附件：部门整体支出绩效自评报告"))
     w.text_page(TextPage(toc))
     blocks: list[tuple[str, str]] = [
         ("title", "第一部分"),
@@ -369,6 +465,12 @@ def render_document(spec: ReportSpec, path: Path) -> tuple[int, dict[str, list[i
     w.text_page(
         TextPage([("title", "第四部分"), ("title", "名词解释"), *[("para", g) for g in spec.glossary]])
     )
+    if spec.annex:
+        blocks = [("title", "第五部分"), ("title", "附件"), ("title", f"{y}年度部门整体支出绩效自评报告")]
+        for head, paras in spec.annex:
+            blocks.append(("heading", head))
+            blocks += [("para", p) for p in paras]
+        w.text_page(TextPage(blocks))
     return w.save(), table_pages
 
 

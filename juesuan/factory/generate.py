@@ -15,14 +15,29 @@ from decimal import Decimal
 from pathlib import Path
 
 from juesuan.factory.catalogue import CENTRAL_DEPARTMENTS, DEPARTMENT_KINDS, NAME_VARIANTS
-from juesuan.factory.document import GLOSSARY, duties_for, figure, narrative, render_document
+from juesuan.factory.document import (
+    GLOSSARY,
+    GROWTH_TARGETS,
+    duties_for,
+    figure,
+    growth_figures,
+    growth_rates,
+    narrative,
+    render_document,
+)
 from juesuan.factory.model import Books, Profile, make_books, make_profile
 from juesuan.factory.regions import OTHER_PROVINCES, TEMPLATE_HOME, Place, pick_place
 from juesuan.factory.render import FactoryError
 from juesuan.factory.spec import TEMPLATES, WAN, Defect, ManifestEntry, ReportSpec, SpecTable
 from juesuan.factory.tables import TABLE_ORDER, build_tables
 
-DEFECT_KINDS: tuple[str, ...] = ("leaf_typo", "cross_table_mismatch", "repeated_rows", "narrative_mismatch")
+DEFECT_KINDS: tuple[str, ...] = (
+    "leaf_typo",
+    "cross_table_mismatch",
+    "repeated_rows",
+    "narrative_mismatch",
+    "narrative_growth_rate",
+)
 DEFAULT_SEED = 20261127
 DEFAULT_DEFECT_RATE = 0.15
 
@@ -181,6 +196,7 @@ def build_spec(plan: Plan, seed: int, prior: dict[str, Decimal] | None) -> tuple
     )
     spec.glossary = GLOSSARY
     overrides: dict[str, Decimal] = {}
+    wrong_growth: str | None = None
     if defect is not None:
         spec.defects.append(defect)
     if plan.defect == "leaf_typo":
@@ -189,7 +205,9 @@ def build_spec(plan: Plan, seed: int, prior: dict[str, Decimal] | None) -> tuple
         _apply_repeat(rng, spec)
     elif plan.defect == "narrative_mismatch":
         overrides = _plan_narrative(rng, spec)
-    spec.narrative = narrative(spec, prior, overrides)
+    elif plan.defect == "narrative_growth_rate":
+        wrong_growth = _plan_growth(rng, spec, prior)
+    spec.narrative = narrative(spec, prior, overrides, wrong_growth)
     return spec, books
 
 
@@ -227,6 +245,8 @@ def key_figures(spec: ReportSpec) -> dict[str, Decimal]:
         "fiscal_grand_total": ("appropriation_summary", "income.grand_total", "amount"),
         "general_budget": ("general_budget", "total", "total"),
         "public_total": ("basic_expenditure", "public_total", "amount"),
+        "income_total": ("summary", "income.total", "amount"),
+        "expenditure_total": ("summary", "expenditure.total", "amount"),
     }.items():
         v = figure(spec, kind, key, measure)
         if v is not None:
@@ -365,6 +385,44 @@ def _plan_narrative(rng: random.Random, spec: ReportSpec) -> dict[str, Decimal]:
     return {key: wrong}
 
 
+#: a wrong-base rate must differ visibly from the right one (the rules compare percentages to 0.01)
+_GROWTH_MIN_GAP = Decimal("0.10")
+
+
+def _plan_growth(rng: random.Random, spec: ReportSpec, prior: dict[str, Decimal] | None) -> str | None:
+    """Pick the total whose growth rate the narrative computes on this year instead of the prior year (as the
+    seed's 情况说明 does: 增加25.3万元，增长3.72% = 25.3 / 679.72 where 25.3 / 654.42 = 3.87%)."""
+    figures = growth_figures(spec, prior)
+    eligible = [
+        name
+        for name, (cur, prev) in figures.items()
+        if cur and abs(growth_rates(cur, prev)[0] - growth_rates(cur, prev)[1]) >= _GROWTH_MIN_GAP
+    ]
+    if not eligible:
+        return None
+    name = rng.choice(eligible)
+    label, (kind, key, measure), _ = GROWTH_TARGETS[name]
+    cur, prev = figures[name]
+    right, wrong = growth_rates(cur, prev)
+    diff = abs(cur - prev)
+    verb = "增长" if cur > prev else "下降"
+    is_line = not key.isdigit()
+    spec.defects.append(
+        Defect(
+            kind="narrative_growth_rate",
+            table_kind=kind,
+            line_item=key if is_line else "",
+            subject_code="" if is_line else key,
+            measure=measure,
+            description=(
+                f"情况说明 states {label} {verb} {wrong}% (change {diff} 万元 divided by this year's {cur} 万元); "
+                f"on the prior year's {prev} 万元 it is {right}%"
+            ),
+        )
+    )
+    return name
+
+
 # ---- corpus ------------------------------------------------------------------------------------------
 
 
@@ -402,10 +460,14 @@ def generate_corpus(
 
 
 def _synthetic_prior(seed: int, plan: Plan) -> dict[str, Decimal]:
-    """The first year's 上年 figures: not printed anywhere else, drawn as a plausible change."""
-    return {
-        "__ratio__": Decimal(str(round(random.Random(f"{seed}:prior:{plan.doc_id}").uniform(0.8, 1.25), 4)))
-    }
+    """The first year's 上年 figures: not printed anywhere else, drawn as a plausible change (one overall ratio,
+    each total off it by a few percent, as totals of one department move together but not in lockstep)."""
+    rng = random.Random(f"{seed}:prior:{plan.doc_id}")
+    ratio = rng.uniform(0.8, 1.25)
+    out = {"__ratio__": Decimal(str(round(ratio, 4)))}
+    for name in GROWTH_TARGETS:
+        out[f"__ratio__:{name}"] = Decimal(str(round(ratio * rng.uniform(0.95, 1.05), 4)))
+    return out
 
 
 def write_report(spec: ReportSpec, out_dir: Path) -> ManifestEntry:

@@ -27,6 +27,9 @@ NARRATIVE_CSV_HEADER = (
     "subject_code",
     "line_item",
     "measure",
+    "change",
+    "prior",
+    "correct",
 )
 TEMPLATES: tuple[str, ...] = ("hunan2020", "shanghai2024", "central2024", "qinghai2016")
 
@@ -90,7 +93,7 @@ class SpecTable:
 
 @dataclass
 class Defect:
-    kind: str  # leaf_typo | cross_table_mismatch | repeated_rows | narrative_mismatch
+    kind: str  # leaf_typo | cross_table_mismatch | repeated_rows | narrative_mismatch | narrative_growth_rate
     table_kind: str
     subject_code: str = ""
     line_item: str = ""
@@ -123,6 +126,7 @@ class ReportSpec:
     duties: list[str] = field(default_factory=list)
     structure: str = ""
     narrative: list[tuple[str, list[str]]] = field(default_factory=list)  # (section heading, paragraphs)
+    annex: list[tuple[str, list[str]]] = field(default_factory=list)  # 绩效自评 annex after 名词解释
     glossary: list[str] = field(default_factory=list)
     defects: list[Defect] = field(default_factory=list)
     code_style: str = (
@@ -159,15 +163,32 @@ class ReportSpec:
         return out
 
     def narrative_csv(self) -> str:
-        """The figures the 情况说明 states, with the table cell each restates (blank for budgets, changes, shares)."""
+        """The figures the 情况说明 and the 绩效自评 annex state, with the table cell each restates (blank for
+        budgets and shares). A year-over-year change (增加 X 万元 / 增长 Y%) names the cell it is the change of, with
+        `change` (increase/decrease) and `prior` (上年数, 万元); `correct` is the right figure where a defect prints
+        another (a growth rate on the wrong base)."""
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(NARRATIVE_CSV_HEADER)
         for f in self.narrative_facts:
             code = f.key if f.key.isdigit() else ""
             line = "" if code or not f.table_kind else f.key
+            prior, correct = getattr(f, "prior", None), getattr(f, "correct", None)
             w.writerow(
-                [f.section, f.label, f.kind, f"{f.value:.2f}", f.text, f.table_kind, code, line, f.measure]
+                [
+                    f.section,
+                    f.label,
+                    f.kind,
+                    f"{f.value:.2f}",
+                    f.text,
+                    f.table_kind,
+                    code,
+                    line,
+                    f.measure,
+                    getattr(f, "change", ""),
+                    "" if prior is None else f"{prior:.2f}",
+                    "" if correct is None else f"{correct:.2f}",
+                ]
             )
         return buf.getvalue()
 
