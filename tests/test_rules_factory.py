@@ -5,7 +5,9 @@ gold in the 2020 Hunan layout, is parsed and its table findings reported.
 
 from __future__ import annotations
 
+import csv
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -32,6 +34,10 @@ def expected_hits(defect: dict) -> set[tuple[str, str, str]]:
         return {("duplicated_rows", table, code)}
     if kind == "narrative_mismatch":
         return {("narrative_amounts", table, code or defect["line_item"])}
+    if kind == "narrative_growth_rate":
+        # a rate of the prose has no table cell: where it is shows in the finding's value (see
+        # test_growth_rate_on_the_wrong_base_found_where_printed)
+        return {("narrative_percentages", "narrative", "")}
     raise AssertionError(f"unknown defect kind {kind}")
 
 
@@ -43,7 +49,13 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict]]:
     generate_corpus(out, regions=4, departments_per_region=3, years=(2024,), defect_rate=0.7)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     kinds = {d["kind"] for e in manifest for d in e["defects"]}
-    assert kinds == {"leaf_typo", "cross_table_mismatch", "repeated_rows", "narrative_mismatch"}
+    assert kinds == {
+        "leaf_typo",
+        "cross_table_mismatch",
+        "repeated_rows",
+        "narrative_mismatch",
+        "narrative_growth_rate",
+    }
     assert {e["template"] for e in manifest} >= {"hunan2020", "shanghai2024", "central2024", "qinghai2016"}
     return out, manifest
 
@@ -105,8 +117,40 @@ def test_truth_clean_pass_and_table_defects_found(corpus, truth_results):
 
 def test_parsed_pdfs_clean_pass_and_every_defect_found(corpus, parsed_results):
     _check(
-        corpus, parsed_results, {"leaf_typo", "cross_table_mismatch", "repeated_rows", "narrative_mismatch"}
+        corpus,
+        parsed_results,
+        {"leaf_typo", "cross_table_mismatch", "repeated_rows", "narrative_mismatch", "narrative_growth_rate"},
     )
+
+
+def test_growth_rate_on_the_wrong_base_found_where_printed(corpus, parsed_results):
+    """The one growth rate computed on this year (增长 10.01% where 657.31 ÷ 5907.20 = 11.13%) is the only finding of
+    the report: the printed rate as actual, the rate on the prior year as expected, the printed text in the message;
+    every other growth rate of the factory's prose reproduces."""
+    out, manifest = corpus
+    seen = 0
+    for e in manifest:
+        results = parsed_results[e["doc_id"]]
+        growth = [r for r in results if r.rule_id == "narrative_percentages" and r.measure == "growth_rate"]
+        with (out / e["narrative_file"]).open(encoding="utf-8") as fh:
+            stated = [f for f in csv.DictReader(fh) if f["change"] and f["kind"] == "percent"]
+        assert len(growth) == len(stated), e["doc_id"]  # every stated rate is compared
+        wrong = [f for f in stated if f["correct"]]
+        failed = [r for r in growth if r.outcome == "fail"]
+        if not any(d["kind"] == "narrative_growth_rate" for d in e["defects"]):
+            if not any(d["kind"] == "narrative_mismatch" for d in e["defects"]):
+                assert not failed and not wrong, e["doc_id"]
+            continue
+        seen += 1
+        assert len(wrong) == 1 and len(failed) == 1, (e["doc_id"], wrong, failed)
+        f, r = wrong[0], failed[0]
+        assert (r.actual, r.expected) == (Decimal(f["value"]), Decimal(f["correct"])), e["doc_id"]
+        assert f": {f['text']} after " in r.message and r.severity == "warning"
+        assert {x.rule_id for x in results if x.outcome == "fail"} <= {
+            "narrative_percentages",
+            "naming_consistency",
+        }
+    assert seen
 
 
 def test_seed_rendered_from_gold_reports_its_table_findings(seed_dir: Path, tmp_path_factory):
