@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 
+from juesuan.amounts import parse_amount
 from juesuan.model import NarrativeFact, Problem
 
 # ---- vocabulary of the prose -----------------------------------------------------------------------------
@@ -335,13 +335,6 @@ def _section(part: Section | None, heading: str | None) -> Section | None:
 # ---- facts ------------------------------------------------------------------------------------------------
 
 
-def _decimal(text: str) -> Decimal | None:
-    try:
-        return Decimal(text.replace(",", "").replace("−", "-").replace("－", "-"))
-    except InvalidOperation:
-        return None
-
-
 def _cut_region(region: str) -> str:
     """The words after the last clause boundary, keeping balanced brackets (因公出国（境）费) intact."""
     cut = 0
@@ -430,9 +423,7 @@ def _facts_of_sentence(
         unit = m.group("unit")
         if unit == "个" and sentence.startswith("百分点", m.end()):
             continue  # 下降2个百分点: a difference of percentages, neither a count nor a share
-        value = _decimal(m.group("num"))
-        if value is None:
-            continue
+        value = parse_amount(m.group("num"))  # _NUMBER is the printed-amount grammar: it always parses
         if unit in ("%", "％"):
             kind, unit_out = "percent", "%"
         elif unit in _AMOUNT_UNITS:
