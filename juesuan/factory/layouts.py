@@ -38,22 +38,6 @@ MEASURE_HEADERS = {
     "income": dict(TABLE_KINDS["income"].measures),
     "expenditure": dict(TABLE_KINDS["expenditure"].measures),
 }
-FUND_HEADERS = {
-    "opening_balance": "年初结转和结余",
-    "income": "本年收入",
-    "total": "小计",
-    "basic": "基本支出",
-    "project": "项目支出",
-    "closing_balance": "年末结转和结余",
-}
-THREE_PUBLIC_HEADERS = {
-    "total": "合计",
-    "overseas": "因公出国（境）费",
-    "vehicle_total": "公务用车购置及运行费",
-    "vehicle_purchase": "公务用车购置费",
-    "vehicle_operation": "公务用车运行费",
-    "reception": "公务接待费",
-}
 
 
 def clip(text: str, width: float, size: float) -> str:
@@ -442,8 +426,8 @@ def _three_public(spec: ReportSpec, table: SpecTable) -> Grid:
     t = spec.template
     fmt = Formatter(t)
     vals = table.rows[0].values if table.rows else {}
+    order = three_public_order(t)
     if t == "shanghai2024":
-        order = [f"{side}.{item}" for item in THREE_PUBLIC_ITEMS for side in ("budget", "actual")]
         header = [HCell(0, 0, "财政拨款“三公”经费", colspan=12)]
         header += [HCell(1, 0, "合计", colspan=2, rowspan=2), HCell(1, 2, "因公出国（境）费", colspan=2, rowspan=2), HCell(1, 4, "公务用车购置及运行费", colspan=6), HCell(1, 10, "公务接待费", colspan=2, rowspan=2)]  # fmt: skip
         header += [HCell(2, 4, "合计", colspan=2), HCell(2, 6, "公务用车购置费", colspan=2), HCell(2, 8, "公务用车运行费", colspan=2)]  # fmt: skip
@@ -451,7 +435,6 @@ def _three_public(spec: ReportSpec, table: SpecTable) -> Grid:
         hrows = 4
         title = "财政拨款“三公”经费支出决算表"
     else:
-        order = [f"{side}.{item}" for side in ("budget", "actual") for item in THREE_PUBLIC_ITEMS]
         header = []
         for s, side in enumerate(("预算数", "决算数")):
             c0 = s * 6
@@ -471,6 +454,7 @@ def _three_public(spec: ReportSpec, table: SpecTable) -> Grid:
 
 
 def three_public_order(template: str) -> list[str]:
+    """Column order of the printed 三公 table: Shanghai pairs 预算数/决算数 per item, the others print two panels."""
     if template == "shanghai2024":
         return [f"{side}.{item}" for item in THREE_PUBLIC_ITEMS for side in ("budget", "actual")]
     return [f"{side}.{item}" for side in ("budget", "actual") for item in THREE_PUBLIC_ITEMS]
