@@ -14,9 +14,6 @@ import unicodedata
 from juesuan.model import Region
 
 _SPACE_RE = re.compile(r"\s+")
-_ORDINAL_RE = re.compile(
-    r"^\s*[一二三四五六七八九十百]+\s*[、.．]\s*|^\s*[（(][一二三四五六七八九十]+[)）]\s*"
-)
 _SUFFIXES = ("省", "市", "自治区", "自治州", "地区", "盟", "县", "区", "自治县", "旗")
 
 
@@ -61,8 +58,3 @@ def department_name_key(name: str, region: Region) -> str:
 def department_id(region_key: str, name_key: str) -> str:
     """Short stable hash of (region, name key)."""
     return hashlib.sha256(f"{region_key}#{name_key}".encode()).hexdigest()[:16]
-
-
-def clean_label(label: str) -> str:
-    """A printed row label without its ordinal (一、 / （一）) and spaces: the subject's name."""
-    return normalise_text(_ORDINAL_RE.sub("", label or ""))

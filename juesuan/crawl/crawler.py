@@ -102,12 +102,6 @@ class CrawlResult:
             seen.setdefault(d.sha256, d)
         return list(seen.values())
 
-    def urls_by_sha256(self) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {}
-        for d in self.documents:
-            out.setdefault(d.sha256, []).append(d.url)
-        return out
-
     def changed_documents(self) -> list[DiscoveredDocument]:
         """Documents whose URL served new or different bytes this run (what downstream must (re)process)."""
         return [d for d in self.unique_documents() if d.status != "unchanged" or d.stored_new]

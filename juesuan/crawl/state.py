@@ -41,10 +41,6 @@ class CacheEntry:
     body: bytes | None
     fetched_at: str
 
-    @property
-    def has_validator(self) -> bool:
-        return bool(self.etag or self.last_modified)
-
 
 class CrawlState:
     """SQLite-backed per-URL memory of the last successful fetch (default `<data_root>/crawl/state.sqlite`)."""
@@ -99,10 +95,6 @@ class CrawlState:
                     utc_now(),
                 ),
             )
-
-    def forget(self, url: str) -> None:
-        with self._connect() as db:
-            db.execute("DELETE FROM http_cache WHERE url = ?", (url,))
 
     def __len__(self) -> int:
         with self._connect() as db:
