@@ -317,13 +317,18 @@ class RawStore:
             if row is None:
                 return None
             urls = self._urls(db, sha256)
+        return self._stored(row, urls)
+
+    def _stored(self, row: tuple[str, int, str, str, str], urls: tuple[UrlRecord, ...]) -> StoredFile:
+        """A `raw_file` row (sha256, size, kind, first_seen, last_seen) with its URLs."""
+        sha, size, kind, first_seen, last_seen = row
         return StoredFile(
-            sha256=row[0],
-            path=self.path_for(row[0]),
-            size=row[1],
-            kind=row[2],
-            first_seen=row[3],
-            last_seen=row[4],
+            sha256=sha,
+            path=self.path_for(sha),
+            size=size,
+            kind=kind,
+            first_seen=first_seen,
+            last_seen=last_seen,
             urls=urls,
         )
 
@@ -367,18 +372,7 @@ class RawStore:
             urls: dict[str, list[UrlRecord]] = {}
             for r in db.execute(f"SELECT sha256, {_URL_COLUMNS} FROM raw_url ORDER BY first_seen, url"):
                 urls.setdefault(r[0], []).append(UrlRecord(*r[1:]))
-        return [
-            StoredFile(
-                sha256=r[0],
-                path=self.path_for(r[0]),
-                size=r[1],
-                kind=r[2],
-                first_seen=r[3],
-                last_seen=r[4],
-                urls=tuple(urls.get(r[0], ())),
-            )
-            for r in rows
-        ]
+        return [self._stored(r, tuple(urls.get(r[0], ()))) for r in rows]
 
     def find_url(self, url: str) -> list[StoredFile]:
         """Every stored file ever served under `url` (an attachment replaced in place yields several)."""
