@@ -24,6 +24,15 @@ from warehouse.naming import department_id, department_name_key, region_id
 STAGING_NAME = "staging.duckdb"
 PUBLISHED_NAME = "juesuan.duckdb"
 
+#: Per-document tables (deleted and re-derived together when a document is re-parsed).
+_DERIVED_TABLES = (
+    "document_tables",
+    "facts",
+    "headcount",
+    "narrative_facts",
+    "rule_results",
+    "parse_problems",
+)
 #: Tables of the star schema in dependency-free load order (the published file copies them in this order).
 CORE_TABLES = (
     "regions",
@@ -38,21 +47,7 @@ CORE_TABLES = (
     "line_items",
     "documents",
     "document_sources",
-    "document_tables",
-    "facts",
-    "headcount",
-    "narrative_facts",
-    "rule_results",
-    "parse_problems",
-)
-#: Per-document tables (deleted and re-derived together when a document is re-parsed).
-_DERIVED_TABLES = (
-    "document_tables",
-    "facts",
-    "headcount",
-    "narrative_facts",
-    "rule_results",
-    "parse_problems",
+    *_DERIVED_TABLES,
 )
 
 
