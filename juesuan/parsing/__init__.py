@@ -2,8 +2,9 @@
 
 `parse_report(path)` is the library call (no Dagster): the document pass (`document.open_document`) refuses
 what is not a readable final account with `NotAFinalAccount`; the table pass (`tables.parse_tables`) reads the
-ruled tables; the narrative pass (`narrative.extract_narrative`) reads the prose. Problems found on the way are
-recorded on the report (document level) and on each table (table level), never raised.
+ruled and unruled tables (a fully readable PDF without one public table is refused too, code `no_tables`); the
+narrative pass (`narrative.extract_narrative`) reads the prose. Problems found on the way are recorded on the
+report (document level) and on each table (table level), never raised.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """The public 决算 tables of one PDF → typed `Table`s, every printed numeric cell with its page and box.
 
-Pipeline per document: PDFium page geometry → ruled grids (`grid.py`) → each grid attached to the table
-whose title is printed above it (or continuing the previous table on the next page) → header rows read into a
-role per column (code / label / 行次 / measure) and panel → rows keyed by full subject code or line item.
+Pipeline per document: page geometry (PDFium, or pdfplumber with `engine="pdfplumber"`) → ruled grids
+(`grid.py`), or virtual grids from the text layout for unruled tables (`stream.py`) → each grid attached to the
+table whose title is printed above it (or continuing the previous table on the next page) → header rows read into
+a role per column (code / label / 行次 / measure) and panel → rows keyed by full subject code or line item.
 
 Tables are identified by title text (and header text), never by position or 公开NN表 number. One table that
 cannot be read gets status `parse_error` with a reason; the others are unaffected.
