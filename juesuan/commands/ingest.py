@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from juesuan.paths import data_root
 
@@ -70,9 +72,25 @@ def _quiet_progress_bars() -> None:
     os.environ.setdefault("TQDM_DISABLE", "1")
 
 
+def _load_and_publish(load: Callable[[], Any], done: str) -> int:
+    """Run an ingest or reparse and print its summary; exit 3 when another writer holds the warehouse, 1 when
+    the documents were staged (`done`) but the published file could not be replaced."""
+    from warehouse import PublishError, WarehouseBusy
+
+    try:
+        summary = load()
+    except WarehouseBusy as exc:
+        print(str(exc), file=sys.stderr)
+        return 3
+    except PublishError as exc:
+        print(f"{done}, but the published file was NOT replaced: {exc}", file=sys.stderr)
+        return 1
+    print(summary.render())
+    return 0
+
+
 def run_ingest(args: argparse.Namespace) -> int:
     _quiet_progress_bars()
-    from warehouse import PublishError, WarehouseBusy
     from warehouse.ingest import default_checker, ingest_dir, parse_region_option, warehouse_location
 
     try:
@@ -84,47 +102,35 @@ def run_ingest(args: argparse.Namespace) -> int:
         print(f"{args.from_dir}: not a folder", file=sys.stderr)
         return 2
     root, published = warehouse_location(args.warehouse or default_warehouse())
-    try:
-        summary = ingest_dir(
+    rc = _load_and_publish(
+        lambda: ingest_dir(
             args.from_dir,
             root,
             region=region,
             checker=default_checker(args.rules_runner),
             publish=not args.no_publish,
             published_path=published,
-        )
-    except WarehouseBusy as exc:
-        print(str(exc), file=sys.stderr)
-        return 3
-    except PublishError as exc:
-        print(f"staged, but the published file was NOT replaced: {exc}", file=sys.stderr)
-        return 1
-    print(summary.render())
-    if args.no_publish:
+        ),
+        "staged",
+    )
+    if rc == 0 and args.no_publish:
         print(
             f"staged in {Path(root) / 'staging.duckdb'}; run `juesuan ingest` again or publish to update mart"
         )
-    return 0
+    return rc
 
 
 def run_reparse(args: argparse.Namespace) -> int:
     _quiet_progress_bars()
-    from warehouse import PublishError, WarehouseBusy
     from warehouse.ingest import default_checker, reparse, warehouse_location
 
     root, published = warehouse_location(args.warehouse or default_warehouse())
     if not (Path(root) / "staging.duckdb").exists():
         print(f"{root}: no warehouse here (run `juesuan ingest` first)", file=sys.stderr)
         return 2
-    try:
-        summary = reparse(
+    return _load_and_publish(
+        lambda: reparse(
             root, everything=args.all, checker=default_checker(args.rules_runner), published_path=published
-        )
-    except WarehouseBusy as exc:
-        print(str(exc), file=sys.stderr)
-        return 3
-    except PublishError as exc:
-        print(f"re-derived, but the published file was NOT replaced: {exc}", file=sys.stderr)
-        return 1
-    print(summary.render())
-    return 0
+        ),
+        "re-derived",
+    )
