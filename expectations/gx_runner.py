@@ -17,13 +17,6 @@ uses): the two runs of a rule must return the same rows, text included. With sev
 an aggregate's input in a different order on each run (e.g. `string_agg` without ORDER BY), so under CPU load the
 GX rows and the DuckDB pass's rows could differ only in a message's word order and the rule became a spurious
 execution_error.
-
-One process checks many reports (the pipeline, `juesuan ingest`): the GX context, suite, validation definition and
-checkpoint of a rule list are built once (`_GxSession`) and pointed at each report's file in turn. Each run gets
-a new execution engine (GX caches metrics by batch id, the same for every report), closes every connection to
-the file before returning, and drops its validation result from the in-memory store once Data Docs are written.
-Measured on the benchmark corpus this saves ~0.03 s of ~0.5 s: most of GX's time is DuckDB running each rule's
-query twice (violating rows, then their count), which no reuse avoids.
 """
 
 from __future__ import annotations
@@ -33,7 +26,6 @@ import logging
 import os
 import threading
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -114,155 +106,54 @@ def run_suite(
     run_name: str,
     data_docs_dir: Path | None,
 ) -> GxRun:
-    """Validate `rules` against the DuckDB file at `db_path` with GX; optionally build Data Docs.
-
-    The GX objects that do not depend on the report (context, data source, asset, batch definition, suite,
-    validation definition, checkpoint) are built once per process for a given suite and Data Docs directory
-    (`_GxSession`) and pointed at the report's file for this run; every connection to the file is closed
-    before returning, and the run's validation result leaves the in-memory store.
-    """
+    """Validate `rules` against the DuckDB file at `db_path` with GX; optionally build Data Docs."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    import great_expectations  # noqa: F401  (imported outside the lock: the first import is slow)
+    import great_expectations as gx
 
     with _LOCK:
         _patch_gx_for_duckdb()
         logging.getLogger("great_expectations").setLevel(logging.ERROR)
-        key = _session_key(rules, data_docs_dir)
-        session = _SESSIONS.pop(key, None)
-        try:
-            if session is None:
-                session = _GxSession.build(db_path, rules, data_docs_dir)
-            run = session.run(db_path, run_name=run_name)
-        except BaseException:
-            # A session that failed part-way is never reused: the next run builds a new one.
-            if session is not None:
-                session.release()
-            raise
-        _SESSIONS[key] = session  # most recently used last
-        while len(_SESSIONS) > _MAX_SESSIONS:
-            _SESSIONS.pop(next(iter(_SESSIONS)))
-        return run
-
-
-#: Sessions kept per process, most recently used last: one per rule list GX runs (the rules applicable to a
-#: report vary with its tables, document and narrative) and Data Docs directory.
-_MAX_SESSIONS = 8
-_SESSIONS: dict[tuple, _GxSession] = {}
-
-
-def clear_sessions() -> None:
-    """Forget every cached GX session: the next run builds its context from scratch."""
-    with _LOCK:
-        _SESSIONS.clear()
-
-
-def _session_key(rules: list[Rule], data_docs_dir: Path | None) -> tuple:
-    """Everything a session's GX objects are built from: the expectations exactly as GX receives them."""
-    docs = str(data_docs_dir.resolve()) if data_docs_dir is not None else None
-    return (docs, tuple((r.id, r.title, r.severity, r.identity, gx_query(r)) for r in rules))
-
-
-def _connection_string(db_path: Path) -> str:
-    return f"duckdb:///{db_path}"
-
-
-@dataclass
-class _GxSession:
-    """One ephemeral GX context with the suite, validation definition and checkpoint of one rule list."""
-
-    context: Any
-    source: Any
-    checkpoint: Any
-    data_docs_dir: Path | None
-
-    @classmethod
-    def build(cls, db_path: Path, rules: list[Rule], data_docs_dir: Path | None) -> _GxSession:
-        import great_expectations as gx
-        from great_expectations.checkpoint import UpdateDataDocsAction
-
         context = gx.get_context(mode="ephemeral", project_config=_project_config(data_docs_dir))
         source = context.data_sources.add_sql(
             name="report",
-            connection_string=_connection_string(db_path),
+            connection_string=f"duckdb:///{db_path}",
             kwargs={"connect_args": {"read_only": True, "config": dict(DUCKDB_CONFIG)}},
         )
-        session = cls(context=context, source=source, checkpoint=None, data_docs_dir=data_docs_dir)
         try:
-            site_names = ["juesuan"] if data_docs_dir is not None else []
-            asset = source.add_table_asset(name="cells", table_name="cells")
-            batch = asset.add_batch_definition_whole_table("whole_report")
-            # The suite is built whole and stored once: adding expectations one by one re-serialises it each time.
-            expectations = [
-                gx.expectations.UnexpectedRowsExpectation(
-                    unexpected_rows_query=gx_query(rule),
-                    description=f"{rule.id}: {rule.title}",
-                    severity="critical" if rule.severity == "error" else "warning",
-                    meta={"rule_id": rule.id, "severity": rule.severity, "identity": rule.identity},
-                )
-                for rule in rules
-            ]
-            suite = context.suites.add(gx.ExpectationSuite(name="juesuan_rules", expectations=expectations))
-            vd = context.validation_definitions.add(
-                gx.ValidationDefinition(name="juesuan_report", data=batch, suite=suite)
-            )
-            actions = [UpdateDataDocsAction(name="data_docs", site_names=site_names)] if site_names else []
-            session.checkpoint = context.checkpoints.add(
-                gx.Checkpoint(
-                    name="juesuan_check",
-                    validation_definitions=[vd],
-                    actions=actions,
-                    result_format={"result_format": "COMPLETE"},
-                )
-            )
+            return _run(context, source, rules, run_name=run_name, data_docs_dir=data_docs_dir)
         finally:
-            # adding the data source opened the file to test the connection
-            session.release()
-        return session
-
-    def _sources(self) -> list[Any]:
-        """Every data-source object that may hold a connection: ours, the context's, the checkpoint's."""
-        found = [self.source, *self.context.data_sources.all().values()]
-        if self.checkpoint is not None:
-            found += [vd.data.data_asset.datasource for vd in self.checkpoint.validation_definitions]
-        unique: dict[int, Any] = {}
-        for source in found:
-            unique.setdefault(id(source), source)
-        return list(unique.values())
-
-    def run(self, db_path: Path, *, run_name: str) -> GxRun:
-        from great_expectations.core.run_identifier import RunIdentifier
-
-        if self.data_docs_dir is not None:
-            self.data_docs_dir.mkdir(parents=True, exist_ok=True)  # removed since the session was built
-        try:
-            for source in self._sources():
-                # validated assignment; the next query builds a new engine on this file (see release)
-                source.connection_string = _connection_string(db_path)
-            run_id = RunIdentifier(run_name=run_name, run_time=datetime.now(UTC))
-            result = self.checkpoint.run(run_id=run_id)
-            # the checkpoint's data source is the one GX queried: it must have read this report's file
-            used = {
-                str(vd.data.data_asset.datasource._execution_engine.engine.url.database)
-                for vd in self.checkpoint.validation_definitions
-            }
-            if used != {str(db_path)}:
-                raise RuntimeError(f"GX read {sorted(used)} instead of the report's file {db_path}")
-            outcomes = _outcomes(result)
-        finally:
-            self.release()
-            # the run's validation result: written to Data Docs above, not kept for the next report
-            store = self.context.validation_results_store
-            for key in store.list_keys():
-                store.remove_key(key)
-        index = self.data_docs_dir / "index.html" if self.data_docs_dir is not None else None
-        return GxRun(outcomes=outcomes, data_docs_index=index if index and index.exists() else None)
-
-    def release(self) -> None:
-        """Close every connection GX opened on the report's file and drop the engines holding them."""
-        _release(self._sources())
+            _release([source, *context.data_sources.all().values()])
 
 
-def _outcomes(result: Any) -> dict[str, GxRuleOutcome]:
+def _run(context: Any, source: Any, rules: list[Rule], *, run_name: str, data_docs_dir: Path | None) -> GxRun:
+    import great_expectations as gx
+    from great_expectations.checkpoint import UpdateDataDocsAction
+
+    site_names = ["juesuan"] if data_docs_dir is not None else []
+    asset = source.add_table_asset(name="cells", table_name="cells")
+    batch = asset.add_batch_definition_whole_table("whole_report")
+    # The suite is built whole and stored once: adding expectations one by one re-serialises it each time.
+    expectations = [
+        gx.expectations.UnexpectedRowsExpectation(
+            unexpected_rows_query=gx_query(rule),
+            description=f"{rule.id}: {rule.title}",
+            severity="critical" if rule.severity == "error" else "warning",
+            meta={"rule_id": rule.id, "severity": rule.severity, "identity": rule.identity},
+        )
+        for rule in rules
+    ]
+    suite = context.suites.add(gx.ExpectationSuite(name="juesuan_rules", expectations=expectations))
+    vd = context.validation_definitions.add(gx.ValidationDefinition(name=run_name, data=batch, suite=suite))
+    actions = [UpdateDataDocsAction(name="data_docs", site_names=site_names)] if site_names else []
+    checkpoint = context.checkpoints.add(
+        gx.Checkpoint(
+            name="juesuan_check",
+            validation_definitions=[vd],
+            actions=actions,
+            result_format={"result_format": "COMPLETE"},
+        )
+    )
+    result = checkpoint.run()
     outcomes: dict[str, GxRuleOutcome] = {}
     for vres in result.run_results.values():
         for er in vres.results:
@@ -277,36 +168,19 @@ def _outcomes(result: Any) -> dict[str, GxRuleOutcome]:
                 row_count=int(res.get("observed_value") or 0) if message is None else 0,
                 exception=message,
             )
-    return outcomes
+    index = data_docs_dir / "index.html" if data_docs_dir is not None else None
+    return GxRun(outcomes=outcomes, data_docs_index=index if index and index.exists() else None)
 
 
 def _release(sources: list[Any]) -> None:
     """Close every connection GX opened on the report's file: each execution engine's persisted one and the one
     a data source opened to test the connection (a pooled connection otherwise lives until collected, and
-    DuckDB refuses to open the file again with another configuration while one is open).
-
-    The engines are then dropped, so that the next run of a reused data source builds new ones: a GX execution
-    engine also caches computed metrics by batch id, which is the same for every report."""
+    DuckDB refuses to open the file again with another configuration while one is open)."""
     for source in sources:
         execution_engine = getattr(source, "_execution_engine", None)
-        connection = getattr(execution_engine, "_connection", None)
-        if connection is not None:
-            connection.close()
-            execution_engine._connection = None
         for engine in (getattr(execution_engine, "engine", None), getattr(source, "_engine", None)):
             if engine is not None:
                 engine.dispose()
-        for attr, empty in (
-            ("_execution_engine", None),
-            ("_cached_execution_engine_kwargs", {}),
-            ("_engine", None),
-        ):
-            if not hasattr(source, attr):
-                raise RuntimeError(
-                    f"this great-expectations version's data source has no {attr}; the session reuse of "
-                    "expectations.gx_runner must be revised for it"
-                )
-            setattr(source, attr, empty)
 
 
 def _project_config(data_docs_dir: Path | None) -> Any:
