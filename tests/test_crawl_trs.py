@@ -303,10 +303,10 @@ def test_timeouts_and_resets_are_retried(
     client = HttpClient(CrawlState(tmp_path / "state.sqlite"), sleep=lambda s: None)
     result = crawl(make_source(portal.url, timeout=0.2), store=RawStore(tmp_path / "d"), client=client)
     assert any(d.url == portal.url + path for d in result.documents)
-    assert result.stats.retries == 1
-    assert [e for e in client.log if e["url"] == portal.url + path and e.get("error")], (
-        "the first attempt failed"
-    )
+    # Count this URL's failed attempts: on a busy machine another page may also need a retry.
+    failed_attempts = [e for e in client.log if e["url"] == portal.url + path and e.get("error")]
+    assert len(failed_attempts) == 1, "the first attempt failed, the retry succeeded"
+    assert result.stats.retries >= 1
     assert not [f for f in result.failures if f.url == portal.url + path]
     # with no retries left the failure is recorded with its reason
     portal.flaky(path, failures=5, mode=mode, delay=0.6)
