@@ -30,8 +30,8 @@ def parse_document(path: Path, sha256: str, region_hint: Region | None = None) -
             sha256,
             PARSER_VERSION,
             "parse_failed",
-            code=type(exc).__name__,
-            reason=str(exc)[:500] or repr(exc),
+            code="parser_crash",  # the same code `juesuan ingest` records (see docs/data-dictionary.md)
+            reason=f"parser crashed: {type(exc).__name__}: {exc}".splitlines()[0][:500],
         )
     return ParseOutcome(sha256, PARSER_VERSION, "parsed", report=report)
 
