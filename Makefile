@@ -37,10 +37,10 @@ run: setup
 	$(VENV)/bin/juesuan run
 	@echo
 	@echo "Warehouse (open it read-only): $(WAREHOUSE_FILE)"
-	@echo "Example queries, e.g. $(PY) -c \"import duckdb; print(duckdb.connect('$(WAREHOUSE_FILE)', read_only=True).sql('<query>'))\""
-	@echo "  SELECT status, count(*) AS documents FROM mart.documents WHERE is_current GROUP BY status ORDER BY status;"
-	@echo "  SELECT department, year, failing_rule_ids FROM mart.documents WHERE status = 'quarantined';"
-	@echo "  SELECT year, county, department, amount_yuan FROM mart.report_amounts WHERE table_kind = 'expenditure' AND line_item = 'total' AND measure = 'total' ORDER BY amount_yuan DESC LIMIT 5;"
+	@echo "Example queries (juesuan query opens it read-only; any DuckDB client works too):"
+	@echo "  $(VENV)/bin/juesuan query \"SELECT status, count(*) AS documents FROM mart.documents WHERE is_current GROUP BY status ORDER BY status\""
+	@echo "  $(VENV)/bin/juesuan query \"SELECT department, year, failing_rule_ids FROM mart.documents WHERE status = 'quarantined'\""
+	@echo "  $(VENV)/bin/juesuan query \"SELECT year, county, department, amount_yuan FROM mart.report_amounts WHERE table_kind = 'expenditure' AND line_item = 'total' AND measure = 'total' ORDER BY amount_yuan DESC LIMIT 5\""
 	@echo "Dagster UI (asset graph, checks, schedule, these runs): DAGSTER_HOME=$${JUESUAN_DATA:-$(CURDIR)/data}/dagster $(VENV)/bin/dagster dev -w workspace.yaml, then open http://127.0.0.1:3000"
 
 test: setup lint
