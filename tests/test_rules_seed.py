@@ -19,7 +19,7 @@ from juesuan.model import Cell, NarrativeFact, Report, Row, SourceInfo, read_gol
 D = Decimal
 
 
-def fact(kind, value, text, sentence, label=None, unit="万元", subject=None):
+def fact(kind, value, text, sentence, label=None, unit="万元", subject=None, change=None, section=None):
     return NarrativeFact(
         kind=kind,
         value=D(value),
@@ -28,6 +28,8 @@ def fact(kind, value, text, sentence, label=None, unit="万元", subject=None):
         label=label,
         unit=unit if kind == "amount" else "%",
         subject=subject,
+        change=change,
+        section=section,
     )
 
 
@@ -38,7 +40,10 @@ S_SHARES = (
     "其他收入163.06万元,占26.03%"
 )
 S_FISCAL = "2020年度财政拨款收、支总计463.48万元,与上年相比,增加117.65万元,增长25.38%,主要是因为增加发放荷塘区工业企业担保费补贴"
-S_GB_SHARE = "2020年度一般公共预算财政拨款支出463.48万元，占本年支出合计的76.27%"
+S_GB_SHARE = (
+    "2020年度一般公共预算财政拨款支出463.48万元，占本年支出合计的76.27%，与上年相比，一般公共预算财政拨款支出"
+    "增加117.65万元，增长25.38%，主要是因为增加发放荷塘区工业企业担保费补贴，产业链工作经费支出、单位组织培训增加等。"
+)
 S_PERSONNEL = "人员经费125.38万元，主要包括基本工资62.37万元、其他社会保障缴费5.65万元、住房公积金11.02万元"
 S_RECEPTION = (
     "公务接待费支出预算为6万元，支出决算为0.08万元，完成预算的1.33%，决算数小于预算数的主要原因是严格控制接待范围，"
@@ -47,6 +52,13 @@ S_RECEPTION = (
 S_SELF = (
     "2020 年度总收入 679.72 万元，其中：财政拨款收入 463.48 万元，其他收入 163.06 万元，年初结转和结余 53.17 万元。"
     "2020 年度，本年度总支出 6 万元，其中：基本支出 607.68 万元"
+)
+
+
+# 自评 (二): a growth rate with no change amount in its sentence; the change is the one of S_GB_SHARE
+S_SELF_GROWTH = (
+    "2020 年度一般公共预算财政拨款支出 463.48 万元，较上年增加了 25.38%，主要原因是年中新增临时性项目支出；"
+    "发放荷塘区工业企业担保费补贴，产业链工作经费支出、单位组织培训增加等。"
 )
 
 
@@ -98,6 +110,8 @@ def seed_narrative() -> list[NarrativeFact]:
         fact("percent", "25.38", "25.38%", S_FISCAL, "增长"),
         fact("amount", "463.48", "463.48", S_GB_SHARE, "一般公共预算财政拨款支出"),
         fact("percent", "76.27", "76.27%", S_GB_SHARE),
+        fact("amount", "117.65", "117.65", S_GB_SHARE, "一般公共预算财政拨款支出", change="increase"),
+        fact("percent", "25.38", "25.38%", S_GB_SHARE, "增长"),
         fact("amount", "125.38", "125.38", S_PERSONNEL, "人员经费"),
         fact("amount", "62.37", "62.37", S_PERSONNEL, "基本工资"),
         fact("amount", "5.65", "5.65", S_PERSONNEL, "其他社会保障缴费"),
@@ -111,6 +125,8 @@ def seed_narrative() -> list[NarrativeFact]:
         fact("amount", "53.17", "53.17", S_SELF, "年初结转和结余"),
         fact("amount", "6", "6", S_SELF, "本年度总支出"),
         fact("amount", "607.68", "607.68", S_SELF, "基本支出"),
+        fact("amount", "463.48", "463.48", S_SELF_GROWTH, "一般公共预算财政拨款支出"),
+        fact("percent", "25.38", "25.38%", S_SELF_GROWTH, "增加"),
     ]
 
 
@@ -212,6 +228,73 @@ def test_seed_narrative_disagreements(seed_results):
     assert rates == {(D("3.72"), D("3.87")), (D("25.38"), D("34.02")), (D("100.0"), D("0"))}
     passed = {r.actual for r in seed_results if r.rule_id == "narrative_percentages" and r.outcome == "pass"}
     assert {D("73.97"), D("26.03"), D("76.27"), D("1.33")} <= passed
+
+
+def test_seed_growth_rate_with_its_change_elsewhere(seed_results):
+    """自评: 463.48 万元，较上年增加了 25.38% — the change is 情况说明's 增加117.65万元 for the same subject, so the
+    prior year is 345.83 and the rate 34.02%; narrative_percentages leaves that rate alone (no change before it)."""
+    [r] = [r for r in seed_results if r.rule_id == "narrative_growth_stated_elsewhere"]
+    assert (r.outcome, r.severity, r.measure, r.expected, r.actual) == (
+        "fail",
+        "warning",
+        "growth_rate",
+        D("34.02"),
+        D("25.38"),
+    )
+    assert "较上年增加了 25.38%" in r.message and "增加117.65" in r.message
+    pct = [r for r in seed_results if r.rule_id == "narrative_percentages" and "较上年增加了" in r.message]
+    assert not pct
+
+
+def _with_facts(seed_report: Report, *facts: NarrativeFact) -> list:
+    report = copy.deepcopy(seed_report)
+    report.narrative = [*report.narrative, *facts]
+    return [
+        r for r in check_report(report, runner="duckdb") if r.rule_id == "narrative_growth_stated_elsewhere"
+    ]
+
+
+S_OTHER = "与上年相比，一般公共预算财政拨款支出增加120万元，主要是项目支出增加"
+
+
+def test_growth_elsewhere_disagreeing_changes_are_not_guessed(seed_report: Report):
+    other = fact("amount", "120", "120", S_OTHER, "一般公共预算财政拨款支出", change="increase")
+    [r] = _with_facts(seed_report, other)
+    assert (r.outcome, r.expected, r.actual) == ("insufficient_data", None, D("25.38"))
+    assert "2 different changes" in r.message
+
+
+def test_growth_elsewhere_prefers_the_explanation(seed_report: Report):
+    report = copy.deepcopy(seed_report)
+    for f in report.narrative:
+        if f.sentence == S_GB_SHARE:
+            f.section = "explanation"
+    other = fact(
+        "amount", "120", "120", S_OTHER, "一般公共预算财政拨款支出", change="increase", section="performance"
+    )
+    [r] = _with_facts(report, other)
+    assert (r.outcome, r.expected, r.actual) == ("fail", D("34.02"), D("25.38"))
+
+
+def test_growth_elsewhere_needs_the_same_subject(seed_report: Report):
+    report = copy.deepcopy(seed_report)
+    for f in report.narrative:
+        if f.sentence == S_GB_SHARE and f.text == "117.65":
+            f.label = "财政拨款支出"
+    assert [r.outcome for r in _with_facts(report)] == ["not_applicable"]
+
+
+def test_seed_growth_elsewhere_from_extracted_facts(seed_report: Report, seed_dir: Path):
+    """End to end from the parser's facts of the seed text: the same finding, on the 情况说明 change."""
+    from juesuan.parsing.narrative import extract_narrative
+
+    report = copy.deepcopy(seed_report)
+    text = (seed_dir / "hetang-industrial-service-center-2020.txt").read_text(encoding="utf-8")
+    report.narrative = extract_narrative([text]).facts
+    results = check_report(report, runner="duckdb")
+    [r] = [r for r in results if r.rule_id == "narrative_growth_stated_elsewhere"]
+    assert (r.outcome, r.expected, r.actual) == ("fail", D("34.02"), D("25.38"))
+    assert "较上年增加了 25.38%" in r.message
 
 
 def test_seed_narrative_subject_names(seed_results):
