@@ -47,9 +47,10 @@ def check_name(rule_id: str) -> str:
 )
 def rule_results(context: dg.AssetExecutionContext, parse_cache: ParseCacheResource) -> dg.MaterializeResult:
     """Every catalogue rule's outcome on each parsed report; error-severity failures mark it for quarantine."""
-    from expectations import blocking, check_report, load_catalogue
+    from expectations import blocking, catalogue_version, check_report, load_catalogue
     from juesuan.parsing import PARSER_VERSION
 
+    rules_version = catalogue_version()
     cache = parse_cache.cache()
     failing: dict[str, list[str]] = defaultdict(list)  # rule id -> documents failing it
     counts: Counter[str] = Counter()
@@ -63,7 +64,7 @@ def rule_results(context: dg.AssetExecutionContext, parse_cache: ParseCacheResou
             results = check_report(outcome.report)
         except Exception as exc:  # the rules could not run: the report is unverified, so it is quarantined
             error = f"rule checks crashed: {type(exc).__name__}: {exc}".splitlines()[0]
-            cache.put_results(sha, PARSER_VERSION, [], check_error=error)
+            cache.put_results(sha, PARSER_VERSION, [], check_error=error, catalogue_version=rules_version)
             counts["check_errors"] += 1
             counts["blocked"] += 1
             continue
@@ -71,7 +72,7 @@ def rule_results(context: dg.AssetExecutionContext, parse_cache: ParseCacheResou
             r.document_sha256 = r.document_sha256 or sha
             if r.outcome in FAILING:
                 failing[r.rule_id].append(sha)
-        cache.put_results(sha, PARSER_VERSION, results)
+        cache.put_results(sha, PARSER_VERSION, results, catalogue_version=rules_version)
         context.add_asset_metadata(
             {
                 "blocking_rules": dg.MetadataValue.json(

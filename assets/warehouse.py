@@ -38,8 +38,10 @@ def staging_tables(
     sources: SourcesResource,
 ) -> dg.MaterializeResult:
     """Every parsed, checked document loaded into staging: published, quarantined (with rules) or failed."""
+    from expectations import catalogue_version
     from juesuan.parsing import PARSER_VERSION
 
+    rules_version = catalogue_version()
     store = raw_store.store()
     cache = parse_cache.cache()
     regions = sources.regions()  # the configured region per source, recorded as the document's region hint
@@ -48,9 +50,16 @@ def staging_tables(
     with warehouse.open() as wh:
         for sha in context.instance.get_dynamic_partitions(DOCUMENTS):
             staged = wh.document(sha)
-            if staged is not None and staged.get("parser_version") == PARSER_VERSION:
+            # same parser and (rules ran) same rule catalogue: nothing to reload
+            if (
+                staged is not None
+                and staged.get("parser_version") == PARSER_VERSION
+                and (staged.get("status") == "failed" or staged.get("catalogue_version") == rules_version)
+            ):
                 counts["unchanged"] += 1
                 continue
+            # staged by this parser but checked with another catalogue: replace its rule results and status
+            recheck = staged is not None and staged.get("parser_version") == PARSER_VERSION
             outcome = cache.get_outcome(sha, PARSER_VERSION)
             if outcome is None:
                 counts["not_parsed_yet"] += 1
@@ -77,12 +86,17 @@ def staging_tables(
                 if checked is None:
                     counts["not_checked_yet"] += 1
                     continue
+                if recheck and checked.catalogue_version != rules_version:
+                    counts["awaiting_recheck"] += 1  # its rule results predate the catalogue: wait for them
+                    continue
                 hint = region_hint(regions, stored.source_ids) if stored else None
                 result = wh.load_document(
                     outcome.report,
                     checked.results,
                     region_hint=hint,
                     check_error=checked.check_error,
+                    force=recheck,
+                    catalogue_version=checked.catalogue_version,
                     **common,
                 )
             counts[result.status] += 1

@@ -7,6 +7,8 @@ of `RESULT_COLUMNS`; the engine, not the SQL, decides pass / rounding note / fai
 
 from __future__ import annotations
 
+import hashlib
+import os
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -16,6 +18,8 @@ from typing import Literal
 import yaml
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
+#: Environment variable naming another rules folder (a reviewed catalogue change tried before it is merged, tests).
+RULES_DIR_ENV = "JUESUAN_RULES_DIR"
 
 Severity = Literal["error", "warning"]
 Scope = Literal["table", "cross_table", "narrative", "document"]
@@ -134,6 +138,27 @@ def _load(rules_dir: Path) -> tuple[Rule, ...]:
     return rules
 
 
+def active_rules_dir() -> Path:
+    """The catalogue folder in force: `$JUESUAN_RULES_DIR` when set, else the project's `expectations/rules`."""
+    env = os.environ.get(RULES_DIR_ENV)
+    return Path(env).resolve() if env else RULES_DIR
+
+
 def load_catalogue(rules_dir: Path | None = None) -> list[Rule]:
     """Every rule of the catalogue, sorted by id."""
-    return list(_load(rules_dir or RULES_DIR))
+    return list(_load(Path(rules_dir).resolve() if rules_dir else active_rules_dir()))
+
+
+def catalogue_version(rules_dir: Path | None = None) -> str:
+    """A short hash of every rule file's bytes (sorted by id): adding, removing or editing a rule changes it.
+
+    The warehouse records it with each document's rule results so `juesuan recheck` (and the Dagster sensor) can
+    re-check exactly the documents judged by an older catalogue. Read fresh each call: files can change under a
+    long-lived process.
+    """
+    folder = Path(rules_dir).resolve() if rules_dir else active_rules_dir()
+    h = hashlib.sha256()
+    for path in sorted(folder.glob("*.yaml"), key=lambda p: p.stem):
+        h.update(path.stem.encode("utf-8") + b"\0")
+        h.update(path.read_bytes() + b"\0")
+    return h.hexdigest()[:12]

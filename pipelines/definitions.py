@@ -13,7 +13,12 @@ from assets import warehouse as warehouse_assets
 from pipelines.jobs import crawl_job, documents_job, publish_job
 from pipelines.resources import ParseCacheResource, RawStoreResource, SourcesResource, WarehouseResource
 from pipelines.schedules import nightly_schedule
-from pipelines.sensors import new_documents_sensor, parser_upgrade_sensor, publish_after_documents
+from pipelines.sensors import (
+    catalogue_change_sensor,
+    new_documents_sensor,
+    parser_upgrade_sensor,
+    publish_after_documents,
+)
 
 STAGE_MODULES = (discovery, raw, parsed, checked, warehouse_assets)
 
@@ -27,7 +32,12 @@ def build_definitions(
         asset_checks=dg.load_asset_checks_from_modules(list(STAGE_MODULES)),
         jobs=[crawl_job, documents_job, publish_job],
         schedules=[nightly_schedule],
-        sensors=[new_documents_sensor, parser_upgrade_sensor, publish_after_documents],
+        sensors=[
+            new_documents_sensor,
+            parser_upgrade_sensor,
+            catalogue_change_sensor,
+            publish_after_documents,
+        ],
         resources={
             "raw_store": RawStoreResource(root=data_root),
             "parse_cache": ParseCacheResource(root=data_root),

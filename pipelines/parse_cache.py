@@ -89,14 +89,26 @@ class ParseCache:
             return None
         data = json.loads(path.read_text(encoding="utf-8"))
         return CheckOutcome(
-            results=[_rule_result_from_json(r) for r in data["results"]], check_error=data.get("check_error")
+            results=[_rule_result_from_json(r) for r in data["results"]],
+            check_error=data.get("check_error"),
+            catalogue_version=data.get("catalogue_version"),
         )
 
     def put_results(
-        self, sha256: str, parser_version: str, results: list[RuleResult], check_error: str | None = None
+        self,
+        sha256: str,
+        parser_version: str,
+        results: list[RuleResult],
+        check_error: str | None = None,
+        catalogue_version: str | None = None,
     ) -> Path:
+        """Keep a report's rule results with the rule catalogue version they were computed with."""
         path = self._path("checked", sha256, parser_version)
-        data = {"results": [_rule_result_to_json(r) for r in results], "check_error": check_error}
+        data = {
+            "results": [_rule_result_to_json(r) for r in results],
+            "check_error": check_error,
+            "catalogue_version": catalogue_version,
+        }
         _write_atomic(path, json.dumps(data, ensure_ascii=False))
         return path
 
@@ -107,6 +119,8 @@ class CheckOutcome:
 
     results: list[RuleResult]
     check_error: str | None = None
+    #: expectations.catalogue_version() of the rules that produced `results` (None: cached before it was kept)
+    catalogue_version: str | None = None
 
 
 _DECIMAL_FIELDS = ("expected", "actual", "difference", "tolerance")

@@ -1,7 +1,8 @@
-"""Sensors that carry a night from crawl to publish, and re-derive everything after a parser upgrade.
+"""Sensors that carry a night from crawl to publish, re-derive everything after a parser upgrade, and re-check
+everything after a rule catalogue change.
 
-Both document sensors keep a cursor, so a tick is cheap and never launches the same work twice: the count of
-document partitions already handed to the documents job, and the parser version last seen.
+The document sensors keep a cursor, so a tick is cheap and never launches the same work twice: the count of
+document partitions already handed to the documents job, the parser version and the catalogue version last seen.
 """
 
 import dagster as dg
@@ -52,6 +53,33 @@ def parser_upgrade_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResul
             )
         )
     return dg.SensorResult(run_requests=requests, cursor=PARSER_VERSION)
+
+
+@dg.sensor(job=documents_job, minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.RUNNING)
+def catalogue_change_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
+    """After a rule is added, edited or removed (expectations.catalogue_version() changes), re-check every document.
+
+    The documents run re-runs the rules on the cached parses (no re-parse: the parser version is unchanged), and the
+    publish run that follows reloads each document whose recorded catalogue version differs, so published and
+    quarantined follow the new catalogue.
+    """
+    from expectations import catalogue_version
+
+    version = catalogue_version()
+    if context.cursor in (None, ""):
+        return dg.SensorResult(skip_reason=f"rule catalogue {version} recorded", cursor=version)
+    if context.cursor == version:
+        return dg.SkipReason(f"rule catalogue still {version}")
+    keys = list(context.instance.get_dynamic_partitions(DOCUMENTS))
+    requests = []
+    if keys:
+        requests.append(
+            dg.RunRequest(
+                run_key=f"recheck:{version}",
+                tags={**range_tags(keys), "juesuan/reason": f"rule catalogue {context.cursor} -> {version}"},
+            )
+        )
+    return dg.SensorResult(run_requests=requests, cursor=version)
 
 
 @dg.run_status_sensor(

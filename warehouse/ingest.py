@@ -305,3 +305,92 @@ def reparse(
             summary.publication = wh.publish(published_path)
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+@dataclass
+class RecheckSummary:
+    """What `recheck` did: the documents re-checked against the catalogue in force and whose status moved."""
+
+    warehouse_root: Path
+    catalogue_version: str
+    rechecked: list[LoadOutcome] = field(default_factory=list)
+    newly_quarantined: list[LoadOutcome] = field(default_factory=list)
+    newly_published: list[LoadOutcome] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    publication: PublishResult | None = None
+    seconds: float = 0.0
+
+    def render(self) -> str:
+        lines = [
+            f"catalogue {self.catalogue_version}: rechecked {len(self.rechecked)} document(s) in "
+            f"{self.seconds:.1f} s; newly quarantined {len(self.newly_quarantined)}, "
+            f"newly published {len(self.newly_published)}"
+        ]
+        for o in self.newly_quarantined:
+            lines.append(f"    - {_name(o)}: {'; '.join(o.reasons)}")
+        for o in self.newly_published:
+            lines.append(f"    + {_name(o)}")
+        for source, why in self.skipped:
+            lines.append(f"  skipped {source}: {why}")
+        pub = self.publication
+        if pub is not None:
+            state = "published" if pub.published else "unchanged since"
+            lines.append(f"{state} generation {pub.generation}: {pub.document_count} documents")
+        return "\n".join(lines)
+
+
+def recheck(
+    warehouse_root: Path | str,
+    *,
+    everything: bool = False,
+    checker: Checker | None = None,
+    publish: bool = True,
+    published_path: Path | str | None = None,
+) -> RecheckSummary:
+    """Re-check the current documents judged by another rule catalogue (or all), update their status, publish once.
+
+    The warehouse keeps cells, tables and narrative facts but not the whole parsed Report (row order, headers,
+    parse problems the rules read), so a document is re-derived from its kept raw file, as `reparse` does; failed
+    documents (no rules ran) and superseded versions are left alone. Same catalogue version: nothing is done.
+    """
+    from expectations import catalogue_version
+
+    checker = checker or default_checker()
+    t0 = time.perf_counter()
+    version = catalogue_version()
+    with Warehouse(warehouse_root) as wh:
+        summary = RecheckSummary(wh.root, version)
+        rows = wh.con.execute(
+            "SELECT document_sha256, source, raw_path, fetched_at, byte_size, region_hint, status "
+            "FROM core.documents WHERE status <> 'failed' AND superseded_by IS NULL "
+            "AND (? OR catalogue_version IS DISTINCT FROM ?) ORDER BY loaded_at",
+            [everything, version],
+        ).fetchall()
+        for sha, source, raw_path, fetched_at, byte_size, hint_key, before in rows:
+            if not raw_path or not Path(raw_path).exists():
+                summary.skipped.append((source, f"no kept raw file ({raw_path or 'none recorded'})"))
+                continue
+            if sha256_file(Path(raw_path)) != sha:
+                summary.skipped.append((source, f"kept raw file {raw_path} does not match its sha256"))
+                continue
+            outcome = _derive(
+                wh,
+                Path(raw_path),
+                sha=sha,
+                source=source,
+                raw_path=Path(raw_path),
+                region=wh.region(hint_key) if hint_key else None,
+                checker=checker,
+                fetched_at=fetched_at,
+                byte_size=byte_size,
+                force=True,
+            )
+            summary.rechecked.append(outcome)
+            if outcome.status == "quarantined" and before != "quarantined":
+                summary.newly_quarantined.append(outcome)
+            elif outcome.status == "published" and before != "published":
+                summary.newly_published.append(outcome)
+        if publish:
+            summary.publication = wh.publish(published_path)
+    summary.seconds = time.perf_counter() - t0
+    return summary

@@ -278,12 +278,14 @@ class Warehouse:
         region_hint: Region | None = None,
         check_error: str | None = None,
         force: bool = False,
+        catalogue_version: str | None = None,
     ) -> LoadOutcome:
         """Stage one parsed report and its rule results; published unless an error-severity rule failed.
 
         `region` overrides the report's own; `region_hint` records the region an operator gave (--region), which
         a re-derivation passes to the parser again; `check_error` says the rules could not run at all, which
-        quarantines the report as unverified.
+        quarantines the report as unverified. `catalogue_version` names the rule catalogue `results` came from
+        (default: the catalogue in force now).
 
         Same sha256 and parser version as a document already staged: nothing changes (the source is noted).
         A different parser version (or `force`): the document's derived rows are replaced, its history kept.
@@ -292,6 +294,10 @@ class Warehouse:
         if existing is not None:
             return existing
         hint = region_id(region_hint) if region_hint is not None else None
+        if catalogue_version is None:
+            from expectations import catalogue_version as current_catalogue
+
+            catalogue_version = current_catalogue()
         region = region or report.region or Region()
         blocking = blocking_rule_ids(results)
         warnings = warning_rule_ids(results)
@@ -315,7 +321,7 @@ class Warehouse:
                 self._upsert_region(region_hint)
             self.con.execute(
                 "INSERT INTO core.documents VALUES "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     raw_sha256,
                     source,
@@ -341,6 +347,7 @@ class Warehouse:
                     warnings,
                     bool(warnings),
                     None,
+                    catalogue_version,
                 ],
             )
             self._note_source(raw_sha256, source)
@@ -385,7 +392,7 @@ class Warehouse:
             previous = self._delete_document(raw_sha256)
             self.con.execute(
                 "INSERT INTO core.documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, NULL, NULL, NULL, NULL, "
-                "NULL, NULL, 'failed', ?, ?, [], [], false, NULL)",
+                "NULL, NULL, 'failed', ?, ?, [], [], false, NULL, NULL)",
                 [
                     raw_sha256,
                     source,

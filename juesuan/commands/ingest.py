@@ -1,8 +1,9 @@
-"""`juesuan ingest --from-dir DIR` and `juesuan reparse`: load reports into the warehouse and publish them.
+"""`juesuan ingest --from-dir DIR`, `juesuan reparse` and `juesuan recheck`: load reports into the warehouse and publish them.
 
 ingest: every report file in a folder is kept (raw store), parsed, checked, staged and then published atomically;
 prints published / quarantined / failed with reasons and the path to query. reparse: after a parser upgrade,
-re-derive every document from its kept raw file with the current parser, then publish.
+re-derive every document from its kept raw file with the current parser, then publish. recheck: after the rule
+catalogue changed, re-check the documents judged by another catalogue version, update their status, publish.
 """
 
 from __future__ import annotations
@@ -65,6 +66,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     r.add_argument("--all", action="store_true", help="re-derive every document, not only outdated ones")
     r.add_argument("--rules-runner", choices=("gx", "duckdb"), default="gx")
     r.set_defaults(func=run_reparse)
+
+    c = subparsers.add_parser(
+        "recheck",
+        help="re-check documents against the current rule catalogue after a rule changed, then publish",
+        description="Re-run the rules on every current document checked with another catalogue version "
+        "(expectations.catalogue_version()); published <-> quarantined follows the new results.",
+    )
+    c.add_argument(
+        "--warehouse",
+        type=Path,
+        default=None,
+        help="warehouse folder, or the published .duckdb file in it (default: <data root>/warehouse)",
+    )
+    c.add_argument(
+        "--all", action="store_true", help="re-check every current document, not only outdated ones"
+    )
+    c.add_argument("--rules-runner", choices=("gx", "duckdb"), default="gx")
+    c.set_defaults(func=run_recheck)
 
 
 def _quiet_progress_bars() -> None:
@@ -133,4 +152,20 @@ def run_reparse(args: argparse.Namespace) -> int:
             root, everything=args.all, checker=default_checker(args.rules_runner), published_path=published
         ),
         "re-derived",
+    )
+
+
+def run_recheck(args: argparse.Namespace) -> int:
+    _quiet_progress_bars()
+    from warehouse.ingest import default_checker, recheck, warehouse_location
+
+    root, published = warehouse_location(args.warehouse or default_warehouse())
+    if not (Path(root) / "staging.duckdb").exists():
+        print(f"{root}: no warehouse here (run `juesuan ingest` first)", file=sys.stderr)
+        return 2
+    return _load_and_publish(
+        lambda: recheck(
+            root, everything=args.all, checker=default_checker(args.rules_runner), published_path=published
+        ),
+        "re-checked",
     )
