@@ -34,25 +34,32 @@ def new_documents_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult
     )
 
 
-@dg.sensor(job=documents_job, minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.RUNNING)
-def parser_upgrade_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
-    """After the parser's PARSER_VERSION changes, re-parse and re-check every kept document from the raw store."""
-    from juesuan.parsing import PARSER_VERSION
-
+def _rerun_all_on_change(
+    context: dg.SensorEvaluationContext, version: str, *, what: str, run_key_prefix: str
+) -> dg.SensorResult | dg.SkipReason:
+    """Record `version` on the first tick; when it later differs from the cursor, run every kept document once."""
     if context.cursor in (None, ""):
-        return dg.SensorResult(skip_reason=f"parser {PARSER_VERSION} recorded", cursor=PARSER_VERSION)
-    if context.cursor == PARSER_VERSION:
-        return dg.SkipReason(f"parser still {PARSER_VERSION}")
+        return dg.SensorResult(skip_reason=f"{what} {version} recorded", cursor=version)
+    if context.cursor == version:
+        return dg.SkipReason(f"{what} still {version}")
     keys = list(context.instance.get_dynamic_partitions(DOCUMENTS))
     requests = []
     if keys:
         requests.append(
             dg.RunRequest(
-                run_key=f"reparse:{PARSER_VERSION}",
-                tags={**range_tags(keys), "juesuan/reason": f"parser {context.cursor} -> {PARSER_VERSION}"},
+                run_key=f"{run_key_prefix}:{version}",
+                tags={**range_tags(keys), "juesuan/reason": f"{what} {context.cursor} -> {version}"},
             )
         )
-    return dg.SensorResult(run_requests=requests, cursor=PARSER_VERSION)
+    return dg.SensorResult(run_requests=requests, cursor=version)
+
+
+@dg.sensor(job=documents_job, minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.RUNNING)
+def parser_upgrade_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
+    """After the parser's PARSER_VERSION changes, re-parse and re-check every kept document from the raw store."""
+    from juesuan.parsing import PARSER_VERSION
+
+    return _rerun_all_on_change(context, PARSER_VERSION, what="parser", run_key_prefix="reparse")
 
 
 @dg.sensor(job=documents_job, minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.RUNNING)
@@ -66,20 +73,7 @@ def catalogue_change_sensor(context: dg.SensorEvaluationContext) -> dg.SensorRes
     from expectations import catalogue_version
 
     version = catalogue_version()
-    if context.cursor in (None, ""):
-        return dg.SensorResult(skip_reason=f"rule catalogue {version} recorded", cursor=version)
-    if context.cursor == version:
-        return dg.SkipReason(f"rule catalogue still {version}")
-    keys = list(context.instance.get_dynamic_partitions(DOCUMENTS))
-    requests = []
-    if keys:
-        requests.append(
-            dg.RunRequest(
-                run_key=f"recheck:{version}",
-                tags={**range_tags(keys), "juesuan/reason": f"rule catalogue {context.cursor} -> {version}"},
-            )
-        )
-    return dg.SensorResult(run_requests=requests, cursor=version)
+    return _rerun_all_on_change(context, version, what="rule catalogue", run_key_prefix="recheck")
 
 
 @dg.run_status_sensor(

@@ -140,32 +140,29 @@ def run_ingest(args: argparse.Namespace) -> int:
 
 
 def run_reparse(args: argparse.Namespace) -> int:
-    _quiet_progress_bars()
-    from warehouse.ingest import default_checker, reparse, warehouse_location
+    from warehouse.ingest import reparse
 
-    root, published = warehouse_location(args.warehouse or default_warehouse())
-    if not (Path(root) / "staging.duckdb").exists():
-        print(f"{root}: no warehouse here (run `juesuan ingest` first)", file=sys.stderr)
-        return 2
-    return _load_and_publish(
-        lambda: reparse(
-            root, everything=args.all, checker=default_checker(args.rules_runner), published_path=published
-        ),
-        "re-derived",
-    )
+    return _rederive(args, reparse, "re-derived")
 
 
 def run_recheck(args: argparse.Namespace) -> int:
+    from warehouse.ingest import recheck
+
+    return _rederive(args, recheck, "re-checked")
+
+
+def _rederive(args: argparse.Namespace, step: Callable[..., Any], verb: str) -> int:
+    """Run `reparse` or `recheck` over an existing warehouse, then publish once."""
     _quiet_progress_bars()
-    from warehouse.ingest import default_checker, recheck, warehouse_location
+    from warehouse.ingest import default_checker, warehouse_location
 
     root, published = warehouse_location(args.warehouse or default_warehouse())
     if not (Path(root) / "staging.duckdb").exists():
         print(f"{root}: no warehouse here (run `juesuan ingest` first)", file=sys.stderr)
         return 2
     return _load_and_publish(
-        lambda: recheck(
+        lambda: step(
             root, everything=args.all, checker=default_checker(args.rules_runner), published_path=published
         ),
-        "re-checked",
+        verb,
     )
