@@ -108,6 +108,13 @@ def run_checks(
                     missing = [c for c in RESULT_COLUMNS if c not in names]
                     if missing:
                         raise ValueError(f"rule SQL lacks columns {missing}")
+                    floats = [
+                        d[0] for d in cur.description if d[0] in _EXACT_COLUMNS and str(d[1]) in _FLOAT_TYPES
+                    ]
+                    if floats:
+                        # DECIMAL / DECIMAL is DOUBLE in DuckDB: a rule compares money and rates exactly or not
+                        # at all, or GX (SQL) and this pass (Decimal) could judge a boundary row differently
+                        raise ValueError(f"rule SQL returns floating-point {floats}: compute them in DECIMAL")
                     compared[rule.id] = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
                 except Exception as exc:
                     sql_errors[rule.id] = _one_line(f"{type(exc).__name__}: {exc}")
@@ -151,6 +158,11 @@ def run_checks(
         results.extend(rule_results)
     timings["total"] = time.perf_counter() - t0
     return CheckRun(results=results, data_docs_index=docs_index, timings=timings)
+
+
+#: Result columns that are compared: exact numbers only.
+_EXACT_COLUMNS = ("expected", "actual", "tolerance", "unit_factor")
+_FLOAT_TYPES = ("DOUBLE", "FLOAT", "REAL")
 
 
 # ---- applicability -------------------------------------------------------------------------------------
