@@ -14,7 +14,6 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -55,9 +54,9 @@ def _row(report: Report, kind: str, key: str | None = None, level: int | None = 
     for row in report.tables[kind].rows:
         if key == "" or (key is not None and key in (row.subject_code, row.line_item)):
             return row
-        if key is None and level is not None and row.subject_code and len(row.subject_code) == level:
-            if any(c.amount_yuan for c in row.cells):
-                return row
+        leaf = key is None and level is not None and row.subject_code and len(row.subject_code) == level
+        if leaf and any(c.amount_yuan for c in row.cells):
+            return row
     raise AssertionError(f"no row {key or level} in {kind}")
 
 
