@@ -125,6 +125,13 @@ def wrong_subject_name(report: Report) -> tuple[str, str]:
     return "general_budget", ""
 
 
+def three_public_item_off(report: Report) -> tuple[str, str]:
+    """公务接待费 stated 10 万元 above what the 三公 total it is a part of allows."""
+    f = fact_where(report, lambda f: (f.label or "").startswith("公务接待费") and f.kind == "amount")
+    f.value += 10
+    return "narrative", "three_public"
+
+
 def orphan_code(report: Report) -> tuple[str, str]:
     report.tables["general_budget"].rows.append(
         Row(
@@ -209,6 +216,11 @@ EXAMPLES: dict[str, Example] = {
     ),
     "duplicated_rows": Example("sc", repeat_row),
     "expenditure_row_sum": Example("sc", bump("expenditure", level=7, measure="total")),
+    "fund_continuity": Example(
+        "sc",
+        bump("appropriation_summary", "expenditure.closing_balance", "general_budget"),
+        at=("appropriation_summary", "expenditure.closing_balance"),
+    ),
     "fund_tables_emptiness": Example("sc", fill_empty_fund),
     "general_budget_row_sum": Example("sc", bump("general_budget", level=7, measure="total")),
     "gov_fund_row_sum": Example("gf", bump("gov_fund", level=7, measure="total")),
@@ -217,6 +229,7 @@ EXAMPLES: dict[str, Example] = {
     "naming_consistency": Example("sc", rename),
     "narrative_amounts": Example("sc", wrong_amount),
     "narrative_growth_stated_elsewhere": Example("sc", growth_elsewhere),
+    "narrative_list_sums": Example("sc", three_public_item_off),
     "narrative_percentages": Example("sc", wrong_share),
     "narrative_subject_names": Example("sc", wrong_subject_name, False),
     # a required table missing from a parsed document is the parser's failure to find it, never the report's
