@@ -20,6 +20,9 @@ Relations (all amounts DECIMAL, never float):
 - `label_map(label_norm, table_kind, subject_code, line_item, measure)`: the words a narrative uses for a table
   quantity (from `narrative_labels.yaml`).
 - `problems(table_kind, code, message, page, severity)`.
+- `paragraphs(paragraph_id, page, section, heading, is_heading, text)`: the prose as printed, headings included, in
+  reading order (the wording and template rules read it).
+- `report(department, year, kind)`: what the document says it is (cover, title).
 """
 
 from __future__ import annotations
@@ -180,7 +183,21 @@ def report_relations(report: Report) -> dict[str, pd.DataFrame]:
                 "decimals": _decimals(f.text),
             }
         )
+    paragraphs = [
+        {
+            "paragraph_id": i + 1,
+            "page": p.page,
+            "section": p.section,
+            "heading": p.heading,
+            "is_heading": p.is_heading,
+            "text": p.text,
+        }
+        for i, p in enumerate(getattr(report, "paragraphs", []) or [])
+    ]
+    meta = [{"department": report.department or None, "year": report.year, "kind": report.kind}]
     return {
+        "paragraphs": _frame(paragraphs, _COLUMNS["paragraphs"]),
+        "report": _frame(meta, _COLUMNS["report"]),
         "tables": _frame(tables, _COLUMNS["tables"]),
         "rows": _frame(rows, _COLUMNS["rows"]),
         "cells": _frame(cells, _COLUMNS["cells"]),
@@ -247,6 +264,15 @@ def _position(sentence: str, text: str, start: int) -> int:
 
 
 _COLUMNS: dict[str, dict[str, str]] = {
+    "paragraphs": {
+        "paragraph_id": "INTEGER",
+        "page": "INTEGER",
+        "section": "VARCHAR",
+        "heading": "VARCHAR",
+        "is_heading": "BOOLEAN",
+        "text": "VARCHAR",
+    },
+    "report": {"department": "VARCHAR", "year": "INTEGER", "kind": "VARCHAR"},
     "tables": {
         "table_kind": "VARCHAR",
         "status": "VARCHAR",

@@ -18,7 +18,7 @@ from decimal import Decimal
 import pytest
 
 from expectations import check_report, load_catalogue
-from juesuan.model import Cell, NarrativeFact, Report, Row
+from juesuan.model import Cell, NarrativeFact, ProseParagraph, Report, Row
 
 D = Decimal
 BUMP = D("1000000.00")  # 100 万元: far beyond any rounding envelope
@@ -132,6 +132,38 @@ def three_public_item_off(report: Report) -> tuple[str, str]:
     return "narrative", "three_public"
 
 
+def placeholder_left(report: Report) -> tuple[str, str]:
+    para = next(p for p in report.paragraphs if not p.is_heading and p.section == "explanation")
+    para.text = para.text.replace("主要", "XX主要", 1) if "主要" in para.text else para.text + "XX"
+    return "document", "placeholder"
+
+
+def last_years_title(report: Report) -> tuple[str, str]:
+    report.tables["summary"].title = f"{(report.year or 2024) - 1}年度收入支出决算总表"
+    return "document", "year"
+
+
+def says_none_but_printed(report: Report) -> tuple[str, str]:
+    report.paragraphs.append(
+        ProseParagraph(
+            text="本部门本年度没有使用国有资本经营预算财政拨款安排的支出。",
+            page=20,
+            section="explanation",
+            heading="九、国有资本经营预算财政拨款支出决算情况说明",
+        )
+    )
+    return "state_capital", "said_none"
+
+
+def wrong_direction(report: Report) -> tuple[str, str]:
+    """比上年决算数 P 万元增加 D 万元 — the word turned round (减少) while this year's figure is above P."""
+    sentence = next(f.sentence for f in report.narrative if "比上年决算数" in f.sentence)
+    for f in report.narrative:
+        if f.sentence == sentence and f.change:
+            f.change = "decrease" if f.change == "increase" else "increase"
+    return "narrative", "direction"
+
+
 def orphan_code(report: Report) -> tuple[str, str]:
     report.tables["general_budget"].rows.append(
         Row(
@@ -214,6 +246,7 @@ EXAMPLES: dict[str, Example] = {
     "cross_summary_income_total": Example(
         "sc", bump("income", "total", "total"), at=("summary", "income.total")
     ),
+    "document_identity": Example("sc", last_years_title),
     "duplicated_rows": Example("sc", repeat_row),
     "expenditure_row_sum": Example("sc", bump("expenditure", level=7, measure="total")),
     "fund_continuity": Example(
@@ -229,9 +262,11 @@ EXAMPLES: dict[str, Example] = {
     "naming_consistency": Example("sc", rename),
     "narrative_amounts": Example("sc", wrong_amount),
     "narrative_growth_stated_elsewhere": Example("sc", growth_elsewhere),
+    "narrative_empty_tables": Example("sc", says_none_but_printed),
     "narrative_list_sums": Example("sc", three_public_item_off),
     "narrative_percentages": Example("sc", wrong_share),
     "narrative_subject_names": Example("sc", wrong_subject_name, False),
+    "narrative_wording": Example("sc", wrong_direction),
     # a required table missing from a parsed document is the parser's failure to find it, never the report's
     "required_tables": Example("sc", drop_table, outcome="parse_error"),
     "state_capital_row_sum": Example("sc", bump("state_capital", level=7, measure="total")),
@@ -242,6 +277,7 @@ EXAMPLES: dict[str, Example] = {
     "summary_expenditure_total": Example("sc", bump("summary", "expenditure.total")),
     "summary_income_grand_total": Example("sc", bump("summary", "income.grand_total")),
     "summary_income_total": Example("sc", bump("summary", "income.total")),
+    "template_residue": Example("sc", placeholder_left),
     "three_public_inclusion": Example("sc", reception_beyond_three_public, False),
     "three_public_sums": Example("sc", bump("three_public", "", "actual.total"), False),
     "total_equals_sum_of_classes": Example("sc", bump("general_budget", "total", "total")),

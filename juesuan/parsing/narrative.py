@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from juesuan.amounts import parse_amount
-from juesuan.model import NarrativeFact, Problem
+from juesuan.model import NarrativeFact, Problem, ProseParagraph
 
 # ---- vocabulary of the prose -----------------------------------------------------------------------------
 
@@ -90,6 +90,7 @@ class NarrativeExtract:
     """What the prose states: facts in reading order, the headcount, and problems met on the way."""
 
     facts: list[NarrativeFact] = field(default_factory=list)
+    paragraphs: list[ProseParagraph] = field(default_factory=list)  # the prose as printed, headings included
     headcount_authorized: int | None = None  # 编制人数
     headcount_actual: int | None = None  # 实有人数
     problems: list[Problem] = field(default_factory=list)
@@ -638,16 +639,35 @@ def extract_narrative(page_texts: list[str], department: str | None = None) -> N
             part = _part_kind(title)
             heading = None
             subject = None
+            extract.paragraphs.append(
+                ProseParagraph(
+                    text=f"第{m.group(1)}部分{title}",
+                    page=para.pieces[0][0],
+                    section=part,
+                    is_heading=True,
+                )
+            )
             continue
         if _LEVEL1.match(flat) and _heading_like(flat, 60) and not _TOKEN.search(flat):
             heading = flat
             subject = None
+            extract.paragraphs.append(
+                ProseParagraph(text=flat, page=para.pieces[0][0], section=part, is_heading=True)
+            )
             if "名词解释" in flat:
                 part = "glossary"  # reports without 第X部分 headings number it like any other section
             continue
         section = _section(part, heading)
         if section in ("tables", "glossary"):
             continue
+        extract.paragraphs.append(
+            ProseParagraph(
+                text=re.sub(r"\s+", " ", text).strip(),
+                page=para.pieces[0][0],
+                section=section,
+                heading=heading,
+            )
+        )
         authorized, actual = _headcount(text)
         if authorized is not None and extract.headcount_authorized is None:
             extract.headcount_authorized = authorized
