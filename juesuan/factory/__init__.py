@@ -13,6 +13,7 @@ from juesuan.factory.generate import (
     DEFAULT_DEFECT_RATE,
     DEFAULT_SEED,
     DEFECT_KINDS,
+    PROSE_DEFECT_KINDS,
     generate_corpus,
     plan_corpus,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "DEFAULT_DEFECT_RATE",
     "DEFAULT_SEED",
     "DEFECT_KINDS",
+    "PROSE_DEFECT_KINDS",
     "TEMPLATES",
     "Defect",
     "FactoryError",

@@ -378,13 +378,37 @@ def narrative(
             f"{n.section}、其他重要事项的情况说明",
             [
                 f"（一）机关运行经费支出情况。{y}年度机关运行经费支出{n.amt(pub, '机关运行经费', ('basic_expenditure', 'public_total', 'amount'))}万元，"
-                + (change("public_total", with_prior=True) or "。")
+                + (change("public_total", with_prior=True) or "。"),
+                procurement_paragraph(spec, n),
             ],
         )
     )
     spec.annex = performance_annex(n, spec, eparts, ta)
     spec.narrative_facts = n.facts
     return out
+
+
+def procurement_parts(spec: ReportSpec) -> tuple[Decimal, Decimal, Decimal]:
+    """政府采购 货物 / 工程 / 服务 (万元): a share of the year's spending, drawn from the report's own seed so the
+    figures are stable whatever else the factory draws."""
+    import random
+
+    rng = random.Random(f"{spec.seed}:procurement:{spec.doc_id}")
+    base = _f(spec, "summary", "expenditure.total", "amount")
+    share = [Decimal(str(round(rng.uniform(0.0, 0.12), 4))) for _ in range(3)]
+    if rng.random() < 0.5:
+        share[1] = Decimal(0)  # most departments buy no works
+    return tuple((base * x).quantize(Decimal("0.01")) for x in share)  # type: ignore[return-value]
+
+
+def procurement_paragraph(spec: ReportSpec, n: Narrator) -> str:
+    """（二）政府采购支出情况: the total and its three complete parts (政府采购 goods + works + services = total)."""
+    goods, works, services = spec.procurement or procurement_parts(spec)
+    total = (goods + works + services) if spec.procurement_total is None else spec.procurement_total
+    return (
+        f"（二）政府采购支出情况。{spec.year}年度政府采购支出总额{n.amt(total)}万元，其中：政府采购货物支出{n.amt(goods)}万元、"
+        f"政府采购工程支出{n.amt(works)}万元、政府采购服务支出{n.amt(services)}万元。"
+    )
 
 
 def performance_annex(
@@ -487,7 +511,7 @@ def render_document(spec: ReportSpec, path: Path) -> tuple[int, dict[str, list[i
     table_pages: dict[str, list[int]] = {}
     for i, table in enumerate(spec.tables.values(), 1):
         table_pages[table.kind] = w.table(grid_for(spec, table, i))
-    blocks = [("title", "第三部分"), ("title", f"{y}年度部门决算情况说明")]
+    blocks = [("title", "第三部分"), ("title", f"{spec.explanation_year or y}年度部门决算情况说明")]
     for head, paras in spec.narrative:
         blocks.append(("heading", head))
         blocks += [("para", p) for p in paras]

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import random
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -37,6 +38,19 @@ DEFECT_KINDS: tuple[str, ...] = (
     "repeated_rows",
     "narrative_mismatch",
     "narrative_growth_rate",
+)
+#: Defects of the wording a careful reader catches (opt-in: `generate_corpus(defect_kinds=PROSE_DEFECT_KINDS)`), each
+#: with the rule and location that must report it (see tests/test_rules_prose_defects.py).
+PROSE_DEFECT_KINDS: tuple[str, ...] = (
+    "wording_contradiction",
+    "percent_sign_missing",
+    "completion_zero_budget",
+    "implausible_rate",
+    "list_sum_mismatch",
+    "wrong_year_heading",
+    "template_placeholder",
+    "repeated_paragraph",
+    "prose_says_none",
 )
 DEFAULT_SEED = 20261127
 DEFAULT_DEFECT_RATE = 0.15
@@ -77,6 +91,7 @@ def plan_corpus(
     years: tuple[int, ...],
     templates: tuple[str, ...],
     defect_rate: float,
+    defect_kinds: tuple[str, ...] = DEFECT_KINDS,
 ) -> list[Plan]:
     for t in templates:
         if t not in TEMPLATES:
@@ -146,9 +161,9 @@ def plan_corpus(
     # defects: a share of the reports, every kind at least once when the corpus has room
     n_def = round(defect_rate * len(plans))
     if defect_rate > 0:
-        n_def = max(n_def, min(len(DEFECT_KINDS), len(plans)))
+        n_def = max(n_def, min(len(defect_kinds), len(plans)))
     chosen = rng.sample(range(len(plans)), n_def) if n_def else []
-    kinds_cycle = list(DEFECT_KINDS)
+    kinds_cycle = list(defect_kinds)
     rng.shuffle(kinds_cycle)
     for n, idx in enumerate(chosen):
         plans[idx].defect = kinds_cycle[n % len(kinds_cycle)]
@@ -207,8 +222,135 @@ def build_spec(plan: Plan, seed: int, prior: dict[str, Decimal] | None) -> tuple
         overrides = _plan_narrative(rng, spec)
     elif plan.defect == "narrative_growth_rate":
         wrong_growth = _plan_growth(rng, spec, prior)
+    if plan.defect in PROSE_DEFECT_KINDS:
+        _plan_prose(plan.defect, spec)
     spec.narrative = narrative(spec, prior, overrides, wrong_growth)
+    if plan.defect in PROSE_DEFECT_KINDS:
+        _apply_prose(plan.defect, spec)
     return spec, books
+
+
+_PROSE_LOCATION = {
+    "wording_contradiction": ("narrative_wording", "narrative", "direction"),
+    "percent_sign_missing": ("narrative_wording", "narrative", "percent_sign"),
+    "completion_zero_budget": ("narrative_wording", "narrative", "completion_on_zero_budget"),
+    "implausible_rate": ("narrative_wording", "narrative", "implausible_rate"),
+    "list_sum_mismatch": ("narrative_list_sums", "narrative", "procurement"),
+    "wrong_year_heading": ("document_identity", "document", "year"),
+    "template_placeholder": ("template_residue", "document", "placeholder"),
+    "repeated_paragraph": ("template_residue", "document", "repeated_paragraph"),
+    "prose_says_none": ("narrative_empty_tables", "three_public", "said_none"),
+}
+
+
+def _plan_prose(kind: str, spec: ReportSpec) -> None:
+    """Defects set before the prose is written (they change what it states)."""
+    from juesuan.factory.document import procurement_parts
+
+    if kind == "list_sum_mismatch":
+        goods, works, services = procurement_parts(spec)
+        spec.procurement = (goods, works, services)
+        spec.procurement_total = goods + works + services + Decimal("12.34")
+    elif kind == "wrong_year_heading":
+        spec.explanation_year = spec.year - 1
+
+
+def _apply_prose(kind: str, spec: ReportSpec) -> None:
+    """Edit the written 情况说明 for a wording defect, and record it with the rule and location that must find it."""
+    rule, table, where = _PROSE_LOCATION[kind]
+    description = ""
+    sections = spec.narrative
+
+    def edit(pred, change) -> str:  # the first paragraph `pred` accepts, rewritten by `change`
+        for s_i, (head, paras) in enumerate(sections):
+            for p_i, para in enumerate(paras):
+                if pred(head, para):
+                    paras[p_i] = change(para)
+                    sections[s_i] = (head, paras)
+                    return para
+        return ""
+
+    if kind == "wording_contradiction":
+        old = edit(
+            lambda h, p: "比上年决算数" in p and ("增加" in p or "减少" in p),
+            lambda p: (
+                p.replace("增加", "@")
+                .replace("减少", "增加")
+                .replace("@", "减少")
+                .replace("增长", "@")
+                .replace("下降", "增长")
+                .replace("@", "下降")
+            ),
+        )
+        description = "the change word after both years' figures is turned round"
+    elif kind == "percent_sign_missing":
+        old = edit(
+            lambda h, p: re.search(r"(增长|下降)\d+\.\d+%", p) is not None,
+            lambda p: re.sub(r"((?:增长|下降)\d+\.\d+)%", r"\1", p, count=1),
+        )
+        description = "a growth rate printed without its % sign"
+    elif kind in ("completion_zero_budget", "implausible_rate"):
+        item = re.compile(r"年初预算为([\d.,]+)万元，支出决算为([\d.,]+)万元，完成年初预算的([\d.]+)%")
+
+        def rewrite(p: str) -> str:
+            m = item.search(p)
+            actual = Decimal(m.group(2).replace(",", ""))
+            if kind == "completion_zero_budget":
+                return (
+                    p[: m.start()]
+                    + f"年初预算为0万元，支出决算为{m.group(2)}万元，完成年初预算的{m.group(3)}%"
+                    + p[m.end() :]
+                )
+            budget = (actual / 15).quantize(Decimal("0.01"))
+            rate = (actual / budget * 100).quantize(Decimal("0.01"))
+            return (
+                p[: m.start()]
+                + f"年初预算为{budget}万元，支出决算为{m.group(2)}万元，完成年初预算的{rate}%"
+                + p[m.end() :]
+            )
+
+        old = edit(
+            lambda h, p: item.search(p) is not None and float(item.search(p).group(2).replace(",", "")) > 0,
+            rewrite,
+        )
+        description = (
+            "完成年初预算 rate on a 0 budget"
+            if kind == "completion_zero_budget"
+            else "completion rate ≥ 1000%"
+        )
+    elif kind == "list_sum_mismatch":
+        old = "x"
+        description = "政府采购 parts do not add up to the stated total"
+    elif kind == "wrong_year_heading":
+        old = "x"
+        description = f"第三部分 heading says {spec.year - 1}年度"
+    elif kind == "template_placeholder":
+        old = edit(
+            lambda h, p: p.startswith("（二）政府采购"),
+            lambda p: p + "（三）国有资产占用情况。截至年末，本部门共有车辆XX辆，此处填写资产情况。",
+        )
+        description = "placeholder XX / 此处填写 left in"
+    elif kind == "repeated_paragraph":
+        copy = next((p for h, ps in sections if h.startswith("六") for p in ps), "")
+        old = edit(lambda h, p: p.startswith("（二）政府采购"), lambda p: p)
+        if copy and old:
+            for s_i, (head, paras) in enumerate(sections):
+                if "其他重要事项" in head:
+                    sections[s_i] = (head, [*paras, copy])
+        description = "the 基本支出 paragraph printed again under 其他重要事项"
+    else:  # prose_says_none
+        from juesuan.factory.document import figure
+
+        spent = figure(spec, "three_public", "", "actual.total") or 0
+        old = edit(
+            lambda h, p: spent > 0 and p.startswith("（一）“三公”经费"),
+            lambda p: "本部门本年度无“三公”经费支出。" + p,
+        )
+        description = "says there is no 三公 spending while the table prints it"
+    if old:
+        spec.defects.append(
+            Defect(kind=kind, table_kind=table, line_item=where, measure=rule, description=description)
+        )
 
 
 def _vary_names(rng: random.Random, spec: ReportSpec) -> None:
@@ -439,13 +581,19 @@ def generate_corpus(
     years: tuple[int, ...] = (2023, 2024),
     templates: tuple[str, ...] | None = None,
     defect_rate: float = DEFAULT_DEFECT_RATE,
+    defect_kinds: tuple[str, ...] = DEFECT_KINDS,
 ) -> list[ManifestEntry]:
-    """Write `<doc_id>.pdf` + `<doc_id>.truth.csv` per report, and manifest.csv / manifest.json, into out_dir."""
+    """Write `<doc_id>.pdf` + `<doc_id>.truth.csv` per report, and manifest.csv / manifest.json, into out_dir.
+
+    `defect_kinds` are the defects injected (DEFECT_KINDS, PROSE_DEFECT_KINDS or any mix of them)."""
+    unknown = set(defect_kinds) - set(DEFECT_KINDS) - set(PROSE_DEFECT_KINDS)
+    if unknown:
+        raise FactoryError(f"unknown defect kinds {sorted(unknown)}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     years = tuple(sorted(years))
     plans = plan_corpus(
-        seed, regions, departments_per_region, years, tuple(templates or TEMPLATES), defect_rate
+        seed, regions, departments_per_region, years, tuple(templates or TEMPLATES), defect_rate, defect_kinds
     )
     entries: list[ManifestEntry] = []
     prior: dict[tuple[int, int], dict[str, Decimal]] = {}

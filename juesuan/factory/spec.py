@@ -93,7 +93,7 @@ class SpecTable:
 
 @dataclass
 class Defect:
-    kind: str  # leaf_typo | cross_table_mismatch | repeated_rows | narrative_mismatch | narrative_growth_rate
+    kind: str  # one of generate.DEFECT_KINDS or generate.PROSE_DEFECT_KINDS
     table_kind: str
     subject_code: str = ""
     line_item: str = ""
@@ -138,6 +138,12 @@ class ReportSpec:
     blank_row_after_break: bool = False  # an empty bordered row opens continued pages (ONLYOFFICE)
     titles: dict[str, str] = field(default_factory=dict)  # title variants per table kind
     narrative_facts: list[Any] = field(default_factory=list)  # document.Fact: figures the 情况说明 states
+    #: 政府采购 货物 / 工程 / 服务 (万元) and the total the prose states (None: their sum); a list_sum_mismatch
+    #: defect prints a part that does not add up
+    procurement: tuple[Any, Any, Any] | None = None
+    procurement_total: Any = None
+    #: the year printed in the 第三部分 heading when it is not the report's (a wrong_year_heading defect)
+    explanation_year: int | None = None
     item_budgets: dict[str, Decimal] = field(default_factory=dict)  # 项 → 年初预算 (万元), narrated in 五(三)
     seed: int = 0
 

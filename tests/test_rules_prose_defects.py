@@ -1,0 +1,59 @@
+"""Factory reports with a defect of each wording class (PROSE_DEFECT_KINDS): each is found by the rule that names it
+at its location, warning only (never blocking), and the clean reports of the same corpus raise no such finding."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from expectations import blocking, check_report
+
+pytestmark = pytest.mark.slow
+
+#: findings a defect brings with it besides its own (a 0 or tiny 年初预算 also breaks the items' budget sum)
+CONSEQUENCES = {
+    "completion_zero_budget": {"narrative_list_sums"},
+    "implausible_rate": {"narrative_list_sums"},
+}
+
+
+@pytest.fixture(scope="module")
+def prose_corpus(tmp_path_factory: pytest.TempPathFactory):
+    from juesuan.factory import PROSE_DEFECT_KINDS, generate_corpus
+    from juesuan.parsing import parse_report
+
+    out: Path = tmp_path_factory.mktemp("prose_defects")
+    generate_corpus(
+        out,
+        seed=3,
+        regions=4,
+        departments_per_region=3,
+        years=(2024,),
+        defect_rate=0.75,
+        defect_kinds=PROSE_DEFECT_KINDS,
+    )
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    return [(e, check_report(parse_report(out / e["file"]), runner="duckdb")) for e in manifest]
+
+
+def test_every_wording_defect_is_found_where_injected(prose_corpus):
+    from juesuan.factory import PROSE_DEFECT_KINDS
+
+    seen = set()
+    for entry, results in prose_corpus:
+        name = f"{entry['doc_id']} ({entry['template']})"
+        assert not [
+            r for r in results if r.outcome in ("execution_error", "parse_error", "insufficient_data")
+        ], name
+        assert not blocking(results), name
+        fails = {(r.rule_id, r.table_kind, r.line_item) for r in results if r.outcome == "fail"}
+        allowed = {"naming_consistency"}
+        for d in entry["defects"]:
+            seen.add(d["kind"])
+            assert (d["measure"], d["table_kind"], d["line_item"]) in fails, (name, d, fails)
+            assert all(r.severity == "warning" for r in results if r.rule_id == d["measure"]), name
+            allowed |= {d["measure"]} | CONSEQUENCES.get(d["kind"], set())
+        assert {f[0] for f in fails} <= allowed, (name, fails)
+    assert seen == set(PROSE_DEFECT_KINDS)
