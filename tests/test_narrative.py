@@ -473,3 +473,40 @@ def test_unit_words_are_not_missing_numbers() -> None:
     x = extract_narrative(["金额单位为万元，本表以万元为单位，涉及数百万元资金；本年收入合计 626.55 万元。"])
     assert [(f.label, f.text) for f in x.facts] == [("本年收入合计", "626.55")]
     assert not x.problems
+
+
+_ITEMS_HEAD = (
+    "第三部分 2024年度部门决算情况说明\n五、一般公共预算财政拨款支出决算情况说明\n"
+    "（三）一般公共预算财政拨款支出决算具体情况。2024年度一般公共预算财政拨款支出年初预算为100万元，"
+    "支出决算为90.5万元，完成年初预算的90.50%。其中：\n"
+    "1、一般公共服务（类）人大事务（款）行政运行（项）。年初预算为50万元，支出决算为45万元，完成年初预算的90.00%。\n"
+)
+
+
+@pytest.mark.parametrize(
+    "second_item",
+    [
+        "2、一般公共服务（类）人大事务（款）一般行政管理事务\n（项）。年初预算为50万元，支出决算为45.5万元。\n",
+        "2、一般公共服务（类）人大事务\n（款）一般行政管理事务（项）。年初预算为50万元，支出决算为45.5万元。\n",
+        "2、一般公共服务（类）人大事务（款）一般行政管理\n事务（项）：支出决算为45.5万元。\n",
+        "（2）人大事务（款）一般行政管理事务\n（项）\n年初预算为50万元，支出决算为45.5万元。\n",
+    ],
+)
+def test_item_name_wrapped_before_its_level_keeps_its_own_subject(second_item: str):
+    """A name that breaks before （项）/（款） (or names no 类) is this item's, never the previous item's."""
+    facts = extract_narrative([_ITEMS_HEAD + second_item], department="测试局").facts
+    [f] = [f for f in facts if f.text == "45.5"]
+    assert f.subject is not None and f.subject.endswith("|人大事务|一般行政管理事务")
+    assert [g.subject for g in facts if g.text == "45"] == ["一般公共服务|人大事务|行政运行"]
+
+
+def test_running_header_is_not_read_into_a_sentence_cut_by_the_page_break():
+    header = "某某县教育局2024年度部门决算"
+    pages = [
+        f"{header}\n第三部分 2024年度部门决算情况说明\n一、收入支出决算总体情况说明\n2024年度收入、支出总计100万元。\n- 1 -",
+        f"{header}\n九、其他重要事项的情况说明\n（一）机关运行经费支出情况。2024年度机关运行经费支出363.35万元，比上年决\n- 2 -",
+        f"算数332.46万元增加30.89万元，增长9.29%。\n{header}\n- 3 -",
+    ]
+    facts = extract_narrative(pages).facts
+    sentence = next(f.sentence for f in facts if f.text == "332.46")
+    assert sentence == "2024年度机关运行经费支出363.35万元，比上年决算数332.46万元增加30.89万元，增长9.29%。"

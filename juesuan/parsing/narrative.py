@@ -295,8 +295,9 @@ def _heading_like(text: str, width: int) -> bool:
 
 
 def _unfinished_subject(text: str) -> bool:
-    """一般公共服务（类）…（款）一般行 / 政管理事务（项）: an item heading cut by a page break continues."""
-    return bool(re.search(r"[（(]类[）)]", text)) and not re.search(r"[（(]项[）)]", text)
+    """一般公共服务（类）…（款）一般行 / 政管理事务（项）: an item heading cut by a line or page break continues (also
+    one that names no 类: 人大事务（款）一般行政管理事务 / （项）)."""
+    return bool(re.search(r"[（(][类款][）)]", text)) and not re.search(r"[（(]项[）)]", text)
 
 
 def _paragraphs(lines: list[_Line]) -> list[_Paragraph]:
