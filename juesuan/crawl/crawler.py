@@ -203,6 +203,7 @@ class _SourceCrawl:
             conditional=conditional,
             user_agent=self.source.user_agent,
             form=form,
+            private_ok=self.source.private_allowed,
         )
 
     def fetch_page(self, url: str, stage: str, referrer: str | None = None) -> tuple[Response, str] | None:
@@ -253,11 +254,13 @@ class _SourceCrawl:
                     url, "attachment", f"{cached.failure} (unchanged since {cached.fetched_at})", referrer
                 )
                 return
-            if cached.sha256 and cached.sha256 in self.store:
+            if cached.sha256 and cached.sha256 in self.store and self.store.complete(cached.sha256, url):
                 stored = self.store.touch(cached.sha256, url=url)
                 self._found(url, link_text, detail_url, listing_url, title, year, stored, "unchanged", False)
                 return
-            resp = self.fetch(url, conditional=False)  # validators remembered but the file is gone: refetch
+            # validators remembered but the file is gone, or was kept shorter than its Content-Length by an
+            # older crawler (a truncated download): refetch it whole
+            resp = self.fetch(url, conditional=False)
         if not resp.ok or resp.body is None:
             stage = "robots" if resp.error and "robots.txt" in resp.error else "attachment"
             self.fail(url, stage, resp.error or f"HTTP {resp.status}", referrer)
