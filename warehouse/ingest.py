@@ -152,8 +152,8 @@ def _derive(
     force: bool,
 ) -> LoadOutcome:
     """Parse and check one file and stage the result; a parser refusal or crash becomes a failed document."""
-    from juesuan.parsing import parse_report
     from juesuan.parsing.document import NotAFinalAccount
+    from juesuan.sandbox import ParseLimitExceeded, parse_report_limited
 
     version = _parser_version()
     common: dict[str, Any] = {
@@ -165,9 +165,11 @@ def _derive(
         "force": force,
     }
     try:
-        report = parse_report(path, region_hint=region)
+        report = parse_report_limited(path, region_hint=region)  # per-document time and memory limits
     except NotAFinalAccount as exc:
         return wh.load_failure(code=str(exc.code), reason=exc.reason, parser_version=version, **common)
+    except ParseLimitExceeded as exc:
+        return wh.load_failure(code=exc.code, reason=exc.reason, parser_version=version, **common)
     except Exception as exc:  # a parser bug on one file must not stop the night's run; it is recorded
         reason = f"parser crashed: {type(exc).__name__}: {exc}".splitlines()[0]
         return wh.load_failure(code="parser_crash", reason=reason, parser_version=version, **common)
