@@ -57,8 +57,11 @@ def _vm_size() -> int:
 
 
 def _child(conn: Any, path: str, region_hint: Region | None, memory_mb: int) -> None:
+    import faulthandler
+
     import juesuan.parsing
 
+    faulthandler.disable()  # an abort under the memory cap is reported by the parent, not dumped on stderr
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     if memory_mb > 0:
         cap = _vm_size() + memory_mb * 1024 * 1024
@@ -68,8 +71,10 @@ def _child(conn: Any, path: str, region_hint: Region | None, memory_mb: int) -> 
         payload: tuple[str, Any] = ("ok", report)
     except MemoryError:
         payload = ("memory", None)
-    except BaseException as exc:  # noqa: BLE001 - everything is handed back to the parent
+    except BaseException as exc:
         payload = ("raise", exc)
+        if hasattr(exc, "code") and hasattr(exc, "reason"):  # NotAFinalAccount(code, reason): rebuilt as such
+            payload = ("refuse", (type(exc), exc.code, exc.reason))
     try:
         data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
     except MemoryError:
@@ -123,13 +128,20 @@ def parse_report_limited(
         code = proc.exitcode
         if code is not None and code < 0:
             sig = signal.Signals(-code).name
+            if -code == signal.SIGABRT and memory > 0:  # PDFium aborts when an allocation fails
+                raise ParseLimitExceeded(
+                    "parse_memory",
+                    f"parse stopped: the parser aborted ({sig}) under the per-document memory limit of {memory} MB",
+                )
             if -code == signal.SIGKILL:
                 raise ParseLimitExceeded(
                     "parse_killed",
                     f"parse stopped: the parser process was killed ({sig}; out of memory?)",
                 )
             raise ParseLimitExceeded("parse_killed", f"parse stopped: the parser process died ({sig})")
-        raise ParseLimitExceeded("parse_killed", f"parse stopped: the parser process exited ({code}) without an answer")
+        raise ParseLimitExceeded(
+            "parse_killed", f"parse stopped: the parser process exited ({code}) without an answer"
+        )
     status, value = pickle.loads(data)
     if status == "ok":
         return value
@@ -137,4 +149,7 @@ def parse_report_limited(
         raise ParseLimitExceeded(
             "parse_memory", f"parse stopped: needed more than the per-document limit of {memory} MB of memory"
         )
+    if status == "refuse":
+        cls, code_, reason = value
+        raise cls(code_, reason)
     raise value
