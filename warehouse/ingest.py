@@ -150,6 +150,7 @@ def _derive(
     fetched_at: datetime | None,
     byte_size: int | None,
     force: bool,
+    source_url: str | None = None,
 ) -> LoadOutcome:
     """Parse and check one file and stage the result; a parser refusal or crash becomes a failed document."""
     from juesuan.parsing.document import NotAFinalAccount
@@ -164,6 +165,8 @@ def _derive(
         "byte_size": byte_size,
         "force": force,
     }
+    if source_url is not None:  # a crawled file (rebuild from the raw store): loaded as the pipeline loads it
+        common["source_url"] = source_url
     try:
         report = parse_report_limited(path, region_hint=region)  # per-document time and memory limits
     except NotAFinalAccount as exc:
