@@ -176,3 +176,28 @@ def write_fault_files(folder: Path) -> dict[str, Path]:
         (folder / name).write_bytes(data)
         out[name] = folder / name
     return out
+
+
+#: Columns that say when the warehouse wrote a row (its own clock), not what the row holds.
+VOLATILE = {"loaded_at", "document_sources.first_seen"}
+
+
+def snapshot(published: Path, volatile: set[str] = VOLATILE) -> dict[str, list[tuple]]:
+    """Every core table of a published file, rows sorted, without the `volatile` columns (`col` or `table.col`)."""
+    from warehouse.publish import connect_published
+    from warehouse.store import CORE_TABLES
+
+    con = connect_published(published)
+    try:
+        out = {}
+        for table in CORE_TABLES:
+            cols = [
+                r[0]
+                for r in con.execute(f"DESCRIBE core.{table}").fetchall()
+                if r[0] not in volatile and f"{table}.{r[0]}" not in volatile
+            ]
+            rows = con.execute(f"SELECT {', '.join(cols)} FROM core.{table}").fetchall()
+            out[table] = sorted(rows, key=lambda r: tuple("" if v is None else str(v) for v in r))
+        return out
+    finally:
+        con.close()

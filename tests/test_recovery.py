@@ -8,38 +8,16 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import dagster as dg
 import pytest
 import scoreboard
+from faultfiles import snapshot
 
 from juesuan.cli import main
-from warehouse.publish import connect_published
 from warehouse.store import CORE_TABLES
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
-
-#: Columns that say when the warehouse wrote a row (its own clock), not what the row holds.
-_VOLATILE = {"loaded_at", "document_sources.first_seen"}
-
-
-def snapshot(published: Path) -> dict[str, list[tuple]]:
-    """Every core table of a published file, rows sorted, without load timestamps."""
-    con = connect_published(published)
-    try:
-        out = {}
-        for table in CORE_TABLES:
-            cols = [
-                r[0]
-                for r in con.execute(f"DESCRIBE core.{table}").fetchall()
-                if r[0] not in _VOLATILE and f"{table}.{r[0]}" not in _VOLATILE
-            ]
-            rows = con.execute(f"SELECT {', '.join(cols)} FROM core.{table}").fetchall()
-            out[table] = sorted(rows, key=lambda r: tuple("" if v is None else str(v) for v in r))
-        return out
-    finally:
-        con.close()
 
 
 @pytest.fixture(scope="module")

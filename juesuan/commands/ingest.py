@@ -94,6 +94,8 @@ def _quiet_progress_bars() -> None:
 def _load_and_publish(load: Callable[[], Any], done: str) -> int:
     """Run an ingest or reparse and print its summary; exit 3 when another writer holds the warehouse, 1 when
     the documents were staged (`done`) but the published file could not be replaced."""
+    import duckdb
+
     from warehouse import PublishError, WarehouseBusy
 
     try:
@@ -103,6 +105,16 @@ def _load_and_publish(load: Callable[[], Any], done: str) -> int:
         return 3
     except PublishError as exc:
         print(f"{done}, but the published file was NOT replaced: {exc}", file=sys.stderr)
+        return 1
+    except (
+        OSError,
+        duckdb.IOException,
+    ) as exc:  # disk full, read-only folder: the published file is untouched
+        print(
+            f"stopped: could not write the warehouse ({type(exc).__name__}: {exc}); the published file was NOT "
+            "replaced, run again once there is room",
+            file=sys.stderr,
+        )
         return 1
     print(summary.render())
     return 0

@@ -281,9 +281,13 @@ class _SourceCrawl:
             previous = earlier[0].sha256 if earlier else None
         status = document_status(previous, sha, self.store)
         context = UrlContext(link_text, title, referrer, year, self.source.region)
-        stored = self.store.put(
-            data, url=url, source_id=self.source.id, headers=resp.headers, kind=kind, context=context
-        )
+        try:
+            stored = self.store.put(
+                data, url=url, source_id=self.source.id, headers=resp.headers, kind=kind, context=context
+            )
+        except OSError as exc:  # disk full, read-only store: this file is not kept (and not remembered)
+            self.fail(url, "attachment", f"could not keep the file in the raw store: {exc}", referrer)
+            return
         self.state.remember(url, resp.headers, sha256=sha, kind=kind)
         self._found(url, link_text, detail_url, listing_url, title, year, stored, status, stored.created)
 
@@ -735,7 +739,11 @@ def crawl_folder(run: _SourceCrawl) -> None:
         status = document_status(earlier[0].sha256 if earlier else None, sha, run.store)
         year = run.year_of(path.stem, None, None)
         context = UrlContext(path.name, path.stem, None, year, src.region)
-        stored = run.store.put(data, url=url, source_id=src.id, headers={}, kind=kind, context=context)
+        try:
+            stored = run.store.put(data, url=url, source_id=src.id, headers={}, kind=kind, context=context)
+        except OSError as exc:
+            run.fail(url, "folder", f"could not keep the file in the raw store: {exc}")
+            continue
         run._found(
             url,
             path.name,
