@@ -68,12 +68,15 @@ def parsed_reports(
 ) -> dg.MaterializeResult:
     """Each document's Report (or why it is not one), cached by (sha256, parser version)."""
     from juesuan.parsing import PARSER_VERSION
+    from pipelines.document_work import parse_batch
+    from warehouse.workers import map_batches
 
     store = raw_store.store()
     cache = parse_cache.cache()
     regions = sources.regions()
     counts: Counter[str] = Counter()
     problems: list[str] = []
+    todo: list[tuple[str, str | None, Region | None]] = []
     for sha in context.partition_keys:
         if cache.has_outcome(sha, PARSER_VERSION):
             counts["cached"] += 1
@@ -81,18 +84,23 @@ def parsed_reports(
             continue
         stored = store.get(sha)
         if stored is None or not stored.path.exists():
-            outcome = ParseOutcome(
-                sha, PARSER_VERSION, "parse_failed", "missing_raw_file", "not in raw store"
-            )
+            todo.append((sha, None, None))
         else:
-            hint = region_hint(regions, stored.source_ids)
-            outcome = parse_document(stored.path, sha, hint)
-        cache.put_outcome(outcome)
-        context.add_asset_metadata(document_metadata(outcome), partition_key=sha)
+            todo.append((sha, str(stored.path), region_hint(regions, stored.source_ids)))
+    # parsed by worker processes in batches, each writing its outcomes to the cache (see pipelines.document_work)
+    for done in map_batches(
+        parse_batch,
+        todo,
+        parse_cache.cache_root(),
+        workers=parse_cache.worker_count(),
+        batch_size=parse_cache.batch_size,
+    ):
+        sha = done["sha256"]
+        context.add_asset_metadata(done["metadata"], partition_key=sha)
         counts["parsed_now"] += 1
-        counts[outcome.status] += 1
-        if outcome.status != "parsed":
-            problems.append(f"| `{sha[:12]}` | {outcome.status} | {outcome.code} | {outcome.reason} |")
+        counts[done["status"]] += 1
+        if done["status"] != "parsed":
+            problems.append(f"| `{sha[:12]}` | {done['status']} | {done['code']} | {done['reason']} |")
     context.log.info(f"parser {PARSER_VERSION}: {dict(counts)}")
     return dg.MaterializeResult(
         metadata={

@@ -13,12 +13,15 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from juesuan.model import Region, Report, RuleResult
+
+T = TypeVar("T")
 
 #: Documents per batch: large enough that the per-batch cost of GX (context, checkpoint) is small per report,
 #: small enough that a worker's memory stays bounded whatever the corpus size.
@@ -162,3 +165,26 @@ def derive_all(
                 more = [jobs[i] for i in nxt]
                 pending.append((more, pool.submit(derive_batch, more, runner)))
             yield from zip(chunk, derived, strict=True)
+
+
+def map_batches(
+    fn: Callable[..., list[T]],
+    items: Sequence[Any],
+    *args: Any,
+    workers: int | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> Iterator[T]:
+    """`fn(batch, *args)` over `items` cut into batches, in `workers` spawned processes (in process when one
+    worker or few items); the outputs in input order, yielded as batches complete. `fn` must be importable
+    (a module-level function) and its arguments picklable."""
+    workers = default_workers() if workers is None else max(1, workers)
+    ranges = batches(len(items), workers, batch_size)
+    if workers == 1 or len(items) < MIN_PARALLEL_DOCUMENTS or len(ranges) < 2:
+        for r in ranges:
+            yield from fn([items[i] for i in r], *args)
+        return
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(workers, len(ranges)), mp_context=ctx) as pool:
+        futures = [pool.submit(fn, [items[i] for i in r], *args) for r in ranges]
+        for future in futures:
+            yield from future.result()
