@@ -5,52 +5,13 @@ current PARSER_VERSION, so a night with nothing new parses nothing and a parser 
 """
 
 from collections import Counter
-from pathlib import Path
 
 import dagster as dg
 
 from assets.partitions import documents_partitions
 from assets.raw import raw_documents
 from juesuan.model import Region
-from pipelines.parse_cache import ParseOutcome
 from pipelines.resources import ParseCacheResource, RawStoreResource, SourcesResource, region_hint
-
-
-def parse_document(path: Path, sha256: str, region_hint: Region | None = None) -> ParseOutcome:
-    """Parse one stored file into an outcome; a rejection or a failure is recorded, never raised."""
-    from juesuan.parsing import PARSER_VERSION, parse_report
-    from juesuan.parsing.document import NotAFinalAccount
-
-    try:
-        report = parse_report(path, region_hint=region_hint)
-    except NotAFinalAccount as exc:
-        return ParseOutcome(sha256, PARSER_VERSION, "not_final_account", code=exc.code, reason=exc.reason)
-    except Exception as exc:  # a parser bug or unreadable file: recorded against this document only
-        return ParseOutcome(
-            sha256,
-            PARSER_VERSION,
-            "parse_failed",
-            code="parser_crash",  # the same code `juesuan ingest` records (see docs/data-dictionary.md)
-            reason=f"parser crashed: {type(exc).__name__}: {exc}".splitlines()[0][:500],
-        )
-    return ParseOutcome(sha256, PARSER_VERSION, "parsed", report=report)
-
-
-def document_metadata(outcome: ParseOutcome) -> dict[str, object]:
-    """What the UI shows on one document's partition: its outcome and, for a report, what was read."""
-    meta: dict[str, object] = {"document_outcome": outcome.status}
-    if outcome.report is not None:
-        r = outcome.report
-        meta |= {
-            "department": r.department or "",
-            "year": r.year or 0,
-            "tables_read": sum(t.status in ("parsed", "empty") for t in r.tables.values()),
-            "cells": sum(1 for _ in r.iter_cells()),
-            "pages": r.source.page_count if r.source else 0,
-        }
-    else:
-        meta |= {"code": outcome.code or "", "reason": outcome.reason or ""}
-    return meta
 
 
 @dg.asset(
