@@ -221,7 +221,9 @@ def _run_rule(con: duckdb.DuckDBPyConnection, rule: Rule, docs: tuple[int, ...])
     for row in cur.fetchall():
         record = dict(zip(names, row, strict=True))
         out.setdefault(record.pop(DOC_COLUMN), []).append(record)
-    for rows in out.values():  # rule SQL need not order its rows: a report's results must not depend on its batch
+    for (
+        rows
+    ) in out.values():  # rule SQL need not order its rows: a report's results must not depend on its batch
         rows.sort(key=lambda r: tuple((v is None, str(v)) for v in r.values()))
     return out
 
