@@ -28,7 +28,7 @@ from juesuan.factory.document import (
 from juesuan.factory.model import Books, Profile, make_books, make_profile
 from juesuan.factory.regions import OTHER_PROVINCES, TEMPLATE_HOME, Place, pick_place
 from juesuan.factory.render import FactoryError
-from juesuan.factory.spec import TEMPLATES, WAN, Defect, ManifestEntry, ReportSpec, SpecTable
+from juesuan.factory.spec import CONTINUATIONS, TEMPLATES, WAN, Defect, ManifestEntry, ReportSpec, SpecTable
 from juesuan.factory.tables import TABLE_ORDER, build_tables
 
 DEFECT_KINDS: tuple[str, ...] = (
@@ -56,6 +56,7 @@ class Plan:
     unit_mode: str  # wan | yuan | mixed
     defect: str | None
     profile: Profile
+    continuation: str | None = None  # forced CONTINUATIONS layout; None draws one
 
 
 def _units(template: str, mode: str, rng: random.Random) -> dict[str, str]:
@@ -186,6 +187,7 @@ def build_spec(plan: Plan, seed: int, prior: dict[str, Decimal] | None) -> tuple
         spec.titles["basic_expenditure"] = "一般公共预算财政拨款基本支出决算明细表"
     if plan.template in ("shanghai2024", "central2024"):
         spec.titles["state_capital"] = "国有资本经营预算财政拨款收入支出决算表"
+    spec.continuation = plan.continuation or _continuation(seed, plan)
     _vary_names(rng, spec)
     spec.item_budgets = _item_budgets(rng, spec)
     spec.headcount_authorized = plan.profile.headcount
@@ -209,6 +211,14 @@ def build_spec(plan: Plan, seed: int, prior: dict[str, Decimal] | None) -> tuple
         wrong_growth = _plan_growth(rng, spec, prior)
     spec.narrative = narrative(spec, prior, overrides, wrong_growth)
     return spec, books
+
+
+def _continuation(seed: int, plan: Plan) -> str:
+    """What continuation pages repeat, drawn from a generator of its own (the other draws stay as they were)."""
+    r = random.Random(f"{seed}:continuation:{plan.doc_id}").random()
+    if r < 0.55:
+        return "template"
+    return CONTINUATIONS[1 + int((r - 0.55) / 0.45 * (len(CONTINUATIONS) - 1))]
 
 
 def _vary_names(rng: random.Random, spec: ReportSpec) -> None:
@@ -426,7 +436,7 @@ def _plan_growth(rng: random.Random, spec: ReportSpec, prior: dict[str, Decimal]
 # ---- corpus ------------------------------------------------------------------------------------------
 
 
-MANIFEST_COLUMNS = ("doc_id", "file", "truth_file", "narrative_file", "department", "province", "city", "county", "year", "template", "units", "defects", "pages", "cells", "table_pages")  # fmt: skip
+MANIFEST_COLUMNS = ("doc_id", "file", "truth_file", "narrative_file", "department", "province", "city", "county", "year", "template", "units", "defects", "pages", "cells", "table_pages", "continuation")  # fmt: skip
 
 
 def generate_corpus(
@@ -438,14 +448,24 @@ def generate_corpus(
     years: tuple[int, ...] = (2023, 2024),
     templates: tuple[str, ...] | None = None,
     defect_rate: float = DEFAULT_DEFECT_RATE,
+    continuations: tuple[str, ...] | None = None,
 ) -> list[ManifestEntry]:
-    """Write `<doc_id>.pdf` + `<doc_id>.truth.csv` per report, and manifest.csv / manifest.json, into out_dir."""
+    """Write `<doc_id>.pdf` + `<doc_id>.truth.csv` per report, and manifest.csv / manifest.json, into out_dir.
+
+    `continuations` forces the continuation-page layouts (CONTINUATIONS), cycled over the reports in order.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     years = tuple(sorted(years))
     plans = plan_corpus(
         seed, regions, departments_per_region, years, tuple(templates or TEMPLATES), defect_rate
     )
+    if continuations:
+        unknown = [c for c in continuations if c not in CONTINUATIONS]
+        if unknown:
+            raise FactoryError(f"unknown continuation layout(s) {unknown}; known: {', '.join(CONTINUATIONS)}")
+        for n, plan in enumerate(plans):
+            plan.continuation = continuations[n % len(continuations)]
     entries: list[ManifestEntry] = []
     prior: dict[tuple[int, int], dict[str, Decimal]] = {}
     for plan in plans:
@@ -494,6 +514,7 @@ def write_report(spec: ReportSpec, out_dir: Path) -> ManifestEntry:
         pages=pages,
         cells=csv_text.count("\n") - 1,
         table_pages=table_pages,
+        continuation=spec.continuation,
     )
 
 

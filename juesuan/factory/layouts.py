@@ -87,6 +87,11 @@ def grid_for(spec: ReportSpec, table: SpecTable, index: int) -> Grid:
         grid.department_line = f"编制单位：{spec.department}"
     grid.header_layout = "central" if t == "central2024" else "stacked"
     grid.repeat_header = t != "hunan2020"
+    mode = spec.continuation.removesuffix("_total")
+    if mode in ("template", "total"):
+        mode = "header" if grid.repeat_header else "bare"
+    grid.continuation = mode
+    grid.repeat_total = spec.continuation.endswith("total") and _starts_with_total(table)
     grid.repeat_rows = list(table.repeat_rows)
     grid.repeat_at_break = table.repeat_at_break
     grid.empty_spill = spec.empty_spill_after == table.kind
@@ -103,6 +108,16 @@ def grid_for(spec: ReportSpec, table: SpecTable, index: int) -> Grid:
     if index == 1 and t == "shanghai2024":
         grid.section_title = f"第二部分  {spec.department}{spec.year}年度部门决算表"
     return grid
+
+
+def _starts_with_total(table: SpecTable) -> bool:
+    """Coded tables print their 合计 row first: that row is what a continuation may repeat."""
+    return table.kind not in (
+        "summary",
+        "appropriation_summary",
+        "basic_expenditure",
+        "three_public",
+    ) and bool(table.rows and table.rows[0].line_item == "total")
 
 
 # ---- coded tables (income, expenditure, general_budget, gov_fund, state_capital) ----------------------

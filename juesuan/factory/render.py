@@ -138,6 +138,10 @@ class Grid:
     header_layout: str = (
         "stacked"  # "stacked": table_no, unit, dept on separate lines; "central": dept left / unit right
     )
+    #: continuation pages: "header", "bare", "title" (title block + header), "title_cont" (title（续）),
+    #: "xubiao" (a 续表 mark above the title block)
+    continuation: str = "header"
+    repeat_total: bool = False  # the 合计 row (body row 0) repeated under the header of each continuation
 
 
 @dataclass
@@ -259,8 +263,22 @@ class PdfWriter:
                 self.new_page(land=grid.landscape)
                 pages.append(self.page_no)
                 y = h - top
-                if grid.repeat_header:
+                mode = grid.continuation
+                if mode in ("title", "title_cont", "xubiao"):
+                    y = self._table_title(_continued(grid), y, left, w - right)
+                if mode != "bare":
                     y = self._draw_header(grid, xs, y, header_h)
+                if grid.repeat_total:
+                    y = self._draw_row(
+                        grid.body[0],
+                        xs,
+                        widths,
+                        y,
+                        fs,
+                        grid.row_min_height,
+                        grid.border_style,
+                        grid.number_font,
+                    )
                 if grid.blank_row_after_break:
                     y = self._draw_row(
                         [BCell("") for _ in widths], xs, widths, y, fs, grid.row_min_height, grid.border_style
@@ -451,6 +469,18 @@ class PdfWriter:
                     ty -= fs + 2
             col += cell.colspan
         return y - rh
+
+
+def _continued(grid: Grid) -> Grid:
+    """The title block a continuation page prints: as is, with （续）, or with a 续表 mark for the table number."""
+    from dataclasses import replace
+
+    if grid.continuation == "title_cont":
+        return replace(grid, title=grid.title + "（续）")
+    if grid.continuation == "xubiao":
+        no = grid.table_no
+        return replace(grid, table_no=("续" + no if no.startswith("表") else f"续表 {no}") if no else "续表")
+    return grid
 
 
 def _wrap_para(text: str, width: float, size: float, indent: float) -> list[str]:

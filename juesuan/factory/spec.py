@@ -33,6 +33,22 @@ NARRATIVE_CSV_HEADER = (
 )
 TEMPLATES: tuple[str, ...] = ("hunan2020", "shanghai2024", "central2024", "qinghai2016")
 
+#: What a table that breaks across pages prints at the top of each continuation page. "template" is the
+#: template's own habit (hunan2020 repeats nothing, the others the header); the rest are seen on real portals:
+#: the title block (title, 单位 line) repeated as is, with （续）, or under a 续表 mark, the bare continuation
+#: (neither title nor header), and the 合计 row repeated under the header (Excel's "rows to repeat at top").
+CONTINUATIONS: tuple[str, ...] = (
+    "template",
+    "header",
+    "bare",
+    "title",
+    "title_cont",
+    "xubiao",
+    "total",
+    "title_total",
+    "bare_total",
+)
+
 
 def round_unit(amount_yuan: Decimal, unit: str) -> Decimal:
     """The printed value of an exact yuan amount in `unit`, rounded half-up to 0.01 (as reports round)."""
@@ -137,6 +153,7 @@ class ReportSpec:
     clip_labels: bool = False  # hunan: long basic-expenditure labels cut at the cell edge instead of wrapped
     blank_row_after_break: bool = False  # an empty bordered row opens continued pages (ONLYOFFICE)
     titles: dict[str, str] = field(default_factory=dict)  # title variants per table kind
+    continuation: str = "template"  # one of CONTINUATIONS: what continuation pages repeat
     narrative_facts: list[Any] = field(default_factory=list)  # document.Fact: figures the 情况说明 states
     item_budgets: dict[str, Decimal] = field(default_factory=dict)  # 项 → 年初预算 (万元), narrated in 五(三)
     seed: int = 0
@@ -218,6 +235,7 @@ class ManifestEntry:
     pages: int = 0
     cells: int = 0
     table_pages: dict[str, list[int]] = field(default_factory=dict)  # 1-based PDF pages of each table
+    continuation: str = "template"  # what the continuation pages of its tables repeat (CONTINUATIONS)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -236,4 +254,5 @@ class ManifestEntry:
             "pages": self.pages,
             "cells": self.cells,
             "table_pages": self.table_pages,
+            "continuation": self.continuation,
         }

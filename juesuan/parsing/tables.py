@@ -23,6 +23,14 @@ import pypdfium2 as pdfium
 from juesuan.amounts import AmountError, parse_amount, to_yuan
 from juesuan.model import Cell, Column, Problem, Row, Table
 from juesuan.parsing.grid import Grid, TextLine, find_grids, place_chars, text_lines
+from juesuan.parsing.locate import (
+    GridTrace,
+    PageTrace,
+    Unplaced,
+    continues,
+    grid_amounts,
+    tabular_free_lines,
+)
 from juesuan.parsing.pdfgeom import PageGeom, load_page
 from juesuan.parsing.stream import stream_grid
 from juesuan.parsing.subjects import class_code, strip_ordinal
@@ -421,6 +429,7 @@ def interpret(found: Found, learned_classes: dict[str, str]) -> Table:
     three_public = Row(label="") if found.kind == "three_public" else None
     states: dict[int, _PanelState] = {}
     header_texts: set[str] = set()
+    total_texts: list[str] | None = None
     for g in found.grids:
         if g.is_empty():
             continue  # an empty spill page (only a border row)
@@ -428,6 +437,7 @@ def interpret(found: Found, learned_classes: dict[str, str]) -> Table:
         if roles is None:
             roles, base = _header_roles(found.kind, g, range(start)), g
             header_texts = {t for r in range(start) for _, t in _row_texts(g, r) if t}
+            total_texts = _total_row_texts(g, start)
         else:
             # a continuation: leading rows are a repeated header only if they repeat the header's words
             k = 0
@@ -437,6 +447,20 @@ def interpret(found: Found, learned_classes: dict[str, str]) -> Table:
                     break
                 k += 1
             start = k
+            # the 合计 row repeated under the header of a continuation (Excel's rows to repeat at top)
+            while start < g.nrows and not any(t for _, t in _row_texts(g, start)):
+                start += 1
+            if total_texts and start < g.nrows and _total_row_texts(g, start) == total_texts:
+                table.problems.append(
+                    Problem(
+                        code="repeated_total_row",
+                        message=f"the 合计 row is printed again at the top of page {g.page}; read once",
+                        table_kind=found.kind,
+                        page=g.page,
+                        severity="info",
+                    )
+                )
+                start += 1
         colmap = _map_columns(g, base) if base is not None and g is not base else list(range(g.ncols))
         for r in range(start, g.nrows):
             texts = [t for _, t in _row_texts(g, r)]
@@ -489,7 +513,27 @@ def interpret(found: Found, learned_classes: dict[str, str]) -> Table:
     if not cells or (note and not any(c.value != 0 for c in cells)):
         table.status = "empty"
     table.note = note
+    lost = [p for p in table.problems if p.severity == "error" and p.code in _LOST_CELL_CODES]
+    if lost:
+        table.status = (
+            "parse_error"  # printed amounts were seen but not read: the rows read are not the table
+        )
     return table
+
+
+#: Problems that mean a printed amount of the table was seen and not read into it.
+_LOST_CELL_CODES = frozenset({"unknown_row", "unmapped_cell", "unreadable_cell"})
+
+
+def _total_row_texts(g: Grid, r: int) -> list[str] | None:
+    """The printed texts of row r when it is a 合计/总计 row (what a continuation may repeat), else None."""
+    if r >= g.nrows:
+        return None
+    texts = [t for _, t in _row_texts(g, r) if t]
+    labels = [t for t in texts if not _DECIMAL.match(t)]
+    if any(t in ("合计", "总计") for t in labels) and len(texts) > len(labels):
+        return texts
+    return None
 
 
 def _error(table: Table, code: str, message: str) -> Table:
@@ -695,14 +739,34 @@ class TablesResult:
     page_count: int
 
 
-def locate_tables(pages: list[PageGeom]) -> tuple[list[Found], list[Problem]]:
-    """Walk the pages in order and attach every ruled grid to the table titled above it (or continued)."""
+def locate_tables(
+    pages: list[PageGeom],
+    traces: list[PageTrace] | None = None,
+    unplaced: list[Unplaced] | None = None,
+) -> tuple[list[Found], list[Problem]]:
+    """Walk the pages in order and attach every ruled grid to the table titled above it (or continued).
+
+    A title repeated at the top of the next page (as is, or marked 续) continues its table. `traces` receives
+    what was recognised on each page (for --explain), `unplaced` the printed amounts no public table took.
+    """
     found: list[Found] = []
     problems: list[Problem] = []
     current: Found | None = None
+    last_public: Found | None = None
+    other: tuple[str, int] | None = None  # the last table titled but not public: (title, last page)
     doc_unit: str | None = None
+    unplaced = unplaced if unplaced is not None else []
     for geom in pages:
+        trace = PageTrace(
+            page=geom.number,
+            landscape=geom.width > geom.height,
+            table_like=geom.table_like or bool(geom.hsegs),
+            chars=len(geom.chars),
+        )
+        if traces is not None:
+            traces.append(trace)
         grids = find_grids(geom)
+        ruled = bool(grids)
         lines = text_lines(getattr(geom, "free_chars", []))
         if not grids and geom.chars:
             grids, orphans = _stream_grids(geom, lines, current)
@@ -719,6 +783,8 @@ def locate_tables(pages: list[PageGeom]) -> tuple[list[Found], list[Problem]]:
                 )
                 _add_notes(orphan, after[:nxt])
                 found.append(orphan)
+                trace.titles.append((orphan.title, orphan.kind))
+                trace.notes.append(f"{orphan.title!r}: no table rows under the title")
             if grids:
                 place_chars(geom, grids)
                 lines = text_lines(getattr(geom, "free_chars", []))
@@ -733,10 +799,23 @@ def locate_tables(pages: list[PageGeom]) -> tuple[list[Found], list[Problem]]:
                 kind = classify_title(t)
                 if unit and kind not in (None, "other") and t.endswith("表"):
                     found.append(Found(kind=kind, title=t, unit=unit, last_page=geom.number))
+                    trace.titles.append((t, kind))
+                    trace.notes.append(f"{t!r}: title without a table the parser can read under it")
+            loose = tabular_free_lines(text_lines(geom.chars)) if geom.chars else []
+            if loose:
+                n = sum(len(re.findall(r"\d\.\d\d", ln.text)) for ln in loose)
+                reason = (
+                    f"{len(loose)} lines of amounts without ruling or a table title the parser recognised"
+                )
+                unplaced.append(Unplaced(geom.number, n, reason, last_public.kind if last_public else None))
+                trace.notes.append(f"not read: {reason} ({n} amounts)")
             current = None
             continue
         prev_bottom = -1.0
         for k, g in enumerate(grids):
+            amounts = len(grid_amounts(g))
+            gt = GridTrace(rows=g.nrows, cols=g.ncols, amounts=amounts, ruled=ruled)
+            trace.grids.append(gt)
             region = [ln for ln in lines if ln.top >= prev_bottom - 1 and ln.bottom <= g.top + 1]
             kinds = [(i, classify_title(ln.text)) for i, ln in enumerate(region)]
             titled = [i for i, k in kinds if k is not None]
@@ -751,14 +830,38 @@ def locate_tables(pages: list[PageGeom]) -> tuple[list[Found], list[Problem]]:
             if title_text is None:
                 title_text = _title_in_grid(g)
             unit = _unit_of(ctx) or _unit_in_grid(g)
+            skipped: Unplaced | None = None
             if title_text is not None:
                 kind = classify_title(title_text)
-                if kind == "other" or kind is None:
+                trace.titles.append((title_text, kind or "not a table title"))
+                if (
+                    k == 0
+                    and current is not None
+                    and kind is not None
+                    and continues(
+                        current.kind, current.title, current.last_page, kind, title_text, geom.number
+                    )
+                ):
+                    gt.how = f"continues {current.kind} (its title repeated on the next page)"
+                elif kind == "other" or kind is None:
                     current = None
+                    other = (title_text, geom.number)
+                    gt.how = f"not read: {title_text!r} is not one of the public tables"
+                    if amounts:
+                        skipped = Unplaced(
+                            geom.number,
+                            amounts,
+                            f"table {title_text!r} is not one of the public 决算 tables",
+                            last_public.kind if last_public else None,
+                            skipped_kind="other",
+                            title=title_text,
+                        )
                 else:
                     doc_unit = unit or doc_unit
                     current = Found(kind=kind, title=title_text, unit=unit or doc_unit, last_page=geom.number)
                     found.append(current)
+                    last_public, other = current, None
+                    gt.how = f"{kind} (titled {title_text!r})"
                     if unit is None:
                         problems.append(
                             Problem(
@@ -770,14 +873,52 @@ def locate_tables(pages: list[PageGeom]) -> tuple[list[Found], list[Problem]]:
                         )
             elif current is not None and geom.number - current.last_page > 1:
                 current = None
+            elif current is not None:
+                gt.how = (
+                    f"continues {current.kind} from page {current.last_page}"
+                    if current.last_page != geom.number
+                    else f"continues {current.kind} on the same page"
+                )
             if current is not None:
                 current.grids.append(g)
                 current.last_page = geom.number
                 current.chars += sum(len(v) for v in g.atomic_chars.values())
                 current.unreadable += geom.unreadable_chars if k == 0 else 0
+            elif skipped is not None:
+                unplaced.append(skipped)
+            elif other is not None and geom.number - other[1] <= 1 and title_text is None:
+                # the next page of a table that is not a public one (a 绩效自评表 running over a page)
+                other = (other[0], geom.number)
+                gt.how = f"not read: continues {other[0]!r}, not one of the public tables"
+                if amounts:
+                    unplaced.append(
+                        Unplaced(
+                            geom.number,
+                            amounts,
+                            f"continuation of {other[0]!r}, not one of the public 决算 tables",
+                            last_public.kind if last_public else None,
+                            skipped_kind="other",
+                            title=other[0],
+                        )
+                    )
+            elif amounts:
+                reason = "a table without a title the parser recognised, not continuing a table from the page before"
+                gt.how = f"not read: {reason}"
+                unplaced.append(
+                    Unplaced(geom.number, amounts, reason, last_public.kind if last_public else None)
+                )
+            elif not gt.how:
+                gt.how = "no amounts (not read)"
             prev_bottom = g.bottom
         if current is not None:
             _add_notes(current, [ln for ln in lines if ln.top >= prev_bottom - 1])
+        loose = tabular_free_lines(lines)
+        if loose:
+            n = sum(len(re.findall(r"\d\.\d\d", ln.text)) for ln in loose)
+            reason = f"{len(loose)} lines of amounts printed outside every ruled table on the page"
+            owner = current or last_public
+            unplaced.append(Unplaced(geom.number, n, reason, owner.kind if owner else None))
+            trace.notes.append(f"not read: {reason} ({n} amounts)")
     return found, problems
 
 
@@ -908,8 +1049,9 @@ def parse_tables(
     return result
 
 
-def tables_from_pages(pages: list[PageGeom]) -> TablesResult:
-    found, problems = locate_tables(pages)
+def tables_from_pages(pages: list[PageGeom], traces: list[PageTrace] | None = None) -> TablesResult:
+    unplaced: list[Unplaced] = []
+    found, problems = locate_tables(pages, traces, unplaced)
     learned: dict[str, str] = {}
     # coded tables first so the summaries can resolve class names with the report's own codes
     order = sorted(found, key=lambda f: f.kind in ("summary", "appropriation_summary"))
@@ -941,16 +1083,73 @@ def tables_from_pages(pages: list[PageGeom]) -> TablesResult:
                     f"could not read {f.title!r}: {type(exc).__name__}: {exc}",
                 )
         if f.kind in tables and tables[f.kind].status != "absent":
-            problems.append(
-                Problem(
-                    code="duplicate_table",
-                    message=f"a second {f.kind} table {f.title!r} on page {f.last_page} was ignored",
-                    table_kind=f.kind,
-                    page=f.last_page,
-                )
-            )
+            _second_copy(tables[f.kind], t, f, problems)
             continue
         tables[f.kind] = t
     result = {k: tables.get(k) or Table(kind=k, status="absent") for k in PUBLIC_TABLES}
+    _account_unplaced(unplaced, result, problems)
     table_pages = sorted({p for t in result.values() for p in t.pages})
     return TablesResult(tables=result, problems=problems, table_pages=table_pages, page_count=len(pages))
+
+
+def _cell_keys(t: Table) -> set[tuple]:
+    return {(r.key, c.measure, c.value) for r in t.rows for c in r.cells}
+
+
+def _second_copy(first: Table, second: Table, f: Found, problems: list[Problem]) -> None:
+    """A second table of a kind already read: a reprint of the same cells is counted once (a warning); other
+    cells would be lost, so the kept table is marked as not fully read (an error, never quiet)."""
+    extra = _cell_keys(second) - _cell_keys(first)
+    if not extra and second.status in ("parsed", "empty"):
+        problems.append(
+            Problem(
+                code="duplicate_table",
+                message=f"{f.title!r} on page {f.last_page} prints the {f.kind} table again with the same cells; "
+                "counted once",
+                table_kind=f.kind,
+                page=f.last_page,
+            )
+        )
+        return
+    n = len(extra) or sum(len(r.cells) for r in second.rows)
+    problem = Problem(
+        code="duplicate_table",
+        message=f"a second {f.kind} table {f.title!r} on pages {second.pages or [f.last_page]} with {n} cells "
+        "the first one does not have was not read",
+        table_kind=f.kind,
+        page=f.last_page,
+        severity="error",
+    )
+    first.problems.append(problem)
+    first.status = "parse_error"  # the rows read stay, but the table is not vouched for
+
+
+def _account_unplaced(unplaced: list[Unplaced], tables: dict[str, Table], problems: list[Problem]) -> None:
+    """Printed amounts no public table took: a note under a table that is not a public one, else an error on
+    the public table they follow (its status parse_error), so rules report a parser problem, not arithmetic."""
+    for u in unplaced:
+        if u.skipped_kind == "other":
+            problems.append(
+                Problem(
+                    code="table_skipped",
+                    message=f"page {u.page}: {u.reason}; its {u.amounts} amounts are not read",
+                    page=u.page,
+                    severity="info",
+                )
+            )
+            continue
+        owner = tables.get(u.after) if u.after else None
+        if owner is None or owner.status == "absent":
+            owner = next((t for t in tables.values() if t.status in ("parsed", "empty")), None)
+        problem = Problem(
+            code="unplaced_cells",
+            message=f"page {u.page}: {u.amounts} printed amounts not placed in any table ({u.reason})",
+            table_kind=owner.kind if owner else None,
+            page=u.page,
+            severity="error",
+        )
+        if owner is not None:
+            owner.problems.append(problem)  # parse_report lifts table problems to the report
+            owner.status = "parse_error"
+        else:
+            problems.append(problem)
