@@ -105,9 +105,9 @@ class PageTrace:
     def lines(self) -> list[str]:
         """Human-readable lines for `juesuan parse --explain`."""
         shape = "landscape" if self.landscape else "portrait"
-        head = f"page {self.page} ({shape}, {self.chars} characters)"
         if not self.table_like and not self.grids:
-            return [head + ": prose, no table"]
+            return [f"page {self.page} ({shape}): no ruling and no table layout: prose, not read as a table"]
+        head = f"page {self.page} ({shape}, {self.chars} characters)"
         out = [head + ":"]
         for title, kind in self.titles:
             out.append(f"  title {title!r} -> {kind}")

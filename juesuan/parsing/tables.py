@@ -1018,6 +1018,7 @@ def parse_tables(
     source: Path | str | pdfium.PdfDocument,
     timings: dict[str, float] | None = None,
     engine: str | None = None,
+    traces: list[PageTrace] | None = None,
 ) -> TablesResult:
     """Every public table of a final-accounts PDF, keyed by table kind (absent ones with status `absent`).
 
@@ -1042,7 +1043,7 @@ def parse_tables(
             if pdf is not source:
                 pdf.close()
     t1 = time.perf_counter()
-    result = tables_from_pages(pages)
+    result = tables_from_pages(pages, traces)
     if timings is not None:
         timings["page_geometry"] = timings.get("page_geometry", 0.0) + t1 - t0
         timings["tables"] = timings.get("tables", 0.0) + time.perf_counter() - t1
