@@ -122,6 +122,60 @@ def test_continuation_layouts_cell_exact(continuation_corpus: tuple[Path, list[d
         assert all(t.status in ("parsed", "empty", "absent") for t in result.tables.values())
 
 
+# ---- other layouts: one small corpus each -----------------------------------------------------------------
+
+#: layout name → generate_corpus arguments (two reports each)
+LAYOUTS: dict[str, dict] = {
+    "guangdong2018": {"templates": ("guangdong2018",), "years": (2018,)},
+}
+
+
+@pytest.fixture(scope="module")
+def layout_corpora(tmp_path_factory: pytest.TempPathFactory):
+    """Built on first use per layout: (out dir, manifest)."""
+    from juesuan.factory import generate_corpus
+
+    built: dict[str, tuple[Path, list[dict]]] = {}
+
+    def get(layout: str) -> tuple[Path, list[dict]]:
+        if layout not in built:
+            out = tmp_path_factory.mktemp(layout)
+            kw = {"regions": 1, "departments_per_region": 2, "years": (2024,), **LAYOUTS[layout]}
+            generate_corpus(out, seed=4242, defect_rate=0, **kw)
+            built[layout] = (out, json.loads((out / "manifest.json").read_text(encoding="utf-8")))
+        return built[layout]
+
+    return get
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_layout_cell_exact_and_fully_read(layout_corpora, layout: str, engine: str) -> None:
+    from juesuan.parsing import parse_report
+
+    out, manifest = layout_corpora(layout)
+    assert len(manifest) == 2
+    for e in manifest:
+        report = parse_report(out / e["file"], engine=engine)
+        name = f"{e['doc_id']} ({layout})"
+        _score(name, layout, engine, report.tables, out / e["truth_file"])
+        errors = [p for p in report.problems if p.severity == "error"]
+        assert not errors, (name, engine, errors)
+        printed = set(e["table_pages"])
+        assert {k for k, t in report.tables.items() if t.status != "absent"} == printed, name
+        assert report.year == e["year"] and report.department == e["department"]
+
+
+def test_guangdong2018_prints_the_older_wording(layout_corpora) -> None:
+    out, manifest = layout_corpora("guangdong2018")
+    e = manifest[0]
+    assert "state_capital" not in e["table_pages"] and len(e["table_pages"]) == 8
+    gb = _page_text(out / e["file"], e["table_pages"]["general_budget"][0])
+    assert gb.startswith("公共财政拨款支出决算表附表5")
+    summary = _page_text(out / e["file"], e["table_pages"]["summary"][0])
+    assert "事业单位经营收入" in summary and "用事业基金弥补收支差额" in summary
+
+
 # ---- no silent loss ---------------------------------------------------------------------------------------
 
 _HEADER = ["科目编码", "科目名称", "本年支出合计", "基本支出", "项目支出"]

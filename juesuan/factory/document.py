@@ -14,7 +14,7 @@ from typing import Any
 from juesuan.factory.catalogue import CLASS_NAMES, OLD_CLASS_NAMES
 from juesuan.factory.layouts import TITLES, grid_for
 from juesuan.factory.render import PdfWriter, TextPage
-from juesuan.factory.spec import WAN, ReportSpec, format_narrative, percent
+from juesuan.factory.spec import OLD_TEMPLATES, WAN, ReportSpec, format_narrative, percent
 
 CN_NUM = "一二三四五六七八九十"
 
@@ -69,7 +69,7 @@ class Narrator:
     def amt(self, v: Decimal, label: str = "", ref: tuple[str, str, str] | None = None, **change: Any) -> str:
         if self.t == "shanghai2024":
             text = f"{v:,.2f}"
-        elif self.t == "qinghai2016":
+        elif self.t in ("qinghai2016", "guangdong2018"):
             text = f"{v:.2f}"
         else:
             text = format_narrative(v)
@@ -431,7 +431,7 @@ def render_document(spec: ReportSpec, path: Path) -> tuple[int, dict[str, list[i
     toc += [("item", "    一、部门职责"), ("item", "    二、机构设置及决算单位构成")]
     toc.append(("item", f"第二部分 {y}年度部门决算表"))
     for i, kind in enumerate(spec.tables, 1):
-        toc.append(("item", f"    {_cn(i)}、{TITLES[kind]}"))
+        toc.append(("item", f"    {_cn(i)}、{spec.titles.get(kind, TITLES[kind])}"))
     toc.append(("item", f"第三部分 {y}年度部门决算情况说明"))
     for head, _ in spec.narrative:
         toc.append(("item", f"    {head}"))
@@ -481,4 +481,4 @@ def _cn(i: int) -> str:
 
 
 def class_label(code: str, template: str) -> str:
-    return OLD_CLASS_NAMES.get(code, CLASS_NAMES[code]) if template == "qinghai2016" else CLASS_NAMES[code]
+    return OLD_CLASS_NAMES.get(code, CLASS_NAMES[code]) if template in OLD_TEMPLATES else CLASS_NAMES[code]

@@ -28,7 +28,17 @@ from juesuan.factory.document import (
 from juesuan.factory.model import Books, Profile, make_books, make_profile
 from juesuan.factory.regions import OTHER_PROVINCES, TEMPLATE_HOME, Place, pick_place
 from juesuan.factory.render import FactoryError
-from juesuan.factory.spec import CONTINUATIONS, TEMPLATES, WAN, Defect, ManifestEntry, ReportSpec, SpecTable
+from juesuan.factory.spec import (
+    CONTINUATIONS,
+    MORE_TEMPLATES,
+    OLD_TEMPLATES,
+    TEMPLATES,
+    WAN,
+    Defect,
+    ManifestEntry,
+    ReportSpec,
+    SpecTable,
+)
 from juesuan.factory.tables import TABLE_ORDER, build_tables
 
 DEFECT_KINDS: tuple[str, ...] = (
@@ -80,8 +90,8 @@ def plan_corpus(
     defect_rate: float,
 ) -> list[Plan]:
     for t in templates:
-        if t not in TEMPLATES:
-            raise FactoryError(f"unknown template {t!r}; known: {', '.join(TEMPLATES)}")
+        if t not in TEMPLATES + MORE_TEMPLATES:
+            raise FactoryError(f"unknown template {t!r}; known: {', '.join(TEMPLATES + MORE_TEMPLATES)}")
     if not templates or regions < 1 or departments_per_region < 1 or not years:
         raise FactoryError("need at least one template, region, department and year")
     rng = random.Random(f"{seed}:corpus")
@@ -132,7 +142,7 @@ def plan_corpus(
                 name = f"{place.prefix}{profile.name_suffix}" + (
                     "" if j < len(kinds) else f"{j // len(kinds) + 1}"
                 )
-            if template == "qinghai2016":
+            if template in OLD_TEMPLATES:
                 profile.state_capital_items = []
             for year in years:
                 unit_rng = random.Random(f"{seed}:units:{i}:{j}:{year}")
@@ -187,6 +197,8 @@ def build_spec(plan: Plan, seed: int, prior: dict[str, Decimal] | None) -> tuple
         spec.titles["basic_expenditure"] = "一般公共预算财政拨款基本支出决算明细表"
     if plan.template in ("shanghai2024", "central2024"):
         spec.titles["state_capital"] = "国有资本经营预算财政拨款收入支出决算表"
+    if plan.template == "guangdong2018":
+        spec.titles.update(GUANGDONG_TITLES)
     spec.continuation = plan.continuation or _continuation(seed, plan)
     _vary_names(rng, spec)
     spec.item_budgets = _item_budgets(rng, spec)
@@ -211,6 +223,15 @@ def build_spec(plan: Plan, seed: int, prior: dict[str, Decimal] | None) -> tuple
         wrong_growth = _plan_growth(rng, spec, prior)
     spec.narrative = narrative(spec, prior, overrides, wrong_growth)
     return spec, books
+
+
+#: The 2016–2019 Guangdong titles: 公共财政拨款 where later reports print 一般公共预算财政拨款.
+GUANGDONG_TITLES = {
+    "general_budget": "公共财政拨款支出决算表",
+    "basic_expenditure": "公共财政拨款基本支出决算表",
+    "three_public": "公共财政拨款“三公”经费支出决算表",
+    "gov_fund": "政府性基金预算财政拨款收入支出决算表",
+}
 
 
 def _continuation(seed: int, plan: Plan) -> str:

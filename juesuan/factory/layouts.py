@@ -13,7 +13,7 @@ from decimal import Decimal
 from reportlab.lib.pagesizes import A4, landscape
 
 from juesuan.factory.render import BCell, Grid, HCell, text_width
-from juesuan.factory.spec import ReportSpec, SpecRow, SpecTable, format_amount
+from juesuan.factory.spec import OLD_TEMPLATES, ReportSpec, SpecRow, SpecTable, format_amount
 from juesuan.factory.tables import (
     EXPENDITURE_MEASURES,
     FUND_MEASURES,
@@ -52,7 +52,7 @@ def clip(text: str, width: float, size: float) -> str:
 
 class Formatter:
     def __init__(self, template: str) -> None:
-        self.thousands = template in ("shanghai2024", "central2024")
+        self.thousands = template in ("shanghai2024", "central2024", "guangdong2018")
         self.template = template
 
     def __call__(self, value: Decimal | None, *, kind: str = "") -> str:
@@ -85,7 +85,10 @@ def grid_for(spec: ReportSpec, table: SpecTable, index: int) -> Grid:
     elif t == "qinghai2016":
         grid.table_no = f"表{index}"
         grid.department_line = f"编制单位：{spec.department}"
-    grid.header_layout = "central" if t == "central2024" else "stacked"
+    elif t == "guangdong2018":
+        grid.table_no = f"附表{index}"
+        grid.department_line = f"编制单位：{spec.department}"
+    grid.header_layout = "central" if t in ("central2024", "guangdong2018") else "stacked"
     grid.repeat_header = t != "hunan2020"
     mode = spec.continuation.removesuffix("_total")
     if mode in ("template", "total"):
@@ -96,9 +99,12 @@ def grid_for(spec: ReportSpec, table: SpecTable, index: int) -> Grid:
     grid.repeat_at_break = table.repeat_at_break
     grid.empty_spill = spec.empty_spill_after == table.kind
     grid.blank_row_after_break = spec.blank_row_after_break
-    grid.border_style = {"shanghai2024": "lines", "central2024": "lines", "qinghai2016": "bars"}.get(
-        t, "rect"
-    )
+    grid.border_style = {
+        "shanghai2024": "lines",
+        "central2024": "lines",
+        "qinghai2016": "bars",
+        "guangdong2018": "lines",
+    }.get(t, "rect")
     if t in ("shanghai2024", "central2024"):
         grid.number_font = "Helvetica"
     if t == "central2024" and table.kind != "basic_expenditure":
@@ -167,9 +173,14 @@ def _coded(spec: ReportSpec, table: SpecTable) -> Grid:
         groups = [("本年支出", [first, "基本支出", "项目支出"])]
     else:
         groups = [(MEASURE_HEADERS[table.kind][m], []) for m in measures]
-    code_head = {"hunan2020": "功能分类科目编码", "central2024": "科目代码", "qinghai2016": "科目编码"}.get(
-        t, ""
-    )
+        if t == "guangdong2018":
+            groups = [("事业单位经营收入" if g == "经营收入" else g, subs) for g, subs in groups]
+    code_head = {
+        "hunan2020": "功能分类科目编码",
+        "central2024": "科目代码",
+        "qinghai2016": "科目编码",
+        "guangdong2018": "科目编码",
+    }.get(t, "")
     # putuo 2024 prints 类 | 款 | 项 in the 合计 row itself rather than in a header row of their own
     levels_in_total = split_codes and spec.levels_in_total_row
     rows = 3 if split_codes and not levels_in_total else 2
@@ -317,10 +328,12 @@ def _appropriation(spec: ReportSpec, table: SpecTable) -> Grid:
         for f in ("general_budget", "gov_fund", "state_capital")
         if any(f in r.values or r.line_item == f"income.{f}" for r in table.rows)
     ]
-    if t == "qinghai2016":
+    if t in OLD_TEMPLATES:
         funds = ["general_budget", "gov_fund"]
     cols = ["total", *funds]
     heads = {"total": "合计", "general_budget": "一般公共预算财政拨款", "gov_fund": "政府性基金预算财政拨款", "state_capital": "国有资本经营预算财政拨款"}  # fmt: skip
+    if t == "guangdong2018":
+        heads = {"total": "合计", "general_budget": "公共财政拨款", "gov_fund": "政府性基金预算拨款"}
     main, tail = _pair(table, _APPROP_FOOT)
     amount_head = "金额" if t in ("hunan2020", "central2024") else "决算数"
     left_cols = ["项目", "行次", amount_head] if hang else ["项目", amount_head]

@@ -32,6 +32,11 @@ NARRATIVE_CSV_HEADER = (
     "correct",
 )
 TEMPLATES: tuple[str, ...] = ("hunan2020", "shanghai2024", "central2024", "qinghai2016")
+#: Templates made on request (generate_corpus(templates=...)), not in the default rotation: a 2018 Guangdong
+#: report (8 tables, 公共财政拨款 wording, 附表N numbering, 事业单位经营收入, 用事业基金弥补收支差额).
+MORE_TEMPLATES: tuple[str, ...] = ("guangdong2018",)
+#: The 2016–2019 generation: 8 tables (no 国有资本经营预算 table), older class names, 用事业基金弥补收支差额.
+OLD_TEMPLATES: tuple[str, ...] = ("qinghai2016", "guangdong2018")
 
 #: What a table that breaks across pages prints at the top of each continuation page. "template" is the
 #: template's own habit (hunan2020 repeats nothing, the others the header); the rest are seen on real portals:

@@ -70,8 +70,8 @@ def classify_title(text: str) -> str | None:
         return "other"
     if "三公" in t:
         return "three_public"
-    if "基本支出" in t and "一般公共预算" in t:
-        return "basic_expenditure"
+    if "基本支出" in t and ("一般公共预算" in t or "公共财政" in t):
+        return "basic_expenditure"  # 公共财政拨款: the 2016–2019 wording
     if re.search(r"财政拨款收(?:入)?支(?:出)?决算总表", t):
         return "appropriation_summary"
     if re.search(r"收(?:入)?支(?:出)?决算总表", t):
@@ -80,7 +80,7 @@ def classify_title(text: str) -> str | None:
         return "gov_fund"
     if "国有资本经营" in t:
         return "state_capital"
-    if "一般公共预算财政拨款支出决算表" in t:
+    if "一般公共预算财政拨款支出决算表" in t or re.search(r"公共财政(?:预算)?拨款支出决算表", t):
         return "general_budget"
     if "收入决算表" in t and "财政拨款" not in t:
         return "income"
@@ -161,7 +161,7 @@ def _measure(kind: str, path: list[str], side: str | None) -> str | None:
         return None
     if kind == "appropriation_summary" and side == "expenditure":
         for key, words in (
-            ("general_budget", ("一般公共预算",)),
+            ("general_budget", ("一般公共预算", "公共财政")),
             ("gov_fund", ("政府性基金",)),
             ("state_capital", ("国有资本",)),
             ("total", ("合计", "小计")),
@@ -288,8 +288,8 @@ _INCOME_LINES = (
     ("income.use_non_fiscal_balance", ("使用非财政拨款结余",)),
     ("income.use_business_fund", ("用事业基金弥补",)),
     ("income.grand_total", ("总计",)),
-    ("income.general_budget", ("一般公共预算财政拨款",)),
-    ("income.gov_fund", ("政府性基金预算财政拨款",)),
+    ("income.general_budget", ("一般公共预算财政拨款", "公共财政拨款", "公共财政预算拨款")),
+    ("income.gov_fund", ("政府性基金预算财政拨款", "政府性基金预算拨款")),
     ("income.state_capital", ("国有资本经营预算财政拨款",)),
     ("income.superior_subsidy", ("上级补助收入",)),
     ("income.business", ("事业收入",)),
@@ -299,6 +299,7 @@ _INCOME_LINES = (
 )
 _SUBLINES = (
     ("general_budget", "一般公共预算"),
+    ("general_budget", "公共财政"),
     ("gov_fund", "政府性基金"),
     ("state_capital", "国有资本经营"),
 )
