@@ -127,6 +127,12 @@ def test_continuation_layouts_cell_exact(continuation_corpus: tuple[Path, list[d
 #: layout name → generate_corpus arguments (two reports each)
 LAYOUTS: dict[str, dict] = {
     "guangdong2018": {"templates": ("guangdong2018",), "years": (2018,)},
+    "sichuan_extra_tables": {"options": ("extra_tables",)},
+    "annex_tables": {"options": ("annex_tables",)},
+    "shaanxi_meetings": {"options": ("meetings",)},
+    "summary_report": {"options": ("summary_report",), "departments_per_region": 1},
+    "rotated": {"options": ("rotated",)},
+    "serif": {"options": ("serif",)},
 }
 
 
@@ -154,7 +160,7 @@ def test_layout_cell_exact_and_fully_read(layout_corpora, layout: str, engine: s
     from juesuan.parsing import parse_report
 
     out, manifest = layout_corpora(layout)
-    assert len(manifest) == 2
+    assert len(manifest) >= 2
     for e in manifest:
         report = parse_report(out / e["file"], engine=engine)
         name = f"{e['doc_id']} ({layout})"
@@ -174,6 +180,70 @@ def test_guangdong2018_prints_the_older_wording(layout_corpora) -> None:
     assert gb.startswith("公共财政拨款支出决算表附表5")
     summary = _page_text(out / e["file"], e["table_pages"]["summary"][0])
     assert "事业单位经营收入" in summary and "用事业基金弥补收支差额" in summary
+
+
+def test_sichuan_extra_tables_are_recognised_and_skipped_with_a_note(layout_corpora) -> None:
+    from juesuan.parsing import parse_report
+
+    out, manifest = layout_corpora("sichuan_extra_tables")
+    for e in manifest:
+        report = parse_report(out / e["file"])
+        skipped = [p.message for p in report.problems if p.code == "table_skipped"]
+        assert len(skipped) == 3 and all(
+            p.severity == "info" for p in report.problems if p.code == "table_skipped"
+        )
+        for title in ("项目支出决算表", "政府采购情况表", "国有资产占用情况表"):
+            assert any(title in m for m in skipped), (title, skipped)
+        # 项目支出决算表 is printed between the expenditure and appropriation tables: neither is disturbed
+        assert report.tables["expenditure"].status == "parsed"
+
+
+def test_annex_tables_are_skipped_with_a_note(layout_corpora) -> None:
+    from juesuan.parsing import parse_report
+
+    out, manifest = layout_corpora("annex_tables")
+    report = parse_report(out / manifest[0]["file"])
+    assert [p.code for p in report.problems if "绩效自评表" in p.message] == ["table_skipped"]
+
+
+def test_shaanxi_meeting_and_training_columns_are_read(layout_corpora) -> None:
+    from juesuan.parsing import parse_report
+
+    out, manifest = layout_corpora("shaanxi_meetings")
+    report = parse_report(out / manifest[0]["file"])
+    measures = {c.measure for r in report.tables["three_public"].rows for c in r.cells}
+    assert {"budget.meeting", "budget.training", "actual.meeting", "actual.training"} <= measures
+
+
+def test_department_summary_report_and_unit_report_stay_two_departments(layout_corpora) -> None:
+    from juesuan.parsing import parse_report
+    from warehouse.naming import department_name_key
+
+    out, manifest = layout_corpora("summary_report")
+    assert [e["doc_id"].endswith("-bj") for e in manifest] == [False, True]
+    reports = [parse_report(out / e["file"]) for e in manifest]
+    consolidated, own = reports
+    assert consolidated.department.endswith("（汇总）") and own.department.endswith("本级")
+    assert consolidated.year == own.year
+    keys = {department_name_key(r.department, r.region) for r in reports}
+    assert len(keys) == 2, keys
+
+
+def test_rotated_and_serif_layouts_are_really_printed(layout_corpora) -> None:
+    import pypdfium2 as pdfium
+
+    out, manifest = layout_corpora("rotated")
+    e = manifest[0]
+    doc = pdfium.PdfDocument(str(out / e["file"]))
+    try:
+        page = doc[e["table_pages"]["income"][0] - 1]
+        assert page.get_rotation() == 90 and page.get_size()[0] > page.get_size()[1]  # shown landscape
+    finally:
+        doc.close()
+    raw = (out / e["file"]).read_bytes()
+    assert b"/Rotate 90" in raw and b"/MediaBox [ 0 0 841.8898 595.2756 ]" not in raw  # stored portrait
+    out, manifest = layout_corpora("serif")
+    assert b"UMing" in (out / manifest[0]["file"]).read_bytes()
 
 
 # ---- no silent loss ---------------------------------------------------------------------------------------

@@ -423,6 +423,8 @@ def render_document(spec: ReportSpec, path: Path) -> tuple[int, dict[str, list[i
         title=f"{spec.department}{spec.year}年度部门决算",
         page_numbers=spec.template != "shanghai2024",
         running_header=f"{spec.department}{spec.year}年度部门决算" if spec.template == "qinghai2016" else "",
+        serif="serif" in spec.options,
+        rotated="rotated" in spec.options,
     )
     dep, y = spec.department, spec.year
     w.text_page(TextPage([("big", f"{y}年度"), ("big", dep), ("big", "部门决算")]))
@@ -455,8 +457,16 @@ def render_document(spec: ReportSpec, path: Path) -> tuple[int, dict[str, list[i
     if spec.template != "shanghai2024":
         w.text_page(TextPage([("title", "第二部分"), ("title", f"{y}年度部门决算表")]))
     table_pages: dict[str, list[int]] = {}
+    from juesuan.factory.variants import extra_grid
+
     for i, table in enumerate(spec.tables.values(), 1):
         table_pages[table.kind] = w.table(grid_for(spec, table, i))
+        for extra in spec.extra_tables:
+            if extra.after == table.kind:
+                w.table(extra_grid(extra))
+    for extra in spec.extra_tables:
+        if not extra.after:
+            w.table(extra_grid(extra))
     blocks = [("title", "第三部分"), ("title", f"{y}年度部门决算情况说明")]
     for head, paras in spec.narrative:
         blocks.append(("heading", head))
@@ -471,6 +481,8 @@ def render_document(spec: ReportSpec, path: Path) -> tuple[int, dict[str, list[i
             blocks.append(("heading", head))
             blocks += [("para", p) for p in paras]
         w.text_page(TextPage(blocks))
+        for extra in spec.annex_tables:
+            w.table(extra_grid(extra))
     return w.save(), table_pages
 
 

@@ -10,7 +10,7 @@ import csv
 import io
 import json
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -32,6 +32,7 @@ from juesuan.factory.spec import (
     CONTINUATIONS,
     MORE_TEMPLATES,
     OLD_TEMPLATES,
+    OPTIONS,
     TEMPLATES,
     WAN,
     Defect,
@@ -40,6 +41,7 @@ from juesuan.factory.spec import (
     SpecTable,
 )
 from juesuan.factory.tables import TABLE_ORDER, build_tables
+from juesuan.factory.variants import apply_options
 
 DEFECT_KINDS: tuple[str, ...] = (
     "leaf_typo",
@@ -67,6 +69,7 @@ class Plan:
     defect: str | None
     profile: Profile
     continuation: str | None = None  # forced CONTINUATIONS layout; None draws one
+    options: tuple[str, ...] = ()  # spec.OPTIONS the report carries
 
 
 def _units(template: str, mode: str, rng: random.Random) -> dict[str, str]:
@@ -200,6 +203,8 @@ def build_spec(plan: Plan, seed: int, prior: dict[str, Decimal] | None) -> tuple
     if plan.template == "guangdong2018":
         spec.titles.update(GUANGDONG_TITLES)
     spec.continuation = plan.continuation or _continuation(seed, plan)
+    spec.options = plan.options
+    apply_options(spec, seed)
     _vary_names(rng, spec)
     spec.item_budgets = _item_budgets(rng, spec)
     spec.headcount_authorized = plan.profile.headcount
@@ -457,7 +462,7 @@ def _plan_growth(rng: random.Random, spec: ReportSpec, prior: dict[str, Decimal]
 # ---- corpus ------------------------------------------------------------------------------------------
 
 
-MANIFEST_COLUMNS = ("doc_id", "file", "truth_file", "narrative_file", "department", "province", "city", "county", "year", "template", "units", "defects", "pages", "cells", "table_pages", "continuation")  # fmt: skip
+MANIFEST_COLUMNS = ("doc_id", "file", "truth_file", "narrative_file", "department", "province", "city", "county", "year", "template", "units", "defects", "pages", "cells", "table_pages", "continuation", "options")  # fmt: skip
 
 
 def generate_corpus(
@@ -470,10 +475,13 @@ def generate_corpus(
     templates: tuple[str, ...] | None = None,
     defect_rate: float = DEFAULT_DEFECT_RATE,
     continuations: tuple[str, ...] | None = None,
+    options: tuple[str, ...] | None = None,
 ) -> list[ManifestEntry]:
     """Write `<doc_id>.pdf` + `<doc_id>.truth.csv` per report, and manifest.csv / manifest.json, into out_dir.
 
-    `continuations` forces the continuation-page layouts (CONTINUATIONS), cycled over the reports in order.
+    `continuations` forces the continuation-page layouts (CONTINUATIONS), cycled over the reports in order;
+    `options` likewise gives each report layout options (OPTIONS, several joined by '+'). A report with
+    `summary_report` is a department's 汇总 report and comes with its own unit's 本级 report beside it.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -487,6 +495,14 @@ def generate_corpus(
             raise FactoryError(f"unknown continuation layout(s) {unknown}; known: {', '.join(CONTINUATIONS)}")
         for n, plan in enumerate(plans):
             plan.continuation = continuations[n % len(continuations)]
+    if options:
+        for n, plan in enumerate(plans):
+            chosen = tuple(o for o in options[n % len(options)].split("+") if o)
+            unknown = [o for o in chosen if o not in OPTIONS]
+            if unknown:
+                raise FactoryError(f"unknown layout option(s) {unknown}; known: {', '.join(OPTIONS)}")
+            plan.options = chosen
+        plans = _with_unit_reports(plans)
     entries: list[ManifestEntry] = []
     prior: dict[tuple[int, int], dict[str, Decimal]] = {}
     for plan in plans:
@@ -498,6 +514,26 @@ def generate_corpus(
         entries.append(entry)
     write_manifest(entries, out_dir)
     return entries
+
+
+def _with_unit_reports(plans: list[Plan]) -> list[Plan]:
+    """A department's 汇总 report (department printed with （汇总）) followed by its own unit's 本级 report:
+    two documents of one department-year that the warehouse must keep apart."""
+    out: list[Plan] = []
+    for plan in plans:
+        if "summary_report" not in plan.options:
+            out.append(plan)
+            continue
+        name = plan.department
+        plan.department = f"{name}（汇总）"
+        own = replace(
+            plan,
+            doc_id=f"{plan.doc_id}-bj",
+            department=f"{name}本级",
+            options=tuple(o for o in plan.options if o != "summary_report"),
+        )
+        out += [plan, own]
+    return out
 
 
 def _synthetic_prior(seed: int, plan: Plan) -> dict[str, Decimal]:
@@ -536,6 +572,7 @@ def write_report(spec: ReportSpec, out_dir: Path) -> ManifestEntry:
         cells=csv_text.count("\n") - 1,
         table_pages=table_pages,
         continuation=spec.continuation,
+        options=list(spec.options),
     )
 
 
@@ -553,6 +590,7 @@ def write_manifest(entries: list[ManifestEntry], out_dir: Path) -> None:
                 **rec,
                 "units": ";".join(f"{k}={v}" for k, v in rec["units"].items()),
                 "defects": json.dumps(rec["defects"], ensure_ascii=False) if rec["defects"] else "",
+                "options": "+".join(rec["options"]),
                 "table_pages": ";".join(
                     f"{k}={'+'.join(map(str, v))}" for k, v in rec["table_pages"].items()
                 ),

@@ -454,7 +454,18 @@ def _three_public(spec: ReportSpec, table: SpecTable) -> Grid:
     t = spec.template
     fmt = Formatter(t)
     vals = table.rows[0].values if table.rows else {}
-    order = three_public_order(t)
+    meetings = "meetings" in spec.options
+    order = three_public_order(t, meetings=meetings)
+    if meetings:
+        # Shaanxi: 会议费 and 培训费 printed beside the 三公 items, per side (合计 is the 三公 sum)
+        header = []
+        for s, side in enumerate(("预算数", "决算数")):
+            c0 = s * 8
+            header += [HCell(0, c0, side, colspan=8), HCell(1, c0, "三公经费合计", rowspan=2), HCell(1, c0 + 1, "因公出国（境）费", rowspan=2), HCell(1, c0 + 2, "公务用车购置及运行费", colspan=3), HCell(1, c0 + 5, "公务接待费", rowspan=2), HCell(1, c0 + 6, "会议费", rowspan=2), HCell(1, c0 + 7, "培训费", rowspan=2)]  # fmt: skip
+            header += [HCell(2, c0 + 2, "小计"), HCell(2, c0 + 3, "购置费"), HCell(2, c0 + 4, "运行费")]
+        body = [[BCell(fmt(vals.get(m)), align="r") for m in order]]
+        title = "一般公共预算财政拨款“三公”经费及会议费、培训费支出决算表"
+        return Grid(kind="three_public", title=title, col_widths=[1.0] * 16, header=header, header_rows=3, body=body, landscape=True, font_size=7.0, header_font_size=7.5)  # fmt: skip
     if t == "shanghai2024":
         header = [HCell(0, 0, "财政拨款“三公”经费", colspan=12)]
         header += [HCell(1, 0, "合计", colspan=2, rowspan=2), HCell(1, 2, "因公出国（境）费", colspan=2, rowspan=2), HCell(1, 4, "公务用车购置及运行费", colspan=6), HCell(1, 10, "公务接待费", colspan=2, rowspan=2)]  # fmt: skip
@@ -481,8 +492,12 @@ def _three_public(spec: ReportSpec, table: SpecTable) -> Grid:
     return Grid(kind="three_public", title=title, col_widths=[1.0] * 12, header=header, header_rows=hrows, body=body, landscape=True)  # fmt: skip
 
 
-def three_public_order(template: str) -> list[str]:
-    """Column order of the printed 三公 table: Shanghai pairs 预算数/决算数 per item, the others print two panels."""
+def three_public_order(template: str, *, meetings: bool = False) -> list[str]:
+    """Column order of the printed 三公 table: Shanghai pairs 预算数/决算数 per item, the others print two panels
+    (with 会议费 and 培训费 after the 三公 items in the Shaanxi layout)."""
+    if meetings:
+        items = (*THREE_PUBLIC_ITEMS, "meeting", "training")
+        return [f"{side}.{item}" for side in ("budget", "actual") for item in items]
     if template == "shanghai2024":
         return [f"{side}.{item}" for item in THREE_PUBLIC_ITEMS for side in ("budget", "actual")]
     return [f"{side}.{item}" for side in ("budget", "actual") for item in THREE_PUBLIC_ITEMS]

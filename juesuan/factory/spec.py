@@ -112,6 +112,27 @@ class SpecTable:
     repeat_at_break: bool = True  # repeat them at the first page break if the table breaks, else at its end
 
 
+#: Layout options a report can carry on top of its template (generate_corpus(options=...), '+' joins several):
+#: extra_tables   Sichuan-style 13+ table sets: 项目支出决算表 among the public tables, 政府采购 and 国有资产占用
+#:                tables after them (not public tables: skipped with a note, not in the truth);
+#: annex_tables   the 绩效自评 annex prints its own scored tables;
+#: meetings       Shaanxi-style 三公 table with 会议费 and 培训费 columns (in the truth; 合计 stays the 三公 sum);
+#: summary_report a department's 汇总 report covering its units (cover, title and 部门 line say 汇总);
+#: rotated        landscape tables stored as portrait pages turned by /Rotate 90 (as scanners and some exports do);
+#: serif          a Song (SimSun-like) serif font instead of the sans-serif one.
+OPTIONS: tuple[str, ...] = ("extra_tables", "annex_tables", "meetings", "summary_report", "rotated", "serif")
+
+
+@dataclass
+class ExtraTable:
+    """A printed table that is not one of the public 决算 tables (not in the truth): title, header, body."""
+
+    title: str
+    header: list[str]
+    rows: list[list[str]]
+    after: str = ""  # the public table kind it follows ("" = after all of them)
+
+
 @dataclass
 class Defect:
     kind: str  # leaf_typo | cross_table_mismatch | repeated_rows | narrative_mismatch | narrative_growth_rate
@@ -159,6 +180,9 @@ class ReportSpec:
     blank_row_after_break: bool = False  # an empty bordered row opens continued pages (ONLYOFFICE)
     titles: dict[str, str] = field(default_factory=dict)  # title variants per table kind
     continuation: str = "template"  # one of CONTINUATIONS: what continuation pages repeat
+    options: tuple[str, ...] = ()  # OPTIONS this report carries
+    extra_tables: list[ExtraTable] = field(default_factory=list)
+    annex_tables: list[ExtraTable] = field(default_factory=list)
     narrative_facts: list[Any] = field(default_factory=list)  # document.Fact: figures the 情况说明 states
     item_budgets: dict[str, Decimal] = field(default_factory=dict)  # 项 → 年初预算 (万元), narrated in 五(三)
     seed: int = 0
@@ -241,6 +265,7 @@ class ManifestEntry:
     cells: int = 0
     table_pages: dict[str, list[int]] = field(default_factory=dict)  # 1-based PDF pages of each table
     continuation: str = "template"  # what the continuation pages of its tables repeat (CONTINUATIONS)
+    options: list[str] = field(default_factory=list)  # OPTIONS the report carries
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -260,4 +285,5 @@ class ManifestEntry:
             "cells": self.cells,
             "table_pages": self.table_pages,
             "continuation": self.continuation,
+            "options": self.options,
         }
