@@ -133,6 +133,8 @@ LAYOUTS: dict[str, dict] = {
     "summary_report": {"options": ("summary_report",), "departments_per_region": 1},
     "rotated": {"options": ("rotated",)},
     "serif": {"options": ("serif",)},
+    "column_split": {"options": ("column_split",), "continuations": ("title_total", "bare")},
+    "column_split_bare": {"options": ("column_split_bare",), "continuations": ("bare_total", "xubiao")},
 }
 
 
@@ -244,6 +246,17 @@ def test_rotated_and_serif_layouts_are_really_printed(layout_corpora) -> None:
     assert b"/Rotate 90" in raw and b"/MediaBox [ 0 0 841.8898 595.2756 ]" not in raw  # stored portrait
     out, manifest = layout_corpora("serif")
     assert b"UMing" in (out / manifest[0]["file"]).read_bytes()
+
+
+def test_column_split_really_prints_the_measures_after_the_rows(layout_corpora) -> None:
+    for layout, names_repeated in (("column_split", True), ("column_split_bare", False)):
+        out, manifest = layout_corpora(layout)
+        e = manifest[0]
+        pages = e["table_pages"]["income"]
+        texts = [_page_text(out / e["file"], p) for p in pages]
+        first = next(i for i, t in enumerate(texts) if "其他收入" in t)
+        assert first > 0 and "其他收入" not in texts[0] and "本年收入合计" in texts[0], layout
+        assert ("科目名称" in texts[first]) == names_repeated, layout
 
 
 # ---- no silent loss ---------------------------------------------------------------------------------------

@@ -95,6 +95,13 @@ def grid_for(spec: ReportSpec, table: SpecTable, index: int) -> Grid:
         mode = "header" if grid.repeat_header else "bare"
     grid.continuation = mode
     grid.repeat_total = spec.continuation.endswith("total") and _starts_with_total(table)
+    split = {"column_split": True, "column_split_bare": False}
+    for option, keep in split.items():
+        if option in spec.options and table.kind in ("income", "expenditure"):
+            grid.label_cols = len(grid.col_widths) - len(_measures_of(table))
+            grid.column_split = grid.label_cols + 3  # 合计 and two measures, then the rest
+            grid.split_repeats_labels = keep
+            grid.landscape = False
     grid.repeat_rows = list(table.repeat_rows)
     grid.repeat_at_break = table.repeat_at_break
     grid.empty_spill = spec.empty_spill_after == table.kind

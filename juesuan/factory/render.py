@@ -173,6 +173,12 @@ class Grid:
     #: "xubiao" (a 续表 mark above the title block)
     continuation: str = "header"
     repeat_total: bool = False  # the 合计 row (body row 0) repeated under the header of each continuation
+    #: a table too wide for its page: columns from `column_split` on are printed after the others (Excel's
+    #: "down, then over"), under their own header, with the first `label_cols` columns repeated or not
+    column_split: int = 0
+    label_cols: int = 0
+    split_repeats_labels: bool = True
+    no_title: bool = False  # the right half of a split table: no title block, its header only
 
 
 @dataclass
@@ -277,6 +283,9 @@ class PdfWriter:
     # -- tables ---------------------------------------------------------------------------------------
     def table(self, grid: Grid) -> list[int]:
         """Draw a grid over as many pages as it needs; returns the page numbers it used."""
+        if grid.column_split:
+            left, right = split_columns(grid)
+            return self.table(left) + self.table(right)
         pages: list[int] = []
         self.new_page(land=grid.landscape)
         pages.append(self.page_no)
@@ -294,7 +303,8 @@ class PdfWriter:
             self.c.setFont(_Font.name, 15)
             self.c.drawCentredString(w / 2, y - 15, grid.section_title)
             y -= 40
-        y = self._table_title(grid, y, left, w - right)
+        if not grid.no_title:
+            y = self._table_title(grid, y, left, w - right)
         header_h = self._header_heights(grid, widths)
         y = self._draw_header(grid, xs, y, header_h)
 
@@ -517,6 +527,44 @@ class PdfWriter:
                     ty -= fs + 2
             col += cell.colspan
         return y - rh
+
+
+def split_columns(grid: Grid) -> tuple[Grid, Grid]:
+    """The two halves of a table printed by columns: the first `column_split` columns, then the rest (after
+    the label columns when they are repeated). A split never cuts a header or body cell."""
+    from dataclasses import replace
+
+    cut, nlab = grid.column_split, grid.label_cols
+    keep = grid.split_repeats_labels
+    shift = cut - (nlab if keep else 0)
+    lh = [h for h in grid.header if h.col + h.colspan <= cut]
+    rh = [replace(h, col=h.col - shift) for h in grid.header if h.col >= cut]
+    if keep:
+        rh = [h for h in grid.header if h.col + h.colspan <= nlab] + rh
+    assert len(lh) + len(rh) - (
+        len([h for h in grid.header if h.col + h.colspan <= nlab]) if keep else 0
+    ) == len(grid.header), "a header cell spans the column split"
+    lb, rb = [], []
+    for row in grid.body:
+        col, lrow, rrow = 0, [], []
+        for cell in row:
+            if col + cell.colspan <= cut:
+                lrow.append(cell)
+                if keep and col + cell.colspan <= nlab:
+                    rrow.append(cell)
+            else:
+                assert col >= cut, "a body cell spans the column split"
+                rrow.append(cell)
+            col += cell.colspan
+        lb.append(lrow)
+        rb.append(rrow)
+    widths_r = (grid.col_widths[:nlab] if keep else []) + grid.col_widths[cut:]
+    common = {"column_split": 0, "repeat_rows": [], "repeat_total": False, "blank_row_after_break": False}
+    left = replace(
+        grid, col_widths=grid.col_widths[:cut], header=lh, body=lb, notes=[], empty_spill=False, **common
+    )
+    right = replace(grid, col_widths=widths_r, header=rh, body=rb, no_title=True, section_title="", **common)
+    return left, right
 
 
 def _continued(grid: Grid) -> Grid:

@@ -119,8 +119,20 @@ class SpecTable:
 #: meetings       Shaanxi-style 三公 table with 会议费 and 培训费 columns (in the truth; 合计 stays the 三公 sum);
 #: summary_report a department's 汇总 report covering its units (cover, title and 部门 line say 汇总);
 #: rotated        landscape tables stored as portrait pages turned by /Rotate 90 (as scanners and some exports do);
-#: serif          a Song (SimSun-like) serif font instead of the sans-serif one.
-OPTIONS: tuple[str, ...] = ("extra_tables", "annex_tables", "meetings", "summary_report", "rotated", "serif")
+#: serif          a Song (SimSun-like) serif font instead of the sans-serif one;
+#: column_split   the income and expenditure tables printed by columns: 合计 and two measures, then the other
+#:                measures on the next page(s) under their own header, the code and name columns repeated;
+#: column_split_bare  the same without repeating the code and name columns (rows match by position).
+OPTIONS: tuple[str, ...] = (
+    "extra_tables",
+    "annex_tables",
+    "meetings",
+    "summary_report",
+    "rotated",
+    "serif",
+    "column_split",
+    "column_split_bare",
+)
 
 
 @dataclass

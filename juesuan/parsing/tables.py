@@ -209,8 +209,8 @@ def _is_data_row(g: Grid, r: int) -> bool:
     for t in filled:
         if _CODE.match(t) or _CODE_LABEL.match(t) or _DECIMAL.match(t):
             return True
-    if len(filled) == 1 and filled[0] in ("合计", "总计"):
-        return True  # the lone 合计 row of an empty table
+    if filled and set(filled) <= {"合计", "总计", "类", "款", "项"} and {"合计", "总计"} & set(filled):
+        return True  # the lone 合计 row of an empty table (or of a column part whose measures are all blank)
     ints = [t for t in texts if _INT.match(t)]
     return bool(ints) and not _is_seq_row(ints) and len(ints) == len([t for t in texts if t])
 
@@ -431,14 +431,23 @@ def interpret(found: Found, learned_classes: dict[str, str]) -> Table:
     states: dict[int, _PanelState] = {}
     header_texts: set[str] = set()
     total_texts: list[str] | None = None
+    all_roles: list[ColRole] = []
+    # a table printed by columns ("down, then over"): each column part has its own header; a part without
+    # code or name columns gives its amounts to the first part's rows by position
+    part = 0
+    part_of: dict[int, int] = {}
+    first_part_rows: list[Row | None] = []
+    aligned: list[Row | None] | None = None
     for g in found.grids:
         if g.is_empty():
             continue  # an empty spill page (only a border row)
         start = _first_data_row(g)
+        new_part = False
         if roles is None:
             roles, base = _header_roles(found.kind, g, range(start)), g
             header_texts = {t for r in range(start) for _, t in _row_texts(g, r) if t}
             total_texts = _total_row_texts(g, start)
+            all_roles += roles
         else:
             # a continuation: leading rows are a repeated header only if they repeat the header's words
             k = 0
@@ -447,11 +456,23 @@ def interpret(found: Found, learned_classes: dict[str, str]) -> Table:
                 if texts and not (set(texts) <= header_texts or _is_seq_row(texts)):
                     break
                 k += 1
-            start = k
+            if k < start and found.kind in _COLUMN_SPLIT_KINDS:
+                cand = _header_roles(found.kind, g, range(start))
+                seen = {cr.measure for cr in all_roles if cr.role == "amount"}
+                if {cr.measure for cr in cand if cr.role == "amount" and cr.measure} - seen:
+                    new_part = True  # a header of other measures: the next column part of the table
+                    roles, base, part = cand, g, part + 1
+                    header_texts = {t for r in range(start) for _, t in _row_texts(g, r) if t}
+                    total_texts = _total_row_texts(g, start)
+                    all_roles += cand
+                    positional = not any(cr.role in ("code", "label") for cr in cand)
+                    aligned = list(first_part_rows) if positional else None
+            if not new_part:
+                start = k
             # the 合计 row repeated under the header of a continuation (Excel's rows to repeat at top)
-            while start < g.nrows and not any(t for _, t in _row_texts(g, start)):
+            while not new_part and start < g.nrows and not any(t for _, t in _row_texts(g, start)):
                 start += 1
-            if total_texts and start < g.nrows and _total_row_texts(g, start) == total_texts:
+            if not new_part and total_texts and start < g.nrows and _total_row_texts(g, start) == total_texts:
                 table.problems.append(
                     Problem(
                         code="repeated_total_row",
@@ -465,7 +486,14 @@ def interpret(found: Found, learned_classes: dict[str, str]) -> Table:
         colmap = _map_columns(g, base) if base is not None and g is not base else list(range(g.ncols))
         for r in range(start, g.nrows):
             texts = [t for _, t in _row_texts(g, r)]
-            if not any(texts) or _is_seq_row(texts):
+            if _is_seq_row(texts):
+                continue
+            if aligned is not None:
+                _read_aligned(found.kind, g, r, roles, colmap, unit, aligned, table)
+                continue
+            if not any(texts):
+                if part == 0:
+                    first_part_rows.append(None)
                 continue
             joined = "".join(texts)
             if _EMPTY_NOTE.search(joined) and not re.search(r"\d\.\d", joined):
@@ -473,7 +501,10 @@ def interpret(found: Found, learned_classes: dict[str, str]) -> Table:
                 note = "".join(found.note_lines)
                 continue
             panel_rows = _read_row(found.kind, g, r, roles, colmap, unit, states, learned_classes, table)
+            if part == 0:
+                first_part_rows.append(panel_rows[0] if len(panel_rows) == 1 else None)
             for row in panel_rows:
+                part_of[id(row)] = part
                 if three_public is not None:
                     # transposed layouts print 预算数 / 决算数 as row labels: the side comes from the row
                     side = "budget" if "预算" in row.label else "actual" if "决算" in row.label else None
@@ -490,7 +521,7 @@ def interpret(found: Found, learned_classes: dict[str, str]) -> Table:
             return table
         return _error(table, "no_rows", f"table {found.title!r} has no readable rows")
     table.columns = [
-        Column(measure=cr.measure, header=cr.header) for cr in roles if cr.role == "amount" and cr.measure
+        Column(measure=cr.measure, header=cr.header) for cr in all_roles if cr.role == "amount" and cr.measure
     ]
     # a header we cannot map matters when numbers are printed under it (an empty column loses nothing)
     used = {c.measure for r in rows for c in r.cells} | {
@@ -499,7 +530,7 @@ def interpret(found: Found, learned_classes: dict[str, str]) -> Table:
     if "?" in used:
         unknown = list(
             dict.fromkeys(
-                cr.header or "(blank)" for cr in roles if cr.role == "amount" and cr.measure is None
+                cr.header or "(blank)" for cr in all_roles if cr.role == "amount" and cr.measure is None
             )
         ) or ["(rows without 预算数/决算数)"]
         return _error(
@@ -509,7 +540,7 @@ def interpret(found: Found, learned_classes: dict[str, str]) -> Table:
         )
     if three_public is not None:
         rows = [three_public] if three_public.cells else []
-    table.rows = _dedupe(rows, table)
+    table.rows = _dedupe(rows, table, part_of)
     cells = [c for r in table.rows for c in r.cells]
     if not cells or (note and not any(c.value != 0 for c in cells)):
         table.status = "empty"
@@ -535,6 +566,61 @@ def _total_row_texts(g: Grid, r: int) -> list[str] | None:
     if any(t in ("合计", "总计") for t in labels) and len(texts) > len(labels):
         return texts
     return None
+
+
+#: Tables wide enough to be printed by columns (the right half of the measures on the next pages).
+_COLUMN_SPLIT_KINDS = frozenset({"income", "expenditure", "general_budget", "gov_fund", "state_capital"})
+
+
+def _read_aligned(
+    kind: str,
+    g: Grid,
+    r: int,
+    roles: list[ColRole],
+    colmap: list[int],
+    unit: str,
+    aligned: list[Row | None],
+    table: Table,
+) -> None:
+    """A row of a column part without code or name columns: its amounts belong to the first part's row
+    printed at the same position (blank rows count, as they are printed in both parts)."""
+    target = aligned.pop(0) if aligned else None
+    cells: list[Cell] = []
+    for c in range(g.ncols):
+        cr = roles[colmap[c]]
+        if cr.role != "amount":
+            continue
+        text = unicodedata.normalize("NFKC", norm(g.atomic_text(r, c)))
+        if not text or text in _BLANK_MARKS:
+            continue
+        try:
+            cells.append(_cell(cr.measure or "?", text, unit, g, r, c))
+        except AmountError:
+            table.problems.append(
+                Problem(
+                    code="unreadable_cell",
+                    message=f"not an amount in {cr.header or 'column'} on page {g.page}: {text!r}",
+                    table_kind=kind,
+                    page=g.page,
+                    severity="error",
+                )
+            )
+    if not cells:
+        return
+    if target is None:
+        printed = ", ".join(f"{c.measure}={c.text}" for c in cells)
+        table.problems.append(
+            Problem(
+                code="unknown_row",
+                message=f"amounts ({printed}) on page {g.page} continue the table's columns but match no row "
+                "of its first columns; not read",
+                table_kind=kind,
+                page=g.page,
+                severity="error",
+            )
+        )
+        return
+    target.cells.extend(cells)
 
 
 def _error(table: Table, code: str, message: str) -> Table:
@@ -692,8 +778,10 @@ def _read_row(
     return out
 
 
-def _dedupe(rows: list[Row], table: Table) -> list[Row]:
-    """Drop rows printed twice (e.g. repeated at a page break): same key and same values are never summed."""
+def _dedupe(rows: list[Row], table: Table, part_of: dict[int, int] | None = None) -> list[Row]:
+    """Drop rows printed twice (e.g. repeated at a page break): same key and same values are never summed.
+
+    A row of a later column part (same key, other measures) is the rest of the row: its cells are joined."""
     seen: dict[tuple, Row] = {}
     out: list[Row] = []
     for row in rows:
@@ -708,6 +796,10 @@ def _dedupe(rows: list[Row], table: Table) -> list[Row]:
             continue
         if not row.cells:
             continue  # an empty row printed twice carries nothing to double-count
+        later_part = bool(part_of) and part_of.get(id(row), 0) != part_of.get(id(first), 0)
+        if later_part and not {c.measure for c in first.cells} & {c.measure for c in row.cells}:
+            first.cells.extend(row.cells)
+            continue
         same = {(c.measure, c.value) for c in first.cells} == {(c.measure, c.value) for c in row.cells}
         table.repeated_rows.append(row)
         table.problems.append(
