@@ -45,6 +45,12 @@ class Cell:
     amount_yuan: Decimal
     page: int | None = None
     bbox: tuple[float, float, float, float] | None = None
+    # spreadsheets and HTML reports have no page boxes: the worksheet name / the <table>'s 1-based position in
+    # the page, and the cell address (A1 in a sheet, R<row>C<col> in an HTML table, merged ranges by their
+    # top-left cell)
+    sheet: str | None = None
+    table_index: int | None = None
+    address: str | None = None
 
 
 @dataclass
@@ -146,6 +152,7 @@ class SourceInfo:
     producer: str | None = None
     creator: str | None = None
     text_layer_pages: list[bool] = field(default_factory=list)
+    format: str = "pdf"  # what the file is (juesuan.sniff): pdf, xlsx, xls or html
 
 
 @dataclass
@@ -345,6 +352,9 @@ def _row_from_dict(r: dict[str, Any]) -> Row:
                 amount_yuan=Decimal(c["amount_yuan"]),
                 page=c.get("page"),
                 bbox=tuple(c["bbox"]) if c.get("bbox") else None,
+                sheet=c.get("sheet"),
+                table_index=c.get("table_index"),
+                address=c.get("address"),
             )
             for c in r.get("cells", [])
         ],
