@@ -31,6 +31,8 @@ CELL_CSV_HEADER = (
     "unit",
     "page",
 )
+#: Extra columns of the cell CSV for reports read from a workbook or an HTML page (where a cell is there).
+CELL_SOURCE_COLUMNS = ("sheet", "table_index", "address")
 #: Header of the gold / ground-truth CSVs.
 GOLD_CSV_HEADER = CELL_CSV_HEADER[:6]
 
@@ -235,10 +237,16 @@ class Report:
         return out
 
     def to_cell_csv(self) -> str:
+        """The long cell CSV; for a workbook or HTML report, each cell's sheet / table and address follow."""
         buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=CELL_CSV_HEADER, lineterminator="\n")
+        cells = [c for _, _, c in self.iter_cells()]
+        located = any(c.address for c in cells)
+        header = CELL_CSV_HEADER + (CELL_SOURCE_COLUMNS if located else ())
+        w = csv.DictWriter(buf, fieldnames=header, lineterminator="\n")
         w.writeheader()
-        for rec in self.cell_records():
+        for rec, c in zip(self.cell_records(), cells, strict=True):
+            if located:
+                rec |= {"sheet": c.sheet, "table_index": c.table_index, "address": c.address}
             w.writerow({k: _fmt(v) for k, v in rec.items()})
         return buf.getvalue()
 
@@ -379,6 +387,7 @@ def _jsonable(obj: Any) -> Any:
 
 __all__ = [
     "CELL_CSV_HEADER",
+    "CELL_SOURCE_COLUMNS",
     "GOLD_CSV_HEADER",
     "Cell",
     "Column",
