@@ -311,3 +311,55 @@ def test_parse_cli_prints_cell_addresses_for_a_workbook(variants: list, capsys) 
     out = capsys.readouterr().out.splitlines()
     assert out[0].endswith(",page,sheet,table_index,address")
     assert len(out) - 1 == len(read_gold_csv(variants[0][0].truth_csv().splitlines()))
+
+
+# ---- crawling: an article that prints the report inline ------------------------------------------------------
+
+
+def test_crawler_keeps_an_inline_html_report_as_a_document(variants: list, tmp_path: Path) -> None:
+    from juesuan.crawl import crawl, parse_sources
+    from juesuan.portal import serve_portal
+    from juesuan.rawstore import RawStore
+
+    site = tmp_path / "site"
+    d = site / "hn" / "yf" / "czyjs"
+    (d / "202409").mkdir(parents=True)
+    spec, files = variants[0]
+    items = [
+        ("./202409/t20240910_1.html", f"{spec.department}{spec.year}年度部门决算"),
+        ("./202409/t20240910_2.html", "关于公开部门决算的说明"),
+    ]
+    lis = "".join(f'<li><a href="{h}">{t}</a></li>' for h, t in items)
+    (d / "index.html").write_text(
+        f'<html><head><meta charset="utf-8"><title>部门决算</title></head><body><ul class="list">{lis}</ul>'
+        "</body></html>",
+        encoding="utf-8",
+    )
+    inline = files["html"].read_bytes()
+    (d / "202409" / "t20240910_1.html").write_bytes(inline)
+    (d / "202409" / "t20240910_2.html").write_text(
+        '<html><head><meta charset="utf-8"><title>说明</title></head><body><p>部门决算公开说明</p></body></html>',
+        encoding="utf-8",
+    )
+    source = {
+        "id": "hn-yf",
+        "family": "trs_static",
+        "region": {"province": "湖南省", "city": "衡阳市", "county": "雁峰区"},
+        "listing": {"links": "ul.list li a"},
+        "detail": {"attachments": "ul.attachments a"},
+        "limits": {"rate_per_host": 1000, "backoff": 0.01, "retries": 3, "timeout": 5},
+    }
+    with serve_portal(site) as portal:
+        source["start_urls"] = [f"{portal.url}/hn/yf/czyjs/index.html"]
+        store = RawStore(tmp_path / "data")
+        result = crawl(parse_sources({"sources": [source]}), store=store)
+    docs = {doc.url.rsplit("/", 1)[-1]: doc for doc in result.documents}
+    assert set(docs) == {"t20240910_1.html"}
+    page = docs["t20240910_1.html"]
+    assert page.kind == "html" and page.status == "new" and page.stated_year == spec.year
+    assert [f.reason for f in result.failures] == ["no attachment on the detail page"]
+    stored = store.get(page.sha256)
+    assert stored is not None and stored.path.read_bytes() == inline
+    report = parse_report(stored.path)
+    truth = {g.key: g.amount_yuan for g in read_gold_csv(spec.truth_csv().splitlines())}
+    assert _cells(report) == truth
