@@ -363,3 +363,32 @@ def test_crawler_keeps_an_inline_html_report_as_a_document(variants: list, tmp_p
     report = parse_report(stored.path)
     truth = {g.key: g.amount_yuan for g in read_gold_csv(spec.truth_csv().splitlines())}
     assert _cells(report) == truth
+
+
+@pytest.mark.slow
+def test_a_workbook_beside_its_pdf_never_replaces_it(variants: list, tmp_path: Path) -> None:
+    """Portals attach the tables as a workbook beside the report: one current document, the PDF."""
+    import os
+
+    import duckdb
+
+    from expectations import check_report
+    from warehouse.ingest import ingest_dir
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    files = variants[0][1]
+    (inbox / "report.pdf").write_bytes(files["pdf"].read_bytes())
+    (inbox / "tables.xlsx").write_bytes(files["xlsx"].read_bytes())
+    os.utime(inbox / "tables.xlsx", (2_000_000_000, 2_000_000_000))  # fetched later than the PDF
+    summary = ingest_dir(inbox, tmp_path / "wh", checker=lambda r: check_report(r, runner="duckdb"))
+    assert [o.status for o in summary.outcomes] == ["published", "published"], summary.render()
+    con = duckdb.connect(str(summary.publication.path), read_only=True)
+    try:
+        docs = dict(con.execute("SELECT source_format, is_current FROM mart.documents JOIN core.documents "
+                                "USING (document_sha256)").fetchall())  # fmt: skip
+        assert docs == {"pdf": True, "xlsx": False}
+        formats = con.execute("SELECT DISTINCT source_format FROM mart.report_amounts").fetchall()
+        assert formats == [("pdf",)]
+    finally:
+        con.close()

@@ -532,7 +532,9 @@ class Warehouse:
         """Only the newest version of a department-year (or, failing that, of a source) is current.
 
         Newest = latest fetched_at, then latest loaded_at. A file that could not be parsed never replaces one
-        that could: its department-year is unknown, and the readable version stays the best we have.
+        that could: its department-year is unknown, and the readable version stays the best we have. A workbook
+        of the tables never replaces the report (PDF or HTML article) of the same department-year: portals attach
+        it beside the report, which also carries the 情况说明.
         """
         self.con.execute(
             """
@@ -542,7 +544,8 @@ class Warehouse:
                            PARTITION BY CASE WHEN status <> 'failed' AND department_id IS NOT NULL AND year IS NOT NULL
                                              THEN 'dy:' || department_id || ':' || year
                                              ELSE 'src:' || source || ':' || status END
-                           ORDER BY fetched_at DESC NULLS LAST, loaded_at DESC, document_sha256
+                           ORDER BY coalesce(source_format IN ('xlsx', 'xls'), false),
+                                    fetched_at DESC NULLS LAST, loaded_at DESC, document_sha256
                        ) AS winner
                 FROM core.documents
             )
