@@ -17,6 +17,7 @@ import html
 import re
 from decimal import Decimal
 from pathlib import Path
+from typing import BinaryIO
 
 from juesuan.factory.layouts import grid_for
 from juesuan.factory.render import BCell, Grid
@@ -35,8 +36,8 @@ def _body(grid: Grid) -> list[list[BCell]]:
     return list(grid.body) + [grid.body[i] for i in grid.repeat_rows]
 
 
-def write_xlsx(spec: ReportSpec, path: Path) -> Path:
-    """The report's public tables as a workbook, one sheet per table (plus a cover sheet)."""
+def write_xlsx(spec: ReportSpec, path: Path | BinaryIO) -> Path | BinaryIO:
+    """The report's public tables as a workbook, one sheet per table (plus a cover sheet); `path` or a stream."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
     from openpyxl.utils import get_column_letter
@@ -103,9 +104,9 @@ def write_xlsx(spec: ReportSpec, path: Path) -> Path:
             r += 1
         for cc, w in enumerate(grid.col_widths, 1):
             ws.column_dimensions[get_column_letter(cc)].width = 10 * w
-    path = Path(path)
-    wb.save(path)
-    return path
+    target = path if hasattr(path, "write") else Path(path)
+    wb.save(target)
+    return target
 
 
 def _sheet_name(index: int, title: str) -> str:
