@@ -392,3 +392,32 @@ def test_a_workbook_beside_its_pdf_never_replaces_it(variants: list, tmp_path: P
         assert formats == [("pdf",)]
     finally:
         con.close()
+
+
+@pytest.mark.slow
+def test_legacy_xls_gives_the_same_cells_as_the_xlsx(variants: list, tmp_path: Path) -> None:
+    """.xls (BIFF8): PyPI has no maintained writer, so LibreOffice (make setup installs it) saves the factory's
+    workbook as "MS Excel 97"; calamine reads it like the .xlsx, with the same sheets and cell addresses."""
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice")
+    assert soffice, "LibreOffice Calc is missing: make system-packages installs libreoffice-calc-nogui"
+    spec, files = variants[1]
+    subprocess.run(
+        [soffice, f"-env:UserInstallation=file://{tmp_path}/lo", "--headless", "--convert-to", "xls",
+         "--outdir", str(tmp_path), str(files["xlsx"])],
+        check=True, capture_output=True, timeout=180,
+    )  # fmt: skip
+    xls = tmp_path / (files["xlsx"].stem + ".xls")
+    assert xls.read_bytes()[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE2: a real legacy workbook
+    legacy = parse_report(xls)
+    assert legacy.source is not None and legacy.source.format == "xls"
+
+    def located(report: Report) -> dict:
+        return {(t.kind, r.subject_code, r.line_item, c.measure): (c.amount_yuan, c.sheet, c.address)
+                for t, r, c in report.iter_cells()}  # fmt: skip
+
+    assert located(legacy) == located(parse_report(files["xlsx"]))
+    truth = {g.key: g.amount_yuan for g in read_gold_csv(spec.truth_csv().splitlines())}
+    assert _cells(legacy) == truth
