@@ -15,6 +15,9 @@ import itertools
 import re
 import time
 import unicodedata
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,7 +38,7 @@ _WS = re.compile(r"\s+")
 _QUOTES = re.compile(r"[“”\"'‘’「」『』]")
 _UNIT = re.compile(r"单位[:：]\s*(万元|元)")
 _CODE = re.compile(r"^\d{3}(?:\d{2}){0,2}$")
-_CODE_LABEL = re.compile(r"^(\d{3}(?:\d{2}){0,2})(\D.*)$")
+_CODE_LABEL = re.compile(r"^\[?(\d{3}(?:\d{2}){0,2})\]?(\D.*)$")  # [205]教育支出 too
 _DECIMAL = re.compile(r"^[-−－]?[\d,]*\d\.\d+$")
 _INT = re.compile(r"^\d+$")
 _BLANK_MARKS = {"-", "—", "--", "——", "－", "/", "／", "…"}
@@ -51,6 +54,8 @@ def norm(text: str) -> str:
 
 def classify_title(text: str) -> str | None:
     """Table kind of a printed title; 'other' for a table that is not one of the public 决算 tables."""
+    if (vocabulary := _VOCABULARY.get()) is not None:
+        return vocabulary.classify_title(text)
     t = norm(text)
     if "表" not in t or t.startswith(("注", "说明")):
         return None
@@ -81,6 +86,36 @@ def classify_title(text: str) -> str | None:
     return "other"
 
 
+# ---- another document family's vocabulary (budgets) -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TableVocabulary:
+    """What another document family (部门预算) calls its tables, columns and line items.
+
+    The grid machinery below is the same for every family; only these three readings differ. The final-account
+    readings are the module's own functions (no vocabulary set); `juesuan.budgets` brings its own.
+    """
+
+    classify_title: Callable[[str], str | None]
+    measure: Callable[[str, list[str], str | None], str | None]
+    line_item: Callable[[str, str | None, str, _PanelState], str | None]
+    kinds: tuple[str, ...]
+
+
+_VOCABULARY: ContextVar[TableVocabulary | None] = ContextVar("juesuan_table_vocabulary", default=None)
+
+
+@contextmanager
+def using_vocabulary(vocabulary: TableVocabulary) -> Iterator[None]:
+    """Read tables with `vocabulary` inside the block (per thread/task: parallel parses do not mix)."""
+    token = _VOCABULARY.set(vocabulary)
+    try:
+        yield
+    finally:
+        _VOCABULARY.reset(token)
+
+
 # ---- column roles ----------------------------------------------------------------------------------------
 
 
@@ -95,6 +130,8 @@ class ColRole:
 
 
 def _measure(kind: str, path: list[str], side: str | None) -> str | None:
+    if (vocabulary := _VOCABULARY.get()) is not None:
+        return vocabulary.measure(kind, path, side)
     j = "".join(path)
     if kind == "three_public":
         s = "budget" if "预算" in j else "actual" if "决算" in j else "side?"  # side? = from the row label
@@ -304,6 +341,8 @@ class _PanelState:
 
 
 def _line_item(kind: str, side: str | None, label: str, state: _PanelState) -> str | None:
+    if (vocabulary := _VOCABULARY.get()) is not None:
+        return vocabulary.line_item(kind, side, label, state)
     n = strip_ordinal(label)
     if not n:
         return None
@@ -951,6 +990,7 @@ def tables_from_pages(pages: list[PageGeom]) -> TablesResult:
             )
             continue
         tables[f.kind] = t
-    result = {k: tables.get(k) or Table(kind=k, status="absent") for k in PUBLIC_TABLES}
+    kinds = vocabulary.kinds if (vocabulary := _VOCABULARY.get()) is not None else PUBLIC_TABLES
+    result = {k: tables.get(k) or Table(kind=k, status="absent") for k in kinds}
     table_pages = sorted({p for t in result.values() for p in t.pages})
     return TablesResult(tables=result, problems=problems, table_pages=table_pages, page_count=len(pages))

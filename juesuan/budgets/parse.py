@@ -1,0 +1,111 @@
+"""One 部门预算 PDF → a typed `Report` of kind `budget`: the budget tables, the extras, the narrative.
+
+Called by `juesuan.parsing.parse_report` when the cover (or the tables) say 预算; same Report, same
+provenance, same problems, so rules, warehouse and CLI treat both families alike. A budget whose tables are
+published elsewhere (a narrative-only 预算情况说明) parses as narrative with every table `absent`, and says so.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from juesuan.budgets.tables import parse_budget_tables
+from juesuan.budgets.vocabulary import extra_table_kind, norm
+from juesuan.model import Problem, Report
+from juesuan.parsing.document import DocumentInfo
+
+#: Bumped whenever budget parsing output can change for the same input (warehouse rows carry it).
+BUDGET_PARSER_VERSION = "budgets-1.0"
+
+
+def parse_budget(
+    info: DocumentInfo,
+    path: Path | str,
+    timings: dict[str, float] | None = None,
+    *,
+    engine: str | None = None,
+) -> Report:
+    """The typed report of a budget already opened by `open_document(..., accept_budget=True)`."""
+    from juesuan.parsing import PARSER_VERSION, _add_narrative
+
+    report = Report(
+        department=info.department,
+        year=info.year,
+        region=info.region,
+        kind="budget",
+        source=info.source_info(),
+        parser_version=f"{PARSER_VERSION}+{BUDGET_PARSER_VERSION}",
+    )
+    report.problems.extend(info.problems)
+    result = parse_budget_tables(path, timings=timings, engine=engine)
+    report.tables = result.tables
+    report.problems.extend(result.problems)
+    for table in result.tables.values():
+        report.problems.extend(table.problems)
+    report.problems.extend(extras_report(info.page_texts))
+    scanned = [i + 1 for i, has_text in enumerate(info.text_layer_pages) if not has_text]
+    if all(t.status == "absent" for t in result.tables.values()):
+        if scanned:
+            report.problems.append(
+                Problem(
+                    code="no_text_layer",
+                    message=f"no budget table found; pages {scanned} are scanned images without a text layer "
+                    "(OCR is not supported), the tables may be there",
+                    severity="error",
+                )
+            )
+        else:
+            report.problems.append(
+                Problem(
+                    code="narrative_only",
+                    message=f"narrative-only budget: no budget table is printed in its {info.page_count} pages "
+                    "(the tables are published elsewhere); every table is absent",
+                    severity="info",
+                )
+            )
+    t0 = time.perf_counter()
+    _add_narrative(report, info.page_texts)
+    if timings is not None:
+        timings["narrative"] = timings.get("narrative", 0.0) + time.perf_counter() - t0
+    return report
+
+
+_TITLE_LINE = re.compile(r"表(?:[（(][^）)]{1,20}[）)])?$")
+
+
+def extras_report(page_texts: list[str]) -> list[Problem]:
+    """One info note per budget extra printed (项目支出表, 政府采购预算表, 绩效目标表 …): recognised, not read.
+
+    They list projects, purchases or performance targets by name rather than amounts by subject code, so
+    there is no cell of the star to put them in; the note says which and where, so nothing is silently dropped.
+    """
+    seen: dict[str, list[int]] = {}
+    titles: dict[str, str] = {}
+    for number, text in enumerate(page_texts, start=1):
+        for line in text.splitlines():
+            t = norm(line)
+            if not _TITLE_LINE.search(t) or len(t) > 60:
+                continue
+            kind = extra_table_kind(t)
+            if kind is None:
+                continue
+            pages = seen.setdefault(kind, [])
+            titles.setdefault(kind, t)
+            if number not in pages:
+                pages.append(number)
+    out = []
+    for kind, pages in seen.items():
+        shown = ", ".join(str(p) for p in pages[:8]) + (" …" if len(pages) > 8 else "")
+        out.append(
+            Problem(
+                code="budget_extra_not_read",
+                message=f"{titles[kind]} ({kind}) recognised on page(s) {shown}: it lists items by name, "
+                "not amounts by subject code; not read into cells",
+                table_kind=kind,
+                page=pages[0],
+                severity="info",
+            )
+        )
+    return out
