@@ -80,6 +80,7 @@ def run_checks(
     if runner not in ("gx", "duckdb", "python"):
         raise ValueError(f"unknown runner {runner!r}: use 'gx' or 'duckdb'")
     rules = rules if rules is not None else load_catalogue()
+    rules = [r for r in rules if applies_to_kind(r, report)]
     sha = report.source.sha256 if report.source else None
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -154,6 +155,11 @@ def run_checks(
 
 
 # ---- applicability -------------------------------------------------------------------------------------
+
+
+def applies_to_kind(rule: Rule, report: Report) -> bool:
+    """A rule runs only on reports of its document kind (budget rules on budgets, the rest on final accounts)."""
+    return rule.document_kind == ("budget" if report.kind == "budget" else "final_account")
 
 
 def _applicability(rule: Rule, report: Report, sha: str | None) -> tuple[bool, list[RuleResult]]:
