@@ -141,7 +141,10 @@ def publish(wh: Warehouse, published_path: Path, *, force: bool = False) -> Publ
             for table in CORE_TABLES:
                 where = ""
                 if table in _PUBLISHED_ONLY:
-                    where = " WHERE document_sha256 IN (SELECT document_sha256 FROM core.current_published)"
+                    where = (
+                        " WHERE document_sha256 IN (SELECT document_sha256 FROM core.current_published"
+                        " UNION ALL SELECT document_sha256 FROM core.current_published_budgets)"
+                    )
                 con.execute(f"INSERT INTO nxt.core.{table} SELECT * FROM core.{table}{where}")
             con.execute(
                 "INSERT INTO nxt.core.publication VALUES (?, ?, ?, ?, ?)",

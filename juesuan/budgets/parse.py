@@ -13,7 +13,7 @@ from pathlib import Path
 
 from juesuan.budgets.tables import parse_budget_tables
 from juesuan.budgets.vocabulary import extra_table_kind, norm
-from juesuan.model import Problem, Report
+from juesuan.model import Problem, Report, Table
 from juesuan.parsing.document import DocumentInfo
 
 #: Bumped whenever budget parsing output can change for the same input (warehouse rows carry it).
@@ -39,7 +39,9 @@ def parse_budget(
         parser_version=f"{PARSER_VERSION}+{BUDGET_PARSER_VERSION}",
     )
     report.problems.extend(info.problems)
-    result = parse_budget_tables(path, timings=timings, engine=engine)
+    result = parse_budget_tables(path, timings=timings, engine=engine, year=info.year)
+    for table in result.tables.values():
+        _unreadable_layout(table)
     report.tables = result.tables
     report.problems.extend(result.problems)
     for table in result.tables.values():
@@ -70,6 +72,43 @@ def parse_budget(
     if timings is not None:
         timings["narrative"] = timings.get("narrative", 0.0) + time.perf_counter() - t0
     return report
+
+
+def _unreadable_layout(table: Table) -> None:
+    """A table whose rows cannot be keyed one-to-one is a parse error, never a report's arithmetic error.
+
+    Two cells of one row under the same measure (two headers read alike) or one code printed twice with different
+    values (a cross-tabulation such as 部门经济分类 × 政府经济分类) cannot be stored or checked faithfully.
+    """
+    if table.status != "parsed":
+        return
+    reasons = []
+    for row in table.rows:
+        measures = [c.measure for c in row.cells]
+        doubled = sorted({m for m in measures if measures.count(m) > 1})
+        if doubled:
+            reasons.append(
+                f"row {row.subject_code or row.line_item or row.label!r} on page {row.page} has two cells "
+                f"under {', '.join(doubled)} (column headers read alike)"
+            )
+            break
+    conflicts = [p for p in table.problems if p.code == "conflicting_rows"]
+    if conflicts:
+        reasons.append(
+            f"{len(conflicts)} code(s) printed more than once with different values (first: {conflicts[0].message})"
+        )
+    if reasons:
+        table.status = "parse_error"
+        table.problems.append(
+            Problem(
+                code="budget_layout_unread",
+                message=f"{table.title or table.kind}: rows cannot be keyed one to one: "
+                + "; ".join(reasons),
+                table_kind=table.kind,
+                page=table.pages[0] if table.pages else None,
+                severity="error",
+            )
+        )
 
 
 _TITLE_LINE = re.compile(r"表(?:[（(][^）)]{1,20}[）)])?$")

@@ -9,6 +9,9 @@ keys. docs/budget-domain.md describes every key with the real titles it comes fr
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from juesuan.parsing.subjects import class_code, strip_ordinal
@@ -181,6 +184,25 @@ def classify_title(text: str) -> str | None:
     return "other"
 
 
+_YEAR: ContextVar[int | None] = ContextVar("juesuan_budget_year", default=None)
+
+
+@contextmanager
+def budget_year(year: int | None) -> Iterator[None]:
+    """The year of the budget being read, so a column headed 2025年预算数 in a 2026 budget is the prior year."""
+    token = _YEAR.set(year)
+    try:
+        yield
+    finally:
+        _YEAR.reset(token)
+
+
+def _earlier_year(j: str) -> bool:
+    year = _YEAR.get()
+    years = [int(y) for y in re.findall(r"((?:19|20)\d{2})年", j)]
+    return bool(year and years and max(years) < year)
+
+
 def measure(kind: str, path: list[str], side: str | None) -> str | None:
     """Measure key of an amount column from its header path (top to leaf)."""
     j = "".join(path)
@@ -189,7 +211,7 @@ def measure(kind: str, path: list[str], side: str | None) -> str | None:
         if "%" in j or "率" in j or "幅" in j:
             return None  # a rate column is derived, not a money measure
         prefix = "change."
-    elif re.search(r"上年(?:预算|年初)|上年数|年初预算", j):
+    elif re.search(r"上年(?:预算|年初)|上年数|年初预算", j) or _earlier_year(j):
         prefix = "prior."
     if kind == "three_public":
         side_key = prefix.rstrip(".") or "budget"
@@ -265,7 +287,16 @@ def measure(kind: str, path: list[str], side: str | None) -> str | None:
             if any(w in j for w in words):
                 return prefix + key
         return None
-    if any(w in j for w in ("预算数", "金额", "预算")):
+    if kind == "summary" and side == "expenditure":
+        for key, words in (
+            ("basic.personnel", ("人员经费", "人员支出")),
+            ("basic.public", ("公用经费", "公用支出")),
+            ("basic", ("基本支出",)),
+            ("project", ("项目支出",)),
+        ):
+            if any(w in j for w in words):
+                return prefix + key
+    if any(w in j for w in ("预算数", "金额", "预算", "合计")):
         return prefix + "amount" if prefix != "prior." else "prior"
     return None
 

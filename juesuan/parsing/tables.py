@@ -101,6 +101,23 @@ class TableVocabulary:
     measure: Callable[[str, list[str], str | None], str | None]
     line_item: Callable[[str, str | None, str, _PanelState], str | None]
     kinds: tuple[str, ...]
+    #: a second code + name group before the amounts (部门经济分类 301… beside 政府经济分类 501…) is the same
+    #: row under another classification: its columns are ignored, the first group keys the row
+    single_classification: bool = False
+
+
+def _drop_second_classification(roles: list[ColRole]) -> None:
+    """Blank the code/label columns of a second classification printed before the first amount column."""
+    seen_code = seen_label = second = False
+    for cr in roles:
+        if cr.role in ("amount", "rowno"):
+            seen_code = seen_label = second = False
+        elif cr.role == "code" and seen_code and seen_label:
+            second = True
+        if second and cr.role in ("code", "label"):
+            cr.role = "blank"
+        seen_code = seen_code or cr.role == "code"
+        seen_label = seen_label or (cr.role == "label" and seen_code)
 
 
 _VOCABULARY: ContextVar[TableVocabulary | None] = ContextVar("juesuan_table_vocabulary", default=None)
@@ -278,6 +295,8 @@ def _header_roles(kind: str, g: Grid, header_rows: range) -> list[ColRole]:
             roles.append(ColRole("label" if leaf else "blank", j))
         else:
             roles.append(ColRole("amount", j))
+    if (vocabulary := _VOCABULARY.get()) is not None and vocabulary.single_classification:
+        _drop_second_classification(roles)
     # panels: a code/label column after an amount column starts a new panel
     panel, seen_amount = 0, False
     for cr in roles:
