@@ -266,7 +266,7 @@ def measure(kind: str, path: list[str], side: str | None) -> str | None:
         ):
             if any(w in j for w in words):
                 return prefix + key
-        return None
+        return prefix + "total" if prefix == "change." else None  # a lone 增减 column: of the total
     if kind == "basic_expenditure":
         for key, words in (
             ("personnel", ("人员经费", "人员支出")),

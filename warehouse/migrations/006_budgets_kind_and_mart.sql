@@ -83,9 +83,9 @@ a AS (
        OR (f.table_kind = 'three_public' AND f.measure LIKE 'actual.%')
 ),
 both_kinds AS (  -- department-years with a current budget and a current final account
-    SELECT department_id, year FROM core.current_published_budgets
-    INTERSECT
-    SELECT department_id, year FROM core.current_published
+    SELECT cb.department_id, cb.year, cb.document_sha256 AS budget_sha, ca.document_sha256 AS actual_sha
+    FROM core.current_published_budgets AS cb
+    JOIN core.current_published AS ca ON ca.department_id = cb.department_id AND ca.year = cb.year
 ),
 printed AS (  -- 年初预算数 printed by the final account itself (三公 预算数)
     SELECT d.department_id, d.year, f.document_sha256, f.table_kind, f.scheme, f.subject_code, f.line_item,
@@ -93,24 +93,33 @@ printed AS (  -- 年初预算数 printed by the final account itself (三公 预
     FROM core.facts AS f JOIN core.current_published AS d USING (document_sha256)
     WHERE f.table_kind = 'three_public' AND f.measure LIKE 'budget.%'
 ),
-paired AS (
-    SELECT 'budget' AS budget_source,
-           coalesce(b.department_id, a.department_id) AS department_id, coalesce(b.year, a.year) AS year,
+joined AS (
+    SELECT coalesce(b.department_id, a.department_id) AS department_id, coalesce(b.year, a.year) AS year,
            coalesce(b.table_kind, a.table_kind) AS table_kind, coalesce(b.scheme, a.scheme) AS scheme,
            coalesce(b.subject_code, a.subject_code) AS subject_code, coalesce(b.line_item, a.line_item) AS line_item,
-           coalesce(b.measure, a.measure) AS measure, b.amount_yuan AS budget_yuan, a.amount_yuan AS actual_yuan,
-           coalesce(a.row_label, b.row_label) AS row_label,
-           b.document_sha256 AS budget_document_sha256, a.document_sha256 AS actual_document_sha256
+           coalesce(b.measure, a.measure) AS measure, b.amount_yuan AS b_yuan, a.amount_yuan AS a_yuan,
+           coalesce(a.row_label, b.row_label) AS row_label
     FROM b
     FULL OUTER JOIN a
       ON a.department_id = b.department_id AND a.year = b.year AND a.table_kind = b.table_kind
      AND a.measure = b.measure AND a.subject_code IS NOT DISTINCT FROM b.subject_code
      AND a.line_item IS NOT DISTINCT FROM b.line_item
-    WHERE (coalesce(b.department_id, a.department_id), coalesce(b.year, a.year))
-          IN (SELECT (department_id, year) FROM both_kinds)
+),
+paired AS (
+    -- a row one document does not print is 0 there when that document's table was read (parsed or printed
+    -- empty); NULL when the table is absent or unreadable
+    SELECT 'budget' AS budget_source, j.department_id, j.year, j.table_kind, j.scheme, j.subject_code,
+           j.line_item, j.measure,
+           coalesce(j.b_yuan, CASE WHEN bt.status IN ('parsed', 'empty') THEN 0 END)::DECIMAL(20, 2) AS budget_yuan,
+           coalesce(j.a_yuan, CASE WHEN atb.status IN ('parsed', 'empty') THEN 0 END)::DECIMAL(20, 2) AS actual_yuan,
+           j.row_label, k.budget_sha AS budget_document_sha256, k.actual_sha AS actual_document_sha256
+    FROM joined AS j
+    JOIN both_kinds AS k ON k.department_id = j.department_id AND k.year = j.year
+    LEFT JOIN core.document_tables AS bt ON bt.document_sha256 = k.budget_sha AND bt.table_kind = j.table_kind
+    LEFT JOIN core.document_tables AS atb ON atb.document_sha256 = k.actual_sha AND atb.table_kind = j.table_kind
     UNION ALL
     SELECT 'final_account', p.department_id, p.year, p.table_kind, p.scheme, p.subject_code, p.line_item, p.measure,
-           p.amount_yuan, a.amount_yuan, p.row_label, p.document_sha256, a.document_sha256
+           p.amount_yuan, coalesce(a.amount_yuan, 0), p.row_label, p.document_sha256, p.document_sha256
     FROM printed AS p
     LEFT JOIN a ON a.document_sha256 = p.document_sha256 AND a.table_kind = p.table_kind AND a.measure = p.measure
 )
