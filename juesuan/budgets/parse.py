@@ -15,6 +15,7 @@ from juesuan.budgets.tables import parse_budget_tables
 from juesuan.budgets.vocabulary import extra_table_kind, norm
 from juesuan.model import Problem, Report, Table
 from juesuan.parsing.document import DocumentInfo
+from juesuan.regions import resolve_region
 
 #: Bumped whenever budget parsing output can change for the same input (warehouse rows carry it).
 BUDGET_PARSER_VERSION = "budgets-1.0"
@@ -30,10 +31,14 @@ def parse_budget(
     """The typed report of a budget already opened by `open_document(..., accept_budget=True)`."""
     from juesuan.parsing import PARSER_VERSION, _add_narrative
 
+    department, year = _identity_fallback(info)
+    region = info.region
+    if department != info.department and not (region.province or region.city or region.county):
+        region = resolve_region(department)
     report = Report(
-        department=info.department,
-        year=info.year,
-        region=info.region,
+        department=department,
+        year=year,
+        region=region,
         kind="budget",
         source=info.source_info(),
         parser_version=f"{PARSER_VERSION}+{BUDGET_PARSER_VERSION}",
@@ -72,6 +77,25 @@ def parse_budget(
     if timings is not None:
         timings["narrative"] = timings.get("narrative", 0.0) + time.perf_counter() - t0
     return report
+
+
+_COVER_YEAR = re.compile(r"((?:19|20)\d{2})\s*年?度?\s*(?:部门|单位)?(?:综合)?预算")
+
+
+def _identity_fallback(info: DocumentInfo) -> tuple[str, int | None]:
+    """Department and year when the cover does not follow the 决算 title pattern (北京: the department's name on
+    its own line above “2026 部门预算情况的说明”, without 年)."""
+    department, year = info.department, info.year
+    text = info.page_texts[0] if info.page_texts else ""
+    lines = [
+        ln.strip() for ln in text.splitlines() if ln.strip() and not re.fullmatch(r"[-—–\s\d]+", ln.strip())
+    ]
+    if year is None:
+        m = next((m for ln in lines[:4] if (m := _COVER_YEAR.search(ln))), None)
+        year = int(m.group(1)) if m else None
+    if not department and lines and not _COVER_YEAR.search(lines[0]) and 2 <= len(lines[0]) <= 40:
+        department = re.sub(r"\s+", "", lines[0])
+    return department, year
 
 
 def _unreadable_layout(table: Table) -> None:
