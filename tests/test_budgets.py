@@ -270,6 +270,17 @@ def test_budget_vs_actual_is_exact(factory_pairs: tuple[Path, list], tmp_path: P
     mismatched = {k: (got[k], expected[k]) for k in expected if got[k] != expected[k]}
     assert not mismatched, list(mismatched.items())[:3]
     assert len(got) > 200
+    # the README's query runs as written on it
+    query = (
+        Path(__file__).resolve().parent.parent
+        / "docs"
+        / "queries"
+        / "budgets"
+        / "budget_vs_actual_by_function.sql"
+    )
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert query.read_text(encoding="utf-8").strip() in readme.split("## Budgets", 1)[1]
+    assert con.execute(query.read_text(encoding="utf-8")).fetchall()
     # the 年初预算数 a final account prints itself (三公) sits beside its actual
     printed = con.execute(
         "SELECT count(*) FROM mart.budget_vs_actual WHERE budget_source = 'final_account' AND actual_yuan IS NOT NULL"

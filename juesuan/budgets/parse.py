@@ -17,9 +17,6 @@ from juesuan.model import Problem, Report, Table
 from juesuan.parsing.document import DocumentInfo
 from juesuan.regions import resolve_region
 
-#: Bumped whenever budget parsing output can change for the same input (warehouse rows carry it).
-BUDGET_PARSER_VERSION = "budgets-1.0"
-
 
 def parse_budget(
     info: DocumentInfo,
@@ -41,7 +38,7 @@ def parse_budget(
         region=region,
         kind="budget",
         source=info.source_info(),
-        parser_version=f"{PARSER_VERSION}+{BUDGET_PARSER_VERSION}",
+        parser_version=PARSER_VERSION,  # one parser: a budget change bumps juesuan.parsing.PARSER_VERSION
     )
     report.problems.extend(info.problems)
     result = parse_budget_tables(path, timings=timings, engine=engine, year=info.year)
@@ -123,6 +120,7 @@ def _unreadable_layout(table: Table) -> None:
         )
     if reasons:
         table.status = "parse_error"
+        table.rows = []  # as every unreadable table: no cell of it is published or checked
         table.problems.append(
             Problem(
                 code="budget_layout_unread",

@@ -241,7 +241,7 @@ def measure(kind: str, path: list[str], side: str | None) -> str | None:
             ("use_business_fund", ("事业基金",)),
             ("gov_fund", ("政府性基金",)),
             ("state_capital", ("国有资本",)),
-            ("general_budget", ("一般公共预算",)),
+            ("general_budget", ("一般公共预算", "公共预算拨款")),
             ("fiscal_special", ("财政专户",)),
             ("fiscal_appropriation", ("财政拨款",)),
             ("operating", ("经营收入",)),
