@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from juesuan.budgets.tables import parse_budget_tables
 from juesuan.budgets.vocabulary import extra_table_kind, norm
-from juesuan.model import Problem, Report, Table
+from juesuan.model import Column, Problem, Report, Row, Table
 from juesuan.parsing.document import DocumentInfo
 from juesuan.regions import resolve_region
 
@@ -42,6 +43,7 @@ def parse_budget(
     )
     report.problems.extend(info.problems)
     result = parse_budget_tables(path, timings=timings, engine=engine, year=info.year)
+    _fold_three_public(result.tables)
     for table in result.tables.values():
         _unreadable_layout(table)
     report.tables = result.tables
@@ -93,6 +95,35 @@ def _identity_fallback(info: DocumentInfo) -> tuple[str, int | None]:
     if not department and lines and not _COVER_YEAR.search(lines[0]) and 2 <= len(lines[0]) <= 40:
         department = re.sub(r"\s+", "", lines[0])
     return department, year
+
+
+def _fold_three_public(tables: dict[str, Table]) -> None:
+    """广州 prints the 三公 items as rows and the fund sources as columns (财政拨款安排的行政经费及“三公”经费预算表):
+    fold it into the one-row three_public table, `budget.<item>` from 合计 and `budget.<item>.<fund>` from the fund
+    columns, so every printed cell is kept and the 三公 identities apply."""
+    funds = tables.pop("three_public_funds", None)
+    if funds is None or funds.status == "absent" or tables.get("three_public", Table("")).status != "absent":
+        return
+    row = Row(label=funds.title, page=funds.rows[0].page if funds.rows else None)
+    for r in funds.rows:
+        if not (r.line_item or "").startswith("three_public."):
+            continue
+        item = r.line_item.split(".", 1)[1]
+        for c in r.cells:
+            c.measure = f"budget.{item}" if c.measure == "total" else f"budget.{item}.{c.measure}"
+            row.cells.append(c)
+    folded = Table(
+        kind="three_public",
+        unit=funds.unit,
+        title=funds.title,
+        status=funds.status,
+        pages=funds.pages,
+        rows=[row] if row.cells else [],
+        note=funds.note,
+        problems=[replace(p, table_kind="three_public") for p in funds.problems],
+    )
+    folded.columns = [Column(measure=f"budget.*.{c.measure}", header=c.header) for c in funds.columns]
+    tables["three_public"] = folded
 
 
 def _unreadable_layout(table: Table) -> None:

@@ -12,14 +12,41 @@ from pathlib import Path
 import pypdfium2 as pdfium
 
 from juesuan.budgets import vocabulary as v
-from juesuan.parsing.tables import TablesResult, TableVocabulary, parse_tables, using_vocabulary
+from juesuan.parsing.tables import Found, TablesResult, TableVocabulary, parse_tables, using_vocabulary
+
+
+def merge_repeated_titles(found: list[Found]) -> list[Found]:
+    """One table whose title is printed again atop each page (烟台, 深圳 print 收入总体情况表 on both pages of it):
+    a located table with the same kind and title on the page after the previous one continues it."""
+    out: list[Found] = []
+    for f in found:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and f.grids
+            and prev.grids
+            and f.kind == prev.kind
+            and f.title == prev.title
+            and f.grids[0].page - prev.last_page == 1
+        ):
+            prev.grids.extend(f.grids)
+            prev.note_lines.extend(f.note_lines)
+            prev.last_page = f.last_page
+            prev.unreadable += f.unreadable
+            prev.chars += f.chars
+            continue
+        out.append(f)
+    return out
+
 
 BUDGET_VOCABULARY = TableVocabulary(
     classify_title=v.classify_title,
     measure=v.measure,
     line_item=v.line_item,
-    kinds=v.PARSED_KINDS,
+    kinds=v.PARSED_KINDS + v.FOLDED_KINDS,
     single_classification=True,
+    label_column=v.label_column,
+    post_locate=merge_repeated_titles,
 )
 
 

@@ -122,6 +122,8 @@ BUDGET_TABLE_KINDS: dict[str, BudgetTableKind] = {
 
 #: Tables read into cells (the others are recognised and reported with a note).
 PARSED_KINDS = tuple(k for k, t in BUDGET_TABLE_KINDS.items() if t.parsed)
+#: Read, then folded into another kind (广州's 行政经费及“三公”经费预算表 → three_public).
+FOLDED_KINDS = ("three_public_funds",)
 
 
 def norm(text: str) -> str:
@@ -152,7 +154,8 @@ def classify_title(text: str) -> str | None:
     if "政府采购" in t or "政府购买服务" in t:
         return "other"
     if "三公" in t:
-        return "three_public"
+        # 广州: 行政经费 and the 三公 items as rows, fund sources as columns (read, then folded into three_public)
+        return "three_public_funds" if "行政经费" in t else "three_public"
     if "上年结转" in t:
         return "other"
     if (
@@ -203,6 +206,15 @@ def _earlier_year(j: str) -> bool:
     return bool(year and years and max(years) < year)
 
 
+def label_column(path: list[str]) -> bool:
+    """The subject column headed by its classification alone (广州: 部门预算支出经济科目, 功能分类科目) holds
+    "[301]工资福利支出": code and name in one cell, read as a label whose leading code keys the row."""
+    leaf = path[-1] if path else ""
+    if leaf in ("预算单位", "单位名称", "单位"):
+        return True  # 深圳: the budget unit of each block
+    return bool(re.fullmatch(r".*(?:经济|功能)(?:分类)?科目", leaf)) and "编码" not in leaf
+
+
 def measure(kind: str, path: list[str], side: str | None) -> str | None:
     """Measure key of an amount column from its header path (top to leaf)."""
     j = "".join(path)
@@ -213,6 +225,16 @@ def measure(kind: str, path: list[str], side: str | None) -> str | None:
         prefix = "change."
     elif re.search(r"上年(?:预算|年初)|上年数|年初预算", j) or _earlier_year(j):
         prefix = "prior."
+    if kind == "three_public_funds":
+        for key, words in (
+            ("general_budget", ("一般公共预算",)),
+            ("gov_fund", ("政府性基金",)),
+            ("state_capital", ("国有资本",)),
+            ("total", ("合计", "小计", "预算数")),
+        ):
+            if any(w in j for w in words):
+                return prefix + key
+        return None
     if kind == "three_public":
         side_key = prefix.rstrip(".") or "budget"
         r = re.sub(r"公务用车购置及运行(?:（?维护）?)?费", "", j)
@@ -242,6 +264,8 @@ def measure(kind: str, path: list[str], side: str | None) -> str | None:
             ("gov_fund", ("政府性基金",)),
             ("state_capital", ("国有资本",)),
             ("general_budget", ("一般公共预算", "公共预算拨款")),
+            ("fiscal_special.education_fees", ("教育收费",)),
+            ("fiscal_special.other", ("其他专户",)),
             ("fiscal_special", ("财政专户",)),
             ("fiscal_appropriation", ("财政拨款",)),
             ("operating", ("经营收入",)),
@@ -252,6 +276,12 @@ def measure(kind: str, path: list[str], side: str | None) -> str | None:
             if any(w in j for w in words):
                 return prefix + key
         return None
+    if kind == "expenditure" and "政府采购" in j:  # 深圳: procurement within the year's expenditure
+        if "中小企业" in j:
+            return prefix + "procurement.sme_reserved"
+        if "小型" in j or "微型" in j:
+            return prefix + "procurement.small_micro_reserved"
+        return prefix + "procurement"
     if kind in ("expenditure", "general_budget", "general_budget_economic", "gov_fund", "state_capital"):
         if "基本支出" in j and ("人员" in path[-1] or "公用" in path[-1]):
             return prefix + ("basic.personnel" if "人员" in path[-1] else "basic.public")
@@ -271,7 +301,7 @@ def measure(kind: str, path: list[str], side: str | None) -> str | None:
         for key, words in (
             ("personnel", ("人员经费", "人员支出")),
             ("public", ("公用经费", "公用支出")),
-            ("total", ("合计", "小计", "预算数", "金额")),
+            ("total", ("合计", "小计", "预算数", "金额", "预算")),
         ):
             if any(w in j for w in words):
                 return prefix + key
@@ -339,8 +369,19 @@ def line_item(kind: str, side: str | None, label: str, state: object) -> str | N
         lines = _INCOME_LINES if side == "income" else _EXPENDITURE_LINES
         if side == "income" and n in ("本年收入", "财政拨款收入", "财政拨款", "本年财政拨款收入"):
             return "income.fiscal" if "财政拨款" in n else "income.subtotal"
-        if side == "income" and n in ("本年其他资金收入", "其他资金收入"):
+        if side == "income" and n in ("本年其他资金收入", "其他资金收入", "单位资金"):
             return "income.other_funds"
+        if side == "income" and re.search(r"结余|结转", n) and not re.search(r"总计|合计", n):
+            for key, words in (
+                ("non_fiscal", ("非财政",)),
+                ("general_budget", ("一般公共预算",)),
+                ("gov_fund", ("政府性基金",)),
+                ("state_capital", ("国有资本",)),
+                ("fiscal", ("财政拨款",)),
+            ):
+                if any(w in n for w in words):
+                    return f"income.carryover.{key}"
+            return "income.carryover"
         if side == "income" and n in ("预算拨款", "财政预算拨款"):
             return "income.fiscal"
         if side != "income" and re.fullmatch(r"结转(?:结余)?下年|结转下年(?:结余)?|年末结转(?:和)?结余", n):
@@ -352,6 +393,20 @@ def line_item(kind: str, side: str | None, label: str, state: object) -> str | N
             # 款 / 项 printed by name under their class (深圳): kept by name, the coded tables hold the codes
             return f"expenditure.subject:{n}"
         return None
+    if kind == "three_public_funds":
+        r = re.sub(r"公务用车购置及运行(?:维护)?(?:费|支出)", "", n)
+        for key, test in (
+            ("admin_expenses", "行政经费" in n),
+            ("overseas", "出国" in n),
+            ("vehicle_purchase", "公务用车" in n and "购置" in r),
+            ("vehicle_operation", "公务用车" in n and "运行" in r),
+            ("vehicle_total", "公务用车" in n),
+            ("reception", "接待" in n),
+            ("total", "三公" in n),
+        ):
+            if test:
+                return f"three_public.{key}"
+        return None
     if kind in ("basic_expenditure", "basic_total"):
         if n.startswith("人员经费"):
             return "personnel_total"
@@ -359,7 +414,7 @@ def line_item(kind: str, side: str | None, label: str, state: object) -> str | N
             return "public_total"
     if n in ("合计", "总计", "本年合计", "合计数", "支出合计", "收入合计") or n.endswith("合计"):
         return "total"
-    if kind in _BY_UNIT and _UNIT_NAME.search(n):
+    if kind in _BY_UNIT and _UNIT_NAME.search(re.sub(r"[（(][^（()）]*[）)]$", "", n) or n):
         return f"unit:{n}"  # a row per budget unit (部门/单位) in a per-unit table
     return None
 

@@ -104,6 +104,10 @@ class TableVocabulary:
     #: a second code + name group before the amounts (部门经济分类 301… beside 政府经济分类 501…) is the same
     #: row under another classification: its columns are ignored, the first group keys the row
     single_classification: bool = False
+    #: a header that names the row's subject column in words this vocabulary knows (部门预算支出经济科目)
+    label_column: Callable[[list[str]], bool] = lambda path: False
+    #: regroup the located tables before they are read (a title repeated atop every page of one table)
+    post_locate: Callable[[list[Found]], list[Found]] | None = None
 
 
 def _drop_second_classification(roles: list[ColRole]) -> None:
@@ -282,10 +286,13 @@ def _header_roles(kind: str, g: Grid, header_rows: range) -> list[ColRole]:
                 path.append(t)
         paths.append(path)
     roles: list[ColRole] = []
+    vocabulary = _VOCABULARY.get()
     for path in paths:
         j = "".join(path)
         leaf = path[-1] if path else ""
-        if "行次" in leaf or (leaf == "栏次"):
+        if vocabulary is not None and vocabulary.label_column(path):
+            roles.append(ColRole("label", j))
+        elif "行次" in leaf or (leaf == "栏次"):
             roles.append(ColRole("rowno", j))
         elif any(w in j for w in ("编码", "代码", "编号")) or leaf in ("类", "款", "项"):
             roles.append(ColRole("code", j, level=leaf if leaf in ("类", "款", "项") else None))
@@ -295,7 +302,7 @@ def _header_roles(kind: str, g: Grid, header_rows: range) -> list[ColRole]:
             roles.append(ColRole("label" if leaf else "blank", j))
         else:
             roles.append(ColRole("amount", j))
-    if (vocabulary := _VOCABULARY.get()) is not None and vocabulary.single_classification:
+    if vocabulary is not None and vocabulary.single_classification:
         _drop_second_classification(roles)
     # panels: a code/label column after an amount column starts a new panel
     panel, seen_amount = 0, False
@@ -968,6 +975,8 @@ def parse_tables(
 
 def tables_from_pages(pages: list[PageGeom]) -> TablesResult:
     found, problems = locate_tables(pages)
+    if (vocabulary := _VOCABULARY.get()) is not None and vocabulary.post_locate is not None:
+        found = vocabulary.post_locate(found)
     learned: dict[str, str] = {}
     # coded tables first so the summaries can resolve class names with the report's own codes
     order = sorted(found, key=lambda f: f.kind in ("summary", "appropriation_summary"))
