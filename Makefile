@@ -6,13 +6,14 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SYSSTAMP := $(VENV)/.system-packages
-DEB_PACKAGES := fonts-wqy-zenhei poppler-utils
+DEB_PACKAGES := fonts-wqy-zenhei poppler-utils chromium
 
 .PHONY: setup system-packages run test lint format bench sample clean
 
 setup: $(STAMP)
 
-# Debian packages: the CJK TrueType font the report factory embeds (real text layer), poppler for page images.
+# Debian packages: the CJK TrueType font the report factory embeds (real text layer), poppler for page images,
+# chromium for the dashboard's browser tests (Playwright drives /usr/bin/chromium; it never downloads a browser).
 system-packages: $(SYSSTAMP)
 $(SYSSTAMP):
 	@missing=""; for p in $(DEB_PACKAGES); do \
