@@ -668,7 +668,7 @@ def resolve_cell(r: WarehouseReader, params: dict[str, str]) -> SourceCell | Non
         candidates = [(k, None, li, m) for k, li, m in METRICS[params["metric"]].cells]
     elif params.get("kind"):
         candidates = [(params["kind"], params.get("code"), params.get("line"), params.get("m"))]
-    row_no = params.get("row")
+    row_no = int(params["row"]) if str(params.get("row") or "").isdigit() else None
     for kind, code, line, measure in candidates:
         df = r.query(
             """SELECT f.page, f.bbox, f.table_kind, t.title, f.row_label, ms.label AS measure_label,

@@ -137,7 +137,8 @@ def _host() -> str:
 def footer(started: float) -> None:
     r = reader()
     ms = (time.perf_counter() - started) * 1000
-    st.caption(f"本页查询与生成用时 {ms:.0f} 毫秒 · 第 {r.generation} 代发布")
+    runs = st.session_state["_runs"] = st.session_state.get("_runs", 0) + 1
+    st.caption(f"本页查询与生成用时 {ms:.0f} 毫秒 · 第 {r.generation} 代发布 · 本会话第 {runs} 次刷新")
 
 
 def region_picker(key: str) -> RegionFilter:
@@ -325,7 +326,8 @@ def compare() -> None:
     df = q("compare", region, y0, y1, dept_type, keys, mode)
     metrics = [METRICS[k] for k in keys]
     unit = metrics[0].unit if mode != MODES[2] else "%"
-    st.caption(f"{region.label()} · {y0}–{y1} 年 · {dept_type or '全部部门'} · 单位：{unit}")
+    what = "、".join(m.label for m in metrics) + ("" if mode == MODES[0] else f" {mode}")
+    st.caption(f"{region.label()} · {y0}–{y1} 年 · {dept_type or '全部部门'} · {what} · 单位：{unit}")
     if df.empty:
         st.info("所选范围内没有已发布的数据。")
         footer(started)
@@ -337,8 +339,8 @@ def compare() -> None:
     else:
         m = metrics[0]
         value_cols = {
-            "previous_value": f"上年{m.label}（{m.unit}）",
-            "value": f"本年{m.label}（{m.unit}）",
+            "previous_value": f"上年数（{m.unit}）",
+            "value": f"本年数（{m.unit}）",
             "change": f"增减额（{m.unit}）",
             "change_pct": "增减率（%）",
         }
@@ -414,6 +416,8 @@ def department() -> None:
     dept_id = st.selectbox("部门", ids, index=index, format_func=labels.get, key="dep-id")
     if dept_id != wanted:
         st.query_params["dept"] = dept_id
+    chosen = deps[deps.department_id == dept_id].iloc[0]
+    st.header(f"{chosen.department} · {region_label(chosen.province, chosen.city, chosen.county)}")
     head = q("department_headline", dept_id)
     if head.empty:
         st.info("该部门没有已发布的决算。")
@@ -426,25 +430,11 @@ def department() -> None:
         c[3].metric("“三公”经费决算数（万元）", _fmt(last.three_public_actual))
         st.caption(WAN_NOTE)
         st.subheader("主要指标（逐年）")
-        head["source"] = [data.source_link(s, metric="expenditure_total") for s in head.document_sha256]
-        cols = {"year": "年度"}
-        for k in (
-            "income_total",
-            "fiscal_appropriation_income",
-            "expenditure_total",
-            "basic_expenditure",
-            "project_expenditure",
-            "personnel_expenditure",
-            "public_expenditure",
-            "three_public_budget",
-            "three_public_actual",
-            "headcount_authorized",
-            "headcount_actual",
-            "expenditure_per_head",
-        ):
-            cols[k] = METRICS[k].column
-        cols["source"] = "原文（支出合计）"
-        table(head, cols, key="dep-head", file_name="department_headline", links={"source": "查看原文"})
+        wide = profile_table(head)
+        links = {c: "查看原文" for c in wide.columns if c.startswith("原文")}
+        table(
+            wide, {c: c for c in wide.columns}, key="dep-head", file_name="department_headline", links=links
+        )
 
         st.subheader("收入来源")
         inc = q("department_income", dept_id)
@@ -608,6 +598,38 @@ def department() -> None:
             links={"source": "查看原文"},
         )
     footer(started)
+
+
+PROFILE_METRICS = (
+    "income_total",
+    "fiscal_appropriation_income",
+    "expenditure_total",
+    "basic_expenditure",
+    "project_expenditure",
+    "personnel_expenditure",
+    "public_expenditure",
+    "three_public_budget",
+    "three_public_actual",
+    "headcount_authorized",
+    "headcount_actual",
+    "expenditure_per_head",
+    "public_expenditure_per_head",
+)
+
+
+def profile_table(head: pd.DataFrame) -> pd.DataFrame:
+    """指标 as rows, years as columns, and for each year the link to where the figure is printed."""
+    years = [int(y) for y in head.year]
+    rows = []
+    for key in PROFILE_METRICS:
+        m = METRICS[key]
+        row: dict[str, Any] = {"指标": m.column}
+        for y, value in zip(years, head[key], strict=True):
+            row[f"{y} 年"] = value
+        for y, sha in zip(years, head.document_sha256, strict=True):
+            row[f"原文 {y}"] = data.source_link(sha, metric=key) if m.cells else None
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def _fmt(v: Any, places: int = 2) -> str:
@@ -789,13 +811,13 @@ def quality() -> None:
                     {
                         "rule_id": "规则",
                         "severity_label": "级别",
-                        "message": "说明",
+                        "source": "原文",
+                        "docs": "Data Docs",
                         "expected": "应为（万元）",
                         "actual": "实为（万元）",
                         "difference": "差额（万元）",
                         "tolerance": "容差（万元）",
-                        "source": "原文",
-                        "docs": "Data Docs",
+                        "message": "说明",
                         "table_title": "表",
                         "subject_code": "科目编码",
                         "row_name": "行",
@@ -906,11 +928,12 @@ def source() -> None:
             return
         page_png, close_up = data.highlight(png, cell.bbox)
         if close_up is not None:
-            st.image(close_up, caption="放大：所在行", width="stretch")
+            st.image(close_up, caption="放大：所在行", width="stretch", output_format="PNG")
         st.image(
             page_png,
             caption=f"第 {cell.page} 页（{size[0]:.0f}×{size[1]:.0f} 点，红框为该数字）",
             width="stretch",
+            output_format="PNG",  # lossless: JPEG blurs small print
         )
     footer(started)
 
