@@ -797,37 +797,58 @@ def quality() -> None:
     if quar.empty:
         st.success("所选范围内没有被隔离的报告。")
     else:
-        results = q("failing_results", tuple(quar.document_sha256))
+        quar = quar.copy()
+        quar["region"] = [region_label(*t) for t in zip(quar.province, quar.city, quar.county, strict=True)]
+        quar["rules"] = [", ".join(v) for v in quar.failing_rule_ids]
+        quar["docs"] = [f"/data_docs?sha={s}" for s in quar.document_sha256]
+        table(
+            quar,
+            {
+                "region": "地区",
+                "department": "部门",
+                "year": "年度",
+                "rules": "未通过的规则",
+                "docs": "Data Docs",
+                "failure_reason": "原因",
+            },
+            key="dq-quarantined",
+            file_name="quarantined_reports",
+            links={"docs": "GX 校验页"},
+        )
+        labels = {
+            row.document_sha256: f"{row.department or '（未知部门）'} {row.year} · {row.region}"
+            for row in quar.itertuples()
+        }
+        sha = st.selectbox("查看报告的未通过检查", list(labels), format_func=labels.get, key="dq-report")
+        results = q("failing_results", (sha,))
         results["severity_label"] = results.severity.map(SEVERITY_LABELS)
         results["outcome_label"] = results.outcome.map(OUTCOME_LABELS)
         results["docs"] = [f"/data_docs?sha={s}" for s in results.document_sha256]
-        for row in quar.itertuples():
-            name = f"{row.department or '（未知部门）'} {row.year} · {region_label(row.province, row.city, row.county)}"
-            with st.expander(f"{name} · 未通过：{', '.join(row.failing_rule_ids)}", expanded=len(quar) <= 3):
-                st.write(row.failure_reason)
-                st.caption(f"sha256 {row.document_sha256} · {row.source}")
-                table(
-                    results[results.document_sha256 == row.document_sha256],
-                    {
-                        "rule_id": "规则",
-                        "severity_label": "级别",
-                        "source": "原文",
-                        "docs": "Data Docs",
-                        "expected": "应为（万元）",
-                        "actual": "实为（万元）",
-                        "difference": "差额（万元）",
-                        "tolerance": "容差（万元）",
-                        "message": "说明",
-                        "table_title": "表",
-                        "subject_code": "科目编码",
-                        "row_name": "行",
-                        "measure_label": "列",
-                        "outcome_label": "结果",
-                    },
-                    key=f"dq-q-{row.document_sha256[:12]}",
-                    file_name=f"quarantined_{row.document_sha256[:12]}",
-                    links={"source": "查看原文", "docs": "GX 校验页"},
-                )
+        row = quar[quar.document_sha256 == sha].iloc[0]
+        st.write(row.failure_reason)
+        st.caption(f"sha256 {sha} · {row.source}")
+        table(
+            results,
+            {
+                "rule_id": "规则",
+                "severity_label": "级别",
+                "source": "原文",
+                "docs": "Data Docs",
+                "expected": "应为（万元）",
+                "actual": "实为（万元）",
+                "difference": "差额（万元）",
+                "tolerance": "容差（万元）",
+                "message": "说明",
+                "table_title": "表",
+                "subject_code": "科目编码",
+                "row_name": "行",
+                "measure_label": "列",
+                "outcome_label": "结果",
+            },
+            key="dq-results",
+            file_name=f"quarantined_{sha[:12]}_failing_checks",
+            links={"source": "查看原文", "docs": "GX 校验页"},
+        )
     footer(started)
 
 
