@@ -538,17 +538,17 @@ def test_function_drilldown_sums_leaves_without_double_counting(
 ) -> None:
     open_page(tab, f"{server.url}/functions")
     choose(tab, "省级", SHANGHAI)
-    choose(tab, "年度", "2024")
+    choose(tab, "年度", "2023")
     (total,) = sql(
         built,
-        "SELECT sum(total) FROM mart.expenditure_by_function WHERE province = ? AND year = 2024",
+        "SELECT sum(total) FROM mart.expenditure_by_function WHERE province = ? AND year = 2023",
         [SHANGHAI],
     )[0]
     metric = tab.page.locator('[data-testid="stMetricValue"]').first.text_content()  # type: ignore[attr-defined]
     assert metric.replace(",", "") == wan(total)
     classes = sql(
         built,
-        """SELECT class_code, sum(total) FROM mart.expenditure_by_function WHERE province = ? AND year = 2024
+        """SELECT class_code, sum(total) FROM mart.expenditure_by_function WHERE province = ? AND year = 2023
         GROUP BY 1 ORDER BY 1""",
         [SHANGHAI],
     )
@@ -567,7 +567,7 @@ def test_function_drilldown_sums_leaves_without_double_counting(
     kuans = sql(
         built,
         """SELECT coalesce(kuan_code, ''), sum(total) FROM mart.expenditure_by_function
-        WHERE province = ? AND year = 2024 AND class_code = ? GROUP BY 1 ORDER BY 1""",
+        WHERE province = ? AND year = 2023 AND class_code = ? GROUP BY 1 ORDER BY 1""",
         [SHANGHAI, top_class],
     )
     assert [(r["科目编码"], r["本年支出合计（万元）"]) for r in grid(tab, 0)] == [
@@ -576,7 +576,7 @@ def test_function_drilldown_sums_leaves_without_double_counting(
     deps = sql(
         built,
         """SELECT department, sum(total) FROM mart.expenditure_by_function
-        WHERE province = ? AND year = 2024 AND class_code = ? GROUP BY 1 ORDER BY 2 DESC""",
+        WHERE province = ? AND year = 2023 AND class_code = ? GROUP BY 1 ORDER BY 2 DESC""",
         [SHANGHAI, top_class],
     )
     assert [(r["部门"], r["本年支出合计（万元）"]) for r in grid(tab, 1)] == [(d, wan(t)) for d, t in deps]

@@ -179,6 +179,30 @@ def region_label(province: Any, city: Any, county: Any) -> str:
     return "".join(parts) or UNKNOWN_REGION
 
 
+#: Views every session reads whole or per department, snapshotted once per publication and shared by the
+#: sessions' connections as registered Arrow tables: mart.department_year aggregates every printed cell, so
+#: filtering it per department or region would otherwise rescan the whole file on every page.
+SNAPSHOTS = {
+    "dash_department_year": "SELECT * FROM mart.department_year",
+    "dash_year_over_year": "SELECT * FROM mart.year_over_year",
+    "dash_expenditure_by_function": "SELECT * FROM mart.expenditure_by_function",
+}
+_snapshots: dict[tuple[int, int, int], dict[str, Any]] = {}
+_snapshot_lock = threading.Lock()
+
+
+def _snapshot(con: duckdb.DuckDBPyConnection, identity: tuple[int, int, int]) -> dict[str, Any]:
+    """The snapshot tables of one publication (file identity), computed by the first session that needs them."""
+    with _snapshot_lock:
+        snap = _snapshots.get(identity)
+        if snap is None:
+            snap = {name: con.sql(sql).to_arrow_table() for name, sql in SNAPSHOTS.items()}
+            for old in list(_snapshots)[:-1]:  # keep the previous publication for sessions still on it
+                del _snapshots[old]
+            _snapshots[identity] = snap
+        return snap
+
+
 class WarehouseReader:
     """One read-only view of the published file, reopened when a publish has replaced the file."""
 
@@ -207,8 +231,13 @@ class WarehouseReader:
             con = duckdb.connect(":memory:", config={"threads": 2})
             con.execute("ATTACH ? AS wh (READ_ONLY)", [str(self.path)])
             con.execute("USE wh")
+            attached = self._stat()
+            if attached != ident:  # a publish swapped the file between stat and ATTACH: key by what is open
+                ident = attached
             rows = con.sql("SELECT generation, published_at FROM core.publication").fetchall()
             row = rows[0] if rows else None
+            for name, table in _snapshot(con, ident).items():
+                con.register(name, table)
             old, self._con = self._con, con
             self.identity = ident
             self.generation, self.published_at = (row[0], row[1]) if row else (None, None)
@@ -349,7 +378,7 @@ def compare(
         df = r.query(
             f"""SELECT dy.department, dy.province, dy.city, dy.county, dy.year, dy.department_id,
                 dy.document_sha256, {cols}
-            FROM mart.department_year AS dy JOIN core.departments AS d USING (department_id)
+            FROM dash_department_year AS dy JOIN core.departments AS d USING (department_id)
             WHERE {filters} AND dy.{metrics[0].key} IS NOT NULL""",
             fparams,
         )
@@ -362,8 +391,8 @@ def compare(
         df = r.query(
             f"""SELECT y.department, y.province, y.city, y.county, y.year, y.department_id, dy.document_sha256,
                 y.previous_value, y.value, y.change, y.change_pct
-            FROM mart.year_over_year AS y
-            JOIN mart.department_year AS dy USING (department_id, year)
+            FROM dash_year_over_year AS y
+            JOIN dash_department_year AS dy USING (department_id, year)
             JOIN core.departments AS d USING (department_id)
             WHERE y.metric = ? AND {filters} AND y.change IS NOT NULL""",
             [m.key, *fparams],
@@ -397,7 +426,7 @@ def departments(r: WarehouseReader, region: RegionFilter, dept_type: str | None 
 
 
 def department_headline(r: WarehouseReader, department_id: str) -> pd.DataFrame:
-    df = r.query("SELECT * FROM mart.department_year WHERE department_id = ? ORDER BY year", [department_id])
+    df = r.query("SELECT * FROM dash_department_year WHERE department_id = ? ORDER BY year", [department_id])
     for m in METRICS.values():
         if m.kind != "count" and m.key in df:
             df[m.key] = [to_wan(v) for v in df[m.key]]
@@ -428,7 +457,7 @@ def department_functions(r: WarehouseReader, department_id: str, level: str = "�
     df = r.query(
         f"""SELECT year, {code} AS code, {name} AS name, sum(total) AS total, sum(basic) AS basic,
             sum(project) AS project, any_value(document_sha256) AS document_sha256
-        FROM mart.expenditure_by_function WHERE department_id = ? AND {code} IS NOT NULL
+        FROM dash_expenditure_by_function WHERE department_id = ? AND {code} IS NOT NULL
         GROUP BY ALL ORDER BY year, code""",
         [department_id],
     )
@@ -485,7 +514,7 @@ def function_leaves(
         f"""SELECT e.class_code, any_value(e.class_name) AS class_name, e.kuan_code, any_value(e.kuan_name) AS kuan_name,
             e.xiang_code, any_value(e.xiang_name) AS xiang_name, sum(e.{measure}) AS amount_yuan,
             count(DISTINCT e.department_id) AS departments
-        FROM mart.expenditure_by_function AS e JOIN core.departments AS d USING (department_id)
+        FROM dash_expenditure_by_function AS e JOIN core.departments AS d USING (department_id)
         WHERE e.year = ? AND (?::VARCHAR IS NULL OR d.name_key = ?::VARCHAR) AND {where}
         GROUP BY e.class_code, e.kuan_code, e.xiang_code
         HAVING sum(e.{measure}) IS NOT NULL
@@ -525,31 +554,42 @@ def function_level(
 
 def icicle(leaves: pd.DataFrame) -> pd.DataFrame:
     """Rectangles of an icicle chart (类 / 款 / 项 rows, widths proportional to amounts, children under parents)."""
+    tree: dict[str, dict[str, Any]] = {}
+    for row in leaves.sort_values(
+        ["class_code", "kuan_code", "xiang_code"], na_position="first"
+    ).itertuples():
+        amount = row.amount_yuan or Decimal(0)
+        c = tree.setdefault(row.class_code, {"name": row.class_name, "total": Decimal(0), "kuans": {}})
+        c["total"] += amount
+        k = c["kuans"].setdefault(
+            row.kuan_code or "", {"name": row.kuan_name, "total": Decimal(0), "xiangs": {}}
+        )
+        k["total"] += amount
+        x = k["xiangs"].setdefault(row.xiang_code or "", {"name": row.xiang_name, "total": Decimal(0)})
+        x["total"] += amount
     rects = []
-    x = Decimal(0)
-    for (cc,), cg in leaves.groupby(["class_code"], sort=True):
-        c_total = sum(cg.amount_yuan, Decimal(0))
-        cname = cg.class_name.dropna().iloc[0] if cg.class_name.notna().any() else cc
-        rects.append(("类", cc, f"{cc} {cname}", x, x + c_total, c_total, cc))
-        kx = x
-        for kc, kg in cg.groupby(cg.kuan_code.fillna(""), sort=True):
-            k_total = sum(kg.amount_yuan, Decimal(0))
+    x0 = Decimal(0)
+    for cc, c in tree.items():
+        rects.append(("类", cc, f"{cc} {c['name'] or ''}".strip(), x0, x0 + c["total"], c["total"], cc))
+        kx = x0
+        for kc, k in c["kuans"].items():
             if kc:
-                kname = kg.kuan_name.dropna().iloc[0] if kg.kuan_name.notna().any() else kc
-                rects.append(("款", kc, f"{kc} {kname}", kx, kx + k_total, k_total, cc))
+                rects.append(
+                    ("款", kc, f"{kc} {k['name'] or ''}".strip(), kx, kx + k["total"], k["total"], cc)
+                )
             xx = kx
-            for xc, xg in kg.groupby(kg.xiang_code.fillna(""), sort=True):
-                x_total = sum(xg.amount_yuan, Decimal(0))
+            for xc, x in k["xiangs"].items():
                 if xc:
-                    xname = xg.xiang_name.dropna().iloc[0] if xg.xiang_name.notna().any() else xc
-                    rects.append(("项", xc, f"{xc} {xname}", xx, xx + x_total, x_total, cc))
-                xx += x_total
-            kx += k_total
-        x += c_total
+                    rects.append(
+                        ("项", xc, f"{xc} {x['name'] or ''}".strip(), xx, xx + x["total"], x["total"], cc)
+                    )
+                xx += x["total"]
+            kx += k["total"]
+        x0 += c["total"]
     df = pd.DataFrame(rects, columns=["level", "code", "label", "x0", "x1", "amount_yuan", "class_code"])
     df["amount"] = [to_wan(v) for v in df.amount_yuan]
-    for c in ("x0", "x1"):  # positions only: plotted, never shown or summed
-        df[c] = [float(v / WAN) for v in df[c]]
+    for col in ("x0", "x1"):  # positions only: plotted, never shown or summed
+        df[col] = [float(v / WAN) for v in df[col]]
     return df
 
 
@@ -568,7 +608,7 @@ def function_departments(
     df = r.query(
         f"""SELECT e.department, e.province, e.city, e.county, e.department_id, e.document_sha256,
             sum(e.{measure}) AS amount_yuan
-        FROM mart.expenditure_by_function AS e JOIN core.departments AS d USING (department_id)
+        FROM dash_expenditure_by_function AS e JOIN core.departments AS d USING (department_id)
         WHERE e.year = ? AND (?::VARCHAR IS NULL OR d.name_key = ?::VARCHAR) AND {where}
           AND starts_with(coalesce(e.xiang_code, e.kuan_code, e.class_code), ?)
         GROUP BY ALL HAVING sum(e.{measure}) IS NOT NULL ORDER BY amount_yuan DESC""",
