@@ -300,6 +300,19 @@ def test_wan_rounds_half_up_exactly() -> None:
     assert data.to_wan(None) is None
 
 
+def test_data_docs_page_is_stripped_of_everything_fetched_from_a_cdn() -> None:
+    from juesuan.dashboard.gxdocs import offline
+
+    html = (
+        '<link rel="stylesheet" href="https://cdn.example/bootstrap.css"><script src="https://cdn.example/x.js">'
+        '</script><img src="https://s3.example/logo.png"><a href="https://greatexpectations.io">GX</a>'
+        '<script>var local = 1;</script><table><tr><td>income_row_sum</td></tr></table>'
+    )
+    out = offline(html)
+    assert "cdn.example" not in out and "s3.example" not in out
+    assert '<a href="https://greatexpectations.io">' in out and "income_row_sum" in out and "var local" in out
+
+
 def test_error_detector_fails_on_a_page_showing_a_python_error(browser: object) -> None:
     page = browser.new_page()  # type: ignore[attr-defined]
     page.set_content('<div data-testid="stException">ZeroDivisionError: division by zero</div>')

@@ -15,7 +15,10 @@ from pathlib import Path
 from juesuan.paths import data_root
 
 _REMOTE = re.compile(
-    r"<script[^>]+src=[\"']https?://[^>]*>\s*</script>|<link[^>]+href=[\"']https?://[^>]*>", re.IGNORECASE
+    r"<script[^>]+src=[\"']https?://[^>]*>\s*</script>"
+    r"|<link[^>]+href=[\"']https?://[^>]*>"
+    r"|<img[^>]+src=[\"']https?://[^>]*>",
+    re.IGNORECASE,
 )
 
 
@@ -41,9 +44,20 @@ def _validation_pages(root: Path) -> list[Path]:
     )
 
 
+#: The pass/fail marks GX draws with Font Awesome (a CDN font), drawn with plain characters instead.
+_LOCAL_STYLE = """<style>
+body { font-family: sans-serif; margin: 1em; }
+table { border-collapse: collapse; } td, th { padding: 2px 8px; vertical-align: top; }
+.fas.fa-check-circle::before { content: "✔ 通过"; color: #2e7d32; font-style: normal; white-space: nowrap; }
+.fas.fa-times::before { content: "✘ 未通过"; color: #c62828; font-style: normal; white-space: nowrap; }
+</style>"""
+
+
 def offline(html: str) -> str:
-    """Drop every script and stylesheet fetched from another host (CDN)."""
-    return _REMOTE.sub("", html)
+    """Drop every script, stylesheet and image fetched from another host (CDN); plain links stay. The status
+    marks GX draws with a CDN icon font are drawn with plain characters by a local style."""
+    out = _REMOTE.sub("", html)
+    return out.replace("</head>", _LOCAL_STYLE + "</head>", 1) if "</head>" in out else _LOCAL_STYLE + out
 
 
 def validation_page(sha: str, raw_path: str | Path) -> DataDocsPage:

@@ -16,6 +16,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 import streamlit as st
+import streamlit.components.v1 as components
 
 from juesuan.dashboard import data
 from juesuan.dashboard.data import (
@@ -878,7 +879,7 @@ def data_docs() -> None:
     st.caption(
         f"{info['department']} {info['year']} · sha256 {sha} · 文件 {page.path}（样式与脚本来自 CDN 的部分已移除，离线可读）"
     )
-    st.components.v1.html(page.html, height=1600, scrolling=True)
+    components.html(page.html, height=1600, scrolling=True)
     footer(started)
 
 
