@@ -44,6 +44,13 @@ def good(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Report]:
     for name, kind in (("sc", "state_capital"), ("gf", "gov_fund")):
         entry = next(e for e in manifest if printed(e, kind) and e["template"] != "shanghai2024")
         picked[name] = parse_report(out / entry["file"])
+    # and a budget (部门预算) of the factory's, for the rules scoped to budgets
+    from juesuan.budgets.factory import generate_pairs
+
+    budgets = out / "budgets"
+    [(_final, budget)] = generate_pairs(budgets, departments=1, years=(2024,))
+    picked["bud"] = parse_report(budgets / str(budget["file"]))
+    assert picked["bud"].kind == "budget"
     return picked
 
 
@@ -228,6 +235,21 @@ EXAMPLES: dict[str, Example] = {
     "appropriation_income_side": Example("sc", bump("appropriation_summary", "income.general_budget"), False),
     "appropriation_row_sum": Example("sc", bump("appropriation_summary", "expenditure.total", "total")),
     "basic_class_sum": Example("sc", bump("basic_expenditure", "301")),
+    # budgets (部门预算): the rules scoped to document_kind budget, on the factory's budget
+    "budget_basic_split": Example("bud", bump("basic_expenditure", "total", "personnel"), False),
+    "budget_class_equals_sum_of_kuan": Example("bud", bump("general_budget", level=3, measure="total")),
+    "budget_cross_expenditure_total": Example(
+        "bud", bump("expenditure", "total", "total"), at=("summary", "expenditure.total")
+    ),
+    "budget_cross_general_budget_basic": Example("bud", bump("general_budget", "total", "basic"), False),
+    "budget_economic_class_sum": Example("bud", bump("basic_expenditure", "301", "total")),
+    "budget_economic_total_sum": Example("bud", bump("basic_expenditure", "total", "total"), False),
+    "budget_kuan_equals_sum_of_xiang": Example("bud", bump("general_budget", level=5, measure="total")),
+    "budget_row_split": Example("bud", bump("general_budget", level=7, measure="total")),
+    "budget_summary_balance": Example("bud", bump("summary", "income.grand_total"), False),
+    "budget_three_public_sums": Example("bud", bump("three_public", "", "budget.total"), False),
+    "budget_total_equals_sum_of_classes": Example("bud", bump("general_budget", "total", "total")),
+    "budget_unit_sum": Example("bud", bump("income", "total", "total"), False),
     "basic_personnel_total": Example("sc", bump("basic_expenditure", "personnel_total")),
     "basic_public_total": Example("sc", bump("basic_expenditure", "public_total")),
     "class_equals_sum_of_kuan": Example("sc", bump("general_budget", level=3, measure="total")),
