@@ -358,3 +358,14 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def print_parallel(p: dict) -> None:
+    one, two = p.get("one_worker", {}), p.get("two_workers", {})
+    if "seconds" not in one or "seconds" not in two:
+        print(f"  parallel run failed: {one.get('error') or two.get('error')}")
+        return
+    print(
+        f"  {one['files']} files: 1 worker {one['seconds']} s, 2 workers {two['seconds']} s → "
+        f"{p['speedup']}x (peak RSS of a worker: {two['peak_rss_mb']['largest_worker']} MB)"
+    )
