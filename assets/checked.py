@@ -61,6 +61,7 @@ def rule_results(context: dg.AssetExecutionContext, parse_cache: ParseCacheResou
         parse_cache.cache_root(),
         workers=parse_cache.worker_count(),
         batch_size=parse_cache.batch_size,
+        cluster=parse_cache.cluster(),
     ):
         sha, results = done["sha256"], done["results"]
         if not done["checked"]:
