@@ -178,6 +178,11 @@ def run_size(n: int, workdir: Path) -> dict:
         t1 = time.perf_counter()
         first = run_nightly(defs, instance, cache, published_path=published, log_level="ERROR")
         night1 = time.perf_counter() - t1
+        steps = {
+            s.step_key: round((s.end_time or 0) - (s.start_time or 0), 1)
+            for run_id in first.runs.values()
+            for s in instance.get_run_step_stats(run_id)
+        }
         t2 = time.perf_counter()
         second = run_nightly(defs, instance, cache, published_path=published, log_level="ERROR")
         night2 = time.perf_counter() - t2
@@ -206,6 +211,7 @@ def run_size(n: int, workdir: Path) -> dict:
         "night_seconds": round(night1, 1),
         "seconds_per_report": round(night1 / len(manifest), 3),
         "pages_per_second": round(pages / night1, 1),
+        "night_steps_seconds": steps,
         "night_ok": first.ok,
         "night_error": next(iter(first.failed_runs.values()), None),
         "documents_by_status": {k: int(v) for k, v in by_status.items()},
@@ -284,6 +290,7 @@ def scale(sizes: list[int], workers: int, workdir: Path) -> dict:
         if "error" in r:
             print(f"  failed: {r['error']}")
         else:
+            print(f"  steps (s): {r['night_steps_seconds']}")
             print(
                 f"  {r['reports']} reports, {r['pages']} pages in {r['night_seconds']} s "
                 f"({r['seconds_per_report']} s/report, {r['pages_per_second']} pages/s); "
