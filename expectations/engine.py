@@ -113,6 +113,8 @@ def run_checks_batch(
     runnable: dict[str, list[int]] = {}
     for i, report in enumerate(reports):
         for rule in rules:
+            if not applies_to_kind(rule, report):  # budget rules on budgets, final-account rules on the rest
+                continue
             gate, pre = _applicability(rule, report, shas[i])
             results[i].extend(pre)
             if gate:
@@ -221,6 +223,10 @@ def _run_rule(con: duckdb.DuckDBPyConnection, rule: Rule, docs: tuple[int, ...])
     for row in cur.fetchall():
         record = dict(zip(names, row, strict=True))
         out.setdefault(record.pop(DOC_COLUMN), []).append(record)
+    for (
+        rows
+    ) in out.values():  # rule SQL need not order its rows: a report's results must not depend on its batch
+        rows.sort(key=lambda r: tuple((v is None, str(v)) for v in r.values()))
     return out
 
 
@@ -232,6 +238,11 @@ def _batch_id(shas: Sequence[str | None]) -> str:
 
 
 # ---- applicability -------------------------------------------------------------------------------------
+
+
+def applies_to_kind(rule: Rule, report: Report) -> bool:
+    """A rule runs only on reports of its document kind (budget rules on budgets, the rest on final accounts)."""
+    return rule.document_kind == ("budget" if report.kind == "budget" else "final_account")
 
 
 def _applicability(rule: Rule, report: Report, sha: str | None) -> tuple[bool, list[RuleResult]]:

@@ -16,13 +16,16 @@ from pipelines.parse_cache import ParseOutcome
 
 def parse_document(path: Path, sha256: str, region_hint: Region | None = None) -> ParseOutcome:
     """Parse one stored file into an outcome; a rejection or a failure is recorded, never raised."""
-    from juesuan.parsing import PARSER_VERSION, parse_report
+    from juesuan.parsing import PARSER_VERSION
     from juesuan.parsing.document import NotAFinalAccount
+    from juesuan.sandbox import ParseLimitExceeded, parse_report_limited
 
     try:
-        report = parse_report(path, region_hint=region_hint)
+        report = parse_report_limited(path, region_hint=region_hint)  # per-document time and memory limits
     except NotAFinalAccount as exc:
         return ParseOutcome(sha256, PARSER_VERSION, "not_final_account", code=exc.code, reason=exc.reason)
+    except ParseLimitExceeded as exc:
+        return ParseOutcome(sha256, PARSER_VERSION, "parse_failed", code=exc.code, reason=exc.reason)
     except Exception as exc:  # a parser bug or unreadable file: recorded against this document only
         return ParseOutcome(
             sha256,

@@ -174,9 +174,26 @@ def _stage(wh: Warehouse, derived: Any, *, region: Region | None, **common: Any)
         return wh.load_document(
             derived.report, derived.results, region_hint=region, check_error=derived.check_error, **common
         )
+    except duckdb.IOException:  # disk full, unwritable file: not this document's fault; the run stops, the
+        raise  # published file stays as it was, and the next run loads the document
     except duckdb.Error as exc:  # e.g. an amount beyond DECIMAL(20,2): the load rolled back; record why
         reason = f"could not be stored: {type(exc).__name__}: {exc}".splitlines()[0]
         return wh.load_failure(code="load_error", reason=reason, parser_version=version, **common)
+
+
+def _derive(
+    wh: Warehouse,
+    path: Path,
+    *,
+    region: Region | None,
+    checker: Checker,
+    **common: Any,
+) -> LoadOutcome:
+    """Parse, check and stage one file in this process (`juesuan rebuild` goes through the raw store one by one)."""
+    from warehouse.workers import Job
+
+    ((_job, derived),) = _derive_stream([Job(path, region)], checker, 1)
+    return _stage(wh, derived, region=region, **common)
 
 
 def ingest_paths(
@@ -210,7 +227,11 @@ def ingest_paths(
         except OSError as exc:  # without its bytes a file has no sha256 to be recorded under
             summary.skipped.append((source, f"cannot read: {exc}"))
             continue
-        stored = store.put(data, url=path.resolve().as_uri(), source_id="folder")
+        try:
+            stored = store.put(data, url=path.resolve().as_uri(), source_id="folder")
+        except OSError as exc:  # disk full: not kept, so not loaded; the next run picks it up
+            summary.skipped.append((source, f"could not keep the file in the raw store: {exc}"))
+            continue
         outcome = wh.unchanged(stored.sha256, source, version)
         if outcome is not None:
             summary.outcomes.append(outcome)

@@ -76,14 +76,17 @@ def parse_one(job: Job) -> Derived:
     """Parse one file; a refusal or a parser crash is a failure with its reason, never raised."""
     import time
 
-    from juesuan.parsing import PARSER_VERSION, parse_report
+    from juesuan.parsing import PARSER_VERSION
     from juesuan.parsing.document import NotAFinalAccount
+    from juesuan.sandbox import ParseLimitExceeded, parse_report_limited
 
     t0 = time.perf_counter()
     try:
-        report = parse_report(job.path, region_hint=job.region)
+        report = parse_report_limited(job.path, region_hint=job.region)  # per-document time and memory limits
     except NotAFinalAccount as exc:
         return Derived(failure=(str(exc.code), exc.reason), parse_seconds=time.perf_counter() - t0)
+    except ParseLimitExceeded as exc:
+        return Derived(failure=(exc.code, exc.reason), parse_seconds=time.perf_counter() - t0)
     except Exception as exc:  # a parser bug on one file must not stop the night's run; it is recorded
         reason = f"parser crashed: {type(exc).__name__}: {exc}".splitlines()[0]
         return Derived(failure=("parser_crash", reason), parse_seconds=time.perf_counter() - t0)
