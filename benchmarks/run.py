@@ -243,6 +243,7 @@ def main() -> int:
     )
     ap.add_argument("--workers", type=int, default=2, help="worker processes of the end-to-end runs")
     ap.add_argument("--skip-parse", action="store_true", help="leave out the parse and check comparison")
+    ap.add_argument("--skip-parallel", action="store_true", help="leave out the 1-vs-2-workers comparison")
     ap.add_argument(
         "--json", type=Path, default=None, help="figures file (default <data root>/bench/results.json)"
     )
@@ -264,12 +265,13 @@ def main() -> int:
     import scale  # benchmarks/scale.py, beside this file
 
     work = Path(tempfile.mkdtemp(prefix="juesuan-bench-"))
-    print(
-        "\nparallel documents: juesuan ingest of the benchmark corpus with 1 and 2 worker processes ...",
-        flush=True,
-    )
-    figures["parallel"] = scale.parallel_speedup(corpus, work / "parallel")
-    scale.print_parallel(figures["parallel"])
+    if not args.skip_parallel:
+        print(
+            "\nparallel documents: juesuan ingest of the benchmark corpus with 1 and 2 worker processes ...",
+            flush=True,
+        )
+        figures["parallel"] = scale.parallel_speedup(corpus, work / "parallel")
+        scale.print_parallel(figures["parallel"])
     sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
     if sizes:
         figures["end_to_end"] = scale.scale(sizes, args.workers, work / "scale")

@@ -97,8 +97,9 @@ def parse_one(job: Job) -> Derived:
     return Derived(report=report, parse_seconds=time.perf_counter() - t0)
 
 
-def check_batch(derived: Sequence[Derived], runner: str = "gx") -> None:
-    """Check every parsed report of `derived` as one batch, filling in results (or check_error) in place."""
+def check_batch(derived: Sequence[Derived], runner: str = "gx", data_docs_dir: Path | None = None) -> None:
+    """Check every parsed report of `derived` as one batch, filling in results (or check_error) in place; the
+    batch's GX validation gets a page in the Data Docs site at `data_docs_dir` (the warehouse's one site)."""
     import time
 
     from expectations.engine import run_checks_batch
@@ -108,7 +109,11 @@ def check_batch(derived: Sequence[Derived], runner: str = "gx") -> None:
         return
     t0 = time.perf_counter()
     try:
-        runs = run_checks_batch([d.report for d in todo], runner=runner)  # type: ignore[misc]
+        runs = run_checks_batch(
+            [d.report for d in todo],  # type: ignore[misc]
+            runner=runner,  # type: ignore[arg-type]
+            data_docs_dir=data_docs_dir,
+        )
     except Exception as exc:  # no rule ran, so the reports are unverified: quarantined, saying why
         error = f"rule checks crashed: {type(exc).__name__}: {exc}".splitlines()[0]
         for d in todo:
@@ -119,11 +124,11 @@ def check_batch(derived: Sequence[Derived], runner: str = "gx") -> None:
         d.results, d.check_seconds = run.results, share
 
 
-def derive_batch(jobs: Sequence[Job], runner: str = "gx") -> list[Derived]:
+def derive_batch(jobs: Sequence[Job], runner: str = "gx", data_docs_dir: Path | None = None) -> list[Derived]:
     """Parse each job's file, then check the reports together: one batch of work (what a worker runs)."""
     os.environ.setdefault("TQDM_DISABLE", "1")
     out = [parse_one(job) for job in jobs]
-    check_batch(out, runner)
+    check_batch(out, runner, data_docs_dir)
     return out
 
 
@@ -142,10 +147,13 @@ def derive_all(
     workers: int | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     cluster: str | None = None,
+    data_docs_dir: Path | None = None,
 ) -> Iterator[tuple[Job, Derived]]:
     """Every job's Derived, in input order, computed by `workers` processes (in process for one, or few jobs),
     or by the Dask cluster at `cluster` (default `JUESUAN_DASK_SCHEDULER`)."""
-    derived = map_batches(derive_batch, jobs, runner, workers=workers, batch_size=batch_size, cluster=cluster)
+    derived = map_batches(
+        derive_batch, jobs, runner, data_docs_dir, workers=workers, batch_size=batch_size, cluster=cluster
+    )
     yield from zip(jobs, derived, strict=True)
 
 
