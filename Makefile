@@ -56,9 +56,10 @@ format: setup
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# End-to-end sizes in factory reports: make bench BENCH_SIZES=24 for a quick run (default 100,500,2000).
 bench: setup
 	$(PY) -m pip install -q -e ".[dev,bench]"
-	$(PY) benchmarks/run.py
+	$(PY) benchmarks/run.py $(if $(BENCH_SIZES),--sizes $(BENCH_SIZES),)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .ruff_cache
