@@ -306,7 +306,7 @@ def test_data_docs_page_is_stripped_of_everything_fetched_from_a_cdn() -> None:
     html = (
         '<link rel="stylesheet" href="https://cdn.example/bootstrap.css"><script src="https://cdn.example/x.js">'
         '</script><img src="https://s3.example/logo.png"><a href="https://greatexpectations.io">GX</a>'
-        '<script>var local = 1;</script><table><tr><td>income_row_sum</td></tr></table>'
+        "<script>var local = 1;</script><table><tr><td>income_row_sum</td></tr></table>"
     )
     out = offline(html)
     assert "cdn.example" not in out and "s3.example" not in out

@@ -92,7 +92,8 @@ def table(
     links = links or {}
     shown = df[[c for c in columns if c in df.columns]].rename(columns=columns)
     for c in shown.columns:
-        if shown[c].dtype == object and not any(isinstance(v, Decimal) for v in shown[c]):
+        is_text = shown[c].dtype == object or pd.api.types.is_string_dtype(shown[c].dtype)
+        if is_text and not any(isinstance(v, Decimal) for v in shown[c]):
             shown[c] = [v if isinstance(v, str) or not _missing(v) else "" for v in shown[c]]
     if height == "auto" and len(shown) > 10:
         height = min(36 + 35 * len(shown), 720)
@@ -196,7 +197,12 @@ def overview() -> None:
     pub = q("publication")
     c = st.columns(4)
     c[0].metric("发布代次", pub.get("generation"))
-    c[1].metric("发布时间（UTC）", str(pub.get("published_at", ""))[:16])
+    published_at = pd.Timestamp(pub["published_at"]) if pub.get("published_at") is not None else None
+    c[1].metric(
+        "发布时间（UTC）",
+        published_at.strftime("%m-%d %H:%M") if published_at is not None else "—",
+        help=str(published_at),
+    )
     c[2].metric("文档数", pub.get("document_count"))
     c[3].metric("已发布金额单元格", pub.get("amount_count"))
 
