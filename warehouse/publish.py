@@ -141,8 +141,12 @@ def publish(wh: Warehouse, published_path: Path, *, force: bool = False) -> Publ
             for table in CORE_TABLES:
                 where = ""
                 if table in _PUBLISHED_ONLY:
-                    where = " WHERE document_sha256 IN (SELECT document_sha256 FROM core.current_published)"
-                con.execute(f"INSERT INTO nxt.core.{table} SELECT * FROM core.{table}{where}")
+                    where = (
+                        " WHERE document_sha256 IN (SELECT document_sha256 FROM core.current_published"
+                        " UNION ALL SELECT document_sha256 FROM core.current_published_budgets)"
+                    )
+                # by name: staging may have gained its columns in another order than a fresh file
+                con.execute(f"INSERT INTO nxt.core.{table} BY NAME SELECT * FROM core.{table}{where}")
             con.execute(
                 "INSERT INTO nxt.core.publication VALUES (?, ?, ?, ?, ?)",
                 [generation, started.replace(tzinfo=None), current_version(con), n_docs, n_amounts],

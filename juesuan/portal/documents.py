@@ -49,32 +49,55 @@ def budget_pdf(department: str, year: int, *, seed: int = 0) -> bytes:
     lw, lh = landscape(A4)
     base = Decimal(1000 + (seed * 37) % 900)
     cents = Decimal("0.01")
-    rows = [
-        ("一、一般公共预算拨款收入", base, "一、一般公共服务支出", (base * Decimal("0.6")).quantize(cents)),
-        ("二、政府性基金预算拨款收入", Decimal("0"), "二、教育支出", (base * Decimal("0.1")).quantize(cents)),
-        ("三、事业收入", Decimal("12.50"), "三、社会保障和就业支出", (base * Decimal("0.2")).quantize(cents)),
-        ("四、其他收入", Decimal("3.00"), "四、住房保障支出", (base * Decimal("0.1")).quantize(cents)),
+    business, other = Decimal("12.50"), Decimal("3.00")
+    spend = [(base * Decimal(f)).quantize(cents) for f in ("0.1", "0.2", "0.1")]
+    total = base + business + other
+    rows = [  # the 收支总表 balances: 收入总计 = 支出总计
+        ("一、一般公共预算拨款收入", base, "一、一般公共服务支出", total - sum(spend)),
+        ("二、政府性基金预算拨款收入", Decimal("0"), "二、教育支出", spend[0]),
+        ("三、事业收入", business, "三、社会保障和就业支出", spend[1]),
+        ("四、其他收入", other, "四、住房保障支出", spend[2]),
+        ("收入总计", total, "支出总计", total),
     ]
-    for title, rows_ in (("预算01表 部门收支总表", rows), ("预算02表 部门收入总表", rows[:2])):
+
+    def page(title: str) -> None:
         c.setPageSize((lw, lh))
         c.setFont(font, 16)
         c.drawCentredString(lw / 2, lh - 60, title)
         c.setFont(font, 10)
         c.drawString(60, lh - 85, f"部门：{department}")
         c.drawRightString(lw - 60, lh - 85, "单位：万元")
-        y = lh - 120
-        c.drawString(60, y, "收入项目")
-        c.drawString(300, y, f"{year}年预算数")
-        c.drawString(420, y, "支出项目")
-        c.drawString(660, y, f"{year}年预算数")
-        for left, lv, right, rv in rows_:
-            y -= 24
-            c.line(55, y + 18, lw - 55, y + 18)
-            c.drawString(60, y, left)
-            c.drawRightString(380, y, f"{lv:,.2f}")
-            c.drawString(420, y, right)
-            c.drawRightString(lw - 70, y, f"{rv:,.2f}")
-        c.showPage()
+
+    page("预算01表 部门收支总表")
+    y = lh - 120
+    c.drawString(60, y, "收入项目")
+    c.drawString(300, y, f"{year}年预算数")
+    c.drawString(420, y, "支出项目")
+    c.drawString(660, y, f"{year}年预算数")
+    for left, lv, right, rv in rows:
+        y -= 24
+        c.line(55, y + 18, lw - 55, y + 18)
+        c.drawString(60, y, left)
+        c.drawRightString(380, y, f"{lv:,.2f}")
+        c.drawString(420, y, right)
+        c.drawRightString(lw - 70, y, f"{rv:,.2f}")
+    c.showPage()
+    page("预算02表 部门收入总表")  # one row per budget unit (here the department alone)
+    y = lh - 120
+    heads = ("单位名称", "合计", "一般公共预算拨款收入", "事业收入", "其他收入")
+    xs = (60, 380, 520, 640, lw - 70)
+    for i, (x, head) in enumerate(zip(xs, heads, strict=True)):
+        (c.drawString if i == 0 else c.drawRightString)(x, y, head)
+    for label, values in (
+        ("合计", (total, base, business, other)),
+        (department, (total, base, business, other)),
+    ):
+        y -= 24
+        c.line(55, y + 18, lw - 55, y + 18)
+        c.drawString(60, y, label)
+        for x, v in zip(xs[1:], values, strict=True):
+            c.drawRightString(x, y, f"{v:,.2f}")
+    c.showPage()
     c.save()
     return buf.getvalue()
 
@@ -101,19 +124,24 @@ def notice_pdf(region_name: str, year: int) -> bytes:
     return buf.getvalue()
 
 
-def tables_workbook(department: str, year: int) -> bytes:
-    """An .xlsx attachment with a summary table (Beijing-style portals publish tables as workbooks)."""
-    from openpyxl import Workbook
+def tables_workbook(truth_csv: Path, entry: dict) -> bytes:
+    """The tables of the report in `entry` (a factory manifest entry) as an .xlsx, one sheet per table.
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "收入支出决算总表"
-    ws.append([f"{department}{year}年度收入支出决算总表"])
-    ws.append(["项目", "决算数（万元）"])
-    ws.append(["一般公共预算财政拨款收入", "463.48"])
-    ws.append(["本年收入合计", "626.55"])
+    Beijing-style portals attach the public tables as a workbook beside the report PDF: the same cells, which the
+    parser reads like the PDF; the warehouse keeps the PDF as the current document of that department-year.
+    """
+    from juesuan.factory.formats import write_xlsx
+    from juesuan.factory.gold import spec_from_gold
+
+    spec = spec_from_gold(
+        truth_csv,
+        template=str(entry["template"]),
+        department=str(entry["department"]),
+        year=int(entry["year"]),
+        units=dict(entry.get("units") or {}),
+    )
     buf = io.BytesIO()
-    wb.save(buf)
+    write_xlsx(spec, buf)
     return buf.getvalue()
 
 
