@@ -188,20 +188,47 @@ SNAPSHOTS = {
     "dash_expenditure_by_function": "SELECT * FROM mart.expenditure_by_function",
     "dash_documents": "SELECT * FROM mart.documents",
 }
-_snapshots: dict[tuple[int, int, int], dict[str, Any]] = {}
-_snapshot_lock = threading.Lock()
 
 
-def _snapshot(con: duckdb.DuckDBPyConnection, identity: tuple[int, int, int]) -> dict[str, Any]:
-    """The snapshot tables of one publication (file identity), computed by the first session that needs them."""
-    with _snapshot_lock:
-        snap = _snapshots.get(identity)
-        if snap is None:
-            snap = {name: con.sql(sql).to_arrow_table() for name, sql in SNAPSHOTS.items()}
-            for old in list(_snapshots)[:-1]:  # keep the previous publication for sessions still on it
-                del _snapshots[old]
-            _snapshots[identity] = snap
-        return snap
+@dataclass
+class _Publication:
+    """One published file opened once per process: a DuckDB instance with the file ATTACHed READ_ONLY, and the
+    snapshot tables of its heavy views. Sessions get their own connection to it (`cursor()`), sharing its
+    catalogue and block cache instead of re-reading the file's metadata on every new session."""
+
+    database: duckdb.DuckDBPyConnection
+    identity: tuple[int, int, int]
+    snapshots: dict[str, Any]
+    generation: int | None
+    published_at: Any
+
+
+_publications: dict[tuple[int, int, int], _Publication] = {}
+_publication_lock = threading.Lock()
+
+
+def _open_publication(path: Path, stat: Any) -> _Publication:
+    with _publication_lock:
+        ident = stat()
+        pub = _publications.get(ident)
+        if pub is not None:
+            return pub
+        database = duckdb.connect(":memory:", config={"threads": 2})
+        database.execute("ATTACH ? AS wh (READ_ONLY)", [str(path)])
+        database.execute("USE wh")
+        attached = stat()
+        if attached != ident:  # a publish swapped the file between stat and ATTACH: key by what is open
+            ident = attached
+        rows = database.sql("SELECT generation, published_at FROM core.publication").fetchall()
+        snapshots = {name: database.sql(sql).to_arrow_table() for name, sql in SNAPSHOTS.items()}
+        pub = _Publication(
+            database, ident, snapshots, rows[0][0] if rows else None, rows[0][1] if rows else None
+        )
+        # Keep the previous publication for sessions still reading it; older ones have no reader left.
+        for old in list(_publications)[:-1]:
+            del _publications[old]
+        _publications[ident] = pub
+        return pub
 
 
 class WarehouseReader:
@@ -229,19 +256,16 @@ class WarehouseReader:
             ident = self._stat()
             if self._con is not None and ident == self.identity:
                 return False
-            con = duckdb.connect(":memory:", config={"threads": 2})
-            con.execute("ATTACH ? AS wh (READ_ONLY)", [str(self.path)])
+            pub = _open_publication(self.path, self._stat)
+            con = pub.database.cursor()  # this session's own connection to the shared instance
             con.execute("USE wh")
-            attached = self._stat()
-            if attached != ident:  # a publish swapped the file between stat and ATTACH: key by what is open
-                ident = attached
-            rows = con.sql("SELECT generation, published_at FROM core.publication").fetchall()
-            row = rows[0] if rows else None
-            for name, table in _snapshot(con, ident).items():
+            for name, table in pub.snapshots.items():
                 con.register(name, table)
+            ident = pub.identity
+            row = (pub.generation, pub.published_at)
             old, self._con = self._con, con
             self.identity = ident
-            self.generation, self.published_at = (row[0], row[1]) if row else (None, None)
+            self.generation, self.published_at = row
             self.reopened += 1
             if old is not None:
                 old.close()

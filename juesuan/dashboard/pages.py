@@ -91,9 +91,10 @@ def table(
     """The figure's table (display labels), and the same rows as a UTF-8 CSV download."""
     links = links or {}
     shown = df[[c for c in columns if c in df.columns]].rename(columns=columns)
+    link_labels = {columns[c] for c in links}
     for c in shown.columns:
         is_text = shown[c].dtype == object or pd.api.types.is_string_dtype(shown[c].dtype)
-        if is_text and not any(isinstance(v, Decimal) for v in shown[c]):
+        if is_text and c not in link_labels and not any(isinstance(v, Decimal) for v in shown[c]):
             shown[c] = [v if isinstance(v, str) or not _missing(v) else "" for v in shown[c]]
     if height == "auto" and len(shown) > 10:
         height = min(36 + 35 * len(shown), 720)
@@ -107,7 +108,7 @@ def table(
             and isinstance(df[col].dropna().iloc[0] if df[col].notna().any() else None, Decimal)
         ):
             config[label] = st.column_config.NumberColumn(label, format="%.2f")
-    st.dataframe(shown, hide_index=True, column_config=config, key=f"df-{key}", height=height)
+    st.dataframe(shown, hide_index=True, column_config=config, key=f"df-{key}", height=height, placeholder="")
     csv = shown.copy()
     for col, label in columns.items():
         if col in links:
