@@ -224,8 +224,9 @@ def _open_publication(path: Path, stat: Any) -> _Publication:
         pub = _Publication(
             database, ident, snapshots, rows[0][0] if rows else None, rows[0][1] if rows else None
         )
-        # Keep the previous publication for sessions still reading it; older ones have no reader left.
-        for old in list(_publications)[:-1]:
+        # Keep the two previous publications for sessions still reading them (a session moves to the newest on its
+        # next interaction); closing an instance would close its sessions' connections mid-run.
+        for old in list(_publications)[:-2]:
             del _publications[old]
         _publications[ident] = pub
         return pub
