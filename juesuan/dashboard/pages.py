@@ -91,8 +91,10 @@ def table(
     """The figure's table (display labels), and the same rows as a UTF-8 CSV download."""
     links = links or {}
     shown = df[[c for c in columns if c in df.columns]].rename(columns=columns)
+    link_labels = {columns[c] for c in links}
     for c in shown.columns:
-        if shown[c].dtype == object and not any(isinstance(v, Decimal) for v in shown[c]):
+        is_text = shown[c].dtype == object or pd.api.types.is_string_dtype(shown[c].dtype)
+        if is_text and c not in link_labels and not any(isinstance(v, Decimal) for v in shown[c]):
             shown[c] = [v if isinstance(v, str) or not _missing(v) else "" for v in shown[c]]
     if height == "auto" and len(shown) > 10:
         height = min(36 + 35 * len(shown), 720)
@@ -106,7 +108,7 @@ def table(
             and isinstance(df[col].dropna().iloc[0] if df[col].notna().any() else None, Decimal)
         ):
             config[label] = st.column_config.NumberColumn(label, format="%.2f")
-    st.dataframe(shown, hide_index=True, column_config=config, key=f"df-{key}", height=height)
+    st.dataframe(shown, hide_index=True, column_config=config, key=f"df-{key}", height=height, placeholder="")
     csv = shown.copy()
     for col, label in columns.items():
         if col in links:
@@ -196,7 +198,12 @@ def overview() -> None:
     pub = q("publication")
     c = st.columns(4)
     c[0].metric("发布代次", pub.get("generation"))
-    c[1].metric("发布时间（UTC）", str(pub.get("published_at", ""))[:16])
+    published_at = pd.Timestamp(pub["published_at"]) if pub.get("published_at") is not None else None
+    c[1].metric(
+        "发布时间（UTC）",
+        published_at.strftime("%m-%d %H:%M") if published_at is not None else "—",
+        help=str(published_at),
+    )
     c[2].metric("文档数", pub.get("document_count"))
     c[3].metric("已发布金额单元格", pub.get("amount_count"))
 
