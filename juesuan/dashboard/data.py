@@ -645,6 +645,84 @@ def function_departments(
     return df
 
 
+# ---------------------------------------------------------------------------------------------- budget vs actual
+
+#: What the 预算执行 page compares: the table both documents print by function class, and its columns.
+BVA_TABLES = {
+    "一般公共预算财政拨款支出": "general_budget",
+    "支出总表（全部资金）": "expenditure",
+}
+BVA_MEASURES = {"合计": "total", "基本支出": "basic", "项目支出": "project"}
+_BVA_COLUMNS = """v.department_id, v.department, v.province, v.city, v.county, v.year, v.subject_code,
+    v.subject_name, v.line_item, v.budget_yuan, v.actual_yuan, v.difference_yuan, v.execution_rate_pct,
+    v.budget_document_sha256, v.actual_document_sha256"""
+
+
+def _bva_check(table_kind: str, measure: str) -> None:
+    if table_kind not in BVA_TABLES.values() or measure not in BVA_MEASURES.values():
+        raise ValueError(f"unknown budget-vs-actual figure {table_kind!r}/{measure!r}")
+
+
+def _bva_frame(df: pd.DataFrame, table_kind: str, measure: str) -> pd.DataFrame:
+    """万元 columns beside the yuan ones, and the two source links (the budget's cell, the final account's)."""
+    for col in ("budget", "actual", "difference"):
+        df[col] = [to_wan(v) for v in df[f"{col}_yuan"]]
+    keys = list(zip(df.subject_code, df.line_item, strict=True))
+    df["budget_source"] = [
+        source_link(s, kind=table_kind, code=c, line=li, m=measure)
+        for s, (c, li) in zip(df.budget_document_sha256, keys, strict=True)
+    ]
+    df["actual_source"] = [
+        source_link(s, kind=table_kind, code=c, line=li, m=measure)
+        for s, (c, li) in zip(df.actual_document_sha256, keys, strict=True)
+    ]
+    return df
+
+
+def budget_years(r: WarehouseReader) -> list[int]:
+    """Years with a department holding both a 部门预算 and a 决算."""
+    df = r.query(
+        "SELECT DISTINCT year FROM mart.budget_vs_actual WHERE budget_source = 'budget' ORDER BY year"
+    )
+    return [int(y) for y in df.year]
+
+
+def budget_departments(
+    r: WarehouseReader, region: RegionFilter, year: int, table_kind: str, measure: str
+) -> pd.DataFrame:
+    """Plan vs spend per department (the table's 合计 row of both documents), lowest execution rate first."""
+    _bva_check(table_kind, measure)
+    where, params = region.sql("v")
+    df = r.query(
+        f"""SELECT {_BVA_COLUMNS} FROM mart.budget_vs_actual AS v
+        WHERE v.budget_source = 'budget' AND v.table_kind = ? AND v.measure = ? AND v.line_item = 'total'
+          AND v.year = ? AND {where}
+        ORDER BY v.execution_rate_pct NULLS LAST, v.department, v.department_id""",
+        [table_kind, measure, year, *params],
+    )
+    df.insert(0, "rank", range(1, len(df) + 1))
+    df.insert(1, "region", [region_label(*t) for t in zip(df.province, df.city, df.county, strict=True)])
+    return _bva_frame(df, table_kind, measure)
+
+
+def budget_functions(
+    r: WarehouseReader, department_id: str, year: int, table_kind: str, measure: str, level: str
+) -> pd.DataFrame:
+    """Plan vs spend of one department per function 类 or 款 (the rows both documents print), by code."""
+    _bva_check(table_kind, measure)
+    if level not in ("类", "款", "项"):
+        raise ValueError(f"unknown level {level!r}")
+    df = r.query(
+        f"""SELECT {_BVA_COLUMNS} FROM mart.budget_vs_actual AS v
+        WHERE v.budget_source = 'budget' AND v.table_kind = ? AND v.measure = ? AND v.department_id = ?
+          AND v.year = ? AND v.subject_level = ?
+        ORDER BY v.subject_code""",
+        [table_kind, measure, department_id, year, level],
+    )
+    df["label"] = [f"{c} {n or ''}".strip() for c, n in zip(df.subject_code, df.subject_name, strict=True)]
+    return _bva_frame(df, table_kind, measure)
+
+
 # ---------------------------------------------------------------------------------------------- data quality
 
 
@@ -846,8 +924,9 @@ def document_info(r: WarehouseReader, sha: str) -> dict[str, Any] | None:
     df = r.query(
         """SELECT d.document_sha256, d.department, d.department_printed, d.province, d.city, d.county, d.year,
             d.status, d.page_count, d.source_url, d.raw_path, d.fetched_at, d.producer, d.failure_reason,
-            list(s.source ORDER BY s.first_seen) AS sources
+            list(s.source ORDER BY s.first_seen) AS sources, coalesce(c.report_kind, 'final_account') AS report_kind
         FROM dash_documents AS d LEFT JOIN core.document_sources AS s USING (document_sha256)
+        LEFT JOIN core.documents AS c USING (document_sha256)
         WHERE d.document_sha256 = ? GROUP BY ALL""",
         [sha],
     )
