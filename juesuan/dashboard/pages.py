@@ -769,7 +769,6 @@ def budget() -> None:
         deps,
         {
             "rank": "排名",
-            "region": "地区",
             "department": "部门",
             "budget": "预算数（万元）",
             "actual": "决算数（万元）",
