@@ -119,14 +119,24 @@ def _number_or_text(text: str, *, as_int: bool) -> object:
 
 
 def write_html(spec: ReportSpec, path: Path) -> Path:
-    """The whole report as one HTML article: prose, then each table under its title, then the 情况说明."""
+    """The whole report as one HTML page: prose, then each table under its title, then the 情况说明."""
     dep, year = spec.department, spec.year
+    page = (
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
+        f"<title>{_e(dep)}{year}年度部门决算</title>"
+        f'<meta name="ArticleTitle" content="{_e(dep)}{year}年度部门决算">'
+        '</head><body><div class="nav">首页 &gt; 政府信息公开 &gt; 财政预决算</div>'
+        f'<div class="article"><h1>{_e(dep)}{year}年度部门决算</h1>\n{article_html(spec)}</div></body></html>\n'
+    )
+    path = Path(path)
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def article_html(spec: ReportSpec) -> str:
+    """The report as the body of a portal article (what a CMS editor pastes): paragraphs and tables."""
+    year = spec.year
     out: list[str] = [
-        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">',
-        f"<title>{_e(dep)}{year}年度部门决算</title>",
-        f'<meta name="ArticleTitle" content="{_e(dep)}{year}年度部门决算">',
-        '</head><body><div class="nav">首页 &gt; 政府信息公开 &gt; 财政预决算</div>',
-        f'<div class="article"><h1>{_e(dep)}{year}年度部门决算</h1>',
         "<p>第一部分 部门概况</p>",
         "<p>一、部门职责</p>",
     ]
@@ -173,10 +183,7 @@ def write_html(spec: ReportSpec, path: Path) -> Path:
         out += [f"<p>{_e(p)}</p>" for p in paras]
     out.append("<p>第四部分 名词解释</p>")
     out += [f"<p>{_e(g)}</p>" for g in spec.glossary]
-    out.append("</div></body></html>\n")
-    path = Path(path)
-    path.write_text("\n".join(out), encoding="utf-8")
-    return path
+    return "\n".join(out)
 
 
 def _span(name: str, n: int) -> str:
@@ -187,4 +194,4 @@ def _e(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-__all__ = ["write_html", "write_xlsx"]
+__all__ = ["article_html", "write_html", "write_xlsx"]

@@ -16,7 +16,7 @@ from pathlib import Path
 from juesuan.model import Problem, Region, Report
 
 #: Bumped whenever parsing output can change for the same input (warehouse rows carry it).
-PARSER_VERSION = "tables-1.2"
+PARSER_VERSION = "tables-1.3"  # 1.3: workbooks and HTML reports are parsed (they were refused as not PDFs)
 
 #: Where page geometry comes from: PDFium (C, fast) or pdfplumber/pdfminer (on the table pages PDFium's
 #: triage picks). Same table logic either way; README "## Parsing" gives the measured speeds.
