@@ -3,8 +3,8 @@
 Both are drawn from the very grids the PDF is drawn from (`layouts.grid_for`), so they print the same cells and the
 report's truth CSV is their truth too. The workbook has one sheet per table, as real exports do: title row, table
 number and 部门 / 单位 rows, merged header cells, amounts mostly as numbers (two-decimal format, thousands
-separators where the template prints them) and, in some tables, as text exactly as printed ("1,234.56"); codes and
-行次 sometimes as numbers. The HTML article puts each table's title and 单位 line in paragraphs above a bordered
+separators where the template prints them; in some tables stored unrounded, 463.4812 shown as 463.48) and, in
+some tables, as text exactly as printed ("1,234.56"); codes and 行次 sometimes as numbers. The HTML article puts each table's title and 单位 line in paragraphs above a bordered
 `<table>` (or, in some tables, inside it as its first rows), between the report's prose.
 
 No maintained writer of legacy .xls (BIFF) files exists on PyPI (xlwt's last release is from 2017), so the factory
@@ -56,6 +56,8 @@ def write_xlsx(spec: ReportSpec, path: Path | BinaryIO) -> Path | BinaryIO:
         last = get_column_letter(ncols)
         as_text = index % 3 == 0  # some exports store amounts as the printed text
         codes_as_numbers = index % 2 == 0
+        # exports from 决算 software store unrounded 万元 values and show them with a 0.00 format
+        unrounded = index % 4 == 1 and not thousands
         r = 1
         ws.cell(r, 1, grid.title).font = Font(bold=True, size=14)
         ws.merge_cells(f"A{r}:{last}{r}")
@@ -90,6 +92,8 @@ def write_xlsx(spec: ReportSpec, path: Path | BinaryIO) -> Path | BinaryIO:
                     value = int(bc.text)
                 cell = ws.cell(r, col, value)
                 if isinstance(value, Decimal):
+                    if unrounded and value.as_tuple().exponent == -2:
+                        value += Decimal("0.0012") if value >= 0 else Decimal("-0.0012")
                     cell.value = float(value)  # a sheet stores money as a double and shows it formatted
                     cell.number_format = "#,##0.00" if thousands else "0.00"
                 if bc.colspan > 1:
