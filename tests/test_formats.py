@@ -479,3 +479,15 @@ def test_numbers_are_read_as_their_format_shows_them(tmp_path: Path) -> None:
         ("205", "C6"): ("463.48", Decimal("463.48")),
         ("205", "D6"): ("12.3456", Decimal("12.3456")),
     }
+
+
+def test_gb2312_html_article_reads_like_utf8(variants: list, tmp_path: Path) -> None:
+    """Older CMS pages declare gb2312 / gbk; the article reads the same."""
+    spec, files = variants[2]
+    text = files["html"].read_text(encoding="utf-8").replace('charset="utf-8"', 'charset="gb2312"')
+    path = tmp_path / "gbk.htm"
+    path.write_bytes(text.encode("gb18030"))
+    report = parse_report(path)
+    truth = {g.key: g.amount_yuan for g in read_gold_csv(spec.truth_csv().splitlines())}
+    assert _cells(report) == truth
+    assert (report.department, report.year) == (spec.department, spec.year)
