@@ -1,4 +1,7 @@
-"""`juesuan parse FILE [--format json|csv]`: read one report (PDF, .xlsx/.xls workbook, HTML page), print its tables.
+"""`juesuan parse FILE [--format json|csv] [--explain]`: read one report (PDF, .xlsx/.xls workbook, HTML
+page) and print its typed tables.
+
+`--explain` prints instead, per page, what the parser recognised and why each table was or was not read.
 
 Exit 0 when the report parsed (per-table problems are part of the output), exit 2 with one specific line on
 stderr when the file is not a readable final account (HTML named .pdf, encrypted, scanned, a budget, ...).
@@ -27,6 +30,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="page-geometry reader (default: $JUESUAN_PARSER_ENGINE, else pdfium); same table logic",
     )
+    p.add_argument(
+        "--explain",
+        action="store_true",
+        help="print, per page, what was recognised and why each table was or was not read (instead of the data)",
+    )
     p.set_defaults(func=run)
 
 
@@ -42,6 +50,11 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:  # an unknown engine named in $JUESUAN_PARSER_ENGINE
         print(f"juesuan parse: {exc}", file=sys.stderr)
         return 2
+    if getattr(args, "explain", False):
+        from juesuan.parsing.explain import explain
+
+        sys.stdout.write("\n".join(explain(args.file, engine=engine)) + "\n")
+        return 0
     try:
         report = parse_report(args.file, engine=engine)
     except NotAFinalAccount as exc:

@@ -10,13 +10,18 @@ report (document level) and on each table (table level), never raised.
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from juesuan.model import Problem, Region, Report
 
+if TYPE_CHECKING:
+    from juesuan.parsing.document import DocumentInfo
+
 #: Bumped whenever parsing output can change for the same input (warehouse rows carry it).
-PARSER_VERSION = "tables-1.3"  # 1.3: workbooks and HTML reports are parsed (they were refused as not PDFs)
+PARSER_VERSION = "tables-1.4"  # 1.3: budgets parsed; 1.4: workbook numbers read as their number format shows
 
 #: Where page geometry comes from: PDFium (C, fast) or pdfplumber/pdfminer (on the table pages PDFium's
 #: triage picks). Same table logic either way; README "## Parsing" gives the measured speeds.
@@ -40,11 +45,13 @@ def parse_report(
     timings: dict[str, float] | None = None,
     *,
     engine: str | None = None,
+    traces: list | None = None,
 ) -> Report:
     """The typed report of one final-accounts PDF. Raises `NotAFinalAccount` for anything else.
 
     `timings`, when given, accumulates seconds per stage (document, page geometry, tables, narrative): the
     benchmark uses it to say where the time goes. `engine` picks the page-geometry reader (`resolve_engine`).
+    `traces`, when given, receives a `locate.PageTrace` per page (what `juesuan parse --explain` prints).
     """
     from juesuan.parsing.document import NotAFinalAccount, open_document
     from juesuan.parsing.tables import parse_tables
@@ -59,9 +66,13 @@ def parse_report(
         if timings is not None:
             timings["tables"] = timings.get("tables", 0.0) + time.perf_counter() - t0
         return report
-    info = open_document(path, region_hint=region_hint)
+    info = open_document(path, region_hint=region_hint, accept_budget=True)
     if timings is not None:
         timings["document"] = timings.get("document", 0.0) + time.perf_counter() - t0
+    if info.kind == "budget":  # the cover (or the tables) say 部门预算: the budget family's own parser
+        from juesuan.budgets.parse import parse_budget
+
+        return parse_budget(info, path, timings=timings, engine=engine)
     report = Report(
         department=info.department,
         year=info.year,
@@ -71,12 +82,21 @@ def parse_report(
         parser_version=PARSER_VERSION,
     )
     report.problems.extend(info.problems)
-    result = parse_tables(path, timings=timings, engine=engine)
+    result = parse_tables(path, timings=timings, engine=engine, traces=traces)
     report.tables = result.tables
     report.problems.extend(result.problems)
     for table in result.tables.values():
         report.problems.extend(table.problems)
     scanned = [i + 1 for i, has_text in enumerate(info.text_layer_pages) if not has_text]
+    if scanned and all(t.status == "absent" for t in result.tables.values()) and not _reads_as_report(info):
+        # a notice with a scanned signature or seal page: nothing in its text is a report's, so the scanned
+        # pages are no reason to suspect tables there
+        raise NotAFinalAccount(
+            "no_tables",
+            f"not a final-accounts report: no 决算 table and nothing of a report's structure in "
+            f"{_n_pages(info.page_count - len(scanned))} of text; {_pages_word(scanned)} scanned "
+            f"(title: {_first_line(info.page_texts)})",
+        )
     if scanned:
         # a table on a scanned page cannot be found, so its absence proves nothing: say why it is missing
         for table in result.tables.values():
@@ -113,6 +133,29 @@ def parse_report(
     if timings is not None:
         timings["narrative"] = timings.get("narrative", 0.0) + time.perf_counter() - t0
     return report
+
+
+_NOTICE_TITLE = re.compile(r"^关于|通知|公告|通告|函$|的函|批复|意见$")
+_REPORT_PARTS = re.compile(r"决算情况说明|决算表|决算总表|部门概况|名词解释|收入支出决算总体情况")
+
+
+def _reads_as_report(info: DocumentInfo) -> bool:
+    """Whether the text pages read as a final account whose tables could sit on its scanned pages: its
+    cover title (not a notice's 关于…的通知), or the parts and table titles a report lists."""
+    from juesuan.parsing.tables import classify_title
+
+    first = _first_line(info.page_texts)
+    if _NOTICE_TITLE.search(first):
+        return False
+    if info.kind == "final_account" and info.cover_title and "决算" in info.cover_title:
+        return True
+    kinds = {classify_title(line) for text in info.page_texts for line in text.splitlines()} - {None, "other"}
+    joined = "".join("".join(info.page_texts).split())
+    return len(kinds) >= 3 or len(set(_REPORT_PARTS.findall(joined))) >= 2
+
+
+def _pages_word(pages: list[int]) -> str:
+    return f"page {pages[0]} is" if len(pages) == 1 else f"pages {', '.join(map(str, pages))} are"
 
 
 def _other_format(path: Path) -> tuple[str, bytes] | None:
