@@ -45,7 +45,18 @@ def read_workbook(path: Path) -> tuple[list[CellSheet], list[Problem]]:
             sheet = wb.get_sheet_by_name(meta.name)
             values = sheet.to_python(skip_empty_area=False)
             merged = sheet.merged_cell_ranges or []
-            formats = _display_decimals(path, meta.name, values)
+            try:
+                formats = _display_decimals(path, meta.name, values)
+            except Exception as exc:  # the values are still good: keep them as stored, and say so
+                formats = {}
+                problems.append(
+                    Problem(
+                        code="number_formats_unread",
+                        message=f"number formats of sheet {meta.name!r} not read ({type(exc).__name__}: {exc}); "
+                        "numbers stored with more decimals than shown are kept as stored",
+                        severity="warning",
+                    )
+                )
             sheets.append(CellSheet(name=meta.name, cells=_cells(values, merged, formats)))
     finally:
         wb.close()
@@ -71,17 +82,19 @@ def _display_decimals(path: Path, sheet: str, values: list[list[object]]) -> dic
     from openpyxl import load_workbook
 
     out: dict[tuple[int, int], int] = {}
-    wb = load_workbook(path, read_only=True)
-    try:
-        rows = sorted({r for r, _ in wanted})
-        for r, row in enumerate(wb[sheet].iter_rows(min_row=rows[0] + 1, max_row=rows[-1] + 1), rows[0]):
-            for c, cell in enumerate(row):
-                if (r, c) in wanted:
-                    n = _format_decimals(getattr(cell, "number_format", None) or "General")
-                    if n is not None:
-                        out[(r, c)] = n
-    finally:
-        wb.close()
+    # a file object: openpyxl refuses a path without an .xlsx name (the raw store keeps files under their hash)
+    with open(path, "rb") as fh:
+        wb = load_workbook(fh, read_only=True)
+        try:
+            rows = sorted({r for r, _ in wanted})
+            for r, row in enumerate(wb[sheet].iter_rows(min_row=rows[0] + 1, max_row=rows[-1] + 1), rows[0]):
+                for c, cell in enumerate(row):
+                    if (r, c) in wanted:
+                        n = _format_decimals(getattr(cell, "number_format", None) or "General")
+                        if n is not None:
+                            out[(r, c)] = n
+        finally:
+            wb.close()
     return out
 
 
