@@ -495,3 +495,19 @@ def test_gb2312_html_article_reads_like_utf8(variants: list, tmp_path: Path) -> 
     truth = {g.key: g.amount_yuan for g in read_gold_csv(spec.truth_csv().splitlines())}
     assert _cells(report) == truth
     assert (report.department, report.year) == (spec.department, spec.year)
+
+
+def test_hidden_sheet_with_a_public_table_is_a_warning(tmp_path: Path) -> None:
+    rows = [
+        ["某某县教育局2023年度收入决算表"],
+        ["部门：某某县教育局", None, "单位：万元"],
+        ["科目编码", "科目名称", "本年收入合计"],
+        [None, "合计", "1.00"],
+        ["205", "教育支出", "1.00"],
+    ]
+    path = tmp_path / "h.xlsx"
+    path.write_bytes(_workbook(rows, hidden=[["支出决算表"], ["项目", "合计"]]))
+    report = parse_report(path)
+    hidden = [p for p in report.problems if p.code == "hidden_sheet"]
+    assert [(p.severity, "支出决算表" in p.message) for p in hidden] == [("warning", True)]
+    assert report.tables["income"].status == "parsed"

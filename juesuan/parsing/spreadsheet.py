@@ -36,11 +36,7 @@ def read_workbook(path: Path) -> tuple[list[CellSheet], list[Problem]]:
     try:
         for meta in wb.sheets_metadata:
             if meta.visible != SheetVisibleEnum.Visible:
-                problems.append(
-                    Problem(
-                        code="hidden_sheet", message=f"hidden sheet {meta.name!r} not read", severity="info"
-                    )
-                )
+                problems.append(_hidden(meta.name, wb))
                 continue
             sheet = wb.get_sheet_by_name(meta.name)
             values = sheet.to_python(skip_empty_area=False)
@@ -61,6 +57,30 @@ def read_workbook(path: Path) -> tuple[list[CellSheet], list[Problem]]:
     finally:
         wb.close()
     return sheets, problems
+
+
+def _hidden(name: str, wb: object) -> Problem:
+    """A hidden sheet is not what readers see, so it is not read; one that holds a public table title says so."""
+    from juesuan.parsing.tables import classify_title
+
+    try:
+        values = wb.get_sheet_by_name(name).to_python()  # type: ignore[attr-defined]
+    except Exception:  # a chart or macro sheet has no cells
+        values = []
+    titles = [
+        norm(v)
+        for row in values
+        for v in row
+        if isinstance(v, str) and classify_title(norm(v)) not in (None, "other")
+    ]
+    if titles:
+        return Problem(
+            code="hidden_sheet",
+            message=f"hidden sheet {name!r} holds {titles[0]!r} and is not read (readers of the workbook do not see "
+            "it); the visible sheets are the report",
+            severity="warning",
+        )
+    return Problem(code="hidden_sheet", message=f"hidden sheet {name!r} not read", severity="info")
 
 
 def _extra_decimals(v: object) -> bool:
