@@ -511,3 +511,30 @@ def test_hidden_sheet_with_a_public_table_is_a_warning(tmp_path: Path) -> None:
     hidden = [p for p in report.problems if p.code == "hidden_sheet"]
     assert [(p.severity, "支出决算表" in p.message) for p in hidden] == [("warning", True)]
     assert report.tables["income"].status == "parsed"
+
+
+def test_html_caption_titles_its_table_and_layout_tables_are_skipped(tmp_path: Path) -> None:
+    """A CMS page laid out with an outer table; the report table carries its title as <caption>."""
+    page = (
+        '<html><head><meta charset="utf-8"><title>某某县教育局2023年度部门决算</title></head><body>'
+        "<table><tr><td><div>首页</div></td><td>"
+        "<p>某某县教育局2023年度部门决算</p><p>部门：某某县教育局 单位：万元</p>"
+        '<table border="1"><caption>收入决算表</caption>'
+        "<thead><tr><th colspan=2>项目</th><th rowspan=2>本年收入合计</th></tr>"
+        "<tr><th>科目编码</th><th>科目名称</th></tr></thead>"
+        "<tbody><tr><td></td><td>合计</td><td>1,234.50</td></tr>"
+        "<tr><td>205</td><td>教育支出</td><td>1,234.50</td></tr></tbody></table>"
+        "</td></tr></table></body></html>"
+    )
+    path = tmp_path / "a.html"
+    path.write_text(page, encoding="utf-8")
+    report = parse_report(path)
+    income = report.tables["income"]
+    assert income.status == "parsed" and income.title == "收入决算表"
+    got = {
+        (r.subject_code or r.line_item, c.measure, c.table_index, c.address)
+        for r in income.rows
+        for c in r.cells
+    }
+    assert got == {("total", "total", 2, "R3C3"), ("205", "total", 2, "R4C3")}  # the layout table is table 1
+    assert (report.department, report.year) == ("某某县教育局", 2023)
