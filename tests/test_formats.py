@@ -427,29 +427,6 @@ def test_legacy_xls_gives_the_same_cells_as_the_xlsx(variants: list, tmp_path: P
     assert _cells(legacy) == truth
 
 
-def test_migrations_sharing_a_number_apply_in_name_order(tmp_path: Path) -> None:
-    """Branches add `NNN_<branch>_<what>.sql` side by side: same number, both applied, each recorded once."""
-    import shutil
-
-    import duckdb
-
-    from warehouse.migrate import MIGRATIONS_DIR, list_migrations, migrate
-
-    mig = tmp_path / "migrations"
-    shutil.copytree(MIGRATIONS_DIR, mig)
-    con = duckdb.connect(str(tmp_path / "a.duckdb"))
-    migrate(con, mig)
-    last = list_migrations(mig)[-1].version
-    (mig / f"{last + 1:03d}_zeta_notes.sql").write_text("CREATE TABLE core.zeta (x INTEGER);\n")
-    (mig / f"{last + 1:03d}_alpha_notes.sql").write_text("CREATE TABLE core.alpha (x INTEGER);\n")
-    assert [m.name for m in list_migrations(mig)[-2:]] == ["alpha_notes", "zeta_notes"]
-    assert migrate(con, mig) == [last + 1, last + 1]
-    assert migrate(con, mig) == []
-    names = {r[0] for r in con.execute("SELECT name FROM meta.schema_migrations").fetchall()}
-    assert {"alpha_notes", "zeta_notes", "formats_cell_source"} <= names
-    con.close()
-
-
 def test_numbers_are_read_as_their_format_shows_them(tmp_path: Path) -> None:
     """决算 software exports unrounded 万元 values under a 0.00 format: the table shows, and adds up, 463.48."""
     from openpyxl import Workbook
