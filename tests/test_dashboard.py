@@ -794,3 +794,10 @@ def test_budget_page_shows_the_sql_figures_and_opens_the_budget_cell(
     )[0][0]
     body = tab.page.locator("body").text_content()  # type: ignore[attr-defined]
     assert "年预算" in body and sha in body and text in body
+
+
+@pytest.mark.browser
+def test_budget_page_without_budgets_says_so(server: Server, tab: Tab) -> None:
+    """A warehouse of final accounts only: the page explains there is nothing to compare, without an error."""
+    open_page(tab, f"{server.url}/budget")
+    assert "没有同时发布了部门预算和部门决算的部门" in tab.page.locator("body").text_content()  # type: ignore[attr-defined]
