@@ -136,6 +136,8 @@ LAYOUTS: dict[str, dict] = {
     "column_split": {"options": ("column_split",), "continuations": ("title_total", "bare")},
     "column_split_bare": {"options": ("column_split_bare",), "continuations": ("bare_total", "xubiao")},
 }
+#: layouts whose amounts must NOT be read (they are refused, each table naming why)
+REFUSED_LAYOUTS: dict[str, dict] = {"no_tounicode": {"options": ("no_tounicode",)}}
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +150,12 @@ def layout_corpora(tmp_path_factory: pytest.TempPathFactory):
     def get(layout: str) -> tuple[Path, list[dict]]:
         if layout not in built:
             out = tmp_path_factory.mktemp(layout)
-            kw = {"regions": 1, "departments_per_region": 2, "years": (2024,), **LAYOUTS[layout]}
+            kw = {
+                "regions": 1,
+                "departments_per_region": 2,
+                "years": (2024,),
+                **{**LAYOUTS, **REFUSED_LAYOUTS}[layout],
+            }
             generate_corpus(out, seed=4242, defect_rate=0, **kw)
             built[layout] = (out, json.loads((out / "manifest.json").read_text(encoding="utf-8")))
         return built[layout]
@@ -257,6 +264,42 @@ def test_column_split_really_prints_the_measures_after_the_rows(layout_corpora) 
         first = next(i for i, t in enumerate(texts) if "其他收入" in t)
         assert first > 0 and "其他收入" not in texts[0] and "本年收入合计" in texts[0], layout
         assert ("科目名称" in texts[first]) == names_repeated, layout
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_amounts_in_a_font_without_unicode_map_are_refused_naming_the_font(
+    layout_corpora, engine: str
+) -> None:
+    """The amounts' font has no ToUnicode map, no encoding and no glyph names: extractors can only guess
+    (here the guess happens to be right; in real files it turns digits into others): never read, named."""
+    from juesuan.parsing import parse_report
+
+    out, manifest = layout_corpora("no_tounicode")
+    for e in manifest:
+        report = parse_report(out / e["file"], engine=engine)
+        truth = read_gold_csv(out / e["truth_file"])
+        _, precision, _, extra = score(gold_keys(truth), report_keys(report.tables))
+        assert not extra and precision == 1.0
+        for kind in ("summary", "income", "expenditure", "general_budget"):
+            t = report.tables[kind]
+            assert t.status == "parse_error" and not t.rows, (kind, t.status)
+            (p,) = t.problems
+            assert p.code == "unreadable_font" and "WenQuanYiZenHeiMono" in p.message, p.message
+
+
+def test_fonts_decoded_by_glyph_names_are_trusted() -> None:
+    from pdfminer.psparser import LIT
+
+    from juesuan.parsing.fonts import _decodable
+
+    named = {"Subtype": LIT("Type1"), "BaseFont": LIT("ABCDEF+Song"), "Encoding": {"Differences": [48, LIT("zero"), LIT("one"), LIT("period")]}}  # fmt: skip
+    assert _decodable(named) is None
+    ids = {"Subtype": LIT("TrueType"), "BaseFont": LIT("ABCDEF+Song"), "Encoding": {"Differences": [48, LIT("g17"), LIT("g18")]}}  # fmt: skip
+    assert "g17" in _decodable(ids)
+    assert _decodable({"Subtype": LIT("TrueType"), "BaseFont": LIT("ABCDEF+Song")}) is not None
+    assert _decodable({"Subtype": LIT("Type1"), "BaseFont": LIT("Helvetica")}) is None
+    assert _decodable({"Subtype": LIT("Type0"), "Encoding": LIT("UniGB-UCS2-H")}) is None
+    assert _decodable({"Subtype": LIT("Type0"), "Encoding": LIT("Identity-H")}) is not None
 
 
 # ---- no silent loss ---------------------------------------------------------------------------------------

@@ -122,7 +122,9 @@ class SpecTable:
 #: serif          a Song (SimSun-like) serif font instead of the sans-serif one;
 #: column_split   the income and expenditure tables printed by columns: 合计 and two measures, then the other
 #:                measures on the next page(s) under their own header, the code and name columns repeated;
-#: column_split_bare  the same without repeating the code and name columns (rows match by position).
+#: column_split_bare  the same without repeating the code and name columns (rows match by position);
+#: no_tounicode   the amounts drawn in a font whose ToUnicode map is removed (no encoding, no glyph names):
+#:                nothing but a guess decodes them, so the parser must refuse those tables, naming the font.
 OPTIONS: tuple[str, ...] = (
     "extra_tables",
     "annex_tables",
@@ -132,6 +134,7 @@ OPTIONS: tuple[str, ...] = (
     "serif",
     "column_split",
     "column_split_bare",
+    "no_tounicode",
 )
 
 

@@ -397,6 +397,7 @@ class Found:
     last_page: int = 0
     unreadable: int = 0
     chars: int = 0
+    bad_fonts: dict[str, int] = field(default_factory=dict)  # undecodable font → characters in the table
 
 
 def _cell(measure: str, text: str, unit: str, g: Grid, r: int, c: int) -> Cell:
@@ -422,6 +423,14 @@ def interpret(found: Found, learned_classes: dict[str, str]) -> Table:
             "unreadable_font",
             f"unreadable font: {found.unreadable} of {found.chars} glyphs on pages {table.pages} have no "
             "Unicode mapping (cid:)",
+        )
+    if found.bad_fonts:
+        fonts = "; ".join(f"{font}: {n} characters" for font, n in found.bad_fonts.items())
+        return _error(
+            table,
+            "unreadable_font",
+            f"font without a Unicode map in {found.title!r} on pages {table.pages} ({fonts}); its characters "
+            "cannot be decoded safely (a guess could give wrong digits), so the table is not read",
         )
     note = "".join(found.note_lines) or None
     roles: list[ColRole] | None = None
@@ -974,6 +983,11 @@ def locate_tables(
                 )
             if current is not None:
                 current.grids.append(g)
+                if geom.bad_fonts:
+                    for chars in g.atomic_chars.values():
+                        for ch in chars:
+                            if (font := geom.bad_fonts.get(id(ch))) is not None:
+                                current.bad_fonts[font] = current.bad_fonts.get(font, 0) + 1
                 current.last_page = geom.number
                 current.chars += sum(len(v) for v in g.atomic_chars.values())
                 current.unreadable += geom.unreadable_chars if k == 0 else 0
@@ -1135,6 +1149,10 @@ def parse_tables(
         finally:
             if pdf is not source:
                 pdf.close()
+    if not isinstance(source, pdfium.PdfDocument):
+        from juesuan.parsing.fonts import mark_undecodable
+
+        mark_undecodable(source, pages)
     t1 = time.perf_counter()
     result = tables_from_pages(pages, traces)
     if timings is not None:
