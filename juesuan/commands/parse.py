@@ -1,4 +1,5 @@
-"""`juesuan parse FILE.pdf [--format json|csv] [--explain]`: read one report PDF and print its typed tables.
+"""`juesuan parse FILE [--format json|csv] [--explain]`: read one report (PDF, .xlsx/.xls workbook, HTML
+page) and print its typed tables.
 
 `--explain` prints instead, per page, what the parser recognised and why each table was or was not read.
 
@@ -17,10 +18,11 @@ from pathlib import Path
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "parse",
-        help="parse one final-accounts PDF into typed tables",
-        description="Parse one 部门决算 PDF: csv = one row per printed numeric cell, json = the whole report.",
+        help="parse one final-accounts report (PDF, xlsx/xls workbook or HTML page) into typed tables",
+        description="Parse one 部门决算 (PDF, workbook or HTML article, told apart by content): csv = one row per "
+        "printed numeric cell (plus sheet/table and cell address for workbooks and HTML), json = the whole report.",
     )
-    p.add_argument("file", type=Path, help="the report PDF")
+    p.add_argument("file", type=Path, help="the report: PDF, .xlsx/.xls workbook or HTML page")
     p.add_argument("--format", choices=("json", "csv"), default="json", help="output format (default json)")
     p.add_argument(
         "--engine",

@@ -58,6 +58,14 @@ def parse_report(
 
     path = Path(path)
     t0 = time.perf_counter()
+    other = _other_format(path)
+    if other is not None:  # a workbook or an HTML article: read by content, whatever the file is called
+        from juesuan.parsing.formats import parse_other
+
+        report = parse_other(path, other[1], other[0], region_hint)
+        if timings is not None:
+            timings["tables"] = timings.get("tables", 0.0) + time.perf_counter() - t0
+        return report
     info = open_document(path, region_hint=region_hint)
     if timings is not None:
         timings["document"] = timings.get("document", 0.0) + time.perf_counter() - t0
@@ -144,6 +152,28 @@ def _reads_as_report(info: DocumentInfo) -> bool:
 
 def _pages_word(pages: list[int]) -> str:
     return f"page {pages[0]} is" if len(pages) == 1 else f"pages {', '.join(map(str, pages))} are"
+
+
+def _other_format(path: Path) -> tuple[str, bytes] | None:
+    """(kind, bytes) when the file is a workbook or an HTML page holding tables; None for PDFs and the rest.
+
+    An HTML page without any <table> stays with the PDF path, which refuses it as "not a PDF: an HTML page".
+    """
+    from juesuan.sniff import SNIFF_BYTES, sniff_bytes
+
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(SNIFF_BYTES)
+    except OSError:
+        return None  # open_document says why the file cannot be read
+    kind = sniff_bytes(head)
+    if kind in ("xlsx", "xls"):
+        return kind, path.read_bytes()
+    if kind == "html":
+        data = path.read_bytes()
+        if b"<table" in data.lower():
+            return kind, data
+    return None
 
 
 def _n_pages(n: int) -> str:
