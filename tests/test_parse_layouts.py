@@ -429,8 +429,7 @@ def test_parse_explain_says_per_page_what_was_read(
 def test_parse_explain_explains_a_refusal(real_corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from juesuan.cli import main
 
-    assert (
-        main(["parse", "--explain", str(real_corpus / "not-final-accounts" / "html-page-named-pdf.pdf")]) == 0
-    )
+    budget = real_corpus / "not-final-accounts" / "budget-shenzhen-finance-2026.pdf"
+    assert main(["parse", "--explain", str(budget)]) == 0
     text = capsys.readouterr().out
-    assert "refused (not_pdf): not a PDF" in text
+    assert "refused (budget_report): budget report (部门预算), not a final account" in text
