@@ -113,6 +113,8 @@ def run_checks_batch(
     runnable: dict[str, list[int]] = {}
     for i, report in enumerate(reports):
         for rule in rules:
+            if not applies_to_kind(rule, report):  # budget rules on budgets, final-account rules on the rest
+                continue
             gate, pre = _applicability(rule, report, shas[i])
             results[i].extend(pre)
             if gate:
@@ -236,6 +238,11 @@ def _batch_id(shas: Sequence[str | None]) -> str:
 
 
 # ---- applicability -------------------------------------------------------------------------------------
+
+
+def applies_to_kind(rule: Rule, report: Report) -> bool:
+    """A rule runs only on reports of its document kind (budget rules on budgets, the rest on final accounts)."""
+    return rule.document_kind == ("budget" if report.kind == "budget" else "final_account")
 
 
 def _applicability(rule: Rule, report: Report, sha: str | None) -> tuple[bool, list[RuleResult]]:
