@@ -302,6 +302,34 @@ def test_fonts_decoded_by_glyph_names_are_trusted() -> None:
     assert _decodable({"Subtype": LIT("Type0"), "Encoding": LIT("Identity-H")}) is not None
 
 
+def test_narrative_figures_detached_from_their_sentences_are_read_as_printed(tmp_path: Path) -> None:
+    """The same reports with the 情况说明 figures drawn after their page's words: identical narrative facts."""
+    from juesuan.factory import generate_corpus
+    from juesuan.parsing import parse_report
+    from juesuan.parsing.document import open_document
+    from juesuan.parsing.reflow import detached_pages
+
+    kw = {"seed": 5, "regions": 2, "departments_per_region": 1, "years": (2024,), "defect_rate": 0}
+    plain = generate_corpus(tmp_path / "plain", **kw)
+    detached = generate_corpus(tmp_path / "detached", options=("detached_figures",), **kw)
+    for a, b in zip(plain, detached, strict=True):
+        ra, rb = parse_report(tmp_path / "plain" / a.file), parse_report(tmp_path / "detached" / b.file)
+        facts_a = [(f.section, f.label, f.kind, f.value, f.change, f.page) for f in ra.narrative]
+        facts_b = [(f.section, f.label, f.kind, f.value, f.change, f.page) for f in rb.narrative]
+        assert len(facts_a) > 50 and facts_a == facts_b, a.doc_id
+        assert (ra.headcount_authorized, ra.headcount_actual) == (
+            rb.headcount_authorized,
+            rb.headcount_actual,
+        )
+        assert [p.code for p in rb.problems if p.code == "narrative_reflowed"] == ["narrative_reflowed"]
+        texts = open_document(tmp_path / "detached" / b.file).page_texts
+        assert detached_pages(texts) and not detached_pages(
+            open_document(tmp_path / "plain" / a.file).page_texts
+        )
+        assert "支出决算为 万元" in "".join(texts).replace("\r\n", "")  # the text layer really lost them
+        assert not [p for p in ra.problems if p.code == "narrative_reflowed"]
+
+
 # ---- no silent loss ---------------------------------------------------------------------------------------
 
 _HEADER = ["科目编码", "科目名称", "本年支出合计", "基本支出", "项目支出"]

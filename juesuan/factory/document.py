@@ -425,6 +425,7 @@ def render_document(spec: ReportSpec, path: Path) -> tuple[int, dict[str, list[i
         running_header=f"{spec.department}{spec.year}年度部门决算" if spec.template == "qinghai2016" else "",
         serif="serif" in spec.options,
         rotated="rotated" in spec.options,
+        detached_figures="detached_figures" in spec.options,
     )
     dep, y = spec.department, spec.year
     w.text_page(TextPage([("big", f"{y}年度"), ("big", dep), ("big", "部门决算")]))

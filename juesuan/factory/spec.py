@@ -124,7 +124,9 @@ class SpecTable:
 #:                measures on the next page(s) under their own header, the code and name columns repeated;
 #: column_split_bare  the same without repeating the code and name columns (rows match by position);
 #: no_tounicode   the amounts drawn in a font whose ToUnicode map is removed (no encoding, no glyph names):
-#:                nothing but a guess decodes them, so the parser must refuse those tables, naming the font.
+#:                nothing but a guess decodes them, so the parser must refuse those tables, naming the font;
+#: detached_figures  the 情况说明 figures drawn after the words of their page: the text layer holds the
+#:                sentences without their numbers, then the numbers (the page looks the same).
 OPTIONS: tuple[str, ...] = (
     "extra_tables",
     "annex_tables",
@@ -135,6 +137,7 @@ OPTIONS: tuple[str, ...] = (
     "column_split",
     "column_split_bare",
     "no_tounicode",
+    "detached_figures",
 )
 
 
