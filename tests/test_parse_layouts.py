@@ -330,6 +330,22 @@ def test_narrative_figures_detached_from_their_sentences_are_read_as_printed(tmp
         assert not [p for p in ra.problems if p.code == "narrative_reflowed"]
 
 
+def test_unread_tables_are_reported_by_the_rules_as_parser_problems(layout_corpora) -> None:
+    """A table the parser could not fully read blocks publication as a parse_error, never as a failed sum."""
+    from expectations import blocking, check_report
+    from juesuan.parsing import parse_report
+
+    out, manifest = layout_corpora("no_tounicode")
+    report = parse_report(out / manifest[0]["file"])
+    results = check_report(report)
+    results = getattr(results, "results", results)
+    assert blocking(results)
+    required = [r for r in results if r.rule_id == "required_tables"]
+    assert required and {r.outcome for r in required} == {"parse_error"}
+    unread = {k for k, t in report.tables.items() if t.status == "parse_error"}
+    assert not [r for r in results if r.outcome == "fail" and r.table_kind in unread and r.severity == "error"]
+
+
 # ---- no silent loss ---------------------------------------------------------------------------------------
 
 _HEADER = ["科目编码", "科目名称", "本年支出合计", "基本支出", "项目支出"]
