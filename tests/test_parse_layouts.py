@@ -343,7 +343,9 @@ def test_unread_tables_are_reported_by_the_rules_as_parser_problems(layout_corpo
     required = [r for r in results if r.rule_id == "required_tables"]
     assert required and {r.outcome for r in required} == {"parse_error"}
     unread = {k for k, t in report.tables.items() if t.status == "parse_error"}
-    assert not [r for r in results if r.outcome == "fail" and r.table_kind in unread and r.severity == "error"]
+    assert not [
+        r for r in results if r.outcome == "fail" and r.table_kind in unread and r.severity == "error"
+    ]
 
 
 # ---- no silent loss ---------------------------------------------------------------------------------------
