@@ -479,3 +479,19 @@ def test_parse_explain_explains_a_refusal(real_corpus: Path, capsys: pytest.Capt
     assert main(["parse", "--explain", str(budget)]) == 0
     text = capsys.readouterr().out
     assert "refused (budget_report): budget report (部门预算), not a final account" in text
+
+
+def test_sample_command_takes_layouts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from juesuan.cli import main
+
+    args = ["sample", "--out", str(tmp_path / "s"), "--regions", "1", "--departments", "2", "--years", "2018"]
+    args += ["--templates", "guangdong2018", "--options", "meetings+rotated,extra_tables"]
+    args += ["--continuations", "title_cont", "--defect-rate", "0"]
+    assert main(args) == 0
+    manifest = json.loads((tmp_path / "s" / "manifest.json").read_text(encoding="utf-8"))
+    assert [(e["template"], e["options"], e["continuation"]) for e in manifest] == [
+        ("guangdong2018", ["meetings", "rotated"], "title_cont"),
+        ("guangdong2018", ["extra_tables"], "title_cont"),
+    ]
+    assert main(["sample", "--out", str(tmp_path / "t"), "--options", "bogus"]) == 1
+    assert "unknown layout option(s) ['bogus']" in capsys.readouterr().out
