@@ -475,10 +475,10 @@ def test_parse_explain_says_per_page_what_was_read(
 def test_parse_explain_explains_a_refusal(real_corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from juesuan.cli import main
 
-    budget = real_corpus / "not-final-accounts" / "budget-shenzhen-finance-2026.pdf"
-    assert main(["parse", "--explain", str(budget)]) == 0
+    scanned = real_corpus / "not-final-accounts" / "scanned-budget-beijing-govdata-2026.pdf"
+    assert main(["parse", "--explain", str(scanned)]) == 0
     text = capsys.readouterr().out
-    assert "refused (budget_report): budget report (部门预算), not a final account" in text
+    assert "refused (no_text_layer): no text layer: 8 of 8 pages are scanned images" in text
 
 
 def test_sample_command_takes_layouts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
