@@ -1291,11 +1291,15 @@ def _second_copy(first: Table, second: Table, f: Found, problems: list[Problem])
             )
         )
         return
-    n = len(extra) or sum(len(r.cells) for r in second.rows)
+    where = f"a second {f.kind} table {f.title!r} on pages {second.pages or [f.last_page]}"
+    if second.status == "parse_error":
+        why = second.problems[0].message if second.problems else "unreadable"
+        message = f"{where} could not be read ({why}); it may hold cells the first one does not have"
+    else:
+        message = f"{where} with {len(extra)} cells the first one does not have was not read"
     problem = Problem(
         code="duplicate_table",
-        message=f"a second {f.kind} table {f.title!r} on pages {second.pages or [f.last_page]} with {n} cells "
-        "the first one does not have was not read",
+        message=message,
         table_kind=f.kind,
         page=f.last_page,
         severity="error",
