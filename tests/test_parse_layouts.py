@@ -495,3 +495,14 @@ def test_sample_command_takes_layouts(tmp_path: Path, capsys: pytest.CaptureFixt
     ]
     assert main(["sample", "--out", str(tmp_path / "t"), "--options", "bogus"]) == 1
     assert "unknown layout option(s) ['bogus']" in capsys.readouterr().out
+
+
+def test_untitled_table_in_the_text_that_is_no_public_table_is_noted_not_an_error() -> None:
+    """重点项目绩效目标 printed as a small ruled table inside the 情况说明: no code, no public line item."""
+    title = ["一般公共预算财政拨款支出决算表", "单位：万元"]
+    p1 = ruled_page(1, [(title, [_HEADER, ["", "合计", "10.00", "6.00", "4.00"]])])
+    p3 = ruled_page(3, [(["重点项目绩效目标情况如下："], [["项目", "预算数", "绩效目标"], ["云客服外包", "252.28", "提供咨询服务"]])])  # fmt: skip
+    result = tables_from_pages([p1, ruled_page(2, []), p3])
+    assert result.tables["general_budget"].status == "parsed"
+    notes = [p for p in result.problems if p.code == "table_skipped"]
+    assert len(notes) == 1 and notes[0].severity == "info" and notes[0].page == 3

@@ -32,6 +32,7 @@ from juesuan.parsing.locate import (
     Unplaced,
     continues,
     grid_amounts,
+    looks_public,
     tabular_free_lines,
 )
 from juesuan.parsing.pdfgeom import PageGeom, load_page
@@ -1073,11 +1074,19 @@ def locate_tables(
                             title=other[0],
                         )
                     )
-            elif amounts:
+            elif amounts and looks_public(g):
                 reason = "a table without a title the parser recognised, not continuing a table from the page before"
                 gt.how = f"not read: {reason}"
                 unplaced.append(
                     Unplaced(geom.number, amounts, reason, last_public.kind if last_public else None)
+                )
+            elif amounts:
+                # a small table inside the text (重点项目绩效目标, a list of projects): no subject code, no line
+                # item of a public table: not one of them, noted
+                reason = "an untitled table with neither subject codes nor the line items of a public table"
+                gt.how = f"not read: {reason}"
+                unplaced.append(
+                    Unplaced(geom.number, amounts, reason, last_public.kind if last_public else None, "other")
                 )
             elif not gt.how:
                 gt.how = "no amounts (not read)"
