@@ -129,7 +129,19 @@ def parse_report(
             )
         )
     t0 = time.perf_counter()
-    _add_narrative(report, info.page_texts)
+    from juesuan.parsing.reflow import reflow
+
+    texts, reflowed = reflow(path, info.page_texts)
+    if reflowed:
+        report.problems.append(
+            Problem(
+                code="narrative_reflowed",
+                message=f"pages {reflowed}: the text layer holds the figures apart from their sentences; "
+                "read in printed order instead",
+                severity="info",
+            )
+        )
+    _add_narrative(report, texts)
     if timings is not None:
         timings["narrative"] = timings.get("narrative", 0.0) + time.perf_counter() - t0
     return report
