@@ -58,9 +58,10 @@ format: setup
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# End-to-end sizes in factory reports: make bench BENCH_SIZES=24 for a quick run (default 100,500,2000).
 bench: setup
 	$(PY) -m pip install -q -e ".[dev,bench]"
-	$(PY) benchmarks/run.py
+	$(PY) benchmarks/run.py $(if $(BENCH_SIZES),--sizes $(BENCH_SIZES),)
 
 # Dashboard page load times (p50/p95) in chromium on a 2,000-report warehouse (see benchmarks/dashboard.py).
 bench-dashboard: setup
