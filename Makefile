@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 SYSSTAMP := $(VENV)/.system-packages
 DEB_PACKAGES := fonts-wqy-zenhei poppler-utils
 
-.PHONY: setup system-packages run test lint format bench sample clean
+.PHONY: setup system-packages run test lint format bench sample clean load
 
 setup: $(STAMP)
 
@@ -57,6 +57,10 @@ format: setup
 bench: setup
 	$(PY) -m pip install -q -e ".[dev,bench]"
 	$(PY) benchmarks/run.py
+
+# Load: four readers querying while 500 factory reports are ingested and published twice (CI runs a small count).
+load: setup
+	JUESUAN_LOAD_REPORTS=$${JUESUAN_LOAD_REPORTS:-500} $(VENV)/bin/pytest -q -s tests/test_load.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .ruff_cache

@@ -221,6 +221,7 @@ class HttpClient:
         self.log: list[dict[str, Any]] = []
         self._robots: dict[str, urllib.robotparser.RobotFileParser | str] = {}
         self._next_slot: dict[str, float] = {}
+        self._host_locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
         self._robots_lock = threading.Lock()
         self._opener = urllib.request.build_opener(
@@ -368,13 +369,17 @@ class HttpClient:
             self.sleep(wait)
 
     def _pace(self, host: str, rate: float) -> None:
+        """Wait for this host's next slot. The host's lock is held through the wait, so requests from several
+        crawl threads leave one at a time, each at least 1/rate after the previous one actually left."""
         interval = 1.0 / rate if rate > 0 else 0.0
         with self._lock:
+            host_lock = self._host_locks.setdefault(host, threading.Lock())
+        with host_lock:
             now = self.clock()
-            slot = max(now, self._next_slot.get(host, now))
-            self._next_slot[host] = slot + interval
-        if slot > now:
-            self.sleep(slot - now)
+            wait = self._next_slot.get(host, now) - now
+            if wait > 0:
+                self.sleep(wait)
+            self._next_slot[host] = self.clock() + interval
 
     def _get_once(
         self,
