@@ -75,9 +75,10 @@ def test_four_readers_while_reports_are_ingested_and_published_twice(tmp_path: P
     from juesuan.factory import generate_corpus
 
     n = int(os.environ.get("JUESUAN_LOAD_REPORTS") or 8)
-    depts = max(1, n // 2)
+    regions = max(1, n // 50)
+    depts = max(1, -(-n // (2 * regions)))
     entries = generate_corpus(
-        tmp_path / "gen", seed=13, regions=1, departments_per_region=depts, years=(2023, 2024)
+        tmp_path / "gen", seed=13, regions=regions, departments_per_region=depts, years=(2023, 2024)
     )
     pdfs = [tmp_path / "gen" / e.file for e in entries][:n]
     batches = [pdfs[: len(pdfs) // 2], pdfs[len(pdfs) // 2 :]]
