@@ -11,6 +11,7 @@ import contextlib
 import email.utils
 import http.client
 import ipaddress
+import re
 import socket
 import threading
 import time
@@ -181,6 +182,43 @@ class _GuardedHTTPHandler(urllib.request.HTTPHandler):
 class _GuardedHTTPSHandler(urllib.request.HTTPSHandler):
     def https_open(self, req):  # type: ignore[no-untyped-def]
         return self.do_open(_GuardedHTTPSConnection, req, context=self._context)
+
+
+#: Query parameters whose values are credentials: replaced by REDACTED wherever a URL is logged or shown.
+SECRET_PARAMS = re.compile(
+    r"(?i)^(access_?token|token|auth|authorization|api_?key|key|secret|password|passwd|pwd|sig|signature|"
+    r"session_?id|sessionid|jsessionid|ticket|credential|x-amz-signature|x-amz-credential|x-amz-security-token)$"
+)
+_SECRET_IN_TEXT = re.compile(
+    r"(?i)\b(access_?token|token|api_?key|secret|password|passwd|signature|sig|jsessionid|ticket)=([^&\s'\"]+)"
+)
+
+
+def redact_url(url: str) -> str:
+    """`url` with credentials removed: user:password@ and the values of secret-looking query parameters."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return redact_text(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = "REDACTED@" + netloc.rsplit("@", 1)[1]
+    query = parts.query
+    if query:
+        pairs = []
+        for piece in query.split("&"):
+            name, eq, _ = piece.partition("=")
+            pairs.append(f"{name}=REDACTED" if eq and SECRET_PARAMS.match(name) else piece)
+        query = "&".join(pairs)
+    if netloc == parts.netloc and query == parts.query:
+        return url
+    return parts._replace(netloc=netloc, query=query).geturl()
+
+
+def redact_text(text: str) -> str:
+    """Credentials inside free text (an error message quoting a URL)."""
+    text = re.sub(r"(https?://)[^/\s@]+@", r"\1REDACTED@", text)
+    return _SECRET_IN_TEXT.sub(lambda m: f"{m.group(1)}=REDACTED", text)
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
@@ -411,7 +449,7 @@ class HttpClient:
         self._pace(parts.netloc, rate)
         self._count(requests=1, conditional=int(conditional))
         entry: dict[str, Any] = {
-            "url": url,
+            "url": redact_url(url),
             "method": "POST" if form is not None else "GET",
             "conditional": conditional,
         }
