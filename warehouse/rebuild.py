@@ -160,7 +160,7 @@ def rebuild_from_raw(
             outcome = _derive(
                 wh,
                 stored.path,
-                sha=stored.sha256,
+                raw_sha256=stored.sha256,
                 source=source,
                 raw_path=stored.path,
                 region=stored.region,

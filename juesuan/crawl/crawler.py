@@ -356,11 +356,42 @@ class _SourceCrawl:
             link for link in links(root, url, self.source.detail.attachments) if self.is_attachment(link)
         ]
         if not found:
-            self.fail(url, "detail", "no attachment on the detail page", listing_url)
+            if got[0].body is not None and _inline_report(root):
+                self.inline_report(
+                    url, got[0], link_text=link_text, title=title, year=year, listing_url=listing_url
+                )
+            else:
+                self.fail(url, "detail", "no attachment on the detail page", listing_url)
         for link in found:
             self.attachment(
                 link.url, link_text=link.text, detail_url=url, listing_url=listing_url, title=title, year=year
             )
+
+    def inline_report(
+        self,
+        url: str,
+        resp: Any,
+        *,
+        link_text: str,
+        title: str | None,
+        year: int | None,
+        listing_url: str | None,
+    ) -> None:
+        """Keep an article page that prints the report itself (tables inline, no attachment) as a document.
+
+        The page's bytes go to the raw store like an attachment's; the parser decides from its tables whether it
+        is a final account (an HTML page without a 决算 table is refused there, with its title).
+        """
+        data: bytes = resp.body
+        sha = hashlib.sha256(data).hexdigest()
+        earlier = self.store.find_url(url)
+        previous = earlier[0].sha256 if earlier else None
+        status = document_status(previous, sha, self.store)
+        context = UrlContext(link_text, title, listing_url, year, self.source.region)
+        stored = self.store.put(
+            data, url=url, source_id=self.source.id, headers=resp.headers, kind="html", context=context
+        )
+        self._found(url, link_text, url, listing_url, title, year, stored, status, stored.created)
 
     def year_of(self, link_text: str, title: str | None, root: Element | None) -> int | None:
         rule = self.source.year
@@ -375,6 +406,11 @@ class _SourceCrawl:
                 if y:
                     return y
         return None
+
+
+def _inline_report(root: Element) -> bool:
+    """An article that prints a 决算 report inline: tables in the page and 决算 in its text."""
+    return bool(root.select("table")) and "决算" in root.text()
 
 
 def _page_title(root: Element) -> str | None:
