@@ -276,3 +276,30 @@ def test_no_credentials_in_logs_or_reports(tmp_path: Path, capsys) -> None:
     assert os.environ.get("JUESUAN_DATA")  # the fixture's: nothing here fell back to the checkout's data/
     assert attachment_path("good_1") in "".join(logs)
     scoreboard.survived("security:secrets_in_logs")
+
+
+def test_every_warehouse_option_takes_folder_or_file_and_says_which(warehouse_dir: Path, capsys) -> None:
+    from juesuan.commands.warehouse_arg import resolve
+
+    published = warehouse_dir / "juesuan.duckdb"
+    assert resolve(warehouse_dir) == (warehouse_dir, published)
+    assert resolve(published) == (warehouse_dir, published)
+    assert resolve(warehouse_dir / "staging.duckdb") == (warehouse_dir, published)
+    for target in (warehouse_dir, published):
+        assert (
+            main(
+                [
+                    "query",
+                    "SELECT count(*) FROM mart.documents",
+                    "--warehouse",
+                    str(target),
+                    "--format",
+                    "csv",
+                ]
+            )
+            == 0
+        )
+        out, err = capsys.readouterr()
+        assert out.splitlines()[0] == "count_star()" and f"reading (read-only) {published.resolve()}" in err
+        assert main(["recheck", "--warehouse", str(target), "--rules-runner", "duckdb"]) == 0
+        assert f"publishing to {published.resolve()}" in capsys.readouterr().err
