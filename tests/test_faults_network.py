@@ -213,19 +213,24 @@ def test_faults_through_juesuan_run_reach_the_summary_dagster_and_mart(tmp_path:
         summary, published = run_once(sources)
     text = summary.render()
     metadata = {f["url"]: f["reason"] for f in summary.stages["discovered_documents"]["failures"]}
+    failed_urls: list[tuple[str, str]] = []
     for fault, (_, expect, fragment) in FAULTS.items():
         if expect != "failed":
             continue
         url = portal.url + attachment_path(fault)
         assert fragment in metadata[url], (fault, metadata.get(url))
         assert f"{url}: {metadata[url]}" in text, f"{fault}: not in the run summary"
+        failed_urls.append((url, metadata[url]))
     con = connect_published(published)
     try:
         rows = con.execute(
             "SELECT source, status, failure_code, failure_reason FROM mart.documents"
         ).fetchall()
+        in_mart = dict(con.execute("SELECT url, reason FROM mart.crawl_failures").fetchall())
     finally:
         con.close()
+    for url, reason in failed_urls:  # the failures without a document: in mart.crawl_failures
+        assert in_mart.get(url) == reason, (url, in_mart.get(url))
     by_url = {r[0]: r for r in rows}
     for name in GOOD:
         row = by_url[portal.url + attachment_path(name)]

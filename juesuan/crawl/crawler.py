@@ -881,3 +881,19 @@ def write_crawl_log(result: CrawlResult, log_dir: Path, requests: list[dict[str,
     with (log_dir / "log.jsonl").open("a", encoding="utf-8") as fh:
         fh.write(json.dumps({**result.summary(), "detail": str(path)}, ensure_ascii=False) + "\n")
     return path
+
+
+def latest_crawl(log_dir: Path) -> tuple[str, list[dict[str, Any]]] | None:
+    """(started_at, failures) of the latest crawl logged in `log_dir` (`<root>/crawl`), or None when none was."""
+    log = log_dir / "log.jsonl"
+    if not log.exists():
+        return None
+    lines = [line for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if not lines:
+        return None
+    last = json.loads(lines[-1])
+    try:
+        detail = json.loads(Path(last["detail"]).read_text(encoding="utf-8"))
+    except (KeyError, OSError, ValueError):
+        return None
+    return last["started_at"], list(detail.get("failures") or [])
