@@ -29,6 +29,8 @@ TOOLS = ("juesuan-pdfium", "juesuan-pdfplumber", "pdfplumber", "camelot")
 #: Not a parse tool: parse then check each report (rule catalogue through great-expectations), timed apart.
 CHECK_TOOL = "juesuan-check"
 CHECK_FILES = 20
+#: Parse cost per page of the real budgets (部门预算) against the real final accounts, in the same run.
+BUDGET_TOOLS = ("juesuan-real-finals", "juesuan-real-budgets")
 _JUESUAN_MODULES = (
     "juesuan.parsing",
     "juesuan.parsing.document",
@@ -41,6 +43,8 @@ PRELOAD = {
     "pdfplumber": ("pdfplumber",),
     "camelot": ("camelot",),
     CHECK_TOOL: (*_JUESUAN_MODULES, "expectations", "great_expectations"),
+    "juesuan-real-finals": _JUESUAN_MODULES,
+    "juesuan-real-budgets": (*_JUESUAN_MODULES, "juesuan.budgets.parse", "juesuan.budgets.tables"),
 }
 
 
@@ -139,6 +143,8 @@ def worker(tool: str, list_file: Path) -> None:
         "pdfplumber": _work_pdfplumber,
         "camelot": _work_camelot,
         CHECK_TOOL: _work_check,
+        "juesuan-real-finals": lambda fs: _work_juesuan(fs, "pdfium"),
+        "juesuan-real-budgets": lambda fs: _work_juesuan(fs, "pdfium"),
     }[tool]
     for module in PRELOAD[tool]:  # imports are not part of the timing; RSS after them is the baseline
         importlib.import_module(module)
@@ -186,7 +192,7 @@ def page_count(path: Path) -> int:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--worker", choices=(*TOOLS, CHECK_TOOL), help=argparse.SUPPRESS)
+    ap.add_argument("--worker", choices=(*TOOLS, CHECK_TOOL, *BUDGET_TOOLS), help=argparse.SUPPRESS)
     ap.add_argument("--list", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--corpus", type=Path, default=None, help="factory corpus directory (default data/bench)")
     ap.add_argument("--quick", action="store_true", help="12 factory reports instead of the whole corpus")
@@ -225,8 +231,12 @@ def main() -> int:
         )
 
     lists[CHECK_TOOL] = factory[:CHECK_FILES] + real
+    budgets = sorted((shared_dir() / "corpus" / "real-budgets").glob("*.pdf"))
+    budgets += sorted((shared_dir() / "corpus" / "real" / "not-final-accounts").glob("budget-*.pdf"))
+    counts.update({f: page_count(f) for f in budgets})
+    lists["juesuan-real-finals"], lists["juesuan-real-budgets"] = real, budgets
     results: dict[str, dict] = {}
-    for tool in (*TOOLS, CHECK_TOOL):
+    for tool in (*TOOLS, CHECK_TOOL, *BUDGET_TOOLS):
         if tool in args.skip:
             continue
         list_file = Path(tempfile.gettempdir()) / f"juesuan-bench-{tool}.txt"
@@ -245,6 +255,7 @@ def main() -> int:
         results[tool]["pages"] = sum(counts[f] for f in lists[tool])
 
     checks = results.pop(CHECK_TOOL, None)
+    per_kind = {tool: results.pop(tool) for tool in BUDGET_TOOLS if tool in results}
     base = results.get("pdfplumber")
     base_rate = base["pages"] / base["seconds"] if base else None
     print()
@@ -275,6 +286,13 @@ def main() -> int:
         print(
             f"\nPDFium triage: pdfplumber opened {triage} of {results['juesuan-pdfplumber']['pages']} pages"
         )
+    if len(per_kind) == 2:
+        fin, bud = per_kind["juesuan-real-finals"], per_kind["juesuan-real-budgets"]
+        f_ms, b_ms = 1000 * fin["seconds"] / fin["pages"], 1000 * bud["seconds"] / bud["pages"]
+        print("\nParse cost per page, real budgets (部门预算) vs real final accounts (PDFium engine):")
+        print(f"  final accounts {fin['pages']:>5} pages {f_ms:>8.1f} ms/page  {fin['cells']} cells")
+        print(f"  budgets        {bud['pages']:>5} pages {b_ms:>8.1f} ms/page  {bud['cells']} cells")
+        print(f"  budget / final-account cost per page: {b_ms / f_ms:.2f}x")
     if checks and checks["reports"]:
         n = checks["reports"]
         parse_per = checks["parse_seconds"] / n

@@ -77,6 +77,9 @@ class Rule:
     needs_document: bool = False
     #: still applies when a required table is printed empty (the emptiness rule)
     allow_empty: bool = False
+    #: the document family the rule checks: final_account (default) or budget; the engine runs a rule only on
+    #: reports of its kind (a 决算 identity says nothing about a 预算 and the reverse)
+    document_kind: Literal["final_account", "budget"] = "final_account"
     path: Path | None = field(default=None, compare=False)
 
 
@@ -110,6 +113,9 @@ def _rule_from_file(path: Path) -> Rule:
         raise CatalogueError(f"{path.name}: finding_outcome parse_error needs compare: violation")
     if applies_when not in ("all", "any"):
         raise CatalogueError(f"{path.name}: applies_when must be all or any")
+    document_kind = data.get("document_kind", "final_account")
+    if document_kind not in ("final_account", "budget"):
+        raise CatalogueError(f"{path.name}: document_kind must be final_account or budget")
     return Rule(
         id=data["id"],
         title=data["title"],
@@ -126,6 +132,7 @@ def _rule_from_file(path: Path) -> Rule:
         applies_when=applies_when,
         finding_outcome=finding_outcome,
         needs_document=bool(data.get("needs_document", False)),
+        document_kind=document_kind,
         path=path,
     )
 

@@ -62,7 +62,9 @@ def _section(rule: Rule) -> str:
     lines = [
         f"### {rule.id}",
         "",
-        f"**{rule.title}** — {rule.severity}, {rule.scope}. Identity: {rule.identity}",
+        f"**{rule.title}** — {rule.severity}, {rule.scope}"
+        + (", budgets (部门预算) only" if rule.document_kind == "budget" else "")
+        + f". Identity: {rule.identity}",
         "",
         rule.description,
         "",

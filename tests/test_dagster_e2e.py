@@ -106,9 +106,13 @@ def test_first_night_publishes_clean_reports_and_quarantines_defective_ones(nigh
         "SELECT document_sha256, failing_rule_ids FROM mart.documents WHERE status = 'quarantined'"
     )
     assert reasons and all(rules for _, rules in reasons)
-    # every other kept file (the budget, the notice) is recorded as failed with a reason, not lost
+    # the budget lands as a budget (published beside the final accounts); the notice is recorded as failed
+    # with a reason, not lost
     failed = {sha for sha, st in status.items() if st == "failed"}
-    assert {sha for sha, role in kept.items() if role == "budget"} <= failed
+    budgets = {sha for sha, role in kept.items() if role == "budget"}
+    assert budgets and all(status.get(sha) == "published" for sha in budgets), budgets
+    kinds = dict(nights.mart("SELECT document_sha256, report_kind FROM mart.documents_by_kind"))
+    assert {kinds[sha] for sha in budgets} == {"budget"}
     notices = {sha for sha, role in kept.items() if role == "notice"}
     assert notices and notices <= failed
     codes = dict(

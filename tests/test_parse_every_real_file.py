@@ -14,7 +14,7 @@ from juesuan.parsing import parse_report
 from juesuan.parsing.document import NotAFinalAccount
 
 _SPECIFIC = {
-    "budget_report": "budget report (部门预算), not a final account: the cover reads “",
+    "budget_report": "budget report (部门预算), not a final account: the ",
     "not_pdf": "not a PDF: the file is ",
     "no_text_layer": "no text layer: ",
     "encrypted": "encrypted PDF",

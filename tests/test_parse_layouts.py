@@ -387,7 +387,14 @@ def test_parse_explain_explains_a_refusal(real_corpus: Path, capsys: pytest.Capt
     from juesuan.cli import main
 
     assert (
-        main(["parse", "--explain", str(real_corpus / "not-final-accounts" / "html-page-named-pdf.pdf")]) == 0
+        main(
+            [
+                "parse",
+                "--explain",
+                str(real_corpus / "not-final-accounts" / "scanned-budget-beijing-govdata-2026.pdf"),
+            ]
+        )
+        == 0
     )
     text = capsys.readouterr().out
-    assert "refused (not_pdf): not a PDF" in text
+    assert "refused (no_text_layer): " in text

@@ -338,8 +338,6 @@ def test_cli_json_on_real_pdf(real_corpus: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "words"),
     [
-        ("budget-jiangsu-high-court-2019.pdf", "budget"),
-        ("budget-shenzhen-finance-2026.pdf", "budget"),
         ("html-page-named-pdf.pdf", "HTML"),
         ("scanned-budget-beijing-govdata-2026.pdf", "no text layer"),
     ],
@@ -350,6 +348,18 @@ def test_cli_refuses_non_final_accounts(real_corpus: Path, name: str, words: str
     assert out.stdout == ""
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and words in lines[0], out.stderr
+
+
+@pytest.mark.parametrize("name", ["budget-jiangsu-high-court-2019.pdf", "budget-shenzhen-finance-2026.pdf"])
+def test_cli_parses_budgets_as_budgets(real_corpus: Path, name: str) -> None:
+    """Budgets are no longer refused: the CLI prints them as reports of kind budget."""
+    import json
+
+    out = _cli(str(real_corpus / "not-final-accounts" / name))
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["kind"] == "budget"
+    assert any(t["status"] == "parsed" for t in data["tables"].values())
 
 
 def test_notice_beside_a_report_is_not_a_final_account(tmp_path: Path) -> None:

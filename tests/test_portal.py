@@ -186,12 +186,22 @@ def test_changes_between_runs_are_picked_up(site: PortalSite, tmp_path: Path) ->
 
 
 def test_budget_is_a_real_budget_report(built_portal: PortalSite) -> None:
+    """The portal's budget is no final account (the final-account pass refuses it) and parses as a budget."""
+    from expectations.engine import check_report
+    from juesuan.parsing import parse_report
     from juesuan.parsing.document import NotAFinalAccount, open_document
 
     (budget,) = [x for _, x in built_portal.published() if x.role == "budget"]
+    path = built_portal.www / budget.path.lstrip("/")
     with pytest.raises(NotAFinalAccount) as exc:
-        open_document(built_portal.www / budget.path.lstrip("/"))
+        open_document(path)
     assert exc.value.code == "budget_report"
+    report = parse_report(path)
+    assert report.kind == "budget"
+    assert report.tables["summary"].status == report.tables["income"].status == "parsed"
+    results = check_report(report, runner="duckdb")
+    assert not [r for r in results if r.severity == "error" and r.outcome in ("fail", "parse_error")]
+    assert any(r.rule_id == "budget_summary_balance" and r.outcome == "pass" for r in results)
 
 
 def test_corrected_pdf_is_a_valid_incremental_update(built_portal: PortalSite, tmp_path: Path) -> None:

@@ -186,11 +186,19 @@ def test_files_that_are_not_final_accounts_fail_with_their_reason(ingested: Inge
     failed = con.execute(
         "SELECT source, failure_code, failure_reason FROM mart.documents WHERE status = 'failed' ORDER BY source"
     ).fetchall()
+    # the two budgets there are budgets now (parsed, checked with the budget rules); the HTML page and the
+    # scanned budget still fail, each with its reason
     assert [Path(s).name for s, _, _ in failed] == sorted(
-        p.name for p in (ingested.corpus / "real" / "not-final-accounts").iterdir()
+        p.name
+        for p in (ingested.corpus / "real" / "not-final-accounts").iterdir()
+        if not p.name.startswith("budget-")
     )
     assert all(code and reason for _, code, reason in failed)
-    assert len({code for _, code, _ in failed}) >= 3  # budget, HTML page, scanned: different reasons
+    assert len({code for _, code, _ in failed}) >= 2  # HTML page, scanned: different reasons
+    kinds = con.execute(
+        "SELECT report_kind, count(*) FROM mart.documents_by_kind WHERE status <> 'failed' GROUP BY ALL"
+    ).fetchall()
+    assert dict(kinds).get("budget") == 2
 
 
 def test_ingesting_the_same_folder_twice_changes_no_row_count(ingested: Ingested) -> None:
@@ -208,7 +216,9 @@ def test_cli_ingest_prints_summary_and_path_then_reparse_rederives(
     root = tmp_path / "wh"
     assert main(["ingest", "--from-dir", str(real_corpus), "--warehouse", str(root)]) == 0  # GX runner
     out = capsys.readouterr().out
-    assert "published      2" in out and "failed         4" in out
+    # the two real final accounts publish; the two budgets there are budgets (quarantined: their layouts are
+    # not all read yet, docs/budget-domain.md); the HTML page and the scanned budget fail
+    assert "published      2" in out and "quarantined    2" in out and "failed         2" in out
     assert f"duckdb -readonly {root / 'juesuan.duckdb'}" in out
     with Warehouse(root) as wh:
         before = wh.row_counts()

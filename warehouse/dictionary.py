@@ -93,7 +93,7 @@ COMMON_COLUMNS = {
     "name_key": "Normalised department name (region prefix removed).",
     "byte_size": "Size of the raw file in bytes.",
     "creator": "PDF creator application.",
-    "report_kind": "final_account (决算); budgets are refused for now.",
+    "report_kind": "final_account (决算) or budget (部门预算).",
     "department_printed": "Department name as printed in this report.",
     "is_current": "False for an older version replaced by a newer file.",
     "position": "Column order in the printed table.",

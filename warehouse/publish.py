@@ -144,8 +144,11 @@ def publish(wh: Warehouse, published_path: Path, *, force: bool = False) -> Publ
             for table in CORE_TABLES:
                 where = ""
                 if table in _PUBLISHED_ONLY:
-                    where = " WHERE document_sha256 IN (SELECT document_sha256 FROM core.current_published)"
-                # by name: migrations sharing a number may have added columns in another order in staging
+                    where = (
+                        " WHERE document_sha256 IN (SELECT document_sha256 FROM core.current_published"
+                        " UNION ALL SELECT document_sha256 FROM core.current_published_budgets)"
+                    )
+                # by name: staging may have gained its columns in another order than a fresh file
                 con.execute(f"INSERT INTO nxt.core.{table} BY NAME SELECT * FROM core.{table}{where}")
             con.execute(
                 "INSERT INTO nxt.core.publication VALUES (?, ?, ?, ?, ?)",

@@ -109,11 +109,31 @@ def _dec(v: Decimal | None) -> str | None:
 def _scheme(table_kind: str, subject_code: str | None) -> str | None:
     if not subject_code:
         return None
-    return "economic" if table_kind == "basic_expenditure" else "function"
+    return "economic" if table_kind in ECONOMIC_TABLE_KINDS else "function"
+
+
+#: Tables whose codes are economic classes (the rest are function codes); general_budget_economic is a budget's.
+ECONOMIC_TABLE_KINDS = ("basic_expenditure", "general_budget_economic")
 
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _add_budget_vocabulary(kinds: list[tuple], measures: list[tuple], items: list[tuple]) -> None:
+    """Budget-only table kinds, measures and line items (keys the final accounts already use keep their label)."""
+    from juesuan.budgets.vocabulary import BUDGET_LINE_ITEMS, BUDGET_TABLE_KINDS
+
+    have_kinds = {k[0] for k in kinds}
+    have_measures = {(m[0], m[1]) for m in measures}
+    have_items = {i[0] for i in items}
+    for t in BUDGET_TABLE_KINDS.values():
+        if t.key not in have_kinds and t.parsed:
+            kinds.append((t.key, t.title, "economic" if t.key in ECONOMIC_TABLE_KINDS else "function"))
+        for i, (m, label) in enumerate(t.measures):
+            if t.parsed and (t.key, m) not in have_measures:
+                measures.append((t.key, m, label, 100 + i))
+    items.extend((k, v) for k, v in BUDGET_LINE_ITEMS.items() if k not in have_items)
 
 
 class Warehouse:
@@ -169,6 +189,7 @@ class Warehouse:
             (t.key, m, label, i) for t in TABLE_KINDS.values() for i, (m, label) in enumerate(t.measures)
         ]
         items = list(LINE_ITEMS.items())
+        _add_budget_vocabulary(kinds, measures, items)
         current = (
             self.con.execute(
                 "SELECT table_kind, title, scheme FROM core.table_kinds ORDER BY ALL"
@@ -543,7 +564,8 @@ class Warehouse:
                 SELECT document_sha256,
                        first_value(document_sha256) OVER (
                            PARTITION BY CASE WHEN status <> 'failed' AND department_id IS NOT NULL AND year IS NOT NULL
-                                             THEN 'dy:' || department_id || ':' || year
+                                             THEN 'dy:' || department_id || ':' || year || ':'
+                                                  || coalesce(report_kind, 'final_account')
                                              ELSE 'src:' || source || ':' || status END
                            ORDER BY coalesce(source_format IN ('xlsx', 'xls'), false),
                                     fetched_at DESC NULLS LAST, loaded_at DESC, document_sha256

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from juesuan.parsing.document import DocumentInfo
 
 #: Bumped whenever parsing output can change for the same input (warehouse rows carry it).
-PARSER_VERSION = "tables-1.2"
+PARSER_VERSION = "tables-1.3"  # 1.3: budgets (部门预算) parsed instead of refused
 
 #: Where page geometry comes from: PDFium (C, fast) or pdfplumber/pdfminer (on the table pages PDFium's
 #: triage picks). Same table logic either way; README "## Parsing" gives the measured speeds.
@@ -66,9 +66,13 @@ def parse_report(
         if timings is not None:
             timings["tables"] = timings.get("tables", 0.0) + time.perf_counter() - t0
         return report
-    info = open_document(path, region_hint=region_hint)
+    info = open_document(path, region_hint=region_hint, accept_budget=True)
     if timings is not None:
         timings["document"] = timings.get("document", 0.0) + time.perf_counter() - t0
+    if info.kind == "budget":  # the cover (or the tables) say 部门预算: the budget family's own parser
+        from juesuan.budgets.parse import parse_budget
+
+        return parse_budget(info, path, timings=timings, engine=engine)
     report = Report(
         department=info.department,
         year=info.year,
@@ -204,6 +208,7 @@ def _add_narrative(report: Report, page_texts: list[str]) -> None:
         return
     extract = extract_narrative(page_texts)
     report.narrative = list(extract.facts)
+    report.paragraphs = list(extract.paragraphs)
     report.headcount_authorized = extract.headcount_authorized
     report.headcount_actual = extract.headcount_actual
 

@@ -238,10 +238,13 @@ def _refuse_non_pdf(kind: str, data: bytes) -> NotAFinalAccount:
     return NotAFinalAccount("not_pdf", f"not a PDF: the file is {describe(kind)}{detail}")
 
 
-def open_document(path: Path, region_hint: Region | None = None) -> DocumentInfo:
+def open_document(
+    path: Path, region_hint: Region | None = None, *, accept_budget: bool = False
+) -> DocumentInfo:
     """First pass over one file: provenance, page texts, identity. Raises NotAFinalAccount when unusable.
 
     `region_hint` is the source's configured region; it wins over the region read from the department name.
+    `accept_budget` lets a 部门预算 through (kind `budget`) for the budget parser instead of refusing it.
     """
     path = Path(path)
     try:
@@ -263,7 +266,7 @@ def open_document(path: Path, region_hint: Region | None = None) -> DocumentInfo
             raise NotAFinalAccount("encrypted", "encrypted PDF: it needs a password to open") from exc
         raise _second_opinion(data, exc) from exc
     try:
-        return _read(pdf, path, sha256, region_hint)
+        return _read(pdf, path, sha256, region_hint, accept_budget)
     finally:
         pdf.close()
 
@@ -288,7 +291,9 @@ def _second_opinion(data: bytes, exc: Exception) -> NotAFinalAccount:
     return NotAFinalAccount("unreadable", f"unreadable PDF: {exc}")
 
 
-def _read(pdf: pdfium.PdfDocument, path: Path, sha256: str, region_hint: Region | None) -> DocumentInfo:
+def _read(
+    pdf: pdfium.PdfDocument, path: Path, sha256: str, region_hint: Region | None, accept_budget: bool = False
+) -> DocumentInfo:
     n = len(pdf)
     if n == 0:
         raise NotAFinalAccount("empty", "empty PDF: it has no pages")
@@ -357,7 +362,7 @@ def _read(pdf: pdfium.PdfDocument, path: Path, sha256: str, region_hint: Region 
 
     identity = identify(page_texts)
     department, year, kind, title = identity.department, identity.year, identity.kind, identity.cover_title
-    if kind == "budget":
+    if kind == "budget" and not accept_budget:
         raise NotAFinalAccount(
             "budget_report",
             f"budget report (部门预算), not a final account: the cover reads “{title}”",

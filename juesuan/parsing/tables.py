@@ -15,6 +15,9 @@ import itertools
 import re
 import time
 import unicodedata
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,7 +46,7 @@ _WS = re.compile(r"\s+")
 _QUOTES = re.compile(r"[“”\"'‘’「」『』]")
 _UNIT = re.compile(r"单位[:：]\s*(万元|元)")
 _CODE = re.compile(r"^\d{3}(?:\d{2}){0,2}$")
-_CODE_LABEL = re.compile(r"^(\d{3}(?:\d{2}){0,2})(\D.*)$")
+_CODE_LABEL = re.compile(r"^\[?(\d{3}(?:\d{2}){0,2})\]?(\D.*)$")  # [205]教育支出 too
 _DECIMAL = re.compile(r"^[-−－]?[\d,]*\d\.\d+$")
 _INT = re.compile(r"^\d+$")
 _BLANK_MARKS = {"-", "—", "--", "——", "－", "/", "／", "…"}
@@ -59,6 +62,8 @@ def norm(text: str) -> str:
 
 def classify_title(text: str) -> str | None:
     """Table kind of a printed title; 'other' for a table that is not one of the public 决算 tables."""
+    if (vocabulary := _VOCABULARY.get()) is not None:
+        return vocabulary.classify_title(text)
     t = norm(text)
     if "表" not in t or t.startswith(("注", "说明")):
         return None
@@ -89,6 +94,57 @@ def classify_title(text: str) -> str | None:
     return "other"
 
 
+# ---- another document family's vocabulary (budgets) -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TableVocabulary:
+    """What another document family (部门预算) calls its tables, columns and line items.
+
+    The grid machinery below is the same for every family; only these three readings differ. The final-account
+    readings are the module's own functions (no vocabulary set); `juesuan.budgets` brings its own.
+    """
+
+    classify_title: Callable[[str], str | None]
+    measure: Callable[[str, list[str], str | None], str | None]
+    line_item: Callable[[str, str | None, str, _PanelState], str | None]
+    kinds: tuple[str, ...]
+    #: a second code + name group before the amounts (部门经济分类 301… beside 政府经济分类 501…) is the same
+    #: row under another classification: its columns are ignored, the first group keys the row
+    single_classification: bool = False
+    #: a header that names the row's subject column in words this vocabulary knows (部门预算支出经济科目)
+    label_column: Callable[[list[str]], bool] = lambda path: False
+    #: regroup the located tables before they are read (a title repeated atop every page of one table)
+    post_locate: Callable[[list[Found]], list[Found]] | None = None
+
+
+def _drop_second_classification(roles: list[ColRole]) -> None:
+    """Blank the code/label columns of a second classification printed before the first amount column."""
+    seen_code = seen_label = second = False
+    for cr in roles:
+        if cr.role in ("amount", "rowno"):
+            seen_code = seen_label = second = False
+        elif cr.role == "code" and seen_code and seen_label:
+            second = True
+        if second and cr.role in ("code", "label"):
+            cr.role = "blank"
+        seen_code = seen_code or cr.role == "code"
+        seen_label = seen_label or (cr.role == "label" and seen_code)
+
+
+_VOCABULARY: ContextVar[TableVocabulary | None] = ContextVar("juesuan_table_vocabulary", default=None)
+
+
+@contextmanager
+def using_vocabulary(vocabulary: TableVocabulary) -> Iterator[None]:
+    """Read tables with `vocabulary` inside the block (per thread/task: parallel parses do not mix)."""
+    token = _VOCABULARY.set(vocabulary)
+    try:
+        yield
+    finally:
+        _VOCABULARY.reset(token)
+
+
 # ---- column roles ----------------------------------------------------------------------------------------
 
 
@@ -103,6 +159,8 @@ class ColRole:
 
 
 def _measure(kind: str, path: list[str], side: str | None) -> str | None:
+    if (vocabulary := _VOCABULARY.get()) is not None:
+        return vocabulary.measure(kind, path, side)
     j = "".join(path)
     if kind == "three_public":
         s = "budget" if "预算" in j else "actual" if "决算" in j else "side?"  # side? = from the row label
@@ -236,10 +294,13 @@ def _header_roles(kind: str, g: Grid, header_rows: range) -> list[ColRole]:
                 path.append(t)
         paths.append(path)
     roles: list[ColRole] = []
+    vocabulary = _VOCABULARY.get()
     for path in paths:
         j = "".join(path)
         leaf = path[-1] if path else ""
-        if "行次" in leaf or (leaf == "栏次"):
+        if vocabulary is not None and vocabulary.label_column(path):
+            roles.append(ColRole("label", j))
+        elif "行次" in leaf or (leaf == "栏次"):
             roles.append(ColRole("rowno", j))
         elif any(w in j for w in ("编码", "代码", "编号")) or leaf in ("类", "款", "项"):
             roles.append(ColRole("code", j, level=leaf if leaf in ("类", "款", "项") else None))
@@ -249,6 +310,8 @@ def _header_roles(kind: str, g: Grid, header_rows: range) -> list[ColRole]:
             roles.append(ColRole("label" if leaf else "blank", j))
         else:
             roles.append(ColRole("amount", j))
+    if vocabulary is not None and vocabulary.single_classification:
+        _drop_second_classification(roles)
     # panels: a code/label column after an amount column starts a new panel
     panel, seen_amount = 0, False
     for cr in roles:
@@ -313,6 +376,8 @@ class _PanelState:
 
 
 def _line_item(kind: str, side: str | None, label: str, state: _PanelState) -> str | None:
+    if (vocabulary := _VOCABULARY.get()) is not None:
+        return vocabulary.line_item(kind, side, label, state)
     n = strip_ordinal(label)
     if not n:
         return None
@@ -1146,6 +1211,8 @@ def parse_tables(
 def tables_from_pages(pages: list[PageGeom], traces: list[PageTrace] | None = None) -> TablesResult:
     unplaced: list[Unplaced] = []
     found, problems = locate_tables(pages, traces, unplaced)
+    if (vocabulary := _VOCABULARY.get()) is not None and vocabulary.post_locate is not None:
+        found = vocabulary.post_locate(found)
     learned: dict[str, str] = {}
     # coded tables first so the summaries can resolve class names with the report's own codes
     order = sorted(found, key=lambda f: f.kind in ("summary", "appropriation_summary"))
@@ -1180,7 +1247,8 @@ def tables_from_pages(pages: list[PageGeom], traces: list[PageTrace] | None = No
             _second_copy(tables[f.kind], t, f, problems)
             continue
         tables[f.kind] = t
-    result = {k: tables.get(k) or Table(kind=k, status="absent") for k in PUBLIC_TABLES}
+    kinds = vocabulary.kinds if (vocabulary := _VOCABULARY.get()) is not None else PUBLIC_TABLES
+    result = {k: tables.get(k) or Table(kind=k, status="absent") for k in kinds}
     _account_unplaced(unplaced, result, problems)
     table_pages = sorted({p for t in result.values() for p in t.pages})
     return TablesResult(tables=result, problems=problems, table_pages=table_pages, page_count=len(pages))

@@ -49,32 +49,55 @@ def budget_pdf(department: str, year: int, *, seed: int = 0) -> bytes:
     lw, lh = landscape(A4)
     base = Decimal(1000 + (seed * 37) % 900)
     cents = Decimal("0.01")
-    rows = [
-        ("一、一般公共预算拨款收入", base, "一、一般公共服务支出", (base * Decimal("0.6")).quantize(cents)),
-        ("二、政府性基金预算拨款收入", Decimal("0"), "二、教育支出", (base * Decimal("0.1")).quantize(cents)),
-        ("三、事业收入", Decimal("12.50"), "三、社会保障和就业支出", (base * Decimal("0.2")).quantize(cents)),
-        ("四、其他收入", Decimal("3.00"), "四、住房保障支出", (base * Decimal("0.1")).quantize(cents)),
+    business, other = Decimal("12.50"), Decimal("3.00")
+    spend = [(base * Decimal(f)).quantize(cents) for f in ("0.1", "0.2", "0.1")]
+    total = base + business + other
+    rows = [  # the 收支总表 balances: 收入总计 = 支出总计
+        ("一、一般公共预算拨款收入", base, "一、一般公共服务支出", total - sum(spend)),
+        ("二、政府性基金预算拨款收入", Decimal("0"), "二、教育支出", spend[0]),
+        ("三、事业收入", business, "三、社会保障和就业支出", spend[1]),
+        ("四、其他收入", other, "四、住房保障支出", spend[2]),
+        ("收入总计", total, "支出总计", total),
     ]
-    for title, rows_ in (("预算01表 部门收支总表", rows), ("预算02表 部门收入总表", rows[:2])):
+
+    def page(title: str) -> None:
         c.setPageSize((lw, lh))
         c.setFont(font, 16)
         c.drawCentredString(lw / 2, lh - 60, title)
         c.setFont(font, 10)
         c.drawString(60, lh - 85, f"部门：{department}")
         c.drawRightString(lw - 60, lh - 85, "单位：万元")
-        y = lh - 120
-        c.drawString(60, y, "收入项目")
-        c.drawString(300, y, f"{year}年预算数")
-        c.drawString(420, y, "支出项目")
-        c.drawString(660, y, f"{year}年预算数")
-        for left, lv, right, rv in rows_:
-            y -= 24
-            c.line(55, y + 18, lw - 55, y + 18)
-            c.drawString(60, y, left)
-            c.drawRightString(380, y, f"{lv:,.2f}")
-            c.drawString(420, y, right)
-            c.drawRightString(lw - 70, y, f"{rv:,.2f}")
-        c.showPage()
+
+    page("预算01表 部门收支总表")
+    y = lh - 120
+    c.drawString(60, y, "收入项目")
+    c.drawString(300, y, f"{year}年预算数")
+    c.drawString(420, y, "支出项目")
+    c.drawString(660, y, f"{year}年预算数")
+    for left, lv, right, rv in rows:
+        y -= 24
+        c.line(55, y + 18, lw - 55, y + 18)
+        c.drawString(60, y, left)
+        c.drawRightString(380, y, f"{lv:,.2f}")
+        c.drawString(420, y, right)
+        c.drawRightString(lw - 70, y, f"{rv:,.2f}")
+    c.showPage()
+    page("预算02表 部门收入总表")  # one row per budget unit (here the department alone)
+    y = lh - 120
+    heads = ("单位名称", "合计", "一般公共预算拨款收入", "事业收入", "其他收入")
+    xs = (60, 380, 520, 640, lw - 70)
+    for i, (x, head) in enumerate(zip(xs, heads, strict=True)):
+        (c.drawString if i == 0 else c.drawRightString)(x, y, head)
+    for label, values in (
+        ("合计", (total, base, business, other)),
+        (department, (total, base, business, other)),
+    ):
+        y -= 24
+        c.line(55, y + 18, lw - 55, y + 18)
+        c.drawString(60, y, label)
+        for x, v in zip(xs[1:], values, strict=True):
+            c.drawRightString(x, y, f"{v:,.2f}")
+    c.showPage()
     c.save()
     return buf.getvalue()
 

@@ -1,0 +1,1 @@
+"""部门预算 (department budgets): vocabulary, table recognition and measures beside the final-account parser."""

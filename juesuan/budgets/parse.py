@@ -1,0 +1,203 @@
+"""One 部门预算 PDF → a typed `Report` of kind `budget`: the budget tables, the extras, the narrative.
+
+Called by `juesuan.parsing.parse_report` when the cover (or the tables) say 预算; same Report, same
+provenance, same problems, so rules, warehouse and CLI treat both families alike. A budget whose tables are
+published elsewhere (a narrative-only 预算情况说明) parses as narrative with every table `absent`, and says so.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from juesuan.budgets.tables import parse_budget_tables
+from juesuan.budgets.vocabulary import extra_table_kind, norm
+from juesuan.model import Column, Problem, Report, Row, Table
+from juesuan.parsing.document import DocumentInfo
+from juesuan.regions import resolve_region
+
+
+def parse_budget(
+    info: DocumentInfo,
+    path: Path | str,
+    timings: dict[str, float] | None = None,
+    *,
+    engine: str | None = None,
+) -> Report:
+    """The typed report of a budget already opened by `open_document(..., accept_budget=True)`."""
+    from juesuan.parsing import PARSER_VERSION, _add_narrative
+
+    department, year = _identity_fallback(info)
+    region = info.region
+    if department != info.department and not (region.province or region.city or region.county):
+        region = resolve_region(department)
+    report = Report(
+        department=department,
+        year=year,
+        region=region,
+        kind="budget",
+        source=info.source_info(),
+        parser_version=PARSER_VERSION,  # one parser: a budget change bumps juesuan.parsing.PARSER_VERSION
+    )
+    report.problems.extend(info.problems)
+    result = parse_budget_tables(path, timings=timings, engine=engine, year=info.year)
+    _fold_three_public(result.tables)
+    for table in result.tables.values():
+        _unreadable_layout(table)
+    report.tables = result.tables
+    report.problems.extend(result.problems)
+    for table in result.tables.values():
+        report.problems.extend(table.problems)
+    report.problems.extend(extras_report(info.page_texts))
+    scanned = [i + 1 for i, has_text in enumerate(info.text_layer_pages) if not has_text]
+    if all(t.status == "absent" for t in result.tables.values()):
+        if scanned:
+            report.problems.append(
+                Problem(
+                    code="no_text_layer",
+                    message=f"no budget table found; pages {scanned} are scanned images without a text layer "
+                    "(OCR is not supported), the tables may be there",
+                    severity="error",
+                )
+            )
+        else:
+            report.problems.append(
+                Problem(
+                    code="narrative_only",
+                    message=f"narrative-only budget: no budget table is printed in its {info.page_count} pages "
+                    "(the tables are published elsewhere); every table is absent",
+                    severity="info",
+                )
+            )
+    t0 = time.perf_counter()
+    _add_narrative(report, info.page_texts)
+    if timings is not None:
+        timings["narrative"] = timings.get("narrative", 0.0) + time.perf_counter() - t0
+    return report
+
+
+_COVER_YEAR = re.compile(r"((?:19|20)\d{2})\s*年?度?\s*(?:部门|单位)?(?:综合)?预算")
+
+
+def _identity_fallback(info: DocumentInfo) -> tuple[str, int | None]:
+    """Department and year when the cover does not follow the 决算 title pattern (北京: the department's name on
+    its own line above “2026 部门预算情况的说明”, without 年)."""
+    department, year = info.department, info.year
+    text = info.page_texts[0] if info.page_texts else ""
+    lines = [
+        ln.strip() for ln in text.splitlines() if ln.strip() and not re.fullmatch(r"[-—–\s\d]+", ln.strip())
+    ]
+    if year is None:
+        m = next((m for ln in lines[:4] if (m := _COVER_YEAR.search(ln))), None)
+        year = int(m.group(1)) if m else None
+    if not department and lines and not _COVER_YEAR.search(lines[0]) and 2 <= len(lines[0]) <= 40:
+        department = re.sub(r"\s+", "", lines[0])
+    return department, year
+
+
+def _fold_three_public(tables: dict[str, Table]) -> None:
+    """广州 prints the 三公 items as rows and the fund sources as columns (财政拨款安排的行政经费及“三公”经费预算表):
+    fold it into the one-row three_public table, `budget.<item>` from 合计 and `budget.<item>.<fund>` from the fund
+    columns, so every printed cell is kept and the 三公 identities apply."""
+    funds = tables.pop("three_public_funds", None)
+    if funds is None or funds.status == "absent" or tables.get("three_public", Table("")).status != "absent":
+        return
+    row = Row(label=funds.title, page=funds.rows[0].page if funds.rows else None)
+    for r in funds.rows:
+        if not (r.line_item or "").startswith("three_public."):
+            continue
+        item = r.line_item.split(".", 1)[1]
+        for c in r.cells:
+            c.measure = f"budget.{item}" if c.measure == "total" else f"budget.{item}.{c.measure}"
+            row.cells.append(c)
+    folded = Table(
+        kind="three_public",
+        unit=funds.unit,
+        title=funds.title,
+        status=funds.status,
+        pages=funds.pages,
+        rows=[row] if row.cells else [],
+        note=funds.note,
+        problems=[replace(p, table_kind="three_public") for p in funds.problems],
+    )
+    folded.columns = [Column(measure=f"budget.*.{c.measure}", header=c.header) for c in funds.columns]
+    tables["three_public"] = folded
+
+
+def _unreadable_layout(table: Table) -> None:
+    """A table whose rows cannot be keyed one-to-one is a parse error, never a report's arithmetic error.
+
+    Two cells of one row under the same measure (two headers read alike) or one code printed twice with different
+    values (a cross-tabulation such as 部门经济分类 × 政府经济分类) cannot be stored or checked faithfully.
+    """
+    if table.status != "parsed":
+        return
+    reasons = []
+    for row in table.rows:
+        measures = [c.measure for c in row.cells]
+        doubled = sorted({m for m in measures if measures.count(m) > 1})
+        if doubled:
+            reasons.append(
+                f"row {row.subject_code or row.line_item or row.label!r} on page {row.page} has two cells "
+                f"under {', '.join(doubled)} (column headers read alike)"
+            )
+            break
+    conflicts = [p for p in table.problems if p.code == "conflicting_rows"]
+    if conflicts:
+        reasons.append(
+            f"{len(conflicts)} code(s) printed more than once with different values (first: {conflicts[0].message})"
+        )
+    if reasons:
+        table.status = "parse_error"
+        table.rows = []  # as every unreadable table: no cell of it is published or checked
+        table.problems.append(
+            Problem(
+                code="budget_layout_unread",
+                message=f"{table.title or table.kind}: rows cannot be keyed one to one: "
+                + "; ".join(reasons),
+                table_kind=table.kind,
+                page=table.pages[0] if table.pages else None,
+                severity="error",
+            )
+        )
+
+
+_TITLE_LINE = re.compile(r"表(?:[（(][^）)]{1,20}[）)])?$")
+
+
+def extras_report(page_texts: list[str]) -> list[Problem]:
+    """One info note per budget extra printed (项目支出表, 政府采购预算表, 绩效目标表 …): recognised, not read.
+
+    They list projects, purchases or performance targets by name rather than amounts by subject code, so
+    there is no cell of the star to put them in; the note says which and where, so nothing is silently dropped.
+    """
+    seen: dict[str, list[int]] = {}
+    titles: dict[str, str] = {}
+    for number, text in enumerate(page_texts, start=1):
+        for line in text.splitlines():
+            t = norm(line)
+            if not _TITLE_LINE.search(t) or len(t) > 60:
+                continue
+            kind = extra_table_kind(t)
+            if kind is None:
+                continue
+            pages = seen.setdefault(kind, [])
+            titles.setdefault(kind, t)
+            if number not in pages:
+                pages.append(number)
+    out = []
+    for kind, pages in seen.items():
+        shown = ", ".join(str(p) for p in pages[:8]) + (" …" if len(pages) > 8 else "")
+        out.append(
+            Problem(
+                code="budget_extra_not_read",
+                message=f"{titles[kind]} ({kind}) recognised on page(s) {shown}: it lists items by name, "
+                "not amounts by subject code; not read into cells",
+                table_kind=kind,
+                page=pages[0],
+                severity="info",
+            )
+        )
+    return out

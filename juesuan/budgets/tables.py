@@ -1,0 +1,64 @@
+"""The 部门预算 table family of one PDF → typed `Table`s, read by the final-account grid machinery.
+
+Page geometry, ruled and unruled grids, header roles, panels and code composition are
+`juesuan.parsing.tables`'; only the vocabulary differs (`juesuan.budgets.vocabulary`): which titles are budget
+tables, which header is which measure, which label is which line item.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pypdfium2 as pdfium
+
+from juesuan.budgets import vocabulary as v
+from juesuan.parsing.tables import Found, TablesResult, TableVocabulary, parse_tables, using_vocabulary
+
+
+def merge_repeated_titles(found: list[Found]) -> list[Found]:
+    """One table whose title is printed again atop each page (烟台, 深圳 print 收入总体情况表 on both pages of it):
+    a located table with the same kind and title on the page after the previous one continues it."""
+    out: list[Found] = []
+    for f in found:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and f.grids
+            and prev.grids
+            and f.kind == prev.kind
+            and f.title == prev.title
+            and f.grids[0].page - prev.last_page == 1
+        ):
+            prev.grids.extend(f.grids)
+            prev.note_lines.extend(f.note_lines)
+            prev.last_page = f.last_page
+            prev.unreadable += f.unreadable
+            prev.chars += f.chars
+            continue
+        out.append(f)
+    return out
+
+
+BUDGET_VOCABULARY = TableVocabulary(
+    classify_title=v.classify_title,
+    measure=v.measure,
+    line_item=v.line_item,
+    kinds=v.PARSED_KINDS + v.FOLDED_KINDS,
+    single_classification=True,
+    label_column=v.label_column,
+    post_locate=merge_repeated_titles,
+)
+
+
+def parse_budget_tables(
+    source: Path | str | pdfium.PdfDocument,
+    timings: dict[str, float] | None = None,
+    engine: str | None = None,
+    year: int | None = None,
+) -> TablesResult:
+    """Every budget table of a 部门预算 PDF, keyed by budget table kind (absent ones with status `absent`).
+
+    `year` is the budget's year: a column headed with an earlier year (2025年预算数) is the prior-year measure.
+    """
+    with using_vocabulary(BUDGET_VOCABULARY), v.budget_year(year):
+        return parse_tables(source, timings=timings, engine=engine)

@@ -1,0 +1,482 @@
+"""The 部门预算 vocabulary: table kinds, measure keys and line items, as the real budgets print them.
+
+Table kinds reuse the final-account keys where the table carries the same content (收支总表 → `summary`,
+一般公共预算支出表 → `general_budget`, …), so the warehouse star, the code hierarchy and `mart.budget_vs_actual`
+line budgets up with final accounts by (table kind, subject code, measure). Budget-only tables get their own
+keys. docs/budget-domain.md describes every key with the real titles it comes from.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from juesuan.parsing.subjects import class_code, strip_ordinal
+
+_WS = re.compile(r"\s+")
+_QUOTES = re.compile(r"[“”\"'‘’「」『』]")
+
+
+@dataclass(frozen=True)
+class BudgetTableKind:
+    key: str
+    title: str  # canonical printed title
+    measures: tuple[tuple[str, str], ...]  # (measure key, Chinese label)
+    parsed: bool = True  # False: recognised and reported, not read (no amounts by code)
+
+
+_SPLIT = (("total", "合计"), ("basic", "基本支出"), ("project", "项目支出"))
+_PRIOR = tuple((f"prior.{k}", f"上年预算数{lbl}") for k, lbl in _SPLIT) + tuple(
+    (f"change.{k}", f"增减{lbl}") for k, lbl in _SPLIT
+)
+_THREE = (
+    ("total", "合计"),
+    ("overseas", "因公出国（境）费"),
+    ("vehicle_total", "公务用车购置及运行费"),
+    ("vehicle_purchase", "公务用车购置费"),
+    ("vehicle_operation", "公务用车运行费"),
+    ("reception", "公务接待费"),
+    ("meeting", "会议费"),
+    ("training", "培训费"),
+    ("admin_operation", "机关运行经费"),
+)
+
+BUDGET_TABLE_KINDS: dict[str, BudgetTableKind] = {
+    t.key: t
+    for t in [
+        BudgetTableKind("summary", "收支总表", (("amount", "本年预算数"), ("prior", "上年预算数"))),
+        BudgetTableKind(
+            "income",
+            "收入总表",
+            (
+                ("total", "合计"),
+                ("fiscal_appropriation", "财政拨款收入"),
+                ("general_budget", "一般公共预算拨款收入"),
+                ("gov_fund", "政府性基金预算拨款收入"),
+                ("state_capital", "国有资本经营预算拨款收入"),
+                ("fiscal_special", "财政专户管理资金收入"),
+                ("business", "事业收入"),
+                ("operating", "事业单位经营收入"),
+                ("superior_subsidy", "上级补助收入"),
+                ("affiliated_remittance", "附属单位上缴收入"),
+                ("other", "其他收入"),
+                ("carryover", "上年结转结余"),
+                ("use_business_fund", "用事业基金弥补收支差额"),
+            ),
+        ),
+        BudgetTableKind(
+            "expenditure",
+            "支出总表",
+            (
+                *_SPLIT,
+                ("operating", "事业单位经营支出"),
+                ("remit_superior", "上缴上级支出"),
+                ("affiliated_subsidy", "对附属单位补助支出"),
+                ("carry_forward", "结转下年"),
+            ),
+        ),
+        BudgetTableKind(
+            "appropriation_summary",
+            "财政拨款收支总表",
+            (
+                ("amount", "预算数"),
+                ("total", "合计"),
+                ("general_budget", "一般公共预算"),
+                ("gov_fund", "政府性基金预算"),
+                ("state_capital", "国有资本经营预算"),
+            ),
+        ),
+        BudgetTableKind("general_budget", "一般公共预算支出表", _SPLIT + _PRIOR),
+        BudgetTableKind(
+            "general_budget_economic",
+            "一般公共预算支出表（按经济分类）",
+            (*_SPLIT, ("amount", "预算数")),
+        ),
+        BudgetTableKind(
+            "basic_expenditure",
+            "一般公共预算基本支出表",
+            (("amount", "预算数"), ("total", "合计"), ("personnel", "人员经费"), ("public", "公用经费")),
+        ),
+        BudgetTableKind(
+            "three_public",
+            "财政拨款“三公”经费支出表",
+            tuple((f"budget.{k}", f"本年预算数{lbl}") for k, lbl in _THREE)
+            + tuple((f"prior.{k}", f"上年预算数{lbl}") for k, lbl in _THREE)
+            + tuple((f"change.{k}", f"增减{lbl}") for k, lbl in _THREE),
+        ),
+        BudgetTableKind("gov_fund", "政府性基金预算支出表", _SPLIT + _PRIOR),
+        BudgetTableKind("state_capital", "国有资本经营预算支出表", _SPLIT + _PRIOR),
+        BudgetTableKind(
+            "basic_total",
+            "基本支出总表",
+            (("total", "合计"), ("personnel", "人员经费"), ("public", "公用经费")),
+        ),
+        BudgetTableKind("project_expenditure", "项目支出表", (), parsed=False),
+        BudgetTableKind("procurement", "政府采购预算表", (), parsed=False),
+        BudgetTableKind("performance", "绩效目标表", (), parsed=False),
+    ]
+}
+
+#: Tables read into cells (the others are recognised and reported with a note).
+PARSED_KINDS = tuple(k for k, t in BUDGET_TABLE_KINDS.items() if t.parsed)
+#: Read, then folded into another kind (广州's 行政经费及“三公”经费预算表 → three_public).
+FOLDED_KINDS = ("three_public_funds",)
+
+
+def norm(text: str) -> str:
+    return _QUOTES.sub("", _WS.sub("", text))
+
+
+_TITLE_HINT = re.compile(r"(预算|决算|情况|明细|汇总|总|目标|支出|收入)[^，。；]*表")
+
+
+def classify_title(text: str) -> str | None:
+    """Budget table kind of a printed title; None when the line is not a table title.
+
+    Unparsed extras (项目支出表, 政府采购, 绩效目标) and tables of other families are 'other': the grid under them is
+    skipped rather than read as the previous table's continuation.
+    """
+    t = norm(text)
+    t = re.sub(r"^(?:表\d+|[（(]?[一二三四五六七八九十]+[、）)]|\d+[.．、]?|附表\d*[:：]?)", "", t)
+    if "表" not in t or t.startswith(("注", "说明", "详见")) or "。" in t or "，" in t:
+        return None
+    if not _TITLE_HINT.search(t) or re.fullmatch(r"(公开)?\d+表", t):
+        return None
+    if len(t) > 60 or re.search(r"(说明|情况说明)$", t):
+        return None
+    if "决算" in t and "预算" not in t:
+        return "other"
+    if "绩效" in t:
+        return "other"
+    if "政府采购" in t or "政府购买服务" in t:
+        return "other"
+    if "三公" in t:
+        # 广州: 行政经费 and the 三公 items as rows, fund sources as columns (read, then folded into three_public)
+        return "three_public_funds" if "行政经费" in t else "three_public"
+    if "上年结转" in t:
+        return "other"
+    if (
+        "基本支出总表" in t
+        or re.search(r"^(?:部门预算)?基本支出预算(?:情况)?表", t)
+        or "部门预算基本支出预算表" in t
+    ):
+        return "other"
+    if "项目支出" in t or "专项业务经费" in t:
+        return "other"
+    if re.search(r"财政拨款收支(?:预算)?总(?:表|体情况表)", t):
+        return "appropriation_summary"
+    if re.search(r"收支(?:预算)?总(?:表|体情况表)", t):
+        return "summary"
+    if "政府性基金" in t:
+        return "gov_fund"
+    if "国有资本经营" in t:
+        return "state_capital"
+    if "一般公共预算" in t and "基本支出" in t:
+        if "功能" in t:
+            return "other"  # 基本支出 by function (西安 表7): recognised, not one of the family
+        return "basic_expenditure"
+    if "一般公共预算" in t and "支出" in t:
+        return "general_budget_economic" if "经济" in t else "general_budget"
+    if re.search(r"收入(?:预算)?总(?:表|体情况表)", t):
+        return "income"
+    if re.search(r"支出(?:预算)?总(?:表|体情况表)", t):
+        return "expenditure"
+    return "other"
+
+
+_YEAR: ContextVar[int | None] = ContextVar("juesuan_budget_year", default=None)
+
+
+@contextmanager
+def budget_year(year: int | None) -> Iterator[None]:
+    """The year of the budget being read, so a column headed 2025年预算数 in a 2026 budget is the prior year."""
+    token = _YEAR.set(year)
+    try:
+        yield
+    finally:
+        _YEAR.reset(token)
+
+
+def _earlier_year(j: str) -> bool:
+    year = _YEAR.get()
+    years = [int(y) for y in re.findall(r"((?:19|20)\d{2})年", j)]
+    return bool(year and years and max(years) < year)
+
+
+def label_column(path: list[str]) -> bool:
+    """The subject column headed by its classification alone (广州: 部门预算支出经济科目, 功能分类科目) holds
+    "[301]工资福利支出": code and name in one cell, read as a label whose leading code keys the row."""
+    leaf = path[-1] if path else ""
+    if leaf in ("预算单位", "单位名称", "单位"):
+        return True  # 深圳: the budget unit of each block
+    return bool(re.fullmatch(r".*(?:经济|功能)(?:分类)?科目", leaf)) and "编码" not in leaf
+
+
+def measure(kind: str, path: list[str], side: str | None) -> str | None:
+    """Measure key of an amount column from its header path (top to leaf)."""
+    j = "".join(path)
+    prefix = ""
+    if re.search(r"增减|增幅|比上年|增长", j):
+        if "%" in j or "率" in j or "幅" in j:
+            return None  # a rate column is derived, not a money measure
+        prefix = "change."
+    elif re.search(r"上年(?:预算|年初)|上年数|年初预算", j) or _earlier_year(j):
+        prefix = "prior."
+    if kind == "three_public_funds":
+        for key, words in (
+            ("general_budget", ("一般公共预算",)),
+            ("gov_fund", ("政府性基金",)),
+            ("state_capital", ("国有资本",)),
+            ("total", ("合计", "小计", "预算数")),
+        ):
+            if any(w in j for w in words):
+                return prefix + key
+        return None
+    if kind == "three_public":
+        side_key = prefix.rstrip(".") or "budget"
+        r = re.sub(r"公务用车购置及运行(?:（?维护）?)?费", "", j)
+        if "出国" in j:
+            m = "overseas"
+        elif "接待" in j:
+            m = "reception"
+        elif "会议" in j:
+            m = "meeting"
+        elif "培训" in j:
+            m = "training"
+        elif "机关运行" in j:
+            m = "admin_operation"
+        elif "公务用车" in j:
+            m = "vehicle_purchase" if "购置" in r else "vehicle_operation" if "运行" in r else "vehicle_total"
+        elif "合计" in j or "小计" in j or "三公" in j:
+            m = "total"
+        else:
+            return None
+        return f"{side_key}.{m}"
+    if kind == "income":
+        for key, words in (
+            ("affiliated_remittance", ("附属单位上缴",)),
+            ("superior_subsidy", ("上级补助",)),
+            ("carryover", ("上年结转", "结转结余", "上年结余")),
+            ("use_business_fund", ("事业基金",)),
+            ("gov_fund", ("政府性基金",)),
+            ("state_capital", ("国有资本",)),
+            ("general_budget", ("一般公共预算", "公共预算拨款")),
+            ("fiscal_special.education_fees", ("教育收费",)),
+            ("fiscal_special.other", ("其他专户",)),
+            ("fiscal_special", ("财政专户",)),
+            ("fiscal_appropriation", ("财政拨款",)),
+            ("operating", ("经营收入",)),
+            ("business", ("事业收入",)),
+            ("other", ("其他收入",)),
+            ("total", ("合计", "小计", "总计")),
+        ):
+            if any(w in j for w in words):
+                return prefix + key
+        return None
+    if kind == "expenditure" and "政府采购" in j:  # 深圳: procurement within the year's expenditure
+        if "中小企业" in j:
+            return prefix + "procurement.sme_reserved"
+        if "小型" in j or "微型" in j:
+            return prefix + "procurement.small_micro_reserved"
+        return prefix + "procurement"
+    if kind in ("expenditure", "general_budget", "general_budget_economic", "gov_fund", "state_capital"):
+        if "基本支出" in j and ("人员" in path[-1] or "公用" in path[-1]):
+            return prefix + ("basic.personnel" if "人员" in path[-1] else "basic.public")
+        for key, words in (
+            ("affiliated_subsidy", ("对附属单位补助",)),
+            ("remit_superior", ("上缴上级",)),
+            ("operating", ("经营支出",)),
+            ("carry_forward", ("结转下年",)),
+            ("basic", ("基本支出",)),
+            ("project", ("项目支出",)),
+            ("total", ("合计", "小计", "总计", "本年支出", "预算数", "金额")),
+        ):
+            if any(w in j for w in words):
+                return prefix + key
+        return prefix + "total" if prefix == "change." else None  # a lone 增减 column: of the total
+    if kind == "basic_expenditure":
+        for key, words in (
+            ("personnel", ("人员经费", "人员支出")),
+            ("public", ("公用经费", "公用支出")),
+            ("total", ("合计", "小计", "预算数", "金额", "预算")),
+        ):
+            if any(w in j for w in words):
+                return prefix + key
+        return None
+    if kind == "appropriation_summary" and side == "expenditure":
+        for key, words in (
+            ("general_budget", ("一般公共预算",)),
+            ("gov_fund", ("政府性基金",)),
+            ("state_capital", ("国有资本",)),
+            ("total", ("合计", "小计")),
+            ("amount", ("预算数", "金额", "支出预算")),
+        ):
+            if any(w in j for w in words):
+                return prefix + key
+        return None
+    if kind == "summary" and side == "expenditure":
+        for key, words in (
+            ("basic.personnel", ("人员经费", "人员支出")),
+            ("basic.public", ("公用经费", "公用支出")),
+            ("basic", ("基本支出",)),
+            ("project", ("项目支出",)),
+        ):
+            if any(w in j for w in words):
+                return prefix + key
+    if any(w in j for w in ("预算数", "金额", "预算", "合计")):
+        return prefix + "amount" if prefix != "prior." else "prior"
+    return None
+
+
+_INCOME_LINES = (
+    ("income.total", ("本年收入合计", "收入合计", "本年收入小计")),
+    ("income.grand_total", ("收入总计", "总计")),
+    ("income.carryover", ("上年结转", "结转结余", "上年结余")),
+    ("income.use_business_fund", ("用事业基金弥补",)),
+    ("income.general_budget", ("一般公共预算",)),
+    ("income.gov_fund", ("政府性基金",)),
+    ("income.state_capital", ("国有资本经营",)),
+    ("income.fiscal_special", ("财政专户",)),
+    ("income.superior_subsidy", ("上级补助收入",)),
+    ("income.operating", ("经营收入",)),
+    ("income.business", ("事业收入",)),
+    ("income.affiliated_remittance", ("附属单位上缴收入",)),
+    ("income.other", ("其他收入",)),
+)
+
+_EXPENDITURE_LINES = (
+    ("expenditure.total", ("本年支出合计", "支出合计", "本年支出小计")),
+    ("expenditure.grand_total", ("支出总计", "总计")),
+    ("expenditure.carry_forward", ("结转下年", "年末结转")),
+    ("expenditure.basic", ("基本支出",)),
+    ("expenditure.project", ("项目支出",)),
+    ("expenditure.operating", ("经营支出",)),
+    ("expenditure.remit_superior", ("上缴上级支出",)),
+    ("expenditure.affiliated_subsidy", ("对附属单位补助支出",)),
+)
+
+
+def line_item(kind: str, side: str | None, label: str, state: object) -> str | None:
+    """Line-item key of an uncoded row (summary sides, 合计, 人员经费/公用经费)."""
+    n = strip_ordinal(label)
+    if not n:
+        return None
+    if kind in ("summary", "appropriation_summary"):
+        n = re.sub(r"^\d+[.．、]", "", n)
+        lines = _INCOME_LINES if side == "income" else _EXPENDITURE_LINES
+        if side == "income" and n in ("本年收入", "财政拨款收入", "财政拨款", "本年财政拨款收入"):
+            return "income.fiscal" if "财政拨款" in n else "income.subtotal"
+        if side == "income" and n in ("本年其他资金收入", "其他资金收入", "单位资金"):
+            return "income.other_funds"
+        if side == "income" and re.search(r"结余|结转", n) and not re.search(r"总计|合计", n):
+            for key, words in (
+                ("non_fiscal", ("非财政",)),
+                ("general_budget", ("一般公共预算",)),
+                ("gov_fund", ("政府性基金",)),
+                ("state_capital", ("国有资本",)),
+                ("fiscal", ("财政拨款",)),
+            ):
+                if any(w in n for w in words):
+                    return f"income.carryover.{key}"
+            return "income.carryover"
+        if side == "income" and n in ("预算拨款", "财政预算拨款"):
+            return "income.fiscal"
+        if side != "income" and re.fullmatch(r"结转(?:结余)?下年|结转下年(?:结余)?|年末结转(?:和)?结余", n):
+            return "expenditure.carry_forward"
+        for key, words in lines:
+            if any(w in n for w in words):
+                return key
+        if side != "income" and class_code(label, {}) is None and not re.search(r"[0-9]", n):
+            # 款 / 项 printed by name under their class (深圳): kept by name, the coded tables hold the codes
+            return f"expenditure.subject:{n}"
+        return None
+    if kind == "three_public_funds":
+        r = re.sub(r"公务用车购置及运行(?:维护)?(?:费|支出)", "", n)
+        for key, test in (
+            ("admin_expenses", "行政经费" in n),
+            ("overseas", "出国" in n),
+            ("vehicle_purchase", "公务用车" in n and "购置" in r),
+            ("vehicle_operation", "公务用车" in n and "运行" in r),
+            ("vehicle_total", "公务用车" in n),
+            ("reception", "接待" in n),
+            ("total", "三公" in n),
+        ):
+            if test:
+                return f"three_public.{key}"
+        return None
+    if kind in ("basic_expenditure", "basic_total"):
+        if n.startswith("人员经费"):
+            return "personnel_total"
+        if n.startswith("公用经费"):
+            return "public_total"
+    if n in ("合计", "总计", "本年合计", "合计数", "支出合计", "收入合计") or n.endswith("合计"):
+        return "total"
+    if kind in _BY_UNIT and _UNIT_NAME.search(re.sub(r"[（(][^（()）]*[）)]$", "", n) or n):
+        return f"unit:{n}"  # a row per budget unit (部门/单位) in a per-unit table
+    return None
+
+
+#: Tables some regions print per budget unit (a row per 单位 instead of, or above, the subject codes).
+_BY_UNIT = ("income", "expenditure", "general_budget", "general_budget_economic", "gov_fund", "state_capital")
+_UNIT_NAME = re.compile(
+    r"(?:局|院|中心|所|委员会|委|办公室|办|站|队|校|学院|馆|会|处|室|社|部|厅|团|台|场|园|署|（本级）|\(本级\)|本级)$"
+)
+
+
+_EXTRAS = (
+    ("performance", re.compile(r"绩效目标")),
+    ("procurement", re.compile(r"政府采购|政府购买服务")),
+    ("project_expenditure", re.compile(r"项目支出|专项业务经费|专项资金|上年结转资金")),
+    (
+        "basic_total",
+        re.compile(r"基本支出(?:总|预算(?:情况)?)表|部门预算基本支出预算表|基本支出明细表（按支出功能"),
+    ),
+)
+
+
+def extra_table_kind(title: str) -> str | None:
+    """The extra a title names (绩效目标表, 政府采购预算表, 项目支出表, 基本支出总表), or None."""
+    t = norm(title)
+    if "表" not in t or "。" in t or "，" in t:
+        return None
+    if "一般公共预算" in t and "基本支出" in t and "功能" not in t:
+        return None  # the family's 一般公共预算基本支出表 itself
+    for kind, pattern in _EXTRAS:
+        if pattern.search(t):
+            return kind
+    return None
+
+
+#: Line items of the budget summaries → Chinese label (the warehouse's line-item dimension documents them).
+BUDGET_LINE_ITEMS: dict[str, str] = {
+    "income.fiscal": "本年财政拨款收入",
+    "income.subtotal": "本年收入",
+    "income.other_funds": "本年其他资金收入",
+    "income.general_budget": "一般公共预算拨款收入",
+    "income.gov_fund": "政府性基金预算拨款收入",
+    "income.state_capital": "国有资本经营预算拨款收入",
+    "income.fiscal_special": "财政专户管理资金收入",
+    "income.business": "事业收入",
+    "income.operating": "事业单位经营收入",
+    "income.superior_subsidy": "上级补助收入",
+    "income.affiliated_remittance": "附属单位上缴收入",
+    "income.other": "其他收入",
+    "income.total": "本年收入合计",
+    "income.carryover": "上年结转结余",
+    "income.use_business_fund": "用事业基金弥补收支差额",
+    "income.grand_total": "收入总计",
+    "expenditure.basic": "基本支出",
+    "expenditure.project": "项目支出",
+    "expenditure.operating": "事业单位经营支出",
+    "expenditure.remit_superior": "上缴上级支出",
+    "expenditure.affiliated_subsidy": "对附属单位补助支出",
+    "expenditure.total": "本年支出合计",
+    "expenditure.carry_forward": "结转下年",
+    "expenditure.grand_total": "支出总计",
+    "total": "合计",
+    "personnel_total": "人员经费合计",
+    "public_total": "公用经费合计",
+}
