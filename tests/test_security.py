@@ -5,6 +5,7 @@ untouched; no credentials in crawl logs or failure reports."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -158,12 +159,17 @@ def test_reader_connections_are_read_only(warehouse_dir: Path) -> None:
                 con.execute(statement)
     finally:
         con.close()
-    dashboard = Path(__file__).resolve().parent.parent / "juesuan" / "dashboard"
-    for source in dashboard.rglob("*.py") if dashboard.is_dir() else []:
-        text = source.read_text(encoding="utf-8")
-        assert "duckdb.connect(" not in text or "read_only=True" in text, (
-            f"{source} opens the warehouse writable"
-        )
+    # the dashboard's reader (the file ATTACHed READ_ONLY) cannot write either
+    from juesuan.dashboard.data import WarehouseReader
+
+    reader = WarehouseReader(warehouse_dir / "juesuan.duckdb")
+    try:
+        reader.refresh()
+        for statement in ("CREATE TABLE wh.core.t (i INTEGER)", "DELETE FROM wh.core.facts"):
+            with pytest.raises(duckdb.Error, match=r"read-only|read only"):
+                reader.query(statement)
+    finally:
+        reader.close()
     scoreboard.survived("security:read_only_readers")
 
 
@@ -173,7 +179,10 @@ def _value_options() -> list[tuple[str, str | None, bool]]:
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     out = []
     for name, sp in sub.choices.items():
-        if name == "portal":  # serves or rebuilds the sample portal; its options are paths and counts
+        if name in (
+            "portal",
+            "dashboard",
+        ):  # long-running servers (sample portal, Streamlit); paths and ports
             continue
         for a in sp._actions:
             if isinstance(a, (argparse._HelpAction, argparse._StoreTrueAction, argparse._SubParsersAction)):
@@ -303,3 +312,50 @@ def test_every_warehouse_option_takes_folder_or_file_and_says_which(warehouse_di
         assert out.splitlines()[0] == "count_star()" and f"reading (read-only) {published.resolve()}" in err
         assert main(["recheck", "--warehouse", str(target), "--rules-runner", "duckdb"]) == 0
         assert f"publishing to {published.resolve()}" in capsys.readouterr().err
+
+
+def test_every_dashboard_filter_with_injection_strings(warehouse_dir: Path, tmp_path: Path) -> None:
+    """Each query function of the dashboard, every text filter given injection strings: answers (or a refusal),
+    never a changed warehouse."""
+    import inspect
+
+    from juesuan.dashboard import data
+    from juesuan.dashboard.data import RegionFilter, WarehouseReader
+
+    scoreboard.tried("security:dashboard_injection", "security")
+    wh = tmp_path / "wh"
+    shutil.copytree(warehouse_dir, wh)
+    before = snapshot(wh / "juesuan.duckdb")
+    reader = WarehouseReader(wh / "juesuan.duckdb")
+    called = 0
+    try:
+        reader.refresh()
+        for _name, fn in inspect.getmembers(data, inspect.isfunction):
+            params = list(inspect.signature(fn).parameters.values())
+            if fn.__module__ != data.__name__ or not params or params[0].name != "r":
+                continue
+            for inj in INJECTIONS:
+                args: list[object] = [reader]
+                for p in params[1:]:
+                    if p.default is not inspect.Parameter.empty and p.kind is p.KEYWORD_ONLY:
+                        continue
+                    ann = str(p.annotation)
+                    if "RegionFilter" in ann:
+                        args.append(RegionFilter(inj, inj, inj))
+                    elif "int" in ann and "str" not in ann:
+                        args.append(2023)
+                    elif "Sequence" in ann:
+                        args.append([inj])
+                    elif "dict" in ann:
+                        args.append({"sha": inj, "row": inj, "kind": inj, "page": inj})
+                    else:
+                        args.append(inj)
+                # a refusal of a nonsense value is fine; what matters is what the SQL did
+                with contextlib.suppress(ValueError, KeyError, TypeError, LookupError, data.WarehouseMissing):
+                    fn(*args)
+                called += 1
+    finally:
+        reader.close()
+    assert called >= 20
+    assert snapshot(wh / "juesuan.duckdb") == before
+    scoreboard.survived("security:dashboard_injection")
