@@ -62,9 +62,10 @@ format: setup
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# End-to-end sizes in factory reports: make bench BENCH_SIZES=24 for a quick run (default 100,500,2000).
 bench: setup
 	$(PY) -m pip install -q -e ".[dev,bench]"
-	$(PY) benchmarks/run.py
+	$(PY) benchmarks/run.py $(if $(BENCH_SIZES),--sizes $(BENCH_SIZES),)
 
 <<<<<<< HEAD
 # Load: four readers querying while 500 factory reports are ingested and published twice (CI runs a small count).

@@ -128,6 +128,23 @@ def test_first_night_publishes_clean_reports_and_quarantines_defective_ones(nigh
         assert word in text
 
 
+def test_tables_workbook_is_parsed_and_its_pdf_stays_current(nights: Nights) -> None:
+    """The portal attaches the report's tables as an .xlsx beside the PDF: parsed, checked, kept, not current."""
+    kept = nights.site.expected_documents()
+    workbooks = [sha for sha, role in kept.items() if role == "tables"]
+    assert workbooks
+    for sha in workbooks:
+        fmt, status, winner = nights.mart(
+            "SELECT source_format, status, superseded_by FROM core.documents WHERE document_sha256 = ?".replace(
+                "?", f"'{sha}'"
+            )
+        )[0]
+        assert fmt == "xlsx" and status in ("published", "quarantined")
+        assert nights.mart(
+            f"SELECT source_format FROM core.documents WHERE document_sha256 = '{winner}'"
+        ) == [("pdf",)]
+
+
 def test_second_night_parses_nothing(nights: Nights) -> None:
     before = nights.parse_materializations()
     second = nights.night()

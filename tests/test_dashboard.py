@@ -658,3 +658,146 @@ def test_a_publish_is_picked_up_by_the_next_interaction(built: Built, tab: Tab, 
         assert values[0] == "2" and values[2] == str(docs)
     finally:
         _stop(server)
+
+
+# ---------------------------------------------------------------------------------------------- budget vs actual
+
+#: The 预算执行 page's figures: (table_kind, measure) as the page offers them.
+BVA_FIGURES = [(t, m) for t in data.BVA_TABLES.values() for m in data.BVA_MEASURES.values()]
+
+
+@pytest.fixture(scope="module")
+def budget_built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """Final accounts and budgets (部门预算) of the same departments and year (the budgets factory), ingested."""
+    from juesuan.budgets.factory import generate_pairs
+    from warehouse.ingest import default_checker, ingest_dir
+
+    tmp = tmp_path_factory.mktemp("dashboard_budgets")
+    corpus, root = tmp / "corpus", tmp / "warehouse"
+    pairs = generate_pairs(corpus, departments=3, years=(2024,))
+    summary = ingest_dir(corpus, root, checker=default_checker("duckdb"))
+    assert summary.publication is not None and summary.publication.document_count == 2 * len(pairs)
+    return Built(root, root / "juesuan.duckdb", corpus)
+
+
+def _bva_sql(built: Built, where: str, params: list) -> list[tuple]:
+    return sql(
+        built,
+        f"""SELECT department_id, subject_code, budget_yuan, actual_yuan, difference_yuan, execution_rate_pct,
+            budget_document_sha256, actual_document_sha256
+        FROM mart.budget_vs_actual WHERE budget_source = 'budget' AND {where}""",
+        params,
+    )
+
+
+def test_budget_page_figures_equal_sql_and_link_both_source_cells(budget_built: Built) -> None:
+    reader = data.WarehouseReader(budget_built.published)
+    try:
+        assert data.budget_years(reader) == [2024]
+        resolved = 0
+        for table_kind, measure in BVA_FIGURES:
+            deps = data.budget_departments(reader, data.RegionFilter(), 2024, table_kind, measure)
+            expected = _bva_sql(
+                budget_built,
+                "table_kind = ? AND measure = ? AND line_item = 'total' AND year = 2024",
+                [table_kind, measure],
+            )
+            assert len(deps) == len(expected) == 3
+            rates = [r for r in deps.execution_rate_pct if r is not None]
+            assert rates == sorted(rates), "ranked by execution rate, lowest first"
+            assert list(deps["rank"]) == [1, 2, 3]
+            by_id = {e[0]: e for e in expected}
+            for row in deps.itertuples():
+                _, _, b, a, diff, rate, b_sha, a_sha = by_id[row.department_id]
+                assert (row.budget, row.actual, row.difference) == (
+                    data.to_wan(b),
+                    data.to_wan(a),
+                    data.to_wan(diff),
+                )
+                assert row.execution_rate_pct == rate and isinstance(rate, Decimal)
+                # both links open the printed cell of their own document, holding the figure shown
+                for link, sha, amount in ((row.budget_source, b_sha, b), (row.actual_source, a_sha, a)):
+                    params = {k: v[0] for k, v in parse_qs(urlparse(link).query).items()}
+                    assert params["sha"] == sha
+                    cell = data.resolve_cell(reader, params)
+                    assert cell is not None and cell.bbox is not None and cell.note is None, (link, cell)
+                    assert cell.amount_yuan == amount
+                    resolved += 1
+            for dept_id in by_id:
+                for level in ("类", "款"):
+                    rows = data.budget_functions(reader, dept_id, 2024, table_kind, measure, level)
+                    exp = _bva_sql(
+                        budget_built,
+                        "table_kind = ? AND measure = ? AND department_id = ? AND year = 2024 AND subject_level = ?"
+                        " ORDER BY subject_code",
+                        [table_kind, measure, dept_id, level],
+                    )
+                    assert [
+                        (r.subject_code, r.budget, r.actual, r.difference, r.execution_rate_pct)
+                        for r in rows.itertuples()
+                    ] == [
+                        (c, data.to_wan(b), data.to_wan(a), data.to_wan(d), p)
+                        for _, c, b, a, d, p, _, _ in exp
+                    ]
+                    if measure == "total":
+                        assert len(rows) > 0
+        assert resolved == 2 * 3 * len(BVA_FIGURES)
+        # a class row links to its own code in each document
+        rows = data.budget_functions(
+            reader, deps.department_id.iloc[0], 2024, "general_budget", "total", "类"
+        )
+        top = rows.iloc[0]
+        params = {k: v[0] for k, v in parse_qs(urlparse(top.budget_source).query).items()}
+        cell = data.resolve_cell(reader, params)
+        assert cell is not None and cell.amount_yuan == top.budget_yuan and cell.bbox is not None
+        info = data.document_info(reader, params["sha"])
+        assert info is not None and info["report_kind"] == "budget"
+        with pytest.raises(ValueError):
+            data.budget_departments(reader, data.RegionFilter(), 2024, "summary; DROP TABLE x", "total")
+    finally:
+        reader.close()
+
+
+@pytest.fixture(scope="module")
+def budget_server(budget_built: Built, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    s = _start(budget_built.published, tmp_path_factory.mktemp("dashdata_budgets"))
+    yield s
+    _stop(s)
+
+
+@pytest.mark.browser
+def test_budget_page_shows_the_sql_figures_and_opens_the_budget_cell(
+    budget_server: Server, budget_built: Built, tab: Tab, tmp_path: Path
+) -> None:
+    open_page(tab, f"{budget_server.url}/budget")
+    assert tab.page.locator("h1").first.text_content().strip() == "预算执行"  # type: ignore[attr-defined]
+    shown = grid(tab, 0, column="执行率（%）")
+    expected = sql(
+        budget_built,
+        """SELECT department, budget_yuan, actual_yuan, execution_rate_pct, budget_document_sha256
+        FROM mart.budget_vs_actual WHERE budget_source = 'budget' AND table_kind = 'general_budget'
+          AND measure = 'total' AND line_item = 'total' AND year = 2024
+        ORDER BY execution_rate_pct NULLS LAST, department""",
+    )
+    assert [(r["部门"], r["预算数（万元）"], r["决算数（万元）"], r["执行率（%）"]) for r in shown] == [
+        (d, wan(b), wan(a), norm(f"{p:.2f}")) for d, b, a, p, _ in expected
+    ]
+    screenshot(tab, "budget", tmp_path)
+    # the budget figure's link opens the 部门预算's page with that cell
+    open_page(tab, budget_server.url + shown[0]["预算原文"])
+    sha = expected[0][4]
+    text = sql(
+        budget_built,
+        """SELECT published_text FROM core.facts WHERE document_sha256 = ? AND table_kind = 'general_budget'
+        AND line_item = 'total' AND measure = 'total'""",
+        [sha],
+    )[0][0]
+    body = tab.page.locator("body").text_content()  # type: ignore[attr-defined]
+    assert "年预算" in body and sha in body and text in body
+
+
+@pytest.mark.browser
+def test_budget_page_without_budgets_says_so(server: Server, tab: Tab) -> None:
+    """A warehouse of final accounts only: the page explains there is nothing to compare, without an error."""
+    open_page(tab, f"{server.url}/budget")
+    assert "没有同时发布了部门预算和部门决算的部门" in tab.page.locator("body").text_content()  # type: ignore[attr-defined]

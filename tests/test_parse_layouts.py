@@ -136,6 +136,8 @@ LAYOUTS: dict[str, dict] = {
     "column_split": {"options": ("column_split",), "continuations": ("title_total", "bare")},
     "column_split_bare": {"options": ("column_split_bare",), "continuations": ("bare_total", "xubiao")},
 }
+#: layouts whose amounts must NOT be read (they are refused, each table naming why)
+REFUSED_LAYOUTS: dict[str, dict] = {"no_tounicode": {"options": ("no_tounicode",)}}
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +150,12 @@ def layout_corpora(tmp_path_factory: pytest.TempPathFactory):
     def get(layout: str) -> tuple[Path, list[dict]]:
         if layout not in built:
             out = tmp_path_factory.mktemp(layout)
-            kw = {"regions": 1, "departments_per_region": 2, "years": (2024,), **LAYOUTS[layout]}
+            kw = {
+                "regions": 1,
+                "departments_per_region": 2,
+                "years": (2024,),
+                **{**LAYOUTS, **REFUSED_LAYOUTS}[layout],
+            }
             generate_corpus(out, seed=4242, defect_rate=0, **kw)
             built[layout] = (out, json.loads((out / "manifest.json").read_text(encoding="utf-8")))
         return built[layout]
@@ -257,6 +264,88 @@ def test_column_split_really_prints_the_measures_after_the_rows(layout_corpora) 
         first = next(i for i, t in enumerate(texts) if "其他收入" in t)
         assert first > 0 and "其他收入" not in texts[0] and "本年收入合计" in texts[0], layout
         assert ("科目名称" in texts[first]) == names_repeated, layout
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_amounts_in_a_font_without_unicode_map_are_refused_naming_the_font(
+    layout_corpora, engine: str
+) -> None:
+    """The amounts' font has no ToUnicode map, no encoding and no glyph names: extractors can only guess
+    (here the guess happens to be right; in real files it turns digits into others): never read, named."""
+    from juesuan.parsing import parse_report
+
+    out, manifest = layout_corpora("no_tounicode")
+    for e in manifest:
+        report = parse_report(out / e["file"], engine=engine)
+        truth = read_gold_csv(out / e["truth_file"])
+        _, precision, _, extra = score(gold_keys(truth), report_keys(report.tables))
+        assert not extra and precision == 1.0
+        for kind in ("summary", "income", "expenditure", "general_budget"):
+            t = report.tables[kind]
+            assert t.status == "parse_error" and not t.rows, (kind, t.status)
+            (p,) = t.problems
+            assert p.code == "unreadable_font" and "WenQuanYiZenHeiMono" in p.message, p.message
+
+
+def test_fonts_decoded_by_glyph_names_are_trusted() -> None:
+    from pdfminer.psparser import LIT
+
+    from juesuan.parsing.fonts import _decodable
+
+    named = {"Subtype": LIT("Type1"), "BaseFont": LIT("ABCDEF+Song"), "Encoding": {"Differences": [48, LIT("zero"), LIT("one"), LIT("period")]}}  # fmt: skip
+    assert _decodable(named) is None
+    ids = {"Subtype": LIT("TrueType"), "BaseFont": LIT("ABCDEF+Song"), "Encoding": {"Differences": [48, LIT("g17"), LIT("g18")]}}  # fmt: skip
+    assert "g17" in _decodable(ids)
+    assert _decodable({"Subtype": LIT("TrueType"), "BaseFont": LIT("ABCDEF+Song")}) is not None
+    assert _decodable({"Subtype": LIT("Type1"), "BaseFont": LIT("Helvetica")}) is None
+    assert _decodable({"Subtype": LIT("Type0"), "Encoding": LIT("UniGB-UCS2-H")}) is None
+    assert _decodable({"Subtype": LIT("Type0"), "Encoding": LIT("Identity-H")}) is not None
+
+
+def test_narrative_figures_detached_from_their_sentences_are_read_as_printed(tmp_path: Path) -> None:
+    """The same reports with the 情况说明 figures drawn after their page's words: identical narrative facts."""
+    from juesuan.factory import generate_corpus
+    from juesuan.parsing import parse_report
+    from juesuan.parsing.document import open_document
+    from juesuan.parsing.reflow import detached_pages
+
+    kw = {"seed": 5, "regions": 2, "departments_per_region": 1, "years": (2024,), "defect_rate": 0}
+    plain = generate_corpus(tmp_path / "plain", **kw)
+    detached = generate_corpus(tmp_path / "detached", options=("detached_figures",), **kw)
+    for a, b in zip(plain, detached, strict=True):
+        ra, rb = parse_report(tmp_path / "plain" / a.file), parse_report(tmp_path / "detached" / b.file)
+        facts_a = [(f.section, f.label, f.kind, f.value, f.change, f.page) for f in ra.narrative]
+        facts_b = [(f.section, f.label, f.kind, f.value, f.change, f.page) for f in rb.narrative]
+        assert len(facts_a) > 50 and facts_a == facts_b, a.doc_id
+        assert (ra.headcount_authorized, ra.headcount_actual) == (
+            rb.headcount_authorized,
+            rb.headcount_actual,
+        )
+        assert [p.code for p in rb.problems if p.code == "narrative_reflowed"] == ["narrative_reflowed"]
+        texts = open_document(tmp_path / "detached" / b.file).page_texts
+        assert detached_pages(texts) and not detached_pages(
+            open_document(tmp_path / "plain" / a.file).page_texts
+        )
+        assert "支出决算为 万元" in "".join(texts).replace("\r\n", "")  # the text layer really lost them
+        assert not [p for p in ra.problems if p.code == "narrative_reflowed"]
+
+
+def test_unread_tables_are_reported_by_the_rules_as_parser_problems(layout_corpora) -> None:
+    """A table the parser could not fully read blocks publication as a parse_error, never as a failed sum."""
+    from expectations import blocking, check_report
+    from juesuan.parsing import parse_report
+
+    out, manifest = layout_corpora("no_tounicode")
+    report = parse_report(out / manifest[0]["file"])
+    results = check_report(report)
+    results = getattr(results, "results", results)
+    assert blocking(results)
+    required = [r for r in results if r.rule_id == "required_tables"]
+    assert required and {r.outcome for r in required} == {"parse_error"}
+    unread = {k for k, t in report.tables.items() if t.status == "parse_error"}
+    assert not [
+        r for r in results if r.outcome == "fail" and r.table_kind in unread and r.severity == "error"
+    ]
 
 
 # ---- no silent loss ---------------------------------------------------------------------------------------
@@ -386,15 +475,34 @@ def test_parse_explain_says_per_page_what_was_read(
 def test_parse_explain_explains_a_refusal(real_corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from juesuan.cli import main
 
-    assert (
-        main(
-            [
-                "parse",
-                "--explain",
-                str(real_corpus / "not-final-accounts" / "scanned-budget-beijing-govdata-2026.pdf"),
-            ]
-        )
-        == 0
-    )
+    scanned = real_corpus / "not-final-accounts" / "scanned-budget-beijing-govdata-2026.pdf"
+    assert main(["parse", "--explain", str(scanned)]) == 0
     text = capsys.readouterr().out
-    assert "refused (no_text_layer): " in text
+    assert "refused (no_text_layer): no text layer: 8 of 8 pages are scanned images" in text
+
+
+def test_sample_command_takes_layouts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from juesuan.cli import main
+
+    args = ["sample", "--out", str(tmp_path / "s"), "--regions", "1", "--departments", "2", "--years", "2018"]
+    args += ["--templates", "guangdong2018", "--options", "meetings+rotated,extra_tables"]
+    args += ["--continuations", "title_cont", "--defect-rate", "0"]
+    assert main(args) == 0
+    manifest = json.loads((tmp_path / "s" / "manifest.json").read_text(encoding="utf-8"))
+    assert [(e["template"], e["options"], e["continuation"]) for e in manifest] == [
+        ("guangdong2018", ["meetings", "rotated"], "title_cont"),
+        ("guangdong2018", ["extra_tables"], "title_cont"),
+    ]
+    assert main(["sample", "--out", str(tmp_path / "t"), "--options", "bogus"]) == 1
+    assert "unknown layout option(s) ['bogus']" in capsys.readouterr().out
+
+
+def test_untitled_table_in_the_text_that_is_no_public_table_is_noted_not_an_error() -> None:
+    """重点项目绩效目标 printed as a small ruled table inside the 情况说明: no code, no public line item."""
+    title = ["一般公共预算财政拨款支出决算表", "单位：万元"]
+    p1 = ruled_page(1, [(title, [_HEADER, ["", "合计", "10.00", "6.00", "4.00"]])])
+    p3 = ruled_page(3, [(["重点项目绩效目标情况如下："], [["项目", "预算数", "绩效目标"], ["云客服外包", "252.28", "提供咨询服务"]])])  # fmt: skip
+    result = tables_from_pages([p1, ruled_page(2, []), p3])
+    assert result.tables["general_budget"].status == "parsed"
+    notes = [p for p in result.problems if p.code == "table_skipped"]
+    assert len(notes) == 1 and notes[0].severity == "info" and notes[0].page == 3

@@ -70,7 +70,7 @@ def test_site_shape(built_portal: PortalSite) -> None:
         else:
             assert len(list((www / r.slug / "front/api").glob("departments_*.json"))) >= 2
     roles = {x.role for _, x in built_portal.published()}
-    assert roles == {"final_account", "budget", "notice", "tables", "html_error", "copy"}
+    assert roles == {"final_account", "budget", "notice", "tables", "html_error", "copy", "inline_report"}
     assert "Disallow: /private/" in (www / "robots.txt").read_text()
     assert built_portal.reserve, "a report is held back for add_report"
 
@@ -84,7 +84,13 @@ def test_every_final_account_found_once(built_portal: PortalSite, first_crawl) -
     assert set(unique) == set(built_portal.expected_documents())
     assert len(result.unique_documents()) == len(unique)
     kinds = {built_portal.expected_documents()[s]: unique[s].kind for s in unique}
-    assert kinds == {"final_account": "pdf", "budget": "pdf", "notice": "pdf", "tables": "xlsx"}
+    assert kinds == {
+        "final_account": "pdf",
+        "budget": "pdf",
+        "notice": "pdf",
+        "tables": "xlsx",
+        "inline_report": "html",  # the article that prints its report inline is itself the document
+    }
     assert {f.sha256 for f in store.list()} == set(unique)
     # the re-published copies: one stored file, two URLs
     copies = [x for _, x in built_portal.reachable() if x.role == "copy"]
@@ -286,3 +292,23 @@ def test_serve_sample_honours_port_variable(
         assert url == f"http://127.0.0.1:{free}"
         with urllib.request.urlopen(url + "/robots.txt", timeout=5) as resp:
             assert b"Disallow: /private/" in resp.read()
+
+
+def test_inline_report_article_prints_its_report_exactly(built_portal: PortalSite) -> None:
+    """The article that prints its report inline (no attachment) holds exactly that report's cells."""
+    from juesuan.model import read_gold_csv
+    from juesuan.parsing import parse_report
+
+    inline = [(a, x) for a, x in built_portal.reachable() if x.role == "inline_report"]
+    assert len(inline) == 1
+    art, x = inline[0]
+    assert x.path == art.path and not [y for y in art.attachments if y is not x]
+    page = built_portal.www / art.path.lstrip("/")
+    report = parse_report(page)
+    truth = {g.key: g.amount_yuan for g in read_gold_csv(built_portal.truth_file(x.doc_id))}
+    got = {
+        (t.kind, r.subject_code or "", r.line_item or "", c.measure): c.amount_yuan
+        for t, r, c in report.iter_cells()
+    }
+    assert got == truth
+    assert report.source is not None and report.source.format == "html"

@@ -20,6 +20,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--years", default="2023,2024", help="comma-separated years (default 2023,2024)")
     p.add_argument("--templates", default=None, help="comma-separated template ids (default: all)")
     p.add_argument("--defect-rate", type=float, default=None, help="share of reports with an injected defect")
+    p.add_argument(
+        "--continuations",
+        default=None,
+        help="comma-separated continuation-page layouts cycled over the reports (template, header, bare, title, "
+        "title_cont, xubiao, total, title_total, bare_total; default: drawn per report)",
+    )
+    p.add_argument(
+        "--options",
+        default=None,
+        help="comma-separated layout options cycled over the reports, '+' joins several for one report "
+        "(extra_tables, annex_tables, meetings, summary_report, rotated, serif, column_split, column_split_bare, "
+        "no_tounicode, detached_figures)",
+    )
     p.set_defaults(func=run)
 
 
@@ -32,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"juesuan sample: --years must be comma-separated years, got {args.years!r}")
         return 2
     templates = tuple(t.strip() for t in args.templates.split(",")) if args.templates else None
+    continuations = tuple(c.strip() for c in (args.continuations or "").split(",") if c.strip()) or None
+    options = tuple(o.strip() for o in (args.options or "").split(",") if o.strip()) or None
     start = time.perf_counter()
     try:
         entries = generate_corpus(
@@ -42,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
             years=years,
             templates=templates,
             defect_rate=DEFAULT_DEFECT_RATE if args.defect_rate is None else args.defect_rate,
+            continuations=continuations,
+            options=options,
         )
     except FactoryError as exc:
         print(f"juesuan sample: {exc}")

@@ -186,21 +186,50 @@ SNAPSHOTS = {
     "dash_department_year": "SELECT * FROM mart.department_year",
     "dash_year_over_year": "SELECT * FROM mart.year_over_year",
     "dash_expenditure_by_function": "SELECT * FROM mart.expenditure_by_function",
+    "dash_documents": "SELECT * FROM mart.documents",
 }
-_snapshots: dict[tuple[int, int, int], dict[str, Any]] = {}
-_snapshot_lock = threading.Lock()
 
 
-def _snapshot(con: duckdb.DuckDBPyConnection, identity: tuple[int, int, int]) -> dict[str, Any]:
-    """The snapshot tables of one publication (file identity), computed by the first session that needs them."""
-    with _snapshot_lock:
-        snap = _snapshots.get(identity)
-        if snap is None:
-            snap = {name: con.sql(sql).to_arrow_table() for name, sql in SNAPSHOTS.items()}
-            for old in list(_snapshots)[:-1]:  # keep the previous publication for sessions still on it
-                del _snapshots[old]
-            _snapshots[identity] = snap
-        return snap
+@dataclass
+class _Publication:
+    """One published file opened once per process: a DuckDB instance with the file ATTACHed READ_ONLY, and the
+    snapshot tables of its heavy views. Sessions get their own connection to it (`cursor()`), sharing its
+    catalogue and block cache instead of re-reading the file's metadata on every new session."""
+
+    database: duckdb.DuckDBPyConnection
+    identity: tuple[int, int, int]
+    snapshots: dict[str, Any]
+    generation: int | None
+    published_at: Any
+
+
+_publications: dict[tuple[int, int, int], _Publication] = {}
+_publication_lock = threading.Lock()
+
+
+def _open_publication(path: Path, stat: Any) -> _Publication:
+    with _publication_lock:
+        ident = stat()
+        pub = _publications.get(ident)
+        if pub is not None:
+            return pub
+        database = duckdb.connect(":memory:", config={"threads": 2})
+        database.execute("ATTACH ? AS wh (READ_ONLY)", [str(path)])
+        database.execute("USE wh")
+        attached = stat()
+        if attached != ident:  # a publish swapped the file between stat and ATTACH: key by what is open
+            ident = attached
+        rows = database.sql("SELECT generation, published_at FROM core.publication").fetchall()
+        snapshots = {name: database.sql(sql).to_arrow_table() for name, sql in SNAPSHOTS.items()}
+        pub = _Publication(
+            database, ident, snapshots, rows[0][0] if rows else None, rows[0][1] if rows else None
+        )
+        # Keep the two previous publications for sessions still reading them (a session moves to the newest on its
+        # next interaction); closing an instance would close its sessions' connections mid-run.
+        for old in list(_publications)[:-2]:
+            del _publications[old]
+        _publications[ident] = pub
+        return pub
 
 
 class WarehouseReader:
@@ -228,19 +257,16 @@ class WarehouseReader:
             ident = self._stat()
             if self._con is not None and ident == self.identity:
                 return False
-            con = duckdb.connect(":memory:", config={"threads": 2})
-            con.execute("ATTACH ? AS wh (READ_ONLY)", [str(self.path)])
+            pub = _open_publication(self.path, self._stat)
+            con = pub.database.cursor()  # this session's own connection to the shared instance
             con.execute("USE wh")
-            attached = self._stat()
-            if attached != ident:  # a publish swapped the file between stat and ATTACH: key by what is open
-                ident = attached
-            rows = con.sql("SELECT generation, published_at FROM core.publication").fetchall()
-            row = rows[0] if rows else None
-            for name, table in _snapshot(con, ident).items():
+            for name, table in pub.snapshots.items():
                 con.register(name, table)
+            ident = pub.identity
+            row = (pub.generation, pub.published_at)
             old, self._con = self._con, con
             self.identity = ident
-            self.generation, self.published_at = (row[0], row[1]) if row else (None, None)
+            self.generation, self.published_at = row
             self.reopened += 1
             if old is not None:
                 old.close()
@@ -313,7 +339,7 @@ def documents_by_region_year(r: WarehouseReader, region: RegionFilter) -> pd.Dat
             count(*) FILTER (WHERE d.status = 'quarantined') AS quarantined,
             count(*) FILTER (WHERE d.status = 'failed') AS failed,
             count(*) AS total
-        FROM mart.documents AS d WHERE d.is_current AND {where}
+        FROM dash_documents AS d WHERE d.is_current AND {where}
         GROUP BY ALL ORDER BY d.province NULLS LAST, d.city NULLS LAST, d.county NULLS LAST, d.year NULLS LAST""",
         params,
     )
@@ -326,7 +352,7 @@ def problem_documents(r: WarehouseReader, region: RegionFilter) -> pd.DataFrame:
     df = r.query(
         f"""SELECT d.document_sha256, d.province, d.city, d.county, d.department, d.department_printed, d.year,
             d.status, d.failure_code, d.failure_reason, d.failing_rule_ids, d.source
-        FROM mart.documents AS d
+        FROM dash_documents AS d
         WHERE d.is_current AND d.status <> 'published' AND {where}
         ORDER BY d.status, d.province NULLS LAST, d.department NULLS LAST, d.year""",
         params,
@@ -349,7 +375,7 @@ def last_run(r: WarehouseReader) -> dict[str, Any]:
         """WITH p AS (SELECT published_at FROM core.publication)
         SELECT d.department, d.province, d.city, d.county, d.year, d.status, d.is_current, d.loaded_at,
             d.failure_reason, d.document_sha256
-        FROM mart.documents AS d, p
+        FROM dash_documents AS d, p
         WHERE d.loaded_at > p.published_at - INTERVAL 24 HOUR AND d.loaded_at <= p.published_at
         ORDER BY d.loaded_at DESC LIMIT 500"""
     )
@@ -493,7 +519,7 @@ def department_rule_findings(r: WarehouseReader, department_id: str) -> pd.DataF
     return r.query(
         """SELECT d.year, d.status, r.rule_id, r.severity, r.outcome, r.table_kind, r.subject_code, r.line_item,
             r.measure, r.expected, r.actual, r.difference, r.message, r.document_sha256
-        FROM mart.rule_results AS r JOIN mart.documents AS d USING (document_sha256)
+        FROM core.rule_results AS r JOIN dash_documents AS d USING (document_sha256)
         WHERE d.department_id = ? AND d.is_current AND r.outcome NOT IN ('pass', 'not_applicable')
         ORDER BY d.year, r.severity, r.rule_id""",
         [department_id],
@@ -619,6 +645,84 @@ def function_departments(
     return df
 
 
+# ---------------------------------------------------------------------------------------------- budget vs actual
+
+#: What the 预算执行 page compares: the table both documents print by function class, and its columns.
+BVA_TABLES = {
+    "一般公共预算财政拨款支出": "general_budget",
+    "支出总表（全部资金）": "expenditure",
+}
+BVA_MEASURES = {"合计": "total", "基本支出": "basic", "项目支出": "project"}
+_BVA_COLUMNS = """v.department_id, v.department, v.province, v.city, v.county, v.year, v.subject_code,
+    v.subject_name, v.line_item, v.budget_yuan, v.actual_yuan, v.difference_yuan, v.execution_rate_pct,
+    v.budget_document_sha256, v.actual_document_sha256"""
+
+
+def _bva_check(table_kind: str, measure: str) -> None:
+    if table_kind not in BVA_TABLES.values() or measure not in BVA_MEASURES.values():
+        raise ValueError(f"unknown budget-vs-actual figure {table_kind!r}/{measure!r}")
+
+
+def _bva_frame(df: pd.DataFrame, table_kind: str, measure: str) -> pd.DataFrame:
+    """万元 columns beside the yuan ones, and the two source links (the budget's cell, the final account's)."""
+    for col in ("budget", "actual", "difference"):
+        df[col] = [to_wan(v) for v in df[f"{col}_yuan"]]
+    keys = list(zip(df.subject_code, df.line_item, strict=True))
+    df["budget_source"] = [
+        source_link(s, kind=table_kind, code=c, line=li, m=measure)
+        for s, (c, li) in zip(df.budget_document_sha256, keys, strict=True)
+    ]
+    df["actual_source"] = [
+        source_link(s, kind=table_kind, code=c, line=li, m=measure)
+        for s, (c, li) in zip(df.actual_document_sha256, keys, strict=True)
+    ]
+    return df
+
+
+def budget_years(r: WarehouseReader) -> list[int]:
+    """Years with a department holding both a 部门预算 and a 决算."""
+    df = r.query(
+        "SELECT DISTINCT year FROM mart.budget_vs_actual WHERE budget_source = 'budget' ORDER BY year"
+    )
+    return [int(y) for y in df.year]
+
+
+def budget_departments(
+    r: WarehouseReader, region: RegionFilter, year: int, table_kind: str, measure: str
+) -> pd.DataFrame:
+    """Plan vs spend per department (the table's 合计 row of both documents), lowest execution rate first."""
+    _bva_check(table_kind, measure)
+    where, params = region.sql("v")
+    df = r.query(
+        f"""SELECT {_BVA_COLUMNS} FROM mart.budget_vs_actual AS v
+        WHERE v.budget_source = 'budget' AND v.table_kind = ? AND v.measure = ? AND v.line_item = 'total'
+          AND v.year = ? AND {where}
+        ORDER BY v.execution_rate_pct NULLS LAST, v.department, v.department_id""",
+        [table_kind, measure, year, *params],
+    )
+    df.insert(0, "rank", range(1, len(df) + 1))
+    df.insert(1, "region", [region_label(*t) for t in zip(df.province, df.city, df.county, strict=True)])
+    return _bva_frame(df, table_kind, measure)
+
+
+def budget_functions(
+    r: WarehouseReader, department_id: str, year: int, table_kind: str, measure: str, level: str
+) -> pd.DataFrame:
+    """Plan vs spend of one department per function 类 or 款 (the rows both documents print), by code."""
+    _bva_check(table_kind, measure)
+    if level not in ("类", "款", "项"):
+        raise ValueError(f"unknown level {level!r}")
+    df = r.query(
+        f"""SELECT {_BVA_COLUMNS} FROM mart.budget_vs_actual AS v
+        WHERE v.budget_source = 'budget' AND v.table_kind = ? AND v.measure = ? AND v.department_id = ?
+          AND v.year = ? AND v.subject_level = ?
+        ORDER BY v.subject_code""",
+        [table_kind, measure, department_id, year, level],
+    )
+    df["label"] = [f"{c} {n or ''}".strip() for c, n in zip(df.subject_code, df.subject_name, strict=True)]
+    return _bva_frame(df, table_kind, measure)
+
+
 # ---------------------------------------------------------------------------------------------- data quality
 
 
@@ -631,7 +735,7 @@ def rule_failures(
     df = r.query(
         f"""SELECT r.rule_id, r.severity, {group},
             count(DISTINCT r.document_sha256) AS documents, count(*) AS results
-        FROM mart.rule_results AS r JOIN mart.documents AS d USING (document_sha256)
+        FROM core.rule_results AS r JOIN dash_documents AS d USING (document_sha256)
         WHERE d.is_current AND r.outcome IN ('fail', 'parse_error', 'execution_error')
           AND d.year BETWEEN ? AND ? AND {where}
         GROUP BY ALL ORDER BY documents DESC, r.rule_id""",
@@ -647,7 +751,7 @@ def quarantined(r: WarehouseReader, region: RegionFilter, year_from: int, year_t
     return r.query(
         f"""SELECT d.document_sha256, d.department, d.province, d.city, d.county, d.year, d.failing_rule_ids,
             d.failure_reason, d.source
-        FROM mart.documents AS d
+        FROM dash_documents AS d
         WHERE d.is_current AND d.status = 'quarantined' AND d.year BETWEEN ? AND ? AND {where}
         ORDER BY d.province, d.department, d.year""",
         [year_from, year_to, *params],
@@ -660,7 +764,7 @@ def failing_results(r: WarehouseReader, shas: Sequence[str]) -> pd.DataFrame:
             r.measure, r.expected, r.actual, r.difference, r.tolerance, r.message,
             coalesce(tk.title, r.table_kind) AS table_title, coalesce(s.display_name, li.label) AS row_name,
             coalesce(ms.label, r.measure) AS measure_label
-        FROM mart.rule_results AS r
+        FROM core.rule_results AS r
         LEFT JOIN core.table_kinds AS tk ON tk.table_kind = r.table_kind
         LEFT JOIN core.measures AS ms ON ms.table_kind = r.table_kind AND ms.measure = r.measure
         LEFT JOIN core.line_items AS li ON li.line_item = r.line_item
@@ -820,8 +924,9 @@ def document_info(r: WarehouseReader, sha: str) -> dict[str, Any] | None:
     df = r.query(
         """SELECT d.document_sha256, d.department, d.department_printed, d.province, d.city, d.county, d.year,
             d.status, d.page_count, d.source_url, d.raw_path, d.fetched_at, d.producer, d.failure_reason,
-            list(s.source ORDER BY s.first_seen) AS sources
-        FROM mart.documents AS d LEFT JOIN core.document_sources AS s USING (document_sha256)
+            list(s.source ORDER BY s.first_seen) AS sources, coalesce(c.report_kind, 'final_account') AS report_kind
+        FROM dash_documents AS d LEFT JOIN core.document_sources AS s USING (document_sha256)
+        LEFT JOIN core.documents AS c USING (document_sha256)
         WHERE d.document_sha256 = ? GROUP BY ALL""",
         [sha],
     )

@@ -91,8 +91,10 @@ def table(
     """The figure's table (display labels), and the same rows as a UTF-8 CSV download."""
     links = links or {}
     shown = df[[c for c in columns if c in df.columns]].rename(columns=columns)
+    link_labels = {columns[c] for c in links}
     for c in shown.columns:
-        if shown[c].dtype == object and not any(isinstance(v, Decimal) for v in shown[c]):
+        is_text = shown[c].dtype == object or pd.api.types.is_string_dtype(shown[c].dtype)
+        if is_text and c not in link_labels and not any(isinstance(v, Decimal) for v in shown[c]):
             shown[c] = [v if isinstance(v, str) or not _missing(v) else "" for v in shown[c]]
     if height == "auto" and len(shown) > 10:
         height = min(36 + 35 * len(shown), 720)
@@ -106,7 +108,7 @@ def table(
             and isinstance(df[col].dropna().iloc[0] if df[col].notna().any() else None, Decimal)
         ):
             config[label] = st.column_config.NumberColumn(label, format="%.2f")
-    st.dataframe(shown, hide_index=True, column_config=config, key=f"df-{key}", height=height)
+    st.dataframe(shown, hide_index=True, column_config=config, key=f"df-{key}", height=height, placeholder="")
     csv = shown.copy()
     for col, label in columns.items():
         if col in links:
@@ -196,7 +198,12 @@ def overview() -> None:
     pub = q("publication")
     c = st.columns(4)
     c[0].metric("发布代次", pub.get("generation"))
-    c[1].metric("发布时间（UTC）", str(pub.get("published_at", ""))[:16])
+    published_at = pd.Timestamp(pub["published_at"]) if pub.get("published_at") is not None else None
+    c[1].metric(
+        "发布时间（UTC）",
+        published_at.strftime("%m-%d %H:%M") if published_at is not None else "—",
+        help=str(published_at),
+    )
     c[2].metric("文档数", pub.get("document_count"))
     c[3].metric("已发布金额单元格", pub.get("amount_count"))
 
@@ -727,6 +734,124 @@ def functions() -> None:
     footer(started)
 
 
+# ---------------------------------------------------------------------------------------------- budget vs actual
+
+
+def budget() -> None:
+    """预算执行: the 部门预算's 本年预算数 against the same department-year's 决算数 (mart.budget_vs_actual)."""
+    started = time.perf_counter()
+    st.title("预算执行")
+    region = region_picker("bva")
+    ys = q("budget_years")
+    if not ys:
+        st.info("仓库中没有同时发布了部门预算和部门决算的部门。")
+        footer(started)
+        return
+    c1, c2, c3 = st.columns(3)
+    year = c1.selectbox("年度", list(reversed(ys)), key="bva-year")
+    table_label = c2.selectbox("口径", list(data.BVA_TABLES), key="bva-table")
+    measure_label = c3.selectbox("支出", list(data.BVA_MEASURES), key="bva-measure")
+    table_kind, measure = data.BVA_TABLES[table_label], data.BVA_MEASURES[measure_label]
+    what = f"{table_label}·{measure_label}" if measure != "total" else table_label
+    deps = q("budget_departments", region, year, table_kind, measure)
+    st.caption(
+        f"{region.label()} · {year} 年 · {what} · 预算数为部门预算的本年预算数，决算数为同一部门同年决算；"
+        "执行率 = 决算数 ÷ 预算数 × 100%。" + WAN_NOTE
+    )
+    if deps.empty:
+        st.info("所选范围内没有同时发布了部门预算和部门决算的部门。")
+        footer(started)
+        return
+    st.subheader("各部门预算与决算（按执行率从低到高）")
+    deps["label"] = [f"{d}（{g}）" for d, g in zip(deps.department, deps.region, strict=True)]
+    _plan_vs_spend_chart(deps, "label", what)
+    table(
+        deps,
+        {
+            "rank": "排名",
+            "department": "部门",
+            "budget": "预算数（万元）",
+            "actual": "决算数（万元）",
+            "difference": "决算减预算（万元）",
+            "execution_rate_pct": "执行率（%）",
+            "budget_source": "预算原文",
+            "actual_source": "决算原文",
+        },
+        key="bva-deps",
+        file_name=f"budget_vs_actual_{year}_{table_kind}_{measure}",
+        links={"budget_source": "查看预算原文", "actual_source": "查看决算原文"},
+    )
+
+    st.subheader("部门内按功能分类")
+    labels = {row.department_id: f"{row.department}（{row.region}）" for row in deps.itertuples()}
+    c1, c2 = st.columns([3, 1])
+    dept_id = c1.selectbox("部门", list(labels), format_func=labels.get, key="bva-dept")
+    level = c2.radio("层级", ["类", "款"], horizontal=True, key="bva-level")
+    rows = q("budget_functions", dept_id, year, table_kind, measure, level)
+    if rows.empty:
+        st.info(f"该部门两份文档都没有印出{level}级科目行。")
+        footer(started)
+        return
+    _plan_vs_spend_chart(rows, "label", what)
+    st.caption("某一份文档没有印出的科目行按 0 计（该表已读出）；预算数为 0 时执行率留空。")
+    table(
+        rows,
+        {
+            "subject_code": "科目编码",
+            "subject_name": "科目名称",
+            "budget": "预算数（万元）",
+            "actual": "决算数（万元）",
+            "difference": "决算减预算（万元）",
+            "execution_rate_pct": "执行率（%）",
+            "budget_source": "预算原文",
+            "actual_source": "决算原文",
+        },
+        key="bva-functions",
+        file_name=f"budget_vs_actual_{year}_{table_kind}_{measure}_{level}",
+        links={"budget_source": "查看预算原文", "actual_source": "查看决算原文"},
+    )
+    footer(started)
+
+
+def _plan_vs_spend_chart(df: pd.DataFrame, label: str, what: str) -> None:
+    """Budget and actual side by side per row (a click opens that figure's source page), rows in table order."""
+    long = _floats(df, ["budget", "actual"]).melt(
+        id_vars=[label, "budget_source", "actual_source", "execution_rate_pct"],
+        value_vars=["budget", "actual"],
+        var_name="m",
+        value_name="v",
+    )
+    long["数"] = long.m.map({"budget": "预算数", "actual": "决算数"})
+    long["source"] = [
+        b if m == "budget" else a
+        for m, b, a in zip(long.m, long.budget_source, long.actual_source, strict=True)
+    ]
+    long["rate"] = [float(v) if isinstance(v, Decimal) else None for v in long.execution_rate_pct]
+    chart = (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{label}:N", sort=list(df[label]), title=None, axis=alt.Axis(labelLimit=360)),
+            x=alt.X("v:Q", title=f"{what}（万元）"),
+            color=alt.Color(
+                "数:N",
+                scale=alt.Scale(domain=["预算数", "决算数"], range=["#90a4ae", "#1565c0"]),
+                legend=alt.Legend(orient="top", title=None),
+            ),
+            yOffset=alt.YOffset("数:N", sort=["预算数", "决算数"]),
+            href="source:N",
+            tooltip=[
+                alt.Tooltip(f"{label}:N", title="项目"),
+                "数:N",
+                alt.Tooltip("v:Q", title="万元", format=",.2f"),
+                alt.Tooltip("rate:Q", title="执行率（%）", format=".2f"),
+            ],
+        )
+    )
+    st.altair_chart(chart, width="stretch", height=max(240, 48 * len(df) + 100))
+    st.caption("点击条形或表格中的链接打开该数字所在的预算或决算原文页（红框标出单元格）。")
+
+
 # ---------------------------------------------------------------------------------------------- data quality
 
 
@@ -918,7 +1043,8 @@ def source() -> None:
         st.error("仓库中没有这份文档。")
         footer(started)
         return
-    st.subheader(f"{info['department'] or info['department_printed'] or ''} {info['year'] or ''} 年决算")
+    kind = "预算" if info.get("report_kind") == "budget" else "决算"
+    st.subheader(f"{info['department'] or info['department_printed'] or ''} {info['year'] or ''} 年{kind}")
     c1, c2 = st.columns([3, 2])
     with c2:
         if cell.published_text is not None:
@@ -971,6 +1097,7 @@ PAGES: list[tuple[Callable[[], None], str, str]] = [
     (compare, "对比", "compare"),
     (department, "部门档案", "department"),
     (functions, "功能分类钻取", "functions"),
+    (budget, "预算执行", "budget"),
     (quality, "数据质量", "quality"),
     (source, "原文核对", "source"),
     (data_docs, "GX Data Docs", "data_docs"),

@@ -455,6 +455,7 @@ def render_document(spec: ReportSpec, path: Path) -> tuple[int, dict[str, list[i
         running_header=f"{spec.department}{spec.year}年度部门决算" if spec.template == "qinghai2016" else "",
         serif="serif" in spec.options,
         rotated="rotated" in spec.options,
+        detached_figures="detached_figures" in spec.options,
     )
     dep, y = spec.department, spec.year
     w.text_page(TextPage([("big", f"{y}年度"), ("big", dep), ("big", "部门决算")]))
@@ -487,10 +488,13 @@ def render_document(spec: ReportSpec, path: Path) -> tuple[int, dict[str, list[i
     if spec.template != "shanghai2024":
         w.text_page(TextPage([("title", "第二部分"), ("title", f"{y}年度部门决算表")]))
     table_pages: dict[str, list[int]] = {}
-    from juesuan.factory.variants import extra_grid
+    from juesuan.factory.variants import NUMBER_FONT_MARK, extra_grid, number_font, strip_tounicode
 
     for i, table in enumerate(spec.tables.values(), 1):
-        table_pages[table.kind] = w.table(grid_for(spec, table, i))
+        grid = grid_for(spec, table, i)
+        if "no_tounicode" in spec.options:
+            grid.number_font = number_font()
+        table_pages[table.kind] = w.table(grid)
         for extra in spec.extra_tables:
             if extra.after == table.kind:
                 w.table(extra_grid(extra))
@@ -513,7 +517,10 @@ def render_document(spec: ReportSpec, path: Path) -> tuple[int, dict[str, list[i
         w.text_page(TextPage(blocks))
         for extra in spec.annex_tables:
             w.table(extra_grid(extra))
-    return w.save(), table_pages
+    pages = w.save()
+    if "no_tounicode" in spec.options:
+        strip_tounicode(path, NUMBER_FONT_MARK)
+    return pages, table_pages
 
 
 def _cn(i: int) -> str:

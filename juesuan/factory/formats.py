@@ -3,8 +3,8 @@
 Both are drawn from the very grids the PDF is drawn from (`layouts.grid_for`), so they print the same cells and the
 report's truth CSV is their truth too. The workbook has one sheet per table, as real exports do: title row, table
 number and 部门 / 单位 rows, merged header cells, amounts mostly as numbers (two-decimal format, thousands
-separators where the template prints them) and, in some tables, as text exactly as printed ("1,234.56"); codes and
-行次 sometimes as numbers. The HTML article puts each table's title and 单位 line in paragraphs above a bordered
+separators where the template prints them; in some tables stored unrounded, 463.4812 shown as 463.48) and, in
+some tables, as text exactly as printed ("1,234.56"); codes and 行次 sometimes as numbers. The HTML article puts each table's title and 单位 line in paragraphs above a bordered
 `<table>` (or, in some tables, inside it as its first rows), between the report's prose.
 
 No maintained writer of legacy .xls (BIFF) files exists on PyPI (xlwt's last release is from 2017), so the factory
@@ -56,6 +56,8 @@ def write_xlsx(spec: ReportSpec, path: Path | BinaryIO) -> Path | BinaryIO:
         last = get_column_letter(ncols)
         as_text = index % 3 == 0  # some exports store amounts as the printed text
         codes_as_numbers = index % 2 == 0
+        # exports from 决算 software store unrounded 万元 values and show them with a 0.00 format
+        unrounded = index % 4 == 1 and not thousands
         r = 1
         ws.cell(r, 1, grid.title).font = Font(bold=True, size=14)
         ws.merge_cells(f"A{r}:{last}{r}")
@@ -90,6 +92,8 @@ def write_xlsx(spec: ReportSpec, path: Path | BinaryIO) -> Path | BinaryIO:
                     value = int(bc.text)
                 cell = ws.cell(r, col, value)
                 if isinstance(value, Decimal):
+                    if unrounded and value.as_tuple().exponent == -2:
+                        value += Decimal("0.0012") if value >= 0 else Decimal("-0.0012")
                     cell.value = float(value)  # a sheet stores money as a double and shows it formatted
                     cell.number_format = "#,##0.00" if thousands else "0.00"
                 if bc.colspan > 1:
@@ -119,14 +123,24 @@ def _number_or_text(text: str, *, as_int: bool) -> object:
 
 
 def write_html(spec: ReportSpec, path: Path) -> Path:
-    """The whole report as one HTML article: prose, then each table under its title, then the 情况说明."""
+    """The whole report as one HTML page: prose, then each table under its title, then the 情况说明."""
     dep, year = spec.department, spec.year
+    page = (
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
+        f"<title>{_e(dep)}{year}年度部门决算</title>"
+        f'<meta name="ArticleTitle" content="{_e(dep)}{year}年度部门决算">'
+        '</head><body><div class="nav">首页 &gt; 政府信息公开 &gt; 财政预决算</div>'
+        f'<div class="article"><h1>{_e(dep)}{year}年度部门决算</h1>\n{article_html(spec)}</div></body></html>\n'
+    )
+    path = Path(path)
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def article_html(spec: ReportSpec) -> str:
+    """The report as the body of a portal article (what a CMS editor pastes): paragraphs and tables."""
+    year = spec.year
     out: list[str] = [
-        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">',
-        f"<title>{_e(dep)}{year}年度部门决算</title>",
-        f'<meta name="ArticleTitle" content="{_e(dep)}{year}年度部门决算">',
-        '</head><body><div class="nav">首页 &gt; 政府信息公开 &gt; 财政预决算</div>',
-        f'<div class="article"><h1>{_e(dep)}{year}年度部门决算</h1>',
         "<p>第一部分 部门概况</p>",
         "<p>一、部门职责</p>",
     ]
@@ -173,10 +187,7 @@ def write_html(spec: ReportSpec, path: Path) -> Path:
         out += [f"<p>{_e(p)}</p>" for p in paras]
     out.append("<p>第四部分 名词解释</p>")
     out += [f"<p>{_e(g)}</p>" for g in spec.glossary]
-    out.append("</div></body></html>\n")
-    path = Path(path)
-    path.write_text("\n".join(out), encoding="utf-8")
-    return path
+    return "\n".join(out)
 
 
 def _span(name: str, n: int) -> str:
@@ -187,4 +198,4 @@ def _e(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-__all__ = ["write_html", "write_xlsx"]
+__all__ = ["article_html", "write_html", "write_xlsx"]

@@ -64,8 +64,13 @@ def spec_from_gold(
     units: dict[str, str] | None = None,
     repeated: dict[str, list[str]] | None = None,
     headcount: tuple[int, int] | None = (8, 24),
+    kinds: tuple[str, ...] = (),
 ) -> ReportSpec:
-    """The report spec whose printed cells are the gold's (as `render_from_gold` draws it, in any format)."""
+    """The report spec whose printed cells are the gold's (as `render_from_gold` draws it, in any format).
+
+    `kinds` names tables the report prints even without a cell in the gold (an empty 政府性基金 table with its
+    无数据 note); they are drawn empty.
+    """
     units = units or {}
     cells = read_gold_csv(Path(gold_csv))
     tables: dict[str, SpecTable] = {}
@@ -84,6 +89,8 @@ def spec_from_gold(
             table.rows.append(row)
         value = gc.amount_yuan / WAN if unit == "万元" else gc.amount_yuan
         row.values[gc.measure] = value.quantize(Decimal("0.01"))
+    for kind in kinds:
+        tables.setdefault(kind, SpecTable(kind=kind, unit=units.get(kind, "万元")))
     order = [k for k in TABLE_ORDER.get(template, ()) if k in tables] + [
         k for k in tables if k not in TABLE_ORDER.get(template, ())
     ]

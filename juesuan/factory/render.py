@@ -200,9 +200,12 @@ class PdfWriter:
         running_header: str = "",
         serif: bool = False,
         rotated: bool = False,
+        detached_figures: bool = False,
     ) -> None:
         use_font(serif)
         self.rotated = rotated  # landscape pages stored portrait and turned by /Rotate 90
+        self.detached_figures = detached_figures  # prose figures drawn after the page's words
+        self._deferred: list[tuple[float, float, float, str]] = []
         self.c = rl_canvas.Canvas(str(path), pagesize=A4, invariant=1, pageCompression=1)
         self.c.setTitle(title)
         self.c.setAuthor("juesuan report factory")
@@ -270,15 +273,37 @@ class PdfWriter:
                 lines = _wrap_para(text, width, size, indent)
             for i, line in enumerate(lines):
                 if y - leading < bottom:
+                    self._draw_detached()
                     self.new_page()
                     y = h - top
                 self.c.setFont(_Font.name, size)
                 if style in ("big", "title", "center"):
                     self.c.drawCentredString(w / 2, y - size, line)
+                elif self.detached_figures and style == "para":
+                    self._para_line_detached(line, left + (indent if i == 0 else 0), y - size, size)
                 else:
                     self.c.drawString(left + (indent if i == 0 else 0), y - size, line)
                 y -= leading
             y -= gap
+        self._draw_detached()
+
+    def _para_line_detached(self, line: str, x: float, y: float, size: float) -> None:
+        """Words now, figures later: the text layer holds the sentence, then its numbers after the page's text
+        (as some exporters write them), while the page looks the same."""
+        for part in _FIGURE.split(line):
+            if not part:
+                continue
+            if _FIGURE.fullmatch(part):
+                self._deferred.append((x, y, size, part))
+            else:
+                self.c.drawString(x, y, part)
+            x += text_width(part, size)
+
+    def _draw_detached(self) -> None:
+        for x, y, size, text in self._deferred:
+            self.c.setFont(_Font.name, size)
+            self.c.drawString(x, y, text)
+        self._deferred = []
 
     # -- tables ---------------------------------------------------------------------------------------
     def table(self, grid: Grid) -> list[int]:
@@ -527,6 +552,9 @@ class PdfWriter:
                     ty -= fs + 2
             col += cell.colspan
         return y - rh
+
+
+_FIGURE = re.compile(r"(\d[\d,]*(?:\.\d+)?%?)")
 
 
 def split_columns(grid: Grid) -> tuple[Grid, Grid]:

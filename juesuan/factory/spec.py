@@ -122,7 +122,11 @@ class SpecTable:
 #: serif          a Song (SimSun-like) serif font instead of the sans-serif one;
 #: column_split   the income and expenditure tables printed by columns: 合计 and two measures, then the other
 #:                measures on the next page(s) under their own header, the code and name columns repeated;
-#: column_split_bare  the same without repeating the code and name columns (rows match by position).
+#: column_split_bare  the same without repeating the code and name columns (rows match by position);
+#: no_tounicode   the amounts drawn in a font whose ToUnicode map is removed (no encoding, no glyph names):
+#:                nothing but a guess decodes them, so the parser must refuse those tables, naming the font;
+#: detached_figures  the 情况说明 figures drawn after the words of their page: the text layer holds the
+#:                sentences without their numbers, then the numbers (the page looks the same).
 OPTIONS: tuple[str, ...] = (
     "extra_tables",
     "annex_tables",
@@ -132,6 +136,8 @@ OPTIONS: tuple[str, ...] = (
     "serif",
     "column_split",
     "column_split_bare",
+    "no_tounicode",
+    "detached_figures",
 )
 
 

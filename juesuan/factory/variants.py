@@ -8,7 +8,9 @@ ones are drawn but never in the truth (the parser skips them with a note); 会�
 from __future__ import annotations
 
 import random
+import re
 from decimal import Decimal
+from pathlib import Path
 
 from juesuan.factory.render import BCell, Grid, HCell
 from juesuan.factory.spec import ExtraTable, ReportSpec, format_amount
@@ -114,6 +116,41 @@ def _annex_tables(spec: ReportSpec, rng: random.Random, thousands: bool) -> list
             rows=rows,
         )
     ]
+
+
+#: The amounts of a `no_tounicode` report are drawn in this face (the monospaced face of the same collection)
+NUMBER_FONT = "WQYMonoNumbers"
+NUMBER_FONT_MARK = b"WenQuanYiZenHeiMono"
+
+
+def number_font() -> str:
+    """Register (once) and name the face amounts are drawn in when their ToUnicode map is to be stripped."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    from juesuan.factory.render import DEFAULT_FONT_PATH, ensure_font
+
+    ensure_font()
+    if NUMBER_FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(NUMBER_FONT, DEFAULT_FONT_PATH, subfontIndex=1))
+    return NUMBER_FONT
+
+
+def strip_tounicode(path: Path, base_font_part: bytes) -> int:
+    """Blank the /ToUnicode entry of every font whose BaseFont contains `base_font_part` (same length, so the
+    cross-reference offsets stay right): a PDF whose amounts cannot be decoded except by guessing."""
+    data = bytearray(Path(path).read_bytes())
+    n = 0
+    for m in re.finditer(
+        rb"<<[^<>]*?/BaseFont /[A-Z]{6}\+[^ /]*" + re.escape(base_font_part) + rb"[^<>]*?>>", data
+    ):
+        t = re.search(rb"/ToUnicode \d+ 0 R", m.group(0))
+        if t:
+            s = m.start() + t.start()
+            data[s : s + len(t.group(0))] = b" " * len(t.group(0))
+            n += 1
+    Path(path).write_bytes(bytes(data))
+    return n
 
 
 def extra_grid(table: ExtraTable, unit: str = "万元") -> Grid:

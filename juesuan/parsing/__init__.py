@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from juesuan.parsing.document import DocumentInfo
 
 #: Bumped whenever parsing output can change for the same input (warehouse rows carry it).
-PARSER_VERSION = "tables-1.3"  # 1.3: budgets (部门预算) parsed instead of refused
+PARSER_VERSION = "tables-1.4"  # 1.3: budgets parsed; 1.4: workbook numbers read as their number format shows
 
 #: Where page geometry comes from: PDFium (C, fast) or pdfplumber/pdfminer (on the table pages PDFium's
 #: triage picks). Same table logic either way; README "## Parsing" gives the measured speeds.
@@ -129,7 +129,19 @@ def parse_report(
             )
         )
     t0 = time.perf_counter()
-    _add_narrative(report, info.page_texts)
+    from juesuan.parsing.reflow import reflow
+
+    texts, reflowed = reflow(path, info.page_texts)
+    if reflowed:
+        report.problems.append(
+            Problem(
+                code="narrative_reflowed",
+                message=f"pages {reflowed}: the text layer holds the figures apart from their sentences; "
+                "read in printed order instead",
+                severity="info",
+            )
+        )
+    _add_narrative(report, texts)
     if timings is not None:
         timings["narrative"] = timings.get("narrative", 0.0) + time.perf_counter() - t0
     return report

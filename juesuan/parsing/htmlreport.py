@@ -3,8 +3,8 @@
 Each data table (a `<table>` holding no other table: CMS pages often lay themselves out with outer tables) becomes
 a grid of text cells with its colspan/rowspan ranges, and the paragraphs between tables become the free text above
 and below it (titles, 单位 lines, notes), so the PDF parser's table logic reads it unchanged. A cell keeps the
-table's 1-based position in the page and its row/column (R<row>C<col>, counted over the expanded grid); the page
-URL is the document's source.
+table's 1-based position among the page's `<table>` elements (document order, layout tables counted) and its
+row/column (R<row>C<col>, counted over the expanded grid); the page URL is the document's source.
 """
 
 from __future__ import annotations
@@ -35,13 +35,13 @@ def read_html(data: bytes) -> tuple[list[CellSheet], str, list[str]]:
     for bad in root.xpath("//script|//style|//noscript|//comment()"):
         bad.drop_tree() if hasattr(bad, "drop_tree") else bad.getparent().remove(bad)
     title = html_title(data) or ""
-    leaves = [t for t in root.iter("table") if not t.xpath(".//table")]
+    every = list(root.iter("table"))  # a cell's table_index counts every <table> in document order
+    leaves = [(n, t) for n, t in enumerate(every, 1) if not t.xpath(".//table")]
     sheets: list[CellSheet] = []
-    for i, table in enumerate(leaves, 1):
-        caption = " ".join(_text(c) for c in table.xpath("./caption"))
-        sheets.append(CellSheet(name=f"table {i}", cells=_table_cells(table), table_index=i))
-        if caption:
-            sheets[-1].lines_before.append(caption)
+    captions: list[str] = []
+    for i, (n, table) in enumerate(leaves, 1):
+        captions.append(" ".join(_text(c) for c in table.xpath("./caption")))
+        sheets.append(CellSheet(name=f"table {n}", cells=_table_cells(table), table_index=n))
         marker = lxml.html.Element("p")
         marker.text = _MARK.format(i)
         marker.tail = table.tail
@@ -52,7 +52,6 @@ def read_html(data: bytes) -> tuple[list[CellSheet], str, list[str]]:
             el.text = "\n" + (el.text or "")
     body = root.find("body")
     flat = (body if body is not None else root).text_content()
-    lines: list[str] = []
     current = -1
     outside: list[str] = []
     for raw in flat.split("\n"):
@@ -68,8 +67,11 @@ def read_html(data: bytes) -> tuple[list[CellSheet], str, list[str]]:
             sheets[current + 1].lines_before.append(line)  # text before the next table (its title, 单位)
         elif sheets:
             sheets[-1].lines_after.append(line)
-        lines.append(line)
-    # a table's lines_before start after the previous table: its notes close that one (as under a PDF grid)
+    # a table's lines_before start after the previous table (its notes close that one, as under a PDF grid);
+    # a <caption> is the line right above its table
+    for sheet, caption in zip(sheets, captions, strict=True):
+        if caption:
+            sheet.lines_before.append(caption)
     return sheets, title, outside
 
 

@@ -53,6 +53,28 @@ def grid_amounts(g: Grid) -> list[str]:
     return out
 
 
+#: words only the public tables' rows and headers print (line items, measures)
+_PUBLIC_WORDS = re.compile(
+    r"本年收入|本年支出|收入合计|支出合计|年初结转|年末结转|财政拨款|基本支出|项目支出|人员经费|公用经费|三公|"
+    r"因公出国|公务接待|公务用车|科目编码|科目代码|功能分类|经济分类|结余分配|总计"
+)
+_SUBJECT_CODE = re.compile(r"^\d{3}(?:\d{2}){0,2}$")
+
+
+def looks_public(g: Grid) -> bool:
+    """Whether an untitled grid could be part of a public table: a subject code in a cell, or a public
+    table's line item or measure words (a continuation whose title the parser did not recognise)."""
+    for cid in range(len(g.spans)):
+        text = _WS.sub("", g.cell_text(cid))
+        # labels and headers are short; a paragraph in a cell (绩效目标 …) says nothing of the table
+        in_first_column = g.spans[cid][2] == 0  # codes lead their row; 650 elsewhere is an amount
+        if (in_first_column and _SUBJECT_CODE.match(text)) or (
+            len(text) <= 16 and _PUBLIC_WORDS.search(text)
+        ):
+            return True
+    return False
+
+
 def tabular_free_lines(lines: list[TextLine]) -> list[TextLine]:
     """Free text lines (outside every grid) that carry two or more amounts and read like a table row, not
     prose: on a table page these are printed cells no grid holds."""
@@ -126,5 +148,6 @@ __all__ = [
     "continues",
     "grid_amounts",
     "is_continued_title",
+    "looks_public",
     "tabular_free_lines",
 ]

@@ -51,6 +51,8 @@ class PageGeom:
     unreadable_chars: int = 0  # glyphs without a usable Unicode mapping (cid:/private use)
     #: The triage verdict: ruled, or an unruled table layout; only such pages get their characters boxed.
     table_like: bool = False
+    #: id(char) → the undecodable font it is drawn in (fonts.mark_undecodable), for the few PDFs that have one
+    bad_fonts: dict[int, str] = field(default_factory=dict)
 
 
 def _is_unreadable(ch: str) -> bool:

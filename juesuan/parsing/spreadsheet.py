@@ -2,8 +2,9 @@
 
 python-calamine (Rust, reads both formats) gives each visible sheet's values and merged ranges; each sheet becomes
 a grid of text cells (`cellgrid`) read by the PDF parser's own table logic, and every cell keeps its sheet and A1
-address. Numbers stored as numbers are shown as the sheet shows money (two decimals); numbers stored as text
-("1,234.56") are read as printed.
+address. Numbers stored as numbers are read as the sheet shows them (two decimals, or the decimals of the cell's
+number format when it stores more: 463.4812 under `0.00` is 463.48); numbers stored as text ("1,234.56") are
+read as printed.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import datetime as dt
 import hashlib
 import itertools
 import re
-from decimal import Decimal
+import zipfile
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from juesuan.model import Problem, Region, Report, SourceInfo
@@ -34,23 +36,101 @@ def read_workbook(path: Path) -> tuple[list[CellSheet], list[Problem]]:
     try:
         for meta in wb.sheets_metadata:
             if meta.visible != SheetVisibleEnum.Visible:
-                problems.append(
-                    Problem(
-                        code="hidden_sheet", message=f"hidden sheet {meta.name!r} not read", severity="info"
-                    )
-                )
+                problems.append(_hidden(meta.name, wb))
                 continue
             sheet = wb.get_sheet_by_name(meta.name)
             values = sheet.to_python(skip_empty_area=False)
             merged = sheet.merged_cell_ranges or []
-            sheets.append(CellSheet(name=meta.name, cells=_cells(values, merged)))
+            try:
+                formats = _display_decimals(path, meta.name, values)
+            except Exception as exc:  # the values are still good: keep them as stored, and say so
+                formats = {}
+                problems.append(
+                    Problem(
+                        code="number_formats_unread",
+                        message=f"number formats of sheet {meta.name!r} not read ({type(exc).__name__}: {exc}); "
+                        "numbers stored with more decimals than shown are kept as stored",
+                        severity="warning",
+                    )
+                )
+            sheets.append(CellSheet(name=meta.name, cells=_cells(values, merged, formats)))
     finally:
         wb.close()
     return sheets, problems
 
 
+def _hidden(name: str, wb: object) -> Problem:
+    """A hidden sheet is not what readers see, so it is not read; one that holds a public table title says so."""
+    from juesuan.parsing.tables import classify_title
+
+    try:
+        values = wb.get_sheet_by_name(name).to_python()  # type: ignore[attr-defined]
+    except Exception:  # a chart or macro sheet has no cells
+        values = []
+    titles = [
+        norm(v)
+        for row in values
+        for v in row
+        if isinstance(v, str) and classify_title(norm(v)) not in (None, "other")
+    ]
+    if titles:
+        return Problem(
+            code="hidden_sheet",
+            message=f"hidden sheet {name!r} holds {titles[0]!r} and is not read (readers of the workbook do not see "
+            "it); the visible sheets are the report",
+            severity="warning",
+        )
+    return Problem(code="hidden_sheet", message=f"hidden sheet {name!r} not read", severity="info")
+
+
+def _extra_decimals(v: object) -> bool:
+    """A number stored with more than two decimals that are not binary noise (463.4812, not 0.30000000000000004)."""
+    if isinstance(v, bool) or not isinstance(v, float):
+        return False
+    d = Decimal(repr(v))
+    return d.as_tuple().exponent < -2 and abs(d - round(d, 2)) >= Decimal("1e-6")
+
+
+def _display_decimals(path: Path, sheet: str, values: list[list[object]]) -> dict[tuple[int, int], int]:
+    """Decimals the sheet shows for numbers stored with more (`0.00` shows 463.4812 as 463.48), by (row, col).
+
+    Only .xlsx formats are read (openpyxl, only when such a number exists); a legacy .xls keeps the stored value.
+    """
+    wanted = {(r, c) for r, row in enumerate(values) for c, v in enumerate(row) if _extra_decimals(v)}
+    if not wanted or not zipfile.is_zipfile(path):
+        return {}
+    from openpyxl import load_workbook
+
+    out: dict[tuple[int, int], int] = {}
+    # a file object: openpyxl refuses a path without an .xlsx name (the raw store keeps files under their hash)
+    with open(path, "rb") as fh:
+        wb = load_workbook(fh, read_only=True)
+        try:
+            rows = sorted({r for r, _ in wanted})
+            for r, row in enumerate(wb[sheet].iter_rows(min_row=rows[0] + 1, max_row=rows[-1] + 1), rows[0]):
+                for c, cell in enumerate(row):
+                    if (r, c) in wanted:
+                        n = _format_decimals(getattr(cell, "number_format", None) or "General")
+                        if n is not None:
+                            out[(r, c)] = n
+        finally:
+            wb.close()
+    return out
+
+
+def _format_decimals(fmt: str) -> int | None:
+    """Decimals of a number format's first section (`#,##0.00` → 2, `0` → 0); None for General, %, dates, text."""
+    section = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", fmt.split(";")[0])
+    if fmt == "General" or "%" in section or re.search(r"[yMdhms@]", section, re.I) or "0" not in section:
+        return None
+    m = re.search(r"\.(0+)", section)
+    return len(m.group(1)) if m else 0
+
+
 def _cells(
-    values: list[list[object]], merged: list[tuple[tuple[int, int], tuple[int, int]]]
+    values: list[list[object]],
+    merged: list[tuple[tuple[int, int], tuple[int, int]]],
+    decimals: dict[tuple[int, int], int] | None = None,
 ) -> list[SourceCell]:
     spans = {(r0, c0): (r1 - r0 + 1, c1 - c0 + 1) for (r0, c0), (r1, c1) in merged}
     hidden = {
@@ -67,7 +147,7 @@ def _cells(
         for c, v in enumerate(row):
             if (r, c) in hidden:
                 continue
-            text = _text(v, whole_as_int=seq or c in int_cols)
+            text = _text(v, whole_as_int=seq or c in int_cols, decimals=(decimals or {}).get((r, c)))
             rs, cs = spans.get((r, c), (1, 1))
             if text or (rs, cs) != (1, 1):
                 out.append(SourceCell(r, c, text, rs, cs))
@@ -96,8 +176,9 @@ def _sequence_row(row: list[object]) -> bool:
     return all(b == a + 1 for a, b in itertools.pairwise(ints))
 
 
-def _text(v: object, *, whole_as_int: bool) -> str:
-    """A cell as the sheet shows it: text as stored; money with two decimals; row numbers and codes as integers."""
+def _text(v: object, *, whole_as_int: bool, decimals: int | None = None) -> str:
+    """A cell as the sheet shows it: text as stored; money with two decimals (or its format's decimals when it is
+    stored with more); row numbers and codes as integers."""
     if v is None or isinstance(v, str):
         return (v or "").strip()
     if isinstance(v, bool):
@@ -108,6 +189,8 @@ def _text(v: object, *, whole_as_int: bool) -> str:
         if isinstance(v, int):
             return str(v) if whole_as_int else f"{v}.00"
         d = Decimal(repr(v))
+        if decimals is not None:  # shown rounded by its number format, half away from zero as Excel does
+            return f"{d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP):f}"
         if d.as_tuple().exponent < -2 and abs(d - round(d, 2)) < Decimal("1e-6"):
             d = round(d, 2)  # binary noise of a formula result (0.1 + 0.2): the sheet shows 0.30
         if d.as_tuple().exponent >= -2:

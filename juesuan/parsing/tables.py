@@ -32,6 +32,7 @@ from juesuan.parsing.locate import (
     Unplaced,
     continues,
     grid_amounts,
+    looks_public,
     tabular_free_lines,
 )
 from juesuan.parsing.pdfgeom import PageGeom, load_page
@@ -462,6 +463,7 @@ class Found:
     last_page: int = 0
     unreadable: int = 0
     chars: int = 0
+    bad_fonts: dict[str, int] = field(default_factory=dict)  # undecodable font → characters in the table
 
 
 def _cell(measure: str, text: str, unit: str, g: Grid, r: int, c: int) -> Cell:
@@ -487,6 +489,14 @@ def interpret(found: Found, learned_classes: dict[str, str]) -> Table:
             "unreadable_font",
             f"unreadable font: {found.unreadable} of {found.chars} glyphs on pages {table.pages} have no "
             "Unicode mapping (cid:)",
+        )
+    if found.bad_fonts:
+        fonts = "; ".join(f"{font}: {n} characters" for font, n in found.bad_fonts.items())
+        return _error(
+            table,
+            "unreadable_font",
+            f"font without a Unicode map in {found.title!r} on pages {table.pages} ({fonts}); its characters "
+            "cannot be decoded safely (a guess could give wrong digits), so the table is not read",
         )
     note = "".join(found.note_lines) or None
     roles: list[ColRole] | None = None
@@ -1039,6 +1049,11 @@ def locate_tables(
                 )
             if current is not None:
                 current.grids.append(g)
+                if geom.bad_fonts:
+                    for chars in g.atomic_chars.values():
+                        for ch in chars:
+                            if (font := geom.bad_fonts.get(id(ch))) is not None:
+                                current.bad_fonts[font] = current.bad_fonts.get(font, 0) + 1
                 current.last_page = geom.number
                 current.chars += sum(len(v) for v in g.atomic_chars.values())
                 current.unreadable += geom.unreadable_chars if k == 0 else 0
@@ -1059,11 +1074,19 @@ def locate_tables(
                             title=other[0],
                         )
                     )
-            elif amounts:
+            elif amounts and looks_public(g):
                 reason = "a table without a title the parser recognised, not continuing a table from the page before"
                 gt.how = f"not read: {reason}"
                 unplaced.append(
                     Unplaced(geom.number, amounts, reason, last_public.kind if last_public else None)
+                )
+            elif amounts:
+                # a small table inside the text (重点项目绩效目标, a list of projects): no subject code, no line
+                # item of a public table: not one of them, noted
+                reason = "an untitled table with neither subject codes nor the line items of a public table"
+                gt.how = f"not read: {reason}"
+                unplaced.append(
+                    Unplaced(geom.number, amounts, reason, last_public.kind if last_public else None, "other")
                 )
             elif not gt.how:
                 gt.how = "no amounts (not read)"
@@ -1200,6 +1223,10 @@ def parse_tables(
         finally:
             if pdf is not source:
                 pdf.close()
+    if not isinstance(source, pdfium.PdfDocument):
+        from juesuan.parsing.fonts import mark_undecodable
+
+        mark_undecodable(source, pages)
     t1 = time.perf_counter()
     result = tables_from_pages(pages, traces)
     if timings is not None:
@@ -1273,11 +1300,15 @@ def _second_copy(first: Table, second: Table, f: Found, problems: list[Problem])
             )
         )
         return
-    n = len(extra) or sum(len(r.cells) for r in second.rows)
+    where = f"a second {f.kind} table {f.title!r} on pages {second.pages or [f.last_page]}"
+    if second.status == "parse_error":
+        why = second.problems[0].message if second.problems else "unreadable"
+        message = f"{where} could not be read ({why}); it may hold cells the first one does not have"
+    else:
+        message = f"{where} with {len(extra)} cells the first one does not have was not read"
     problem = Problem(
         code="duplicate_table",
-        message=f"a second {f.kind} table {f.title!r} on pages {second.pages or [f.last_page]} with {n} cells "
-        "the first one does not have was not read",
+        message=message,
         table_kind=f.kind,
         page=f.last_page,
         severity="error",

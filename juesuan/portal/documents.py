@@ -139,10 +139,29 @@ def tables_workbook(truth_csv: Path, entry: dict) -> bytes:
         department=str(entry["department"]),
         year=int(entry["year"]),
         units=dict(entry.get("units") or {}),
+        kinds=tuple(entry.get("table_pages") or ()),
+        headcount=None,  # not in the manifest; a made-up one would land in core.headcount
     )
     buf = io.BytesIO()
     write_xlsx(spec, buf)
     return buf.getvalue()
+
+
+def report_article(truth_csv: Path, entry: dict) -> str:
+    """The report in `entry` as the body of an article page: prose and its tables inline (no attachment)."""
+    from juesuan.factory.formats import article_html
+    from juesuan.factory.gold import spec_from_gold
+
+    spec = spec_from_gold(
+        truth_csv,
+        template=str(entry["template"]),
+        department=str(entry["department"]),
+        year=int(entry["year"]),
+        units=dict(entry.get("units") or {}),
+        kinds=tuple(entry.get("table_pages") or ()),
+        headcount=None,  # not in the manifest; a made-up one would land in core.headcount
+    )
+    return article_html(spec)
 
 
 def error_page(path: str) -> bytes:

@@ -71,6 +71,7 @@ class Article:
     category: str = GKMLPT_FINAL_CATEGORY  # gkmlpt only
     api_lists_attachments: bool = True  # gkmlpt: attachments in the API reply (else only on the content page)
     meta: dict[str, Any] = field(default_factory=dict)  # jiangsu: department iid, template uuid, year
+    inline: str = ""  # a report printed in the article itself (HTML tables, no attachment)
 
 
 @dataclass
@@ -164,13 +165,17 @@ class PortalSite:
 
     def expected_final_accounts(self) -> dict[str, str]:
         """sha256 → factory doc_id of every final-account PDF a correct crawler finds (each once)."""
-        return {x.sha256: x.doc_id or "" for _, x in self.reachable() if x.role == "final_account"}
+        return {
+            x.sha256: x.doc_id or ""
+            for _, x in self.reachable()
+            if x.role in ("final_account", "inline_report")
+        }
 
     def expected_documents(self) -> dict[str, str]:
         """sha256 → role of every file a correct crawler keeps (final accounts, budget, notice, tables)."""
         out: dict[str, str] = {}
         for _, x in self.reachable():
-            if x.role in ("final_account", "budget", "notice", "tables"):
+            if x.role in ("final_account", "budget", "notice", "tables", "inline_report"):
                 out.setdefault(x.sha256, x.role)
         return out
 
@@ -209,14 +214,31 @@ class PortalSite:
         return f"{folder}P0{day:%Y%m%d}{self._rng('p', self._next()).randrange(10**5, 10**6)}.{ext}"
 
     def add_report_article(
-        self, entry: dict[str, Any], *, mtime: float | None = None, title: str | None = None
+        self,
+        entry: dict[str, Any],
+        *,
+        mtime: float | None = None,
+        title: str | None = None,
+        inline: bool = False,
     ) -> Article:
-        """Publish one factory report as an article of its region (TRS page or gkmlpt API entry)."""
+        """Publish one factory report as an article of its region (TRS page or gkmlpt API entry).
+
+        `inline` (TRS regions): the article prints the report itself, tables and all, with no attachment; the
+        page is the document (its `inline_report` entry's sha256 is set when the page is rendered).
+        """
         region = self.region(str(entry["doc_id"]).split("-")[0])
         year = int(entry["year"])
         rng = self._rng("date", entry["doc_id"])
         day = date(year + 1, rng.randint(6, 9), rng.randint(1, 28))
         stamp = mtime if mtime is not None else _ts(day)
+        if inline and region.family == "trs_static":
+            title = title or f"{entry['department']}{year}年度部门决算"
+            path, _ = self._trs_names(region, day)
+            art = Article(f"t{day:%Y%m%d}", region.slug, day.isoformat(), title, path)
+            art.inline = extra.report_article(self.corpus_dir / str(entry["truth_file"]), entry)
+            art.attachments.append(Attachment(path, title, "inline_report", "", entry["doc_id"]))
+            self.articles.append(art)
+            return art
         data = (self.corpus_dir / entry["file"]).read_bytes()
         title = title or f"{entry['department']}{year}年度部门决算"
         link_text = f"{entry['department']}{year}年度部门决算.pdf"
@@ -273,6 +295,10 @@ class PortalSite:
                 pages.update(_jiangsu_pages(region, arts))
             else:
                 pages.update(_gkmlpt_pages(region, arts))
+        for a in self.articles:
+            for x in a.attachments:
+                if x.role == "inline_report" and x.path in pages:
+                    x.sha256 = hashlib.sha256(pages[x.path]).hexdigest()
         newest = max((_ts(date.fromisoformat(a.date)) for a in self.articles), default=time.time())
         for path, data in pages.items():
             _write(self.www, path, data, mtime if mtime is not None else newest, keep_mtime_if_same=True)
@@ -406,13 +432,19 @@ def build_site(
     a_entries = [e for e in by_region[region_a.slug] if e["doc_id"] not in held]
     if region_a.family == "trs_static" and len(a_entries) >= 3:
         mislabeled = a_entries[1]["doc_id"]
+    # one report printed inline in its article (no attachment): the last one of region B, when B is not region A
+    # (whose reports the workbook, the roundup copies and replace_attachment use)
+    b_entries = [e for e in by_region[region_b.slug] if e["doc_id"] not in held]
+    inline_doc = None
+    if region_b is not region_a and region_b.family == "trs_static" and len(b_entries) >= 3:
+        inline_doc = b_entries[-1]["doc_id"]
     for e in entries:
         if e["doc_id"] in held:
             continue
         title = None
         if e["doc_id"] == mislabeled:  # "a file called 2026 部门预算 can be a 2019 决算"
             title = f"{e['department']}{max(years) + 2}年部门预算"
-        site.add_report_article(e, title=title)
+        site.add_report_article(e, title=title, inline=e["doc_id"] == inline_doc)
     _add_traps(site, region_a, region_b, by_region, held, max(years))
     site.render()
     site.save()
@@ -673,13 +705,19 @@ def _trs_pages(region: RegionSite, arts: list[Article]) -> dict[str, bytes]:
             f'<li><a href="{(ALT_ORIGIN + x.path) if x.offsite else "./" + x.path.rsplit("/", 1)[1]}" '
             f'OLDSRC="/protect{x.path}">{html.escape(x.text)}</a></li>'
             for x in a.attachments
+            if x.role != "inline_report"
         )
+        if a.inline:
+            links_html = ""
+            content = f'<div class="TRS_Editor">{a.inline}</div>\n'
+        else:
+            links_html = f'<div class="attachments"><p>附件：</p><ul>{links}</ul></div>\n'
+            content = f'<div class="TRS_Editor"><p>现将{html.escape(a.title)}公开如下，详见附件。</p></div>\n'
         body = (
             f'<div class="crumb">当前位置：<a href="{region.base}/index.html">首页</a> &gt; '
             f'<a href="{base}index.html">部门决算</a></div>\n'
             f'<h1 class="title">{html.escape(a.title)}</h1><div class="info">发布时间：{a.date} 来源：{html.escape(region.name)}财政局</div>\n'
-            f'<div class="TRS_Editor"><p>现将{html.escape(a.title)}公开如下，详见附件。</p></div>\n'
-            f'<div class="attachments"><p>附件：</p><ul>{links}</ul></div>\n'
+            f"{content}{links_html}"
             f'<div class="back"><a href="{base}index.html">返回列表</a></div>'
         )
         meta = f'<meta name="ArticleTitle" content="{html.escape(a.title)}"><meta name="PubDate" content="{a.date} 10:00">'
