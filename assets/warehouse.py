@@ -111,6 +111,12 @@ def staging_tables(
                     "warnings": result.warnings,
                 }
             )
+        # the latest crawl's failures (no document to hang on): mart.crawl_failures
+        from juesuan.crawl.crawler import latest_crawl
+
+        crawled = latest_crawl(store.root / "crawl")
+        if crawled is not None:
+            counts["crawl_failures"] = wh.record_crawl_failures(*crawled)
         totals = dict(
             wh.con.execute(
                 "SELECT status, count(*) FROM core.documents WHERE superseded_by IS NULL GROUP BY status"
@@ -125,6 +131,7 @@ def staging_tables(
             "quarantined": counts["quarantined"],
             "failed": counts["failed"],
             "rederived": counts["rederived"],
+            "crawl_failures": counts["crawl_failures"],
             "documents": dg.MetadataValue.json(loaded[:500]),
             "current_by_status": dg.MetadataValue.json({k: int(v) for k, v in totals.items()}),
         }

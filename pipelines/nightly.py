@@ -169,6 +169,9 @@ def run_nightly(
     pending = pending_documents(instance, cache, PARSER_VERSION)
     summary.pending_documents = len(pending)
     publish = published_path is not None and not published_path.exists()
+    # the crawl's failures are published too (mart.crawl_failures): a night that only failed still publishes them
+    if not publish and published_path is not None:
+        publish = _crawl_failures_changed(summary.get("discovered_documents", "failures", []), published_path)
     if pending:
         docs = execute("documents_job", tags={**range_tags(pending), "juesuan/reason": "juesuan run"})
         publish = docs.success
@@ -176,6 +179,24 @@ def run_nightly(
         execute("publish_job")
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+def _crawl_failures_changed(failures: list[dict[str, Any]], published_path: Path) -> bool:
+    """True when the URLs that failed tonight are not those mart.crawl_failures shows (publish them)."""
+    import duckdb
+
+    tonight = {(f["source"], f["url"], f["stage"]) for f in failures or []}
+    try:
+        con = duckdb.connect(str(published_path), read_only=True)
+    except duckdb.Error:
+        return bool(tonight)
+    try:
+        shown = set(con.execute("SELECT source_id, url, stage FROM mart.crawl_failures").fetchall())
+    except duckdb.Error:  # a file published before the table existed
+        return bool(tonight)
+    finally:
+        con.close()
+    return tonight != shown
 
 
 def dagster_home(data_root: Path) -> Path:

@@ -52,7 +52,10 @@ def _fingerprint(con: duckdb.DuckDBPyConnection) -> str:
         """SELECT document_sha256, status, superseded_by, parser_version, loaded_at, department_id, region_id
         FROM core.documents ORDER BY document_sha256"""
     ).fetchall()
-    extra = con.execute("SELECT count(*) FROM core.department_aliases").fetchone()
+    extra = (
+        con.execute("SELECT count(*) FROM core.department_aliases").fetchone(),
+        con.execute("SELECT * FROM core.crawl_failures ORDER BY ALL").fetchall(),
+    )
     h = hashlib.sha256(repr((current_version(con), rows, extra)).encode())
     return h.hexdigest()
 

@@ -48,6 +48,7 @@ CORE_TABLES = (
     "documents",
     "document_sources",
     *_DERIVED_TABLES,
+    "crawl_failures",
 )
 
 
@@ -673,6 +674,28 @@ class Warehouse:
                    names.display_name
             FROM codes LEFT JOIN names USING (scheme, code)"""
         )
+
+    def record_crawl_failures(self, started_at: str, failures: Iterable[Any]) -> int:
+        """Replace the crawl failures with those of the crawl that started at `started_at` (objects with
+        source_id, url, stage, reason, referrer: `juesuan.crawl.CrawlFailure` or its dict); returns the count."""
+        when = datetime.fromisoformat(started_at.replace("Z", "+00:00")).replace(tzinfo=None)
+        rows = {}
+        for f in failures:
+            get = f.get if isinstance(f, dict) else lambda k, f=f: getattr(f, k, None)
+            key = (get("source_id"), get("url"), get("stage"))
+            rows.setdefault(key, (*key, get("reason"), get("referrer"), when))
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            self.con.execute("DELETE FROM core.crawl_failures")
+            if rows:
+                self.con.executemany(
+                    "INSERT INTO core.crawl_failures VALUES (?, ?, ?, ?, ?, ?)", list(rows.values())
+                )
+            self.con.execute("COMMIT")
+        except Exception:
+            self.con.execute("ROLLBACK")
+            raise
+        return len(rows)
 
     def publish(self, published_path: Path | str | None = None, *, force: bool = False) -> Any:
         """Build, validate and atomically swap in the published file (see `warehouse.publish`)."""

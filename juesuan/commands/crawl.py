@@ -37,8 +37,9 @@ def run(args: argparse.Namespace) -> int:
     from juesuan.portal import sample
     from juesuan.rawstore import RawStore
 
-    if args.sources is not None and not args.sources.exists():  # before the store creates any folder
-        print(f"juesuan crawl: sources file {args.sources} does not exist", file=sys.stderr)
+    if args.sources is not None and not args.sources.is_file():  # before the store creates any folder
+        what = "is not a file" if args.sources.exists() else "does not exist"
+        print(f"juesuan crawl: sources file {args.sources} {what}", file=sys.stderr)
         return 2
     store = RawStore(args.data) if args.data else RawStore()
     with contextlib.ExitStack() as stack:

@@ -66,5 +66,11 @@ def run(args: argparse.Namespace) -> int:
     except PublishError as exc:
         print(f"rebuilt staging, but the published file was NOT replaced: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # disk full, unwritable folder
+        print(
+            f"stopped: could not write the warehouse ({exc}); the published file was NOT replaced",
+            file=sys.stderr,
+        )
+        return 1
     print(summary.render())
     return 0

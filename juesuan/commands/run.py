@@ -55,8 +55,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"sample portal serving at {portal_url} (sources {sources_file})")
         else:
             sources_file, portal_url = args.sources, ""
-            if not sources_file.exists():
-                print(f"juesuan run: sources file {sources_file} does not exist", file=sys.stderr)
+            if not sources_file.is_file():
+                what = "is not a file" if sources_file.exists() else "does not exist"
+                print(f"juesuan run: sources file {sources_file} {what}", file=sys.stderr)
                 return 2
         wh_dir = None
         if args.warehouse is not None:

@@ -21,7 +21,7 @@ from typing import Any, Literal
 from urllib.parse import quote, urljoin, urlsplit
 
 from juesuan.crawl.html import Element, Link, decode_html, links, parse_html
-from juesuan.crawl.http import HttpClient, RequestStats, Response
+from juesuan.crawl.http import HttpClient, RequestStats, Response, redact_text, redact_url
 from juesuan.crawl.sources import SourceConfig
 from juesuan.crawl.state import CrawlState
 from juesuan.model import Region
@@ -128,6 +128,9 @@ class CrawlResult:
         for d in self.documents:
             item = asdict(d)
             item["path"] = str(d.path)
+            for key in ("url", "detail_url", "listing_url"):
+                if item.get(key):
+                    item[key] = redact_url(item[key])
             docs.append(item)
         return {
             "summary": self.summary(),
@@ -192,7 +195,15 @@ class _SourceCrawl:
     # -- helpers ---------------------------------------------------------------------------------------------
 
     def fail(self, url: str, stage: str, reason: str, referrer: str | None = None) -> None:
-        self.result.failures.append(CrawlFailure(self.source.id, url, stage, reason, referrer))  # type: ignore[arg-type]
+        """Record a failure; its URLs and reason are redacted (tokens, passwords) since they go to logs and UIs."""
+        failure = CrawlFailure(
+            self.source.id,
+            redact_url(url),
+            stage,  # type: ignore[arg-type]
+            redact_text(reason),
+            redact_url(referrer) if referrer else None,
+        )
+        self.result.failures.append(failure)
         self.summary.failures += 1
 
     def fetch(self, url: str, *, conditional: bool = True, form: dict[str, str] | None = None) -> Response:
@@ -751,8 +762,14 @@ def crawl_folder(run: _SourceCrawl) -> None:
                 str(folder), "folder", "folder does not exist" if not folder.exists() else "not a directory"
             )
             return
+    inside = folder.resolve()
     for path in sorted(p for p in folder.glob(src.glob) if p.is_file()):
         if any(part.startswith(".") for part in path.relative_to(folder).parts):
+            continue
+        if not path.resolve().is_relative_to(
+            inside
+        ):  # a symlink out of the folder: never read what it points at
+            run.fail(path.as_uri(), "folder", "not read: a link to a file outside the source's folder")
             continue
         url = path.resolve().as_uri()
         if run.summary.downloads >= src.limits.max_downloads:
@@ -857,8 +874,26 @@ def write_crawl_log(result: CrawlResult, log_dir: Path, requests: list[dict[str,
     stamp = result.started_at.replace(":", "").replace("-", "")
     path = runs / f"{stamp}.json"
     full = result.to_dict()
-    full["requests"] = requests or []
+    full["requests"] = [
+        {**r, "error": redact_text(str(r["error"]))} if r.get("error") else r for r in (requests or [])
+    ]
     path.write_text(json.dumps(full, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     with (log_dir / "log.jsonl").open("a", encoding="utf-8") as fh:
         fh.write(json.dumps({**result.summary(), "detail": str(path)}, ensure_ascii=False) + "\n")
     return path
+
+
+def latest_crawl(log_dir: Path) -> tuple[str, list[dict[str, Any]]] | None:
+    """(started_at, failures) of the latest crawl logged in `log_dir` (`<root>/crawl`), or None when none was."""
+    log = log_dir / "log.jsonl"
+    if not log.exists():
+        return None
+    lines = [line for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if not lines:
+        return None
+    last = json.loads(lines[-1])
+    try:
+        detail = json.loads(Path(last["detail"]).read_text(encoding="utf-8"))
+    except (KeyError, OSError, ValueError):
+        return None
+    return last["started_at"], list(detail.get("failures") or [])

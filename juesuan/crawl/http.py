@@ -11,6 +11,7 @@ import contextlib
 import email.utils
 import http.client
 import ipaddress
+import re
 import socket
 import threading
 import time
@@ -183,6 +184,43 @@ class _GuardedHTTPSHandler(urllib.request.HTTPSHandler):
         return self.do_open(_GuardedHTTPSConnection, req, context=self._context)
 
 
+#: Query parameters whose values are credentials: replaced by REDACTED wherever a URL is logged or shown.
+SECRET_PARAMS = re.compile(
+    r"(?i)^(access_?token|token|auth|authorization|api_?key|key|secret|password|passwd|pwd|sig|signature|"
+    r"session_?id|sessionid|jsessionid|ticket|credential|x-amz-signature|x-amz-credential|x-amz-security-token)$"
+)
+_SECRET_IN_TEXT = re.compile(
+    r"(?i)\b(access_?token|token|api_?key|secret|password|passwd|signature|sig|jsessionid|ticket)=([^&\s'\"]+)"
+)
+
+
+def redact_url(url: str) -> str:
+    """`url` with credentials removed: user:password@ and the values of secret-looking query parameters."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return redact_text(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = "REDACTED@" + netloc.rsplit("@", 1)[1]
+    query = parts.query
+    if query:
+        pairs = []
+        for piece in query.split("&"):
+            name, eq, _ = piece.partition("=")
+            pairs.append(f"{name}=REDACTED" if eq and SECRET_PARAMS.match(name) else piece)
+        query = "&".join(pairs)
+    if netloc == parts.netloc and query == parts.query:
+        return url
+    return parts._replace(netloc=netloc, query=query).geturl()
+
+
+def redact_text(text: str) -> str:
+    """Credentials inside free text (an error message quoting a URL)."""
+    text = re.sub(r"(https?://)[^/\s@]+@", r"\1REDACTED@", text)
+    return _SECRET_IN_TEXT.sub(lambda m: f"{m.group(1)}=REDACTED", text)
+
+
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
     """Retry-After as seconds (delta-seconds or an HTTP date); None when absent or unreadable."""
     if not value:
@@ -221,6 +259,7 @@ class HttpClient:
         self.log: list[dict[str, Any]] = []
         self._robots: dict[str, urllib.robotparser.RobotFileParser | str] = {}
         self._next_slot: dict[str, float] = {}
+        self._host_locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
         self._robots_lock = threading.Lock()
         self._opener = urllib.request.build_opener(
@@ -368,13 +407,17 @@ class HttpClient:
             self.sleep(wait)
 
     def _pace(self, host: str, rate: float) -> None:
+        """Wait for this host's next slot. The host's lock is held through the wait, so requests from several
+        crawl threads leave one at a time, each at least 1/rate after the previous one actually left."""
         interval = 1.0 / rate if rate > 0 else 0.0
         with self._lock:
+            host_lock = self._host_locks.setdefault(host, threading.Lock())
+        with host_lock:
             now = self.clock()
-            slot = max(now, self._next_slot.get(host, now))
-            self._next_slot[host] = slot + interval
-        if slot > now:
-            self.sleep(slot - now)
+            wait = self._next_slot.get(host, now) - now
+            if wait > 0:
+                self.sleep(wait)
+            self._next_slot[host] = self.clock() + interval
 
     def _get_once(
         self,
@@ -406,7 +449,7 @@ class HttpClient:
         self._pace(parts.netloc, rate)
         self._count(requests=1, conditional=int(conditional))
         entry: dict[str, Any] = {
-            "url": url,
+            "url": redact_url(url),
             "method": "POST" if form is not None else "GET",
             "conditional": conditional,
         }

@@ -93,7 +93,7 @@ class FaultRequest:
     status: int
     if_none_match: str | None
     if_modified_since: str | None
-    at: float
+    at: float  # monotonic time the request arrived
 
 
 class _State:
@@ -150,7 +150,7 @@ class _Handler(BaseHTTPRequestHandler):
                     status,
                     self.headers.get("If-None-Match"),
                     self.headers.get("If-Modified-Since"),
-                    time.monotonic(),
+                    getattr(self, "_arrived", time.monotonic()),
                 )
             )
 
@@ -172,6 +172,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, page.encode("utf-8"), {"Content-Type": "text/html; charset=utf-8"})
 
     def do_GET(self) -> None:
+        self._arrived = time.monotonic()  # when the request arrived (politeness is measured on arrivals)
         path = unquote(urlsplit(self.path).path)
         with self.state.lock:
             hits = self.state.hits[path] = self.state.hits.get(path, 0) + 1
