@@ -126,6 +126,9 @@ def _fold_three_public(tables: dict[str, Table]) -> None:
     tables["three_public"] = folded
 
 
+_UNPLACED = ("unknown_row", "unmapped_cell", "unreadable_cell")
+
+
 def _unreadable_layout(table: Table) -> None:
     """A table whose rows cannot be keyed one-to-one is a parse error, never a report's arithmetic error.
 
@@ -149,6 +152,10 @@ def _unreadable_layout(table: Table) -> None:
         reasons.append(
             f"{len(conflicts)} code(s) printed more than once with different values (first: {conflicts[0].message})"
         )
+    unplaced = [p for p in table.problems if p.severity == "error" and p.code in _UNPLACED]
+    if unplaced:
+        # an identity over a table missing some of its printed cells would blame the report for the parser
+        reasons.append(f"{len(unplaced)} printed cell(s) or row(s) not placed (first: {unplaced[0].message})")
     if reasons:
         table.status = "parse_error"
         table.rows = []  # as every unreadable table: no cell of it is published or checked
