@@ -108,9 +108,12 @@ def _fold_three_public(tables: dict[str, Table]) -> None:
     for r in funds.rows:
         if not (r.line_item or "").startswith("three_public."):
             continue
-        item = r.line_item.split(".", 1)[1]
+        key = r.line_item.split(".", 1)[1]
         for c in r.cells:
-            c.measure = f"budget.{item}" if c.measure == "total" else f"budget.{item}.{c.measure}"
+            if key.startswith("side:"):  # 深圳: the row is the year, the column the item × fund
+                c.measure = f"{key[5:]}.{c.measure}"
+            else:  # 广州: the row is the item, the column the fund (合计: all funds)
+                c.measure = f"budget.{key}" if c.measure == "total" else f"budget.{key}.{c.measure}"
             row.cells.append(c)
     folded = Table(
         kind="three_public",
