@@ -6,13 +6,15 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SYSSTAMP := $(VENV)/.system-packages
-DEB_PACKAGES := fonts-wqy-zenhei poppler-utils
+DEB_PACKAGES := fonts-wqy-zenhei fonts-arphic-uming poppler-utils libreoffice-calc-nogui
 
 .PHONY: setup system-packages run test lint format bench sample clean
 
 setup: $(STAMP)
 
-# Debian packages: the CJK TrueType font the report factory embeds (real text layer), poppler for page images.
+# Debian packages: the CJK TrueType fonts the report factory embeds (sans, and a Song serif for the serif
+# layout; real text layer), poppler for page images, LibreOffice Calc (headless) to turn factory workbooks
+# into legacy .xls for the tests (no maintained .xls writer on PyPI).
 system-packages: $(SYSSTAMP)
 $(SYSSTAMP):
 	@missing=""; for p in $(DEB_PACKAGES); do \

@@ -47,32 +47,32 @@ def check_name(rule_id: str) -> str:
 )
 def rule_results(context: dg.AssetExecutionContext, parse_cache: ParseCacheResource) -> dg.MaterializeResult:
     """Every catalogue rule's outcome on each parsed report; error-severity failures mark it for quarantine."""
-    from expectations import blocking, catalogue_version, check_report, load_catalogue
-    from juesuan.parsing import PARSER_VERSION
+    from expectations import blocking, load_catalogue
+    from pipelines.document_work import check_batch
+    from warehouse.workers import map_batches
 
-    rules_version = catalogue_version()
-    cache = parse_cache.cache()
     failing: dict[str, list[str]] = defaultdict(list)  # rule id -> documents failing it
     counts: Counter[str] = Counter()
-    for sha in context.partition_keys:
-        outcome = cache.get_outcome(sha, PARSER_VERSION)
-        if outcome is None or outcome.report is None:
+    # checked in batches (each rule run once per batch, through DuckDB and GX) by worker processes, each caching
+    # its documents' results (see pipelines.document_work)
+    for done in map_batches(
+        check_batch,
+        list(context.partition_keys),
+        parse_cache.cache_root(),
+        workers=parse_cache.worker_count(),
+        batch_size=parse_cache.batch_size,
+    ):
+        sha, results = done["sha256"], done["results"]
+        if not done["checked"]:
             counts["not_checked"] += 1
-            cache.put_results(sha, PARSER_VERSION, [])
             continue
-        try:
-            results = check_report(outcome.report)
-        except Exception as exc:  # the rules could not run: the report is unverified, so it is quarantined
-            error = f"rule checks crashed: {type(exc).__name__}: {exc}".splitlines()[0]
-            cache.put_results(sha, PARSER_VERSION, [], check_error=error, catalogue_version=rules_version)
+        if done["check_error"] is not None:  # the rules could not run: the report is unverified, quarantined
             counts["check_errors"] += 1
             counts["blocked"] += 1
             continue
         for r in results:
-            r.document_sha256 = r.document_sha256 or sha
             if r.outcome in FAILING:
                 failing[r.rule_id].append(sha)
-        cache.put_results(sha, PARSER_VERSION, results, catalogue_version=rules_version)
         context.add_asset_metadata(
             {
                 "blocking_rules": dg.MetadataValue.json(

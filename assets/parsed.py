@@ -5,52 +5,13 @@ current PARSER_VERSION, so a night with nothing new parses nothing and a parser 
 """
 
 from collections import Counter
-from pathlib import Path
 
 import dagster as dg
 
 from assets.partitions import documents_partitions
 from assets.raw import raw_documents
 from juesuan.model import Region
-from pipelines.parse_cache import ParseOutcome
 from pipelines.resources import ParseCacheResource, RawStoreResource, SourcesResource, region_hint
-
-
-def parse_document(path: Path, sha256: str, region_hint: Region | None = None) -> ParseOutcome:
-    """Parse one stored file into an outcome; a rejection or a failure is recorded, never raised."""
-    from juesuan.parsing import PARSER_VERSION, parse_report
-    from juesuan.parsing.document import NotAFinalAccount
-
-    try:
-        report = parse_report(path, region_hint=region_hint)
-    except NotAFinalAccount as exc:
-        return ParseOutcome(sha256, PARSER_VERSION, "not_final_account", code=exc.code, reason=exc.reason)
-    except Exception as exc:  # a parser bug or unreadable file: recorded against this document only
-        return ParseOutcome(
-            sha256,
-            PARSER_VERSION,
-            "parse_failed",
-            code="parser_crash",  # the same code `juesuan ingest` records (see docs/data-dictionary.md)
-            reason=f"parser crashed: {type(exc).__name__}: {exc}".splitlines()[0][:500],
-        )
-    return ParseOutcome(sha256, PARSER_VERSION, "parsed", report=report)
-
-
-def document_metadata(outcome: ParseOutcome) -> dict[str, object]:
-    """What the UI shows on one document's partition: its outcome and, for a report, what was read."""
-    meta: dict[str, object] = {"document_outcome": outcome.status}
-    if outcome.report is not None:
-        r = outcome.report
-        meta |= {
-            "department": r.department or "",
-            "year": r.year or 0,
-            "tables_read": sum(t.status in ("parsed", "empty") for t in r.tables.values()),
-            "cells": sum(1 for _ in r.iter_cells()),
-            "pages": r.source.page_count if r.source else 0,
-        }
-    else:
-        meta |= {"code": outcome.code or "", "reason": outcome.reason or ""}
-    return meta
 
 
 @dg.asset(
@@ -68,12 +29,15 @@ def parsed_reports(
 ) -> dg.MaterializeResult:
     """Each document's Report (or why it is not one), cached by (sha256, parser version)."""
     from juesuan.parsing import PARSER_VERSION
+    from pipelines.document_work import parse_batch
+    from warehouse.workers import map_batches
 
     store = raw_store.store()
     cache = parse_cache.cache()
     regions = sources.regions()
     counts: Counter[str] = Counter()
     problems: list[str] = []
+    todo: list[tuple[str, str | None, Region | None]] = []
     for sha in context.partition_keys:
         if cache.has_outcome(sha, PARSER_VERSION):
             counts["cached"] += 1
@@ -81,18 +45,23 @@ def parsed_reports(
             continue
         stored = store.get(sha)
         if stored is None or not stored.path.exists():
-            outcome = ParseOutcome(
-                sha, PARSER_VERSION, "parse_failed", "missing_raw_file", "not in raw store"
-            )
+            todo.append((sha, None, None))
         else:
-            hint = region_hint(regions, stored.source_ids)
-            outcome = parse_document(stored.path, sha, hint)
-        cache.put_outcome(outcome)
-        context.add_asset_metadata(document_metadata(outcome), partition_key=sha)
+            todo.append((sha, str(stored.path), region_hint(regions, stored.source_ids)))
+    # parsed by worker processes in batches, each writing its outcomes to the cache (see pipelines.document_work)
+    for done in map_batches(
+        parse_batch,
+        todo,
+        parse_cache.cache_root(),
+        workers=parse_cache.worker_count(),
+        batch_size=parse_cache.batch_size,
+    ):
+        sha = done["sha256"]
+        context.add_asset_metadata(done["metadata"], partition_key=sha)
         counts["parsed_now"] += 1
-        counts[outcome.status] += 1
-        if outcome.status != "parsed":
-            problems.append(f"| `{sha[:12]}` | {outcome.status} | {outcome.code} | {outcome.reason} |")
+        counts[done["status"]] += 1
+        if done["status"] != "parsed":
+            problems.append(f"| `{sha[:12]}` | {done['status']} | {done['code']} | {done['reason']} |")
     context.log.info(f"parser {PARSER_VERSION}: {dict(counts)}")
     return dg.MaterializeResult(
         metadata={

@@ -12,8 +12,9 @@ from assets.discovery import discovered_documents
 from assets.partitions import DOCUMENTS
 from pipelines.resources import RawStoreResource
 
-#: Sniffed kinds the parser reads; other kept files (HTML pages, spreadsheets, archives) stay in the store.
-PARSEABLE_KINDS = frozenset({"pdf"})
+#: Sniffed kinds the parser reads (PDFs, workbooks, HTML pages with report tables); archives and the rest stay in
+#: the store.
+PARSEABLE_KINDS = frozenset({"pdf", "xlsx", "xls", "html"})
 
 
 @dg.asset(deps=[discovered_documents], group_name="crawl", kinds={"python"})

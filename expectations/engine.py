@@ -14,6 +14,7 @@ from __future__ import annotations
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -22,9 +23,10 @@ from typing import Any, Literal
 import duckdb
 import pandas as pd
 
+from expectations import gx_runner
+from expectations.batch import DOC_COLUMN, load_batch_into, per_document_sql
 from expectations.catalogue import RESULT_COLUMNS, Rule, load_catalogue
-from expectations.gx_runner import DUCKDB_CONFIG
-from expectations.relations import load_into
+from expectations.gx_runner import DUCKDB_CONFIG, GxCheck, GxRuleOutcome, GxRun
 from juesuan.amounts import HALF_CENT
 from juesuan.model import Report, RuleResult
 
@@ -57,12 +59,22 @@ class CheckRun:
 
     results: list[RuleResult]
     data_docs_index: Path | None = None
+    #: this report's share of the batch's time per stage (the batch's time / its reports)
     timings: dict[str, float] = field(default_factory=dict)
+    #: what each stage cost the whole batch the report was checked in
+    batch_timings: dict[str, float] = field(default_factory=dict)
 
 
 def check_report(report: Report, rules: list[Rule] | None = None, runner: Runner = "gx") -> list[RuleResult]:
     """Every rule on `report`: one RuleResult per rule × compared location (or one per rule when none)."""
     return run_checks(report, rules=rules, runner=runner).results
+
+
+def check_reports(
+    reports: Sequence[Report], rules: list[Rule] | None = None, runner: Runner = "gx"
+) -> list[list[RuleResult]]:
+    """`check_report` on each of `reports`, checked as one batch (each rule planned and run once)."""
+    return [run.results for run in run_checks_batch(reports, rules=rules, runner=runner)]
 
 
 def run_checks(
@@ -71,87 +83,158 @@ def run_checks(
     runner: Runner = "gx",
     data_docs_dir: Path | None = None,
 ) -> CheckRun:
-    """Check `report`; with runner="gx" GX decides every failure (and writes Data Docs to `data_docs_dir`).
+    """Check `report`; with runner="gx" GX decides every failure (and writes Data Docs to `data_docs_dir`)."""
+    return run_checks_batch([report], rules=rules, runner=runner, data_docs_dir=data_docs_dir)[0]
 
-    The DuckDB pass always runs: it yields the compared rows behind passes and rounding notes, which GX (whose
-    queries return only violating rows) does not; the two must agree on the failures or the rule is an
-    execution_error.
+
+def run_checks_batch(
+    reports: Sequence[Report],
+    rules: list[Rule] | None = None,
+    runner: Runner = "gx",
+    data_docs_dir: Path | None = None,
+    run_name: str | None = None,
+) -> list[CheckRun]:
+    """Check every report of `reports` in one batch: one CheckRun per report, in order.
+
+    The reports' relations go into one DuckDB database with the document as a column (`expectations.batch`);
+    each rule runs once over the documents it applies to, first in DuckDB, then in GX (one validation and one
+    checkpoint for the whole batch). The DuckDB pass always runs: it yields the compared rows behind passes and
+    rounding notes, which GX (whose queries return only violating rows) does not; where the two disagree on a
+    report's failures, an execution_error saying so is added beside that report's findings for the rule.
+    A rule whose batch query fails runs per report, so one report's bad data cannot fail it for the others.
     """
     if runner not in ("gx", "duckdb", "python"):
         raise ValueError(f"unknown runner {runner!r}: use 'gx' or 'duckdb'")
     rules = rules if rules is not None else load_catalogue()
-    rules = [r for r in rules if applies_to_kind(r, report)]
-    sha = report.source.sha256 if report.source else None
+    shas = [r.source.sha256 if r.source else None for r in reports]
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    results: list[RuleResult] = []
-    runnable: list[Rule] = []
-    for rule in rules:
-        gate, pre = _applicability(rule, report, sha)
-        results.extend(pre)
-        if gate:
-            runnable.append(rule)
+    results: list[list[RuleResult]] = [[] for _ in reports]
+    runnable: dict[str, list[int]] = {}
+    for i, report in enumerate(reports):
+        for rule in rules:
+            if not applies_to_kind(rule, report):  # budget rules on budgets, final-account rules on the rest
+                continue
+            gate, pre = _applicability(rule, report, shas[i])
+            results[i].extend(pre)
+            if gate:
+                runnable.setdefault(rule.id, []).append(i)
+    compared: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    sql_errors: dict[tuple[str, int], str] = {}
+    gx_checks: list[GxCheck] = []
+    gx_of: dict[tuple[str, int], int] = {}  # (rule, report) -> its GX check
+    gx_run: GxRun | None = None
+    gx_failure: str | None = None
     with tempfile.TemporaryDirectory(prefix="juesuan-check-") as tmp:
         # GX reads the relations through its own SQLAlchemy connection, so it needs them in a file; the plain
         # DuckDB pass keeps them in memory.
-        db_path = Path(tmp) / "report.duckdb"
+        db_path = Path(tmp) / "batch.duckdb"
         # Single-threaded like GX's connection (DUCKDB_CONFIG): both runs of a rule must return the same text.
         con = duckdb.connect(str(db_path) if runner == "gx" else ":memory:", config=dict(DUCKDB_CONFIG))
         try:
-            load_into(con, report)
+            load_batch_into(con, reports)
             timings["load"] = time.perf_counter() - t0
-            compared: dict[str, list[dict[str, Any]]] = {}
-            sql_errors: dict[str, str] = {}
-            for rule in runnable:
+            for rule in rules:
+                docs = tuple(runnable.get(rule.id, ()))
+                if not docs:
+                    continue
                 try:
-                    cur = con.execute(rule.sql)
-                    names = [d[0] for d in cur.description]
-                    missing = [c for c in RESULT_COLUMNS if c not in names]
-                    if missing:
-                        raise ValueError(f"rule SQL lacks columns {missing}")
-                    compared[rule.id] = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+                    rows = _run_rule(con, rule, docs)
                 except Exception as exc:
-                    sql_errors[rule.id] = _one_line(f"{type(exc).__name__}: {exc}")
+                    if len(docs) == 1:
+                        sql_errors[(rule.id, docs[0])] = _one_line(f"{type(exc).__name__}: {exc}")
+                        continue
+                    # one report's data may break the rule: run it per report to keep the others checked
+                    for doc in docs:
+                        try:
+                            compared[(rule.id, doc)] = _run_rule(con, rule, (doc,)).get(doc, [])
+                        except Exception as exc1:
+                            sql_errors[(rule.id, doc)] = _one_line(f"{type(exc1).__name__}: {exc1}")
+                        else:
+                            gx_of[(rule.id, doc)] = len(gx_checks)
+                            gx_checks.append(GxCheck(rule, (doc,)))
+                    continue
+                for doc in docs:
+                    compared[(rule.id, doc)] = rows.get(doc, [])
+                    gx_of[(rule.id, doc)] = len(gx_checks)
+                gx_checks.append(GxCheck(rule, docs))
         finally:
             # Closed before GX opens the file (read-only): DuckDB refuses a second configuration of an open file.
             con.close()
         timings["duckdb"] = time.perf_counter() - t0 - timings["load"]
-        gx_outcomes: dict[str, Any] | None = None
-        gx_failure: str | None = None
-        docs_index = None
-        if runner == "gx" and any(r.id not in sql_errors for r in runnable):
+        if runner == "gx" and gx_checks:
             t1 = time.perf_counter()
-            from expectations.gx_runner import run_suite
-
-            gx_rules = [r for r in runnable if r.id not in sql_errors]
+            name = run_name or f"batch_{_batch_id(shas)}"
             try:
-                run = run_suite(
-                    db_path,
-                    gx_rules,
-                    run_name=f"report_{(sha or 'unknown')[:16]}",
-                    data_docs_dir=data_docs_dir,
-                )
+                gx_run = gx_runner.run_suite(db_path, gx_checks, run_name=name, data_docs_dir=data_docs_dir)
+                # GX returns at most MAX_RESULT_RECORDS rows per expectation: a batch check with more is run
+                # again per report, so that each report's violating rows can be compared with DuckDB's
+                redo = [
+                    (pos, doc)
+                    for pos, (check, out) in enumerate(zip(gx_checks, gx_run.outcomes, strict=True))
+                    if len(check.docs) > 1 and out.exception is None and not out.complete
+                    for doc in check.docs
+                ]
+                if redo:
+                    again = gx_runner.run_suite(
+                        db_path,
+                        [GxCheck(gx_checks[pos].rule, (doc,)) for pos, doc in redo],
+                        run_name=f"{name}_per_report",
+                        data_docs_dir=data_docs_dir,
+                    )
+                    for (pos, doc), out in zip(redo, again.outcomes, strict=True):
+                        gx_of[(gx_checks[pos].rule.id, doc)] = len(gx_checks)
+                        gx_checks.append(GxCheck(gx_checks[pos].rule, (doc,)))
+                        gx_run.outcomes.append(out)
             except Exception as exc:
-                # GX itself could not run: every rule it should have judged is unresolved, with the reason.
+                # GX itself could not run: no rule of the batch is judged by it; say so beside the findings
                 gx_failure = f"GX could not run: {_one_line(f'{type(exc).__name__}: {exc}')}"
-                gx_outcomes = {}
-            else:
-                gx_outcomes = run.outcomes
-                docs_index = run.data_docs_index
             timings["gx"] = time.perf_counter() - t1
-    for rule in runnable:
-        if rule.id in sql_errors:
-            results.append(_single(rule, sha, "execution_error", sql_errors[rule.id]))
-            continue
-        rows = compared[rule.id]
-        rule_results = _evaluate(rule, rows, sha)
-        if gx_failure is not None:
-            rule_results = [_single(rule, sha, "execution_error", gx_failure)]
-        elif gx_outcomes is not None:
-            rule_results = _reconcile_with_gx(rule, rule_results, gx_outcomes.get(rule.id), sha)
-        results.extend(rule_results)
+    for rule in rules:
+        for doc in runnable.get(rule.id, ()):
+            sha = shas[doc]
+            if (rule.id, doc) in sql_errors:
+                results[doc].append(_single(rule, sha, "execution_error", sql_errors[(rule.id, doc)]))
+                continue
+            rule_results = _evaluate(rule, compared[(rule.id, doc)], sha)
+            if gx_failure is not None:
+                rule_results.append(_single(rule, sha, "execution_error", gx_failure))
+            elif gx_run is not None:
+                gx = gx_run.outcomes[gx_of[(rule.id, doc)]]
+                rule_results = _reconcile_with_gx(rule, rule_results, gx, doc, sha)
+            results[doc].extend(rule_results)
     timings["total"] = time.perf_counter() - t0
-    return CheckRun(results=results, data_docs_index=docs_index, timings=timings)
+    docs_index = gx_run.data_docs_index if gx_run is not None else None
+    share = {k: v / max(len(reports), 1) for k, v in timings.items()}
+    return [
+        CheckRun(results=res, data_docs_index=docs_index, timings=dict(share), batch_timings=dict(timings))
+        for res in results
+    ]
+
+
+def _run_rule(con: duckdb.DuckDBPyConnection, rule: Rule, docs: tuple[int, ...]) -> dict[int, list[dict]]:
+    """The rule's compared rows on each report of `docs` (one query for all), by report."""
+    cur = con.execute(per_document_sql(rule.sql, docs))
+    names = [d[0] for d in cur.description]
+    missing = [c for c in RESULT_COLUMNS if c not in names]
+    if missing:
+        raise ValueError(f"rule SQL lacks columns {missing}")
+    out: dict[int, list[dict[str, Any]]] = {}
+    for row in cur.fetchall():
+        record = dict(zip(names, row, strict=True))
+        out.setdefault(record.pop(DOC_COLUMN), []).append(record)
+    for (
+        rows
+    ) in out.values():  # rule SQL need not order its rows: a report's results must not depend on its batch
+        rows.sort(key=lambda r: tuple((v is None, str(v)) for v in r.values()))
+    return out
+
+
+def _batch_id(shas: Sequence[str | None]) -> str:
+    """A stable name for a batch of documents (its Data Docs page): a hash of their sha256s."""
+    import hashlib
+
+    return hashlib.sha256("|".join(s or "" for s in shas).encode()).hexdigest()[:16]
 
 
 # ---- applicability -------------------------------------------------------------------------------------
@@ -304,30 +387,39 @@ def _evaluate(rule: Rule, rows: list[dict[str, Any]], sha: str | None) -> list[R
     return out
 
 
-def _reconcile_with_gx(rule: Rule, results: list[RuleResult], gx: Any, sha: str | None) -> list[RuleResult]:
-    """GX is the judge of failure: its violating rows must be exactly the DuckDB pass's failures.
+def _reconcile_with_gx(
+    rule: Rule, results: list[RuleResult], gx: GxRuleOutcome, doc: int, sha: str | None
+) -> list[RuleResult]:
+    """GX is the judge of failure: its violating rows for report `doc` must be exactly the DuckDB pass's.
 
     Compared as multisets of (table, code, line, measure, message): the count always, every row when GX
-    returned them all (its result rows are capped), else that each row GX returned is one of DuckDB's.
+    returned them all (its result rows are capped), else that each row GX returned is one of DuckDB's. A GX
+    exception or a disagreement is one more result, an execution_error, beside the findings: never instead.
     """
-    if gx is None:
-        return [_single(rule, sha, "execution_error", "GX returned no result for this rule")]
     if gx.exception:
-        return [_single(rule, sha, "execution_error", f"GX: {_one_line(gx.exception)}")]
+        return [*results, _single(rule, sha, "execution_error", f"GX: {_one_line(gx.exception)}")]
     fails = Counter(_location_key(_as_row(r)) for r in results if r.outcome in ("fail", "parse_error"))
-    gx_fails = Counter(_location_key(r) for r in gx.rows)
+    gx_rows = gx.rows_of(doc)
+    gx_fails = Counter(_location_key(r) for r in gx_rows)
     n_fails = sum(fails.values())
-    complete = gx.row_count == len(gx.rows)
+    single = all(r.get(DOC_COLUMN) == doc for r in gx.rows)  # the check covers this report alone
+    if gx.complete:
+        gx_count = len(gx_rows)
+    elif single:
+        gx_count = gx.row_count
+    else:  # not reached: the engine re-runs an incomplete batch check per report
+        gx_count = len(gx_rows)
     only_gx = gx_fails - fails
-    only_duckdb = (fails - gx_fails) if complete else Counter()
-    if gx.success != (n_fails == 0) or gx.row_count != n_fails or only_gx or only_duckdb:
+    only_duckdb = (fails - gx_fails) if gx.complete else Counter()
+    if gx_count != n_fails or only_gx or only_duckdb:
         detail = "; ".join(
             f"only in {side}: {_describe(keys)}"
             for side, keys in (("GX", only_gx), ("DuckDB", only_duckdb))
             if keys
         )
-        message = f"GX and DuckDB disagree: GX {gx.row_count} violating rows, DuckDB {n_fails}"
-        return [_single(rule, sha, "execution_error", message + (f"; {detail}" if detail else ""))]
+        message = f"GX and DuckDB disagree: GX {gx_count} violating rows, DuckDB {n_fails}"
+        disagreement = _single(rule, sha, "execution_error", message + (f"; {detail}" if detail else ""))
+        return [*results, disagreement]
     return results
 
 

@@ -1,10 +1,12 @@
-"""Run the catalogue through great-expectations (GX Core 1.x) on a report's DuckDB relations.
+"""Run the catalogue through great-expectations (GX Core 1.x) on a batch of reports' DuckDB relations.
 
-Each rule becomes one `UnexpectedRowsExpectation` whose query is the rule's SQL wrapped in its violation
-predicate (beyond the rounding envelope, or below the included lines, or any row for `violation` rules), so GX
-"fails" exactly the rows an auditor must act on. GX reads the relations through SQLAlchemy (`duckdb-engine`)
-from a DuckDB file, runs the suite with a `ValidationDefinition` inside a `Checkpoint`, and its
-`UpdateDataDocsAction` writes Data Docs HTML for the run.
+Each rule becomes one `UnexpectedRowsExpectation` per batch of reports: its query is the rule's SQL run on each
+document of the batch (`expectations.batch.per_document_sql`: the document is the first column of every row),
+wrapped in the rule's violation predicate (beyond the rounding envelope, or below the included lines, or any row
+for `violation` rules), so GX "fails" exactly the rows an auditor must act on, each naming its report. GX reads
+the relations through SQLAlchemy (`duckdb-engine`) from a DuckDB file, runs the suite with one
+`ValidationDefinition` inside one `Checkpoint` per batch (not per report: a context and a checkpoint cost far
+more than the queries), and its `UpdateDataDocsAction` adds the batch's page to one Data Docs site.
 
 GX has no DuckDB dialect: its SQLAlchemy engine closes the connection after each query for unknown dialects,
 and DuckDB results do not outlive their connection (checked: a result fetched after `with engine.connect()`
@@ -41,19 +43,38 @@ _PATCHED = False
 DUCKDB_CONFIG: dict[str, Any] = {"threads": 1}
 
 
+@dataclass(frozen=True)
+class GxCheck:
+    """One expectation of a batch: `rule` on the documents `docs` (indexes in the batch) it applies to."""
+
+    rule: Rule
+    docs: tuple[int, ...]
+
+
 @dataclass
 class GxRuleOutcome:
-    """What GX said about one rule: success, the violating rows it returned, or the exception it hit."""
+    """What GX said about one rule on its documents: success, the violating rows it returned (each with the
+    document in `DOC_COLUMN`; GX returns at most MAX_RESULT_RECORDS of them), or the exception it hit."""
 
     success: bool
     rows: list[dict[str, Any]] = field(default_factory=list)
     row_count: int = 0
     exception: str | None = None
 
+    @property
+    def complete(self) -> bool:
+        """GX returned every violating row (its row list is capped; the count never is)."""
+        return self.exception is None and self.row_count == len(self.rows)
+
+    def rows_of(self, doc: int) -> list[dict[str, Any]]:
+        from expectations.batch import DOC_COLUMN
+
+        return [r for r in self.rows if r.get(DOC_COLUMN) == doc]
+
 
 @dataclass
 class GxRun:
-    outcomes: dict[str, GxRuleOutcome]
+    outcomes: list[GxRuleOutcome]  # one per GxCheck, in order
     data_docs_index: Path | None
 
 
@@ -71,9 +92,12 @@ def violation_predicate(rule: Rule) -> str:
     return f"{known} AND abs(v.actual - v.expected) > {tol}"
 
 
-def gx_query(rule: Rule) -> str:
-    """The rule as a GX unexpected-rows query: `{batch}` is the report's `cells` relation."""
-    body = rule.sql.replace("{", "{{").replace("}", "}}")
+def gx_query(rule: Rule, docs: tuple[int, ...] | None = None) -> str:
+    """The rule as a GX unexpected-rows query over the batch's documents `docs` (each row names its document):
+    `{batch}` is the batch's documents table."""
+    from expectations.batch import per_document_sql
+
+    body = per_document_sql(rule.sql, docs).replace("{", "{{").replace("}", "}}")
     return (
         f"SELECT v.* FROM (\n{body}\n) AS v\n"
         f"WHERE EXISTS (SELECT 1 FROM {{batch}}) AND {violation_predicate(rule)}"
@@ -101,12 +125,13 @@ def _patch_gx_for_duckdb() -> None:
 
 def run_suite(
     db_path: Path,
-    rules: list[Rule],
+    checks: list[GxCheck],
     *,
     run_name: str,
     data_docs_dir: Path | None,
 ) -> GxRun:
-    """Validate `rules` against the DuckDB file at `db_path` with GX; optionally build Data Docs."""
+    """Validate `checks` against the batch DuckDB file at `db_path` with GX in one checkpoint run; optionally
+    add the run to the Data Docs site in `data_docs_dir` (one site, a page per batch)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
 
@@ -120,27 +145,37 @@ def run_suite(
             kwargs={"connect_args": {"read_only": True, "config": dict(DUCKDB_CONFIG)}},
         )
         try:
-            return _run(context, source, rules, run_name=run_name, data_docs_dir=data_docs_dir)
+            return _run(context, source, checks, run_name=run_name, data_docs_dir=data_docs_dir)
         finally:
             _release([source, *context.data_sources.all().values()])
 
 
-def _run(context: Any, source: Any, rules: list[Rule], *, run_name: str, data_docs_dir: Path | None) -> GxRun:
+def _run(
+    context: Any, source: Any, checks: list[GxCheck], *, run_name: str, data_docs_dir: Path | None
+) -> GxRun:
     import great_expectations as gx
     from great_expectations.checkpoint import UpdateDataDocsAction
 
+    from expectations.batch import DOCUMENTS_TABLE
+
     site_names = ["juesuan"] if data_docs_dir is not None else []
-    asset = source.add_table_asset(name="cells", table_name="cells")
-    batch = asset.add_batch_definition_whole_table("whole_report")
+    asset = source.add_table_asset(name="documents", table_name=DOCUMENTS_TABLE)
+    batch = asset.add_batch_definition_whole_table("batch_of_reports")
     # The suite is built whole and stored once: adding expectations one by one re-serialises it each time.
     expectations = [
         gx.expectations.UnexpectedRowsExpectation(
-            unexpected_rows_query=gx_query(rule),
-            description=f"{rule.id}: {rule.title}",
-            severity="critical" if rule.severity == "error" else "warning",
-            meta={"rule_id": rule.id, "severity": rule.severity, "identity": rule.identity},
+            unexpected_rows_query=gx_query(check.rule, check.docs),
+            description=f"{check.rule.id}: {check.rule.title}",
+            severity="critical" if check.rule.severity == "error" else "warning",
+            meta={
+                "check": i,
+                "rule_id": check.rule.id,
+                "severity": check.rule.severity,
+                "identity": check.rule.identity,
+                "documents": len(check.docs),
+            },
         )
-        for rule in rules
+        for i, check in enumerate(checks)
     ]
     suite = context.suites.add(gx.ExpectationSuite(name="juesuan_rules", expectations=expectations))
     vd = context.validation_definitions.add(gx.ValidationDefinition(name=run_name, data=batch, suite=suite))
@@ -154,22 +189,26 @@ def _run(context: Any, source: Any, rules: list[Rule], *, run_name: str, data_do
         )
     )
     result = checkpoint.run()
-    outcomes: dict[str, GxRuleOutcome] = {}
+    outcomes: dict[int, GxRuleOutcome] = {}
     for vres in result.run_results.values():
         for er in vres.results:
-            rule_id = er.expectation_config.meta["rule_id"]
+            pos = int(er.expectation_config.meta["check"])
             exc = er.exception_info or {}
             message = _exception_message(exc)
             res = er.result or {}
             rows = list((res.get("details") or {}).get("unexpected_rows") or [])
-            outcomes[rule_id] = GxRuleOutcome(
+            outcomes[pos] = GxRuleOutcome(
                 success=bool(er.success),
                 rows=[dict(r) for r in rows],
                 row_count=int(res.get("observed_value") or 0) if message is None else 0,
                 exception=message,
             )
     index = data_docs_dir / "index.html" if data_docs_dir is not None else None
-    return GxRun(outcomes=outcomes, data_docs_index=index if index and index.exists() else None)
+    missing = GxRuleOutcome(success=False, exception="GX returned no result for this rule")
+    return GxRun(
+        outcomes=[outcomes.get(i, missing) for i in range(len(checks))],
+        data_docs_index=index if index and index.exists() else None,
+    )
 
 
 def _release(sources: list[Any]) -> None:

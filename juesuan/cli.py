@@ -21,6 +21,7 @@ COMMAND_MODULES: list[str] = [
     "juesuan.commands.crawl",
     "juesuan.commands.portal",
     "juesuan.commands.check",
+    "juesuan.commands.rebuild",
 ]
 
 

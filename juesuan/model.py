@@ -31,6 +31,8 @@ CELL_CSV_HEADER = (
     "unit",
     "page",
 )
+#: Extra columns of the cell CSV for reports read from a workbook or an HTML page (where a cell is there).
+CELL_SOURCE_COLUMNS = ("sheet", "table_index", "address")
 #: Header of the gold / ground-truth CSVs.
 GOLD_CSV_HEADER = CELL_CSV_HEADER[:6]
 
@@ -45,6 +47,12 @@ class Cell:
     amount_yuan: Decimal
     page: int | None = None
     bbox: tuple[float, float, float, float] | None = None
+    # spreadsheets and HTML reports have no page boxes: the worksheet name / the <table>'s 1-based position in
+    # the page, and the cell address (A1 in a sheet, R<row>C<col> in an HTML table, merged ranges by their
+    # top-left cell)
+    sheet: str | None = None
+    table_index: int | None = None
+    address: str | None = None
 
 
 @dataclass
@@ -146,6 +154,7 @@ class SourceInfo:
     producer: str | None = None
     creator: str | None = None
     text_layer_pages: list[bool] = field(default_factory=list)
+    format: str = "pdf"  # what the file is (juesuan.sniff): pdf, xlsx, xls or html
 
 
 @dataclass
@@ -228,10 +237,16 @@ class Report:
         return out
 
     def to_cell_csv(self) -> str:
+        """The long cell CSV; for a workbook or HTML report, each cell's sheet / table and address follow."""
         buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=CELL_CSV_HEADER, lineterminator="\n")
+        cells = [c for _, _, c in self.iter_cells()]
+        located = any(c.address for c in cells)
+        header = CELL_CSV_HEADER + (CELL_SOURCE_COLUMNS if located else ())
+        w = csv.DictWriter(buf, fieldnames=header, lineterminator="\n")
         w.writeheader()
-        for rec in self.cell_records():
+        for rec, c in zip(self.cell_records(), cells, strict=True):
+            if located:
+                rec |= {"sheet": c.sheet, "table_index": c.table_index, "address": c.address}
             w.writerow({k: _fmt(v) for k, v in rec.items()})
         return buf.getvalue()
 
@@ -345,6 +360,9 @@ def _row_from_dict(r: dict[str, Any]) -> Row:
                 amount_yuan=Decimal(c["amount_yuan"]),
                 page=c.get("page"),
                 bbox=tuple(c["bbox"]) if c.get("bbox") else None,
+                sheet=c.get("sheet"),
+                table_index=c.get("table_index"),
+                address=c.get("address"),
             )
             for c in r.get("cells", [])
         ],
@@ -369,6 +387,7 @@ def _jsonable(obj: Any) -> Any:
 
 __all__ = [
     "CELL_CSV_HEADER",
+    "CELL_SOURCE_COLUMNS",
     "GOLD_CSV_HEADER",
     "Cell",
     "Column",

@@ -8,10 +8,11 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def data_root() -> Path:
-    """`JUESUAN_DATA` if set, else `data/` in the checkout (ignored by git)."""
+def data_root(*, create: bool = True) -> Path:
+    """`JUESUAN_DATA` if set, else `data/` in the checkout (ignored by git); created unless `create` is False."""
     root = Path(os.environ.get("JUESUAN_DATA", PROJECT_ROOT / "data"))
-    root.mkdir(parents=True, exist_ok=True)
+    if create:
+        root.mkdir(parents=True, exist_ok=True)
     return root
 
 

@@ -340,6 +340,25 @@ class RawStore:
         ).fetchall()
         return tuple(UrlRecord(*r) for r in rows)
 
+    def complete(self, sha256: str, url: str) -> bool:
+        """False when the bytes kept for `url` are shorter than the Content-Length it was served with (a download
+        cut short, kept by an older crawler), so the crawler fetches it again instead of trusting a 304."""
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT f.size, u.headers_json FROM raw_file f JOIN raw_url u USING (sha256) "
+                "WHERE f.sha256 = ? AND u.url = ?",
+                (sha256, url),
+            ).fetchone()
+        if row is None:
+            return True
+        try:
+            length = json.loads(row[1] or "{}").get("content-length")
+        except (ValueError, AttributeError):
+            return True
+        if not (isinstance(length, str) and length.strip().isdigit()):
+            return True
+        return int(row[0]) >= int(length)
+
     def get_path(self, sha256: str) -> Path:
         """Path of the stored bytes; KeyError when the digest is not in the store."""
         path = self.path_for(sha256)

@@ -87,6 +87,11 @@ def html_title(data: bytes) -> str | None:
     return None
 
 
+def decode_text(data: bytes) -> str:
+    """An HTML or text file's characters: its declared charset, else UTF-8, else GB18030."""
+    return _decode(data)
+
+
 def _zip_member_names(data: bytes, limit: int = 64) -> list[str]:
     """Names of the first members of a ZIP, from its local file headers (as far as `data` reaches)."""
     names: list[str] = []
@@ -139,4 +144,4 @@ def _looks_like_text(data: bytes) -> bool:
     return False
 
 
-__all__ = ["SNIFF_BYTES", "describe", "html_title", "sniff_bytes"]
+__all__ = ["SNIFF_BYTES", "decode_text", "describe", "html_title", "sniff_bytes"]

@@ -74,6 +74,8 @@ TABLE_KINDS: dict[str, TableKind] = {
                     ("vehicle_purchase", "公务用车购置费"),
                     ("vehicle_operation", "公务用车运行（维护）费"),
                     ("reception", "公务接待费"),
+                    ("meeting", "会议费"),  # printed beside the 三公 by some provinces (Shaanxi); not in 合计
+                    ("training", "培训费"),
                 )
             ),
         ),

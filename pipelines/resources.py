@@ -38,12 +38,25 @@ class RawStoreResource(dg.ConfigurableResource):
 
 
 class ParseCacheResource(dg.ConfigurableResource):
-    """Parse outcomes and rule results by (sha256, parser version), under `root` (default: the data root)."""
+    """Parse outcomes and rule results by (sha256, parser version), under `root` (default: the data root).
+
+    `workers`: processes that parse and check a documents run's documents (0: `JUESUAN_WORKERS` or the CPU
+    count), `batch_size`: documents per batch (a worker's unit of work; rules are run once per batch). Both are
+    deployment settings (run config or environment), not code.
+    """
 
     root: str = ""
+    workers: int = 0
+    batch_size: int = 25
 
     def cache(self) -> ParseCache:
         return ParseCache(Path(self.root) if self.root else data_root())
+
+    def cache_root(self) -> str:
+        return str(Path(self.root) if self.root else data_root())
+
+    def worker_count(self) -> int | None:
+        return self.workers or None
 
 
 class SourcesResource(dg.ConfigurableResource):

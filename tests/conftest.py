@@ -46,3 +46,21 @@ def data_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "data"
     monkeypatch.setenv("JUESUAN_DATA", str(root))
     return root
+
+
+@pytest.fixture(autouse=True)
+def _data_root_under_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test writes under a temporary folder: a code path that falls back to the default data root lands
+    here, never in the checkout's own data/ (tests that need a specific root set JUESUAN_DATA themselves)."""
+    monkeypatch.setenv("JUESUAN_DATA", str(tmp_path_factory.mktemp("default-data-root")))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The reliability scoreboard (tests/scoreboard.py): faults tried/survived, documents lost, reader errors."""
+    import scoreboard
+
+    lines = scoreboard.render()
+    if lines:
+        terminalreporter.section("reliability scoreboard")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -60,7 +60,9 @@ def test_folder_limits_and_missing_folder(tmp_path: Path) -> None:
     assert created.failures == [] and (tmp_path / "dropbox").is_dir()
 
 
-def test_crawl_command_on_a_folder(tmp_path: Path, capsys) -> None:
+def test_crawl_command_on_a_folder(tmp_path: Path, capsys, monkeypatch) -> None:
+    # JUESUAN_DATA points into tmp_path too, so nothing here can fall back to the checkout's own data/
+    monkeypatch.setenv("JUESUAN_DATA", str(tmp_path / "default-data"))
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "a.pdf").write_bytes(PDF)
@@ -69,7 +71,8 @@ def test_crawl_command_on_a_folder(tmp_path: Path, capsys) -> None:
     assert main(["crawl", "--sources", str(sources), "--data", str(tmp_path / "data")]) == 0
     out = capsys.readouterr().out
     assert "crawled 1 source(s)" in out and "1 documents" in out and "new 1" in out
-    assert main(["crawl", "--sources", str(tmp_path / "missing.yaml")]) == 2
+    assert main(["crawl", "--sources", str(tmp_path / "missing.yaml"), "--data", str(tmp_path / "data")]) == 2
     sources.write_text("sources:\n  - {id: inbox, family: ftp}\n", encoding="utf-8")
     assert main(["crawl", "--sources", str(sources), "--data", str(tmp_path / "data")]) == 2
     assert "family must be one of" in capsys.readouterr().err
+    assert not (tmp_path / "default-data").exists(), "every call named its data root"

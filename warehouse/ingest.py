@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -123,13 +123,21 @@ def parse_region_option(text: str | None) -> Region | None:
     return region_from_config(parts[0], parts[1], parts[2])
 
 
-def default_checker(runner: str = "gx") -> Checker:
-    def check(report: Report) -> list[RuleResult]:
+@dataclass(frozen=True)
+class RunnerChecker:
+    """The rule catalogue through `runner` ("gx" or "duckdb"): checks reports in batches, in worker processes
+    (`warehouse.workers`); called on one report, it checks that report alone."""
+
+    runner: str = "gx"
+
+    def __call__(self, report: Report) -> list[RuleResult]:
         from expectations import check_report
 
-        return check_report(report, runner=runner)  # type: ignore[arg-type]
+        return check_report(report, runner=self.runner)  # type: ignore[arg-type]
 
-    return check
+
+def default_checker(runner: str = "gx") -> Checker:
+    return RunnerChecker(runner)
 
 
 def _parser_version() -> str:
@@ -138,53 +146,54 @@ def _parser_version() -> str:
     return PARSER_VERSION
 
 
+def _derive_stream(jobs: list[Any], checker: Checker, workers: int | None) -> Iterator[tuple[Any, Any]]:
+    """(job, Derived) for every job in order: batched and in worker processes with the catalogue's own checker,
+    one by one in process with any other checker (a test's, a custom one)."""
+    from warehouse.workers import derive_all, parse_one
+
+    if isinstance(checker, RunnerChecker):
+        yield from derive_all(jobs, runner=checker.runner, workers=workers)
+        return
+    for job in jobs:
+        derived = parse_one(job)
+        if derived.report is not None:
+            try:
+                derived.results = checker(derived.report)
+            except Exception as exc:  # no rule ran, so the report is unverified: quarantine it, saying why
+                derived.check_error = f"rule checks crashed: {type(exc).__name__}: {exc}".splitlines()[0]
+        yield job, derived
+
+
+def _stage(wh: Warehouse, derived: Any, *, region: Region | None, **common: Any) -> LoadOutcome:
+    """Stage one derived document: a failure with its reason, or the report with its rule results."""
+    version = _parser_version()
+    if derived.report is None:
+        code, reason = derived.failure
+        return wh.load_failure(code=code, reason=reason, parser_version=version, **common)
+    try:
+        return wh.load_document(
+            derived.report, derived.results, region_hint=region, check_error=derived.check_error, **common
+        )
+    except duckdb.IOException:  # disk full, unwritable file: not this document's fault; the run stops, the
+        raise  # published file stays as it was, and the next run loads the document
+    except duckdb.Error as exc:  # e.g. an amount beyond DECIMAL(20,2): the load rolled back; record why
+        reason = f"could not be stored: {type(exc).__name__}: {exc}".splitlines()[0]
+        return wh.load_failure(code="load_error", reason=reason, parser_version=version, **common)
+
+
 def _derive(
     wh: Warehouse,
     path: Path,
     *,
-    sha: str,
-    source: str,
-    raw_path: Path,
     region: Region | None,
     checker: Checker,
-    fetched_at: datetime | None,
-    byte_size: int | None,
-    force: bool,
+    **common: Any,
 ) -> LoadOutcome:
-    """Parse and check one file and stage the result; a parser refusal or crash becomes a failed document."""
-    from juesuan.parsing import parse_report
-    from juesuan.parsing.document import NotAFinalAccount
+    """Parse, check and stage one file in this process (`juesuan rebuild` goes through the raw store one by one)."""
+    from warehouse.workers import Job
 
-    version = _parser_version()
-    common: dict[str, Any] = {
-        "source": source,
-        "raw_sha256": sha,
-        "fetched_at": fetched_at,
-        "raw_path": raw_path,
-        "byte_size": byte_size,
-        "force": force,
-    }
-    try:
-        report = parse_report(path, region_hint=region)
-    except NotAFinalAccount as exc:
-        return wh.load_failure(code=str(exc.code), reason=exc.reason, parser_version=version, **common)
-    except Exception as exc:  # a parser bug on one file must not stop the night's run; it is recorded
-        reason = f"parser crashed: {type(exc).__name__}: {exc}".splitlines()[0]
-        return wh.load_failure(code="parser_crash", reason=reason, parser_version=version, **common)
-    report.parser_version = report.parser_version or version
-    if region is not None and not (report.region.province or report.region.city or report.region.county):
-        report.region = region
-    try:
-        results = checker(report)
-        check_error = None
-    except Exception as exc:  # no rule ran, so the report is unverified: quarantine it, saying why
-        results = []
-        check_error = f"rule checks crashed: {type(exc).__name__}: {exc}".splitlines()[0]
-    try:
-        return wh.load_document(report, results, region_hint=region, check_error=check_error, **common)
-    except duckdb.Error as exc:  # e.g. an amount beyond DECIMAL(20,2): the load rolled back; record why
-        reason = f"could not be stored: {type(exc).__name__}: {exc}".splitlines()[0]
-        return wh.load_failure(code="load_error", reason=reason, parser_version=version, **common)
+    ((_job, derived),) = _derive_stream([Job(path, region)], checker, 1)
+    return _stage(wh, derived, region=region, **common)
 
 
 def ingest_paths(
@@ -194,14 +203,22 @@ def ingest_paths(
     region: Region | None = None,
     checker: Checker | None = None,
     summary: IngestSummary | None = None,
+    workers: int | None = None,
 ) -> IngestSummary:
-    """Keep, parse, check and stage each file (no publish). Already-derived bytes are not parsed again."""
+    """Keep, parse, check and stage each file (no publish). Already-derived bytes are not parsed again.
+
+    New files are parsed and checked by `workers` processes (default `JUESUAN_WORKERS` or the CPU count), in
+    batches; this process alone writes the warehouse, in the files' order.
+    """
     from juesuan.rawstore import RawStore
+    from warehouse.workers import Job
 
     checker = checker or default_checker()
     summary = summary or IngestSummary(wh.root)
     store = RawStore(wh.root)
     version = _parser_version()
+    jobs: list[Job] = []
+    infos: list[dict[str, Any]] = []
     for path in paths:
         t0 = time.perf_counter()
         source = str(path.resolve())
@@ -210,24 +227,35 @@ def ingest_paths(
         except OSError as exc:  # without its bytes a file has no sha256 to be recorded under
             summary.skipped.append((source, f"cannot read: {exc}"))
             continue
-        stored = store.put(data, url=path.resolve().as_uri(), source_id="folder")
+        try:
+            stored = store.put(data, url=path.resolve().as_uri(), source_id="folder")
+        except OSError as exc:  # disk full: not kept, so not loaded; the next run picks it up
+            summary.skipped.append((source, f"could not keep the file in the raw store: {exc}"))
+            continue
         outcome = wh.unchanged(stored.sha256, source, version)
-        if outcome is None:
-            mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
-            outcome = _derive(
-                wh,
-                path,
-                sha=stored.sha256,
-                source=source,
-                raw_path=stored.path,
-                region=region,
-                checker=checker,
-                fetched_at=mtime,
-                byte_size=len(data),
-                force=False,
-            )
+        if outcome is not None:
+            summary.outcomes.append(outcome)
+            summary.seconds_per_file[source] = time.perf_counter() - t0
+            continue
+        jobs.append(Job(path, region))
+        infos.append(
+            {
+                "source": source,
+                "raw_sha256": stored.sha256,
+                "fetched_at": datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None),
+                "raw_path": stored.path,
+                "byte_size": len(data),
+                "force": False,
+                "region": region,
+            }
+        )
+    for (_job, derived), info in zip(_derive_stream(jobs, checker, workers), infos, strict=True):
+        t0 = time.perf_counter()
+        outcome = _stage(wh, derived, **info)
         summary.outcomes.append(outcome)
-        summary.seconds_per_file[source] = time.perf_counter() - t0
+        summary.seconds_per_file[info["source"]] = (
+            derived.parse_seconds + derived.check_seconds + time.perf_counter() - t0
+        )
     return summary
 
 
@@ -239,6 +267,7 @@ def ingest_dir(
     checker: Checker | None = None,
     publish: bool = True,
     published_path: Path | str | None = None,
+    workers: int | None = None,
 ) -> IngestSummary:
     """`juesuan ingest`: every report in `folder` → staging → (atomic) publish. Returns the summary.
 
@@ -249,11 +278,43 @@ def ingest_dir(
         raise NotADirectoryError(f"{folder} is not a folder")
     t0 = time.perf_counter()
     with Warehouse(warehouse_root) as wh:
-        summary = ingest_paths(wh, find_reports(folder), region=region, checker=checker)
+        summary = ingest_paths(wh, find_reports(folder), region=region, checker=checker, workers=workers)
         if publish:
             summary.publication = wh.publish(published_path)
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+def _kept_jobs(
+    wh: Warehouse, rows: list[tuple], skipped: list[tuple[str, str]]
+) -> tuple[list[Any], list[dict[str, Any]]]:
+    """Jobs re-deriving documents from their kept raw files (sha, source, raw_path, fetched_at, byte_size,
+    region_hint rows), with what staging needs; a missing or altered raw file is skipped, saying why."""
+    from warehouse.workers import Job
+
+    jobs: list[Job] = []
+    infos: list[dict[str, Any]] = []
+    for sha, source, raw_path, fetched_at, byte_size, hint_key in rows:
+        if not raw_path or not Path(raw_path).exists():
+            skipped.append((source, f"no kept raw file ({raw_path or 'none recorded'})"))
+            continue
+        if sha256_file(Path(raw_path)) != sha:
+            skipped.append((source, f"kept raw file {raw_path} does not match its sha256"))
+            continue
+        hint = wh.region(hint_key) if hint_key else None
+        jobs.append(Job(Path(raw_path), hint))
+        infos.append(
+            {
+                "source": source,
+                "raw_sha256": sha,
+                "fetched_at": fetched_at,
+                "raw_path": Path(raw_path),
+                "byte_size": byte_size,
+                "force": True,
+                "region": hint,
+            }
+        )
+    return jobs, infos
 
 
 def reparse(
@@ -263,6 +324,7 @@ def reparse(
     checker: Checker | None = None,
     publish: bool = True,
     published_path: Path | str | None = None,
+    workers: int | None = None,
 ) -> IngestSummary:
     """Re-derive documents from their kept raw files: those of an older parser version (or all), then publish.
 
@@ -278,29 +340,14 @@ def reparse(
             "WHERE ? OR parser_version IS DISTINCT FROM ? ORDER BY loaded_at",
             [everything, version],
         ).fetchall()
-        for sha, source, raw_path, fetched_at, byte_size, hint_key in rows:
+        jobs, infos = _kept_jobs(wh, rows, summary.skipped)
+        for (_job, derived), info in zip(_derive_stream(jobs, checker, workers), infos, strict=True):
             t1 = time.perf_counter()
-            if not raw_path or not Path(raw_path).exists():
-                summary.skipped.append((source, f"no kept raw file ({raw_path or 'none recorded'})"))
-                continue
-            if sha256_file(Path(raw_path)) != sha:
-                summary.skipped.append((source, f"kept raw file {raw_path} does not match its sha256"))
-                continue
-            hint = wh.region(hint_key) if hint_key else None
-            outcome = _derive(
-                wh,
-                Path(raw_path),
-                sha=sha,
-                source=source,
-                raw_path=Path(raw_path),
-                region=hint,
-                checker=checker,
-                fetched_at=fetched_at,
-                byte_size=byte_size,
-                force=True,
-            )
+            outcome = _stage(wh, derived, **info)
             summary.outcomes.append(outcome)
-            summary.seconds_per_file[source] = time.perf_counter() - t1
+            summary.seconds_per_file[info["source"]] = (
+                derived.parse_seconds + derived.check_seconds + time.perf_counter() - t1
+            )
         if publish:
             summary.publication = wh.publish(published_path)
     summary.seconds = time.perf_counter() - t0
@@ -346,6 +393,7 @@ def recheck(
     checker: Checker | None = None,
     publish: bool = True,
     published_path: Path | str | None = None,
+    workers: int | None = None,
 ) -> RecheckSummary:
     """Re-check the current documents judged by another rule catalogue (or all), update their status, publish once.
 
@@ -366,25 +414,11 @@ def recheck(
             "AND (? OR catalogue_version IS DISTINCT FROM ?) ORDER BY loaded_at",
             [everything, version],
         ).fetchall()
-        for sha, source, raw_path, fetched_at, byte_size, hint_key, before in rows:
-            if not raw_path or not Path(raw_path).exists():
-                summary.skipped.append((source, f"no kept raw file ({raw_path or 'none recorded'})"))
-                continue
-            if sha256_file(Path(raw_path)) != sha:
-                summary.skipped.append((source, f"kept raw file {raw_path} does not match its sha256"))
-                continue
-            outcome = _derive(
-                wh,
-                Path(raw_path),
-                sha=sha,
-                source=source,
-                raw_path=Path(raw_path),
-                region=wh.region(hint_key) if hint_key else None,
-                checker=checker,
-                fetched_at=fetched_at,
-                byte_size=byte_size,
-                force=True,
-            )
+        before_of = {row[0]: row[-1] for row in rows}
+        jobs, infos = _kept_jobs(wh, [row[:-1] for row in rows], summary.skipped)
+        for (_job, derived), info in zip(_derive_stream(jobs, checker, workers), infos, strict=True):
+            outcome = _stage(wh, derived, **info)
+            before = before_of[info["raw_sha256"]]
             summary.rechecked.append(outcome)
             if outcome.status == "quarantined" and before != "quarantined":
                 summary.newly_quarantined.append(outcome)

@@ -145,7 +145,8 @@ def publish(wh: Warehouse, published_path: Path, *, force: bool = False) -> Publ
                         " WHERE document_sha256 IN (SELECT document_sha256 FROM core.current_published"
                         " UNION ALL SELECT document_sha256 FROM core.current_published_budgets)"
                     )
-                con.execute(f"INSERT INTO nxt.core.{table} SELECT * FROM core.{table}{where}")
+                # by name: migrations sharing a number may have added columns in another order in staging
+                con.execute(f"INSERT INTO nxt.core.{table} BY NAME SELECT * FROM core.{table}{where}")
             con.execute(
                 "INSERT INTO nxt.core.publication VALUES (?, ?, ?, ?, ?)",
                 [generation, started.replace(tzinfo=None), current_version(con), n_docs, n_amounts],

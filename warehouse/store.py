@@ -51,6 +51,15 @@ CORE_TABLES = (
 )
 
 
+#: core.documents' columns by name (inserts name them, so a migration adding a column elsewhere cannot shift them).
+_DOCUMENT_COLUMNS = (
+    "document_sha256, source, source_url, raw_path, byte_size, fetched_at, loaded_at, page_count, "
+    "producer, creator, parser_version, report_kind, department_id, department_name, region_id, "
+    "region_hint, year, status, failure_code, failure_reason, failing_rule_ids, warning_rule_ids, "
+    "has_warnings, superseded_by, catalogue_version"
+)
+
+
 class WarehouseBusy(RuntimeError):
     """Another process holds the staging database (DuckDB allows one writer per file)."""
 
@@ -341,8 +350,8 @@ class Warehouse:
             if region_hint is not None:
                 self._upsert_region(region_hint)
             self.con.execute(
-                "INSERT INTO core.documents VALUES "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO core.documents ({_DOCUMENT_COLUMNS}, source_format) VALUES "
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     raw_sha256,
                     source,
@@ -369,6 +378,7 @@ class Warehouse:
                     bool(warnings),
                     None,
                     catalogue_version,
+                    src.format if src else None,
                 ],
             )
             self._note_source(raw_sha256, source)
@@ -412,7 +422,8 @@ class Warehouse:
         try:
             previous = self._delete_document(raw_sha256)
             self.con.execute(
-                "INSERT INTO core.documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, NULL, NULL, NULL, NULL, "
+                f"INSERT INTO core.documents ({_DOCUMENT_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, NULL, NULL, NULL, NULL, "
                 "NULL, NULL, 'failed', ?, ?, [], [], false, NULL, NULL)",
                 [
                     raw_sha256,
@@ -438,7 +449,7 @@ class Warehouse:
             "rederived" if previous else "loaded",
         )  # fmt: skip
 
-    def _bulk_insert(self, table: str, rows: list[tuple], select: str) -> None:
+    def _bulk_insert(self, table: str, rows: list[tuple], select: str, columns: str = "") -> None:
         """INSERT many rows through one scan of a DataFrame (executemany costs ~1 ms a row in DuckDB).
 
         Values travel as Python objects (Decimals as text) and are cast in `select`, which names them c0, c1, ….
@@ -448,7 +459,8 @@ class Warehouse:
         df = pd.DataFrame(rows, columns=[f"c{i}" for i in range(len(rows[0]))], dtype=object)
         self.con.register("_bulk_in", df)
         try:
-            self.con.execute(f"INSERT INTO core.{table} SELECT {select} FROM _bulk_in")
+            into = f"core.{table} ({columns})" if columns else f"core.{table}"
+            self.con.execute(f"INSERT INTO {into} SELECT {select} FROM _bulk_in")
         finally:
             self.con.unregister("_bulk_in")
 
@@ -476,6 +488,7 @@ class Warehouse:
                             r.subject_code or None, r.line_item or None, r.label or "", _dec(c.amount_yuan),
                             _dec(c.value), c.text, t.unit, page,
                             ",".join(repr(float(x)) for x in c.bbox) if c.bbox else None,
+                            c.sheet, c.table_index, c.address,
                         )
                     )  # fmt: skip
         self._bulk_insert(
@@ -483,7 +496,11 @@ class Warehouse:
             facts,
             "c0, c1, CAST(c2 AS INTEGER), c3, c4, CAST(c5 AS INTEGER), c6, c7, c8, c9, "
             "CAST(c10 AS DECIMAL(20, 2)), CAST(c11 AS DECIMAL(20, 4)), c12, c13, CAST(c14 AS INTEGER), "
-            "CAST(string_split(c15, ',') AS DOUBLE[])",
+            "CAST(string_split(c15, ',') AS DOUBLE[]), CAST(c16 AS VARCHAR), CAST(c17 AS INTEGER), "
+            "CAST(c18 AS VARCHAR)",
+            "document_sha256, table_kind, row_no, measure, department_id, year, scheme, subject_code, line_item, "
+            "row_label, amount_yuan, published_value, published_text, unit, page, bbox, sheet, table_index, "
+            "cell_address",
         )
         if report.headcount_authorized is not None or report.headcount_actual is not None:
             self.con.execute(
@@ -536,7 +553,9 @@ class Warehouse:
         """Only the newest version of a department-year (or, failing that, of a source) is current.
 
         Newest = latest fetched_at, then latest loaded_at. A file that could not be parsed never replaces one
-        that could: its department-year is unknown, and the readable version stays the best we have.
+        that could: its department-year is unknown, and the readable version stays the best we have. A workbook
+        of the tables never replaces the report (PDF or HTML article) of the same department-year: portals attach
+        it beside the report, which also carries the 情况说明.
         """
         self.con.execute(
             """
@@ -547,7 +566,8 @@ class Warehouse:
                                              THEN 'dy:' || department_id || ':' || year || ':'
                                                   || coalesce(report_kind, 'final_account')
                                              ELSE 'src:' || source || ':' || status END
-                           ORDER BY fetched_at DESC NULLS LAST, loaded_at DESC, document_sha256
+                           ORDER BY coalesce(source_format IN ('xlsx', 'xls'), false),
+                                    fetched_at DESC NULLS LAST, loaded_at DESC, document_sha256
                        ) AS winner
                 FROM core.documents
             )

@@ -37,13 +37,13 @@ def run(args: argparse.Namespace) -> int:
     from juesuan.portal import sample
     from juesuan.rawstore import RawStore
 
+    if args.sources is not None and not args.sources.exists():  # before the store creates any folder
+        print(f"juesuan crawl: sources file {args.sources} does not exist", file=sys.stderr)
+        return 2
     store = RawStore(args.data) if args.data else RawStore()
     with contextlib.ExitStack() as stack:
         sources_file: Path | None = args.sources
         portal_url: str | None = args.portal_url
-        if sources_file is not None and not sources_file.exists():
-            print(f"juesuan crawl: sources file {sources_file} does not exist", file=sys.stderr)
-            return 2
         needs_portal = sources_file is None or (
             "PORTAL_URL" in source_variables(sources_file) and portal_url is None
         )

@@ -9,8 +9,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from juesuan.commands.ingest import default_warehouse
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
@@ -40,11 +38,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     q.set_defaults(func=run_query)
 
 
-def _published(target: Path | None) -> Path:
-    from warehouse import PUBLISHED_NAME
+def _published(target: Path | None, command: str = "query") -> Path:
+    from juesuan.commands.warehouse_arg import announce, resolve
 
-    target = target or default_warehouse()
-    return target if target.suffix == ".duckdb" else target / PUBLISHED_NAME
+    _, published = resolve(target)
+    announce(command, published, "reading (read-only)")
+    return published
 
 
 def run_query(args: argparse.Namespace) -> int:
@@ -84,7 +83,7 @@ def run_query(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     from warehouse.export import ExportError, export_mart
 
-    published = _published(args.warehouse)
+    published = _published(args.warehouse, "export")
     try:
         written = export_mart(published, args.format, args.out, views=args.view)
     except ExportError as exc:

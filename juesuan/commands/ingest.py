@@ -94,6 +94,8 @@ def _quiet_progress_bars() -> None:
 def _load_and_publish(load: Callable[[], Any], done: str) -> int:
     """Run an ingest or reparse and print its summary; exit 3 when another writer holds the warehouse, 1 when
     the documents were staged (`done`) but the published file could not be replaced."""
+    import duckdb
+
     from warehouse import PublishError, WarehouseBusy
 
     try:
@@ -104,13 +106,24 @@ def _load_and_publish(load: Callable[[], Any], done: str) -> int:
     except PublishError as exc:
         print(f"{done}, but the published file was NOT replaced: {exc}", file=sys.stderr)
         return 1
+    except (
+        OSError,
+        duckdb.IOException,
+    ) as exc:  # disk full, read-only folder: the published file is untouched
+        print(
+            f"stopped: could not write the warehouse ({type(exc).__name__}: {exc}); the published file was NOT "
+            "replaced, run again once there is room",
+            file=sys.stderr,
+        )
+        return 1
     print(summary.render())
     return 0
 
 
 def run_ingest(args: argparse.Namespace) -> int:
     _quiet_progress_bars()
-    from warehouse.ingest import default_checker, ingest_dir, parse_region_option, warehouse_location
+    from juesuan.commands.warehouse_arg import announce, resolve
+    from warehouse.ingest import default_checker, ingest_dir, parse_region_option
 
     try:
         region = parse_region_option(args.region)
@@ -120,7 +133,8 @@ def run_ingest(args: argparse.Namespace) -> int:
     if not args.from_dir.is_dir():
         print(f"{args.from_dir}: not a folder", file=sys.stderr)
         return 2
-    root, published = warehouse_location(args.warehouse or default_warehouse())
+    root, published = resolve(args.warehouse)
+    announce("ingest", published, "publishing to")
     rc = _load_and_publish(
         lambda: ingest_dir(
             args.from_dir,
@@ -154,12 +168,14 @@ def run_recheck(args: argparse.Namespace) -> int:
 def _rederive(args: argparse.Namespace, step: Callable[..., Any], verb: str) -> int:
     """Run `reparse` or `recheck` over an existing warehouse, then publish once."""
     _quiet_progress_bars()
-    from warehouse.ingest import default_checker, warehouse_location
+    from juesuan.commands.warehouse_arg import announce, resolve
+    from warehouse.ingest import default_checker
 
-    root, published = warehouse_location(args.warehouse or default_warehouse())
+    root, published = resolve(args.warehouse)
     if not (Path(root) / "staging.duckdb").exists():
         print(f"{root}: no warehouse here (run `juesuan ingest` first)", file=sys.stderr)
         return 2
+    announce(getattr(args, "command", None) or "reparse", published, "publishing to")
     return _load_and_publish(
         lambda: step(
             root, everything=args.all, checker=default_checker(args.rules_runner), published_path=published

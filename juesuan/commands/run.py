@@ -30,7 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--warehouse",
         type=Path,
-        help="warehouse directory (staging.duckdb and the published juesuan.duckdb; default <data root>/warehouse)",
+        help="warehouse folder, or its juesuan.duckdb (staging.duckdb and the published juesuan.duckdb; "
+        "default <data root>/warehouse)",
     )
     p.set_defaults(func=run)
 
@@ -57,8 +58,22 @@ def run(args: argparse.Namespace) -> int:
             if not sources_file.exists():
                 print(f"juesuan run: sources file {sources_file} does not exist", file=sys.stderr)
                 return 2
-        summary, published = run_once(sources_file, portal_url, args.warehouse)
+        wh_dir = None
+        if args.warehouse is not None:
+            from juesuan.commands.warehouse_arg import resolve
+            from warehouse.store import PUBLISHED_NAME
+
+            wh_dir, published_file = resolve(args.warehouse)
+            if published_file.name != PUBLISHED_NAME:
+                print(
+                    f"juesuan run: the pipeline publishes {wh_dir / PUBLISHED_NAME}, not {published_file.name}; "
+                    "give the warehouse folder",
+                    file=sys.stderr,
+                )
+                return 2
+        summary, published = run_once(sources_file, portal_url, wh_dir)
     print(summary.render())
+    print(f"juesuan run: published file {published.resolve()}", file=sys.stderr)
     if published.exists():
         print(f"warehouse: {published} (open it read-only)")
     return 0 if summary.ok else 1
@@ -89,6 +104,10 @@ def run_once(sources_file: Path, portal_url: str = "", warehouse: Path | None = 
             published_path=published,
             log_level="WARNING",
         )
+        if summary.ok:  # the sensors' cursors where `dagster dev` on this data folder expects them
+            from pipelines.cursors import sync_sensor_cursors
+
+            sync_sensor_cursors(instance)
     finally:
         instance.dispose()
     return summary, published

@@ -203,6 +203,7 @@ class _SourceCrawl:
             conditional=conditional,
             user_agent=self.source.user_agent,
             form=form,
+            private_ok=self.source.private_allowed,
         )
 
     def fetch_page(self, url: str, stage: str, referrer: str | None = None) -> tuple[Response, str] | None:
@@ -253,11 +254,13 @@ class _SourceCrawl:
                     url, "attachment", f"{cached.failure} (unchanged since {cached.fetched_at})", referrer
                 )
                 return
-            if cached.sha256 and cached.sha256 in self.store:
+            if cached.sha256 and cached.sha256 in self.store and self.store.complete(cached.sha256, url):
                 stored = self.store.touch(cached.sha256, url=url)
                 self._found(url, link_text, detail_url, listing_url, title, year, stored, "unchanged", False)
                 return
-            resp = self.fetch(url, conditional=False)  # validators remembered but the file is gone: refetch
+            # validators remembered but the file is gone, or was kept shorter than its Content-Length by an
+            # older crawler (a truncated download): refetch it whole
+            resp = self.fetch(url, conditional=False)
         if not resp.ok or resp.body is None:
             stage = "robots" if resp.error and "robots.txt" in resp.error else "attachment"
             self.fail(url, stage, resp.error or f"HTTP {resp.status}", referrer)
@@ -278,9 +281,13 @@ class _SourceCrawl:
             previous = earlier[0].sha256 if earlier else None
         status = document_status(previous, sha, self.store)
         context = UrlContext(link_text, title, referrer, year, self.source.region)
-        stored = self.store.put(
-            data, url=url, source_id=self.source.id, headers=resp.headers, kind=kind, context=context
-        )
+        try:
+            stored = self.store.put(
+                data, url=url, source_id=self.source.id, headers=resp.headers, kind=kind, context=context
+            )
+        except OSError as exc:  # disk full, read-only store: this file is not kept (and not remembered)
+            self.fail(url, "attachment", f"could not keep the file in the raw store: {exc}", referrer)
+            return
         self.state.remember(url, resp.headers, sha256=sha, kind=kind)
         self._found(url, link_text, detail_url, listing_url, title, year, stored, status, stored.created)
 
@@ -338,11 +345,42 @@ class _SourceCrawl:
             link for link in links(root, url, self.source.detail.attachments) if self.is_attachment(link)
         ]
         if not found:
-            self.fail(url, "detail", "no attachment on the detail page", listing_url)
+            if got[0].body is not None and _inline_report(root):
+                self.inline_report(
+                    url, got[0], link_text=link_text, title=title, year=year, listing_url=listing_url
+                )
+            else:
+                self.fail(url, "detail", "no attachment on the detail page", listing_url)
         for link in found:
             self.attachment(
                 link.url, link_text=link.text, detail_url=url, listing_url=listing_url, title=title, year=year
             )
+
+    def inline_report(
+        self,
+        url: str,
+        resp: Any,
+        *,
+        link_text: str,
+        title: str | None,
+        year: int | None,
+        listing_url: str | None,
+    ) -> None:
+        """Keep an article page that prints the report itself (tables inline, no attachment) as a document.
+
+        The page's bytes go to the raw store like an attachment's; the parser decides from its tables whether it
+        is a final account (an HTML page without a 决算 table is refused there, with its title).
+        """
+        data: bytes = resp.body
+        sha = hashlib.sha256(data).hexdigest()
+        earlier = self.store.find_url(url)
+        previous = earlier[0].sha256 if earlier else None
+        status = document_status(previous, sha, self.store)
+        context = UrlContext(link_text, title, listing_url, year, self.source.region)
+        stored = self.store.put(
+            data, url=url, source_id=self.source.id, headers=resp.headers, kind="html", context=context
+        )
+        self._found(url, link_text, url, listing_url, title, year, stored, status, stored.created)
 
     def year_of(self, link_text: str, title: str | None, root: Element | None) -> int | None:
         rule = self.source.year
@@ -357,6 +395,11 @@ class _SourceCrawl:
                 if y:
                     return y
         return None
+
+
+def _inline_report(root: Element) -> bool:
+    """An article that prints a 决算 report inline: tables in the page and 决算 in its text."""
+    return bool(root.select("table")) and "决算" in root.text()
 
 
 def _page_title(root: Element) -> str | None:
@@ -732,7 +775,11 @@ def crawl_folder(run: _SourceCrawl) -> None:
         status = document_status(earlier[0].sha256 if earlier else None, sha, run.store)
         year = run.year_of(path.stem, None, None)
         context = UrlContext(path.name, path.stem, None, year, src.region)
-        stored = run.store.put(data, url=url, source_id=src.id, headers={}, kind=kind, context=context)
+        try:
+            stored = run.store.put(data, url=url, source_id=src.id, headers={}, kind=kind, context=context)
+        except OSError as exc:
+            run.fail(url, "folder", f"could not keep the file in the raw store: {exc}")
+            continue
         run._found(
             url,
             path.name,

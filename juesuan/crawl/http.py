@@ -7,12 +7,17 @@ server: every outcome is a `Response` whose `error` says what went wrong, so the
 
 from __future__ import annotations
 
+import contextlib
+import email.utils
 import http.client
+import ipaddress
+import socket
 import threading
 import time
 import urllib.error
 import urllib.request
 import urllib.robotparser
+import zlib
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -75,6 +80,125 @@ class _TooLarge(Exception):
     pass
 
 
+class _Truncated(Exception):
+    """The body ended before its Content-Length: never a document, and its validators are never kept."""
+
+
+class _DeadlineExceeded(Exception):
+    pass
+
+
+class _PrivateAddress(OSError):
+    pass
+
+
+def is_private_address(address: str) -> bool:
+    """Loopback, private (RFC 1918 / ULA), link-local (cloud metadata), unspecified or reserved addresses."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return (
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_unspecified
+        or ip.is_reserved
+        or ip.is_multicast
+    )
+
+
+class _Deadline:
+    """One request's whole-request deadline: a timer shuts the socket down when it passes, so neither a server
+    that stalls nor one that drips a byte at a time can hold a request longer than the timeout."""
+
+    def __init__(self, seconds: float, private_ok: bool) -> None:
+        self.seconds = seconds
+        self.private_ok = private_ok
+        self.expired = False
+        self._sock: socket.socket | None = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def start(self) -> None:
+        self._timer.start()
+
+    def attach(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sock = sock
+            if self.expired:
+                self._shutdown()
+
+    def _shutdown(self) -> None:
+        if self._sock is not None:
+            with contextlib.suppress(OSError):
+                self._sock.shutdown(socket.SHUT_RDWR)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            self._shutdown()
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
+_request_local = threading.local()
+
+
+def _guard_socket(sock: socket.socket) -> None:
+    """Register the connected socket with the current deadline, and refuse a private peer the source forbids."""
+    deadline: _Deadline | None = getattr(_request_local, "deadline", None)
+    if deadline is None:
+        return
+    peer = sock.getpeername()[0]
+    if not deadline.private_ok and is_private_address(peer):
+        sock.close()
+        raise _PrivateAddress(f"refused: resolves to a private or loopback address ({peer})")
+    deadline.attach(sock)
+
+
+class _GuardedHTTPConnection(http.client.HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        _guard_socket(self.sock)
+
+
+class _GuardedHTTPSConnection(http.client.HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        _guard_socket(self.sock)
+
+
+class _GuardedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req):  # type: ignore[no-untyped-def]
+        return self.do_open(_GuardedHTTPConnection, req)
+
+
+class _GuardedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req):  # type: ignore[no-untyped-def]
+        return self.do_open(_GuardedHTTPSConnection, req, context=self._context)
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """Retry-After as seconds (delta-seconds or an HTTP date); None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
 class HttpClient:
     """Fetches URLs for the crawler; one instance per crawl run (it caches robots.txt and pacing per host).
 
@@ -99,7 +223,9 @@ class HttpClient:
         self._next_slot: dict[str, float] = {}
         self._lock = threading.Lock()
         self._robots_lock = threading.Lock()
-        self._opener = urllib.request.build_opener(_NoRedirect())
+        self._opener = urllib.request.build_opener(
+            _NoRedirect(), _GuardedHTTPHandler(), _GuardedHTTPSHandler()
+        )
 
     # -- public ----------------------------------------------------------------------------------------------
 
@@ -112,8 +238,10 @@ class HttpClient:
         conditional: bool = True,
         user_agent: str | None = None,
         form: Mapping[str, str] | None = None,
+        private_ok: Callable[[str], bool] | None = None,
     ) -> Response:
-        """GET `url` (or POST `form` to it) politely. `allowed(url)` vets the URL and every redirect hop.
+        """GET `url` (or POST `form` to it) politely. `allowed(url)` vets the URL and every redirect hop;
+        `private_ok(url)` says whether that URL may connect to a loopback or private address (None: no check).
 
         A POST (listing APIs such as Jiangsu's) is never conditional: its answer cannot be validated.
         """
@@ -129,6 +257,7 @@ class HttpClient:
                 return Response(
                     url, current, 0, cached=cached, error=f"outside allowed hosts: {current}{where}"
                 )
+            _request_local.private_ok = True if private_ok is None else private_ok(current)
             robots_error = self._robots_check(current, limits, allowed, ua)
             if robots_error:
                 self._count(blocked_by_robots=1)
@@ -219,6 +348,16 @@ class HttpClient:
         while True:
             attempt += 1
             status, headers, body, error, transient = self._get_once(url, limits, validators, ua, form)
+            wait = limits.backoff * (2 ** (attempt - 1))
+            asked = retry_after_seconds(headers.get("retry-after")) if status in (429, 503) else None
+            if transient and asked is not None:
+                if asked > limits.max_retry_after:
+                    error = (
+                        f"HTTP {status} with Retry-After {asked:g}s, more than the "
+                        f"{limits.max_retry_after:g}s this source waits (not retried)"
+                    )
+                    return status, headers, body, error, attempt
+                wait = max(wait, asked)
             if not transient or attempt > limits.retries:
                 if transient and error is None:
                     error = f"HTTP {status}"
@@ -226,7 +365,7 @@ class HttpClient:
                     error = f"{error} (gave up after {attempt} attempts)"
                 return status, headers, body, error, attempt
             self._count(retries=1)
-            self.sleep(limits.backoff * (2 ** (attempt - 1)))
+            self.sleep(wait)
 
     def _pace(self, host: str, rate: float) -> None:
         interval = 1.0 / rate if rate > 0 else 0.0
@@ -276,6 +415,9 @@ class HttpClient:
         req = urllib.request.Request(
             url, data=data, headers=headers, method="POST" if form is not None else "GET"
         )
+        deadline = _Deadline(limits.timeout, getattr(_request_local, "private_ok", True))
+        _request_local.deadline = deadline
+        deadline.start()
         try:
             try:
                 resp = self._opener.open(req, timeout=limits.timeout)
@@ -291,40 +433,92 @@ class HttpClient:
                     if status == 304:
                         self._count(not_modified=1)
                     return status, hdrs, None, None, status in TRANSIENT_STATUS
-                body = self._read_capped(resp, hdrs, limits.max_bytes)
+                body = self._read_capped(resp, hdrs, limits.max_bytes, deadline)
                 self._count(ok=1, bytes_downloaded=len(body))
                 entry["bytes"] = len(body)
                 return 200, hdrs, body, None, False
         except _TooLarge as exc:
             entry["error"] = str(exc)
             return 200, {}, None, str(exc), False
-        except TimeoutError as exc:
+        except _PrivateAddress as exc:
+            entry["error"] = str(exc)
+            return 0, {}, None, str(exc), False
+        except _Truncated as exc:
+            entry["error"] = str(exc)
+            return 0, {}, None, str(exc), True
+        except (_DeadlineExceeded, TimeoutError) as exc:
             entry["error"] = f"timeout: {exc}"
-            return 0, {}, None, f"timeout after {limits.timeout:g}s", True
+            return 0, {}, None, f"timeout: no complete answer within {limits.timeout:g}s", True
         except urllib.error.URLError as exc:
             reason = exc.reason
+            if isinstance(reason, _PrivateAddress):
+                entry["error"] = str(reason)
+                return 0, {}, None, str(reason), False
+            if deadline.expired or isinstance(reason, TimeoutError):
+                entry["error"] = f"timeout: {reason}"
+                return 0, {}, None, f"timeout: no complete answer within {limits.timeout:g}s", True
             entry["error"] = str(reason)
             transient = isinstance(reason, (OSError, TimeoutError))
             return 0, {}, None, f"network error: {reason}", transient
         except (ConnectionError, http.client.HTTPException, OSError) as exc:
+            if deadline.expired:
+                entry["error"] = f"timeout: {exc!r}"
+                return 0, {}, None, f"timeout: no complete answer within {limits.timeout:g}s", True
             entry["error"] = repr(exc)
             return 0, {}, None, f"network error: {exc.__class__.__name__}: {exc}", True
         finally:
+            deadline.cancel()
+            _request_local.deadline = None
             entry["elapsed_ms"] = round((time.monotonic() - started) * 1000, 1)
 
     @staticmethod
-    def _read_capped(resp: Any, headers: dict[str, str], cap: int) -> bytes:
+    def _read_capped(
+        resp: Any, headers: dict[str, str], cap: int, deadline: _Deadline | None = None
+    ) -> bytes:
+        """The whole body, or an exception: over the cap, shorter than its Content-Length, or past the deadline.
+
+        A gzip-encoded body (sent although we ask for identity) is inflated here under the same cap, so a
+        gzip bomb stops at `cap` bytes of output.
+        """
         length = headers.get("content-length")
-        if length and length.isdigit() and int(length) > cap:
-            raise _TooLarge(f"too large: Content-Length {int(length)} bytes exceeds the {cap}-byte cap")
+        expected = int(length) if length and length.strip().isdigit() else None
+        if expected is not None and expected > cap:
+            raise _TooLarge(f"too large: Content-Length {expected} bytes exceeds the {cap}-byte cap")
+        encoding = (headers.get("content-encoding") or "identity").strip().lower()
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS) if encoding in ("gzip", "x-gzip") else None
+        if encoding == "deflate":
+            inflater = zlib.decompressobj()
+        read = getattr(resp, "read1", None) or resp.read
         chunks: list[bytes] = []
-        total = 0
+        received = 0  # bytes on the wire (what Content-Length counts)
+        total = 0  # bytes of content (after inflating)
         while True:
-            chunk = resp.read(_CHUNK)
+            try:
+                chunk = read(_CHUNK)
+            except (OSError, ValueError, http.client.HTTPException):
+                if deadline is not None and deadline.expired:
+                    raise _DeadlineExceeded(f"body not complete after {deadline.seconds:g}s") from None
+                raise
+            if deadline is not None and deadline.expired:
+                raise _DeadlineExceeded(f"body not complete after {deadline.seconds:g}s ({received} bytes)")
             if not chunk:
                 break
+            received += len(chunk)
+            if inflater is not None:
+                try:
+                    chunk = inflater.decompress(chunk, cap + 1 - total)
+                except zlib.error as exc:
+                    raise _Truncated(f"corrupt {encoding} body: {exc}") from None
+                if inflater.unconsumed_tail:
+                    raise _TooLarge(
+                        f"too large: {encoding} body inflates past the {cap}-byte cap (gzip bomb?)"
+                    )
             total += len(chunk)
             if total > cap:
                 raise _TooLarge(f"too large: more than {cap} bytes (download stopped)")
             chunks.append(chunk)
+        if expected is not None and received < expected:
+            raise _Truncated(f"truncated: received {received} of {expected} bytes (Content-Length)")
+        if inflater is not None and not inflater.eof:
+            raise _Truncated(f"truncated: the {encoding} body ends before its end marker")
         return b"".join(chunks)

@@ -57,9 +57,10 @@ class Limits:
     max_downloads: int = 500  # attachment bodies downloaded per run (304s do not count)
     max_bytes: int = 50 * 1024 * 1024  # per download
     rate_per_host: float = 1.0  # requests per second to one host
-    timeout: float = 30.0  # seconds per request
+    timeout: float = 30.0  # seconds per request, whole (connect, headers and body), not per socket read
     retries: int = 3  # extra attempts after a transient failure
     backoff: float = 1.0  # first retry delay in seconds, doubled each time
+    max_retry_after: float = 120.0  # longest Retry-After honoured; a server asking for more is not retried
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,9 @@ class SourceConfig:
     glob: str = "**/*"  # folder family: which files
     create: bool = False  # folder family: create the directory when missing (a drop box)
     name: str | None = None  # human label
+    allow_private: bool = (
+        False  # may connect to loopback/private addresses (hosts listed as such IPs always may)
+    )
 
     def host_allowed(self, url: str) -> bool:
         """True when `url` is http(s) on one of the allowed hosts (`host` or `host:port`; `*.suffix` wildcards)."""
@@ -132,6 +136,28 @@ class SourceConfig:
             if a.startswith("*.") and (host.endswith(a[1:]) or host == a[2:]):
                 return True
         return False
+
+    def private_allowed(self, url: str) -> bool:
+        """May `url` connect to a loopback or private address? Only when the source says so (`allow_private`) or
+        lists that host as a literal IP or `localhost`: a public host name that resolves to a private address
+        (DNS rebinding, cloud metadata) is refused."""
+        if self.allow_private:
+            return True
+        host = (urlsplit(url).hostname or "").lower()
+        if not host:
+            return False
+        literal = host == "localhost"
+        if not literal:
+            try:
+                import ipaddress
+
+                ipaddress.ip_address(host)
+                literal = True
+            except ValueError:
+                literal = False
+        return literal and any(
+            a.lower() in (host, f"{host}:{urlsplit(url).port}") for a in self.allowed_hosts
+        )
 
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -299,7 +325,7 @@ def load_sources(path: Path | str, variables: Mapping[str, str] | None = None) -
         raise SourcesError(f"{path}: not valid YAML: {exc}") from exc
     from juesuan.paths import data_root
 
-    data = _expand(data, {"DATA_ROOT": str(data_root()), **(variables or {})}, str(path))
+    data = _expand(data, {"DATA_ROOT": str(data_root(create=False)), **(variables or {})}, str(path))
     return parse_sources(data, where=str(path), base_dir=path.parent)
 
 

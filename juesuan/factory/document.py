@@ -14,7 +14,7 @@ from typing import Any
 from juesuan.factory.catalogue import CLASS_NAMES, OLD_CLASS_NAMES
 from juesuan.factory.layouts import TITLES, grid_for
 from juesuan.factory.render import PdfWriter, TextPage
-from juesuan.factory.spec import WAN, ReportSpec, format_narrative, percent
+from juesuan.factory.spec import OLD_TEMPLATES, WAN, ReportSpec, format_narrative, percent
 
 CN_NUM = "一二三四五六七八九十"
 
@@ -69,7 +69,7 @@ class Narrator:
     def amt(self, v: Decimal, label: str = "", ref: tuple[str, str, str] | None = None, **change: Any) -> str:
         if self.t == "shanghai2024":
             text = f"{v:,.2f}"
-        elif self.t == "qinghai2016":
+        elif self.t in ("qinghai2016", "guangdong2018"):
             text = f"{v:.2f}"
         else:
             text = format_narrative(v)
@@ -423,6 +423,8 @@ def render_document(spec: ReportSpec, path: Path) -> tuple[int, dict[str, list[i
         title=f"{spec.department}{spec.year}年度部门决算",
         page_numbers=spec.template != "shanghai2024",
         running_header=f"{spec.department}{spec.year}年度部门决算" if spec.template == "qinghai2016" else "",
+        serif="serif" in spec.options,
+        rotated="rotated" in spec.options,
     )
     dep, y = spec.department, spec.year
     w.text_page(TextPage([("big", f"{y}年度"), ("big", dep), ("big", "部门决算")]))
@@ -431,7 +433,7 @@ def render_document(spec: ReportSpec, path: Path) -> tuple[int, dict[str, list[i
     toc += [("item", "    一、部门职责"), ("item", "    二、机构设置及决算单位构成")]
     toc.append(("item", f"第二部分 {y}年度部门决算表"))
     for i, kind in enumerate(spec.tables, 1):
-        toc.append(("item", f"    {_cn(i)}、{TITLES[kind]}"))
+        toc.append(("item", f"    {_cn(i)}、{spec.titles.get(kind, TITLES[kind])}"))
     toc.append(("item", f"第三部分 {y}年度部门决算情况说明"))
     for head, _ in spec.narrative:
         toc.append(("item", f"    {head}"))
@@ -455,8 +457,16 @@ def render_document(spec: ReportSpec, path: Path) -> tuple[int, dict[str, list[i
     if spec.template != "shanghai2024":
         w.text_page(TextPage([("title", "第二部分"), ("title", f"{y}年度部门决算表")]))
     table_pages: dict[str, list[int]] = {}
+    from juesuan.factory.variants import extra_grid
+
     for i, table in enumerate(spec.tables.values(), 1):
         table_pages[table.kind] = w.table(grid_for(spec, table, i))
+        for extra in spec.extra_tables:
+            if extra.after == table.kind:
+                w.table(extra_grid(extra))
+    for extra in spec.extra_tables:
+        if not extra.after:
+            w.table(extra_grid(extra))
     blocks = [("title", "第三部分"), ("title", f"{y}年度部门决算情况说明")]
     for head, paras in spec.narrative:
         blocks.append(("heading", head))
@@ -471,6 +481,8 @@ def render_document(spec: ReportSpec, path: Path) -> tuple[int, dict[str, list[i
             blocks.append(("heading", head))
             blocks += [("para", p) for p in paras]
         w.text_page(TextPage(blocks))
+        for extra in spec.annex_tables:
+            w.table(extra_grid(extra))
     return w.save(), table_pages
 
 
@@ -481,4 +493,4 @@ def _cn(i: int) -> str:
 
 
 def class_label(code: str, template: str) -> str:
-    return OLD_CLASS_NAMES.get(code, CLASS_NAMES[code]) if template == "qinghai2016" else CLASS_NAMES[code]
+    return OLD_CLASS_NAMES.get(code, CLASS_NAMES[code]) if template in OLD_TEMPLATES else CLASS_NAMES[code]

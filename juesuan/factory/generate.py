@@ -10,7 +10,7 @@ import csv
 import io
 import json
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -28,8 +28,20 @@ from juesuan.factory.document import (
 from juesuan.factory.model import Books, Profile, make_books, make_profile
 from juesuan.factory.regions import OTHER_PROVINCES, TEMPLATE_HOME, Place, pick_place
 from juesuan.factory.render import FactoryError
-from juesuan.factory.spec import TEMPLATES, WAN, Defect, ManifestEntry, ReportSpec, SpecTable
+from juesuan.factory.spec import (
+    CONTINUATIONS,
+    MORE_TEMPLATES,
+    OLD_TEMPLATES,
+    OPTIONS,
+    TEMPLATES,
+    WAN,
+    Defect,
+    ManifestEntry,
+    ReportSpec,
+    SpecTable,
+)
 from juesuan.factory.tables import TABLE_ORDER, build_tables
+from juesuan.factory.variants import apply_options
 
 DEFECT_KINDS: tuple[str, ...] = (
     "leaf_typo",
@@ -56,6 +68,8 @@ class Plan:
     unit_mode: str  # wan | yuan | mixed
     defect: str | None
     profile: Profile
+    continuation: str | None = None  # forced CONTINUATIONS layout; None draws one
+    options: tuple[str, ...] = ()  # spec.OPTIONS the report carries
 
 
 def _units(template: str, mode: str, rng: random.Random) -> dict[str, str]:
@@ -79,8 +93,8 @@ def plan_corpus(
     defect_rate: float,
 ) -> list[Plan]:
     for t in templates:
-        if t not in TEMPLATES:
-            raise FactoryError(f"unknown template {t!r}; known: {', '.join(TEMPLATES)}")
+        if t not in TEMPLATES + MORE_TEMPLATES:
+            raise FactoryError(f"unknown template {t!r}; known: {', '.join(TEMPLATES + MORE_TEMPLATES)}")
     if not templates or regions < 1 or departments_per_region < 1 or not years:
         raise FactoryError("need at least one template, region, department and year")
     rng = random.Random(f"{seed}:corpus")
@@ -131,7 +145,7 @@ def plan_corpus(
                 name = f"{place.prefix}{profile.name_suffix}" + (
                     "" if j < len(kinds) else f"{j // len(kinds) + 1}"
                 )
-            if template == "qinghai2016":
+            if template in OLD_TEMPLATES:
                 profile.state_capital_items = []
             for year in years:
                 unit_rng = random.Random(f"{seed}:units:{i}:{j}:{year}")
@@ -186,6 +200,11 @@ def build_spec(plan: Plan, seed: int, prior: dict[str, Decimal] | None) -> tuple
         spec.titles["basic_expenditure"] = "一般公共预算财政拨款基本支出决算明细表"
     if plan.template in ("shanghai2024", "central2024"):
         spec.titles["state_capital"] = "国有资本经营预算财政拨款收入支出决算表"
+    if plan.template == "guangdong2018":
+        spec.titles.update(GUANGDONG_TITLES)
+    spec.continuation = plan.continuation or _continuation(seed, plan)
+    spec.options = plan.options
+    apply_options(spec, seed)
     _vary_names(rng, spec)
     spec.item_budgets = _item_budgets(rng, spec)
     spec.headcount_authorized = plan.profile.headcount
@@ -209,6 +228,23 @@ def build_spec(plan: Plan, seed: int, prior: dict[str, Decimal] | None) -> tuple
         wrong_growth = _plan_growth(rng, spec, prior)
     spec.narrative = narrative(spec, prior, overrides, wrong_growth)
     return spec, books
+
+
+#: The 2016–2019 Guangdong titles: 公共财政拨款 where later reports print 一般公共预算财政拨款.
+GUANGDONG_TITLES = {
+    "general_budget": "公共财政拨款支出决算表",
+    "basic_expenditure": "公共财政拨款基本支出决算表",
+    "three_public": "公共财政拨款“三公”经费支出决算表",
+    "gov_fund": "政府性基金预算财政拨款收入支出决算表",
+}
+
+
+def _continuation(seed: int, plan: Plan) -> str:
+    """What continuation pages repeat, drawn from a generator of its own (the other draws stay as they were)."""
+    r = random.Random(f"{seed}:continuation:{plan.doc_id}").random()
+    if r < 0.55:
+        return "template"
+    return CONTINUATIONS[1 + int((r - 0.55) / 0.45 * (len(CONTINUATIONS) - 1))]
 
 
 def _vary_names(rng: random.Random, spec: ReportSpec) -> None:
@@ -426,7 +462,7 @@ def _plan_growth(rng: random.Random, spec: ReportSpec, prior: dict[str, Decimal]
 # ---- corpus ------------------------------------------------------------------------------------------
 
 
-MANIFEST_COLUMNS = ("doc_id", "file", "truth_file", "narrative_file", "department", "province", "city", "county", "year", "template", "units", "defects", "pages", "cells", "table_pages")  # fmt: skip
+MANIFEST_COLUMNS = ("doc_id", "file", "truth_file", "narrative_file", "department", "province", "city", "county", "year", "template", "units", "defects", "pages", "cells", "table_pages", "continuation", "options")  # fmt: skip
 
 
 def generate_corpus(
@@ -438,14 +474,35 @@ def generate_corpus(
     years: tuple[int, ...] = (2023, 2024),
     templates: tuple[str, ...] | None = None,
     defect_rate: float = DEFAULT_DEFECT_RATE,
+    continuations: tuple[str, ...] | None = None,
+    options: tuple[str, ...] | None = None,
 ) -> list[ManifestEntry]:
-    """Write `<doc_id>.pdf` + `<doc_id>.truth.csv` per report, and manifest.csv / manifest.json, into out_dir."""
+    """Write `<doc_id>.pdf` + `<doc_id>.truth.csv` per report, and manifest.csv / manifest.json, into out_dir.
+
+    `continuations` forces the continuation-page layouts (CONTINUATIONS), cycled over the reports in order;
+    `options` likewise gives each report layout options (OPTIONS, several joined by '+'). A report with
+    `summary_report` is a department's 汇总 report and comes with its own unit's 本级 report beside it.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     years = tuple(sorted(years))
     plans = plan_corpus(
         seed, regions, departments_per_region, years, tuple(templates or TEMPLATES), defect_rate
     )
+    if continuations:
+        unknown = [c for c in continuations if c not in CONTINUATIONS]
+        if unknown:
+            raise FactoryError(f"unknown continuation layout(s) {unknown}; known: {', '.join(CONTINUATIONS)}")
+        for n, plan in enumerate(plans):
+            plan.continuation = continuations[n % len(continuations)]
+    if options:
+        for n, plan in enumerate(plans):
+            chosen = tuple(o for o in options[n % len(options)].split("+") if o)
+            unknown = [o for o in chosen if o not in OPTIONS]
+            if unknown:
+                raise FactoryError(f"unknown layout option(s) {unknown}; known: {', '.join(OPTIONS)}")
+            plan.options = chosen
+        plans = _with_unit_reports(plans)
     entries: list[ManifestEntry] = []
     prior: dict[tuple[int, int], dict[str, Decimal]] = {}
     for plan in plans:
@@ -457,6 +514,26 @@ def generate_corpus(
         entries.append(entry)
     write_manifest(entries, out_dir)
     return entries
+
+
+def _with_unit_reports(plans: list[Plan]) -> list[Plan]:
+    """A department's 汇总 report (department printed with （汇总）) followed by its own unit's 本级 report:
+    two documents of one department-year that the warehouse must keep apart."""
+    out: list[Plan] = []
+    for plan in plans:
+        if "summary_report" not in plan.options:
+            out.append(plan)
+            continue
+        name = plan.department
+        plan.department = f"{name}（汇总）"
+        own = replace(
+            plan,
+            doc_id=f"{plan.doc_id}-bj",
+            department=f"{name}本级",
+            options=tuple(o for o in plan.options if o != "summary_report"),
+        )
+        out += [plan, own]
+    return out
 
 
 def _synthetic_prior(seed: int, plan: Plan) -> dict[str, Decimal]:
@@ -494,6 +571,8 @@ def write_report(spec: ReportSpec, out_dir: Path) -> ManifestEntry:
         pages=pages,
         cells=csv_text.count("\n") - 1,
         table_pages=table_pages,
+        continuation=spec.continuation,
+        options=list(spec.options),
     )
 
 
@@ -511,6 +590,7 @@ def write_manifest(entries: list[ManifestEntry], out_dir: Path) -> None:
                 **rec,
                 "units": ";".join(f"{k}={v}" for k, v in rec["units"].items()),
                 "defects": json.dumps(rec["defects"], ensure_ascii=False) if rec["defects"] else "",
+                "options": "+".join(rec["options"]),
                 "table_pages": ";".join(
                     f"{k}={'+'.join(map(str, v))}" for k, v in rec["table_pages"].items()
                 ),

@@ -42,6 +42,30 @@ def render_from_gold(
     `repeated` maps a table kind to subject codes whose rows are printed again after the table's last row
     (not part of the truth), as the seed's table 05 does.
     """
+    spec = spec_from_gold(
+        gold_csv,
+        template=template,
+        department=department,
+        year=year,
+        units=units,
+        repeated=repeated,
+        headcount=headcount,
+    )
+    render_document(spec, Path(out_pdf))
+    return spec
+
+
+def spec_from_gold(
+    gold_csv: Path,
+    *,
+    template: str = "hunan2020",
+    department: str = "株洲市荷塘区产业服务中心",
+    year: int = 2020,
+    units: dict[str, str] | None = None,
+    repeated: dict[str, list[str]] | None = None,
+    headcount: tuple[int, int] | None = (8, 24),
+) -> ReportSpec:
+    """The report spec whose printed cells are the gold's (as `render_from_gold` draws it, in any format)."""
     units = units or {}
     cells = read_gold_csv(Path(gold_csv))
     tables: dict[str, SpecTable] = {}
@@ -92,5 +116,4 @@ def render_from_gold(
     spec.structure = f"{department}内设机构设置见部门职责。"
     spec.glossary = GLOSSARY
     spec.narrative = narrative(spec, None)
-    render_document(spec, Path(out_pdf))
     return spec

@@ -13,7 +13,7 @@ from decimal import Decimal
 from reportlab.lib.pagesizes import A4, landscape
 
 from juesuan.factory.render import BCell, Grid, HCell, text_width
-from juesuan.factory.spec import ReportSpec, SpecRow, SpecTable, format_amount
+from juesuan.factory.spec import OLD_TEMPLATES, ReportSpec, SpecRow, SpecTable, format_amount
 from juesuan.factory.tables import (
     EXPENDITURE_MEASURES,
     FUND_MEASURES,
@@ -52,7 +52,7 @@ def clip(text: str, width: float, size: float) -> str:
 
 class Formatter:
     def __init__(self, template: str) -> None:
-        self.thousands = template in ("shanghai2024", "central2024")
+        self.thousands = template in ("shanghai2024", "central2024", "guangdong2018")
         self.template = template
 
     def __call__(self, value: Decimal | None, *, kind: str = "") -> str:
@@ -85,15 +85,33 @@ def grid_for(spec: ReportSpec, table: SpecTable, index: int) -> Grid:
     elif t == "qinghai2016":
         grid.table_no = f"表{index}"
         grid.department_line = f"编制单位：{spec.department}"
-    grid.header_layout = "central" if t == "central2024" else "stacked"
+    elif t == "guangdong2018":
+        grid.table_no = f"附表{index}"
+        grid.department_line = f"编制单位：{spec.department}"
+    grid.header_layout = "central" if t in ("central2024", "guangdong2018") else "stacked"
     grid.repeat_header = t != "hunan2020"
+    mode = spec.continuation.removesuffix("_total")
+    if mode in ("template", "total"):
+        mode = "header" if grid.repeat_header else "bare"
+    grid.continuation = mode
+    grid.repeat_total = spec.continuation.endswith("total") and _starts_with_total(table)
+    split = {"column_split": True, "column_split_bare": False}
+    for option, keep in split.items():
+        if option in spec.options and table.kind in ("income", "expenditure"):
+            grid.label_cols = len(grid.col_widths) - len(_measures_of(table))
+            grid.column_split = grid.label_cols + 3  # 合计 and two measures, then the rest
+            grid.split_repeats_labels = keep
+            grid.landscape = False
     grid.repeat_rows = list(table.repeat_rows)
     grid.repeat_at_break = table.repeat_at_break
     grid.empty_spill = spec.empty_spill_after == table.kind
     grid.blank_row_after_break = spec.blank_row_after_break
-    grid.border_style = {"shanghai2024": "lines", "central2024": "lines", "qinghai2016": "bars"}.get(
-        t, "rect"
-    )
+    grid.border_style = {
+        "shanghai2024": "lines",
+        "central2024": "lines",
+        "qinghai2016": "bars",
+        "guangdong2018": "lines",
+    }.get(t, "rect")
     if t in ("shanghai2024", "central2024"):
         grid.number_font = "Helvetica"
     if t == "central2024" and table.kind != "basic_expenditure":
@@ -103,6 +121,16 @@ def grid_for(spec: ReportSpec, table: SpecTable, index: int) -> Grid:
     if index == 1 and t == "shanghai2024":
         grid.section_title = f"第二部分  {spec.department}{spec.year}年度部门决算表"
     return grid
+
+
+def _starts_with_total(table: SpecTable) -> bool:
+    """Coded tables print their 合计 row first: that row is what a continuation may repeat."""
+    return table.kind not in (
+        "summary",
+        "appropriation_summary",
+        "basic_expenditure",
+        "three_public",
+    ) and bool(table.rows and table.rows[0].line_item == "total")
 
 
 # ---- coded tables (income, expenditure, general_budget, gov_fund, state_capital) ----------------------
@@ -152,9 +180,14 @@ def _coded(spec: ReportSpec, table: SpecTable) -> Grid:
         groups = [("本年支出", [first, "基本支出", "项目支出"])]
     else:
         groups = [(MEASURE_HEADERS[table.kind][m], []) for m in measures]
-    code_head = {"hunan2020": "功能分类科目编码", "central2024": "科目代码", "qinghai2016": "科目编码"}.get(
-        t, ""
-    )
+        if t == "guangdong2018":
+            groups = [("事业单位经营收入" if g == "经营收入" else g, subs) for g, subs in groups]
+    code_head = {
+        "hunan2020": "功能分类科目编码",
+        "central2024": "科目代码",
+        "qinghai2016": "科目编码",
+        "guangdong2018": "科目编码",
+    }.get(t, "")
     # putuo 2024 prints 类 | 款 | 项 in the 合计 row itself rather than in a header row of their own
     levels_in_total = split_codes and spec.levels_in_total_row
     rows = 3 if split_codes and not levels_in_total else 2
@@ -302,10 +335,12 @@ def _appropriation(spec: ReportSpec, table: SpecTable) -> Grid:
         for f in ("general_budget", "gov_fund", "state_capital")
         if any(f in r.values or r.line_item == f"income.{f}" for r in table.rows)
     ]
-    if t == "qinghai2016":
+    if t in OLD_TEMPLATES:
         funds = ["general_budget", "gov_fund"]
     cols = ["total", *funds]
     heads = {"total": "合计", "general_budget": "一般公共预算财政拨款", "gov_fund": "政府性基金预算财政拨款", "state_capital": "国有资本经营预算财政拨款"}  # fmt: skip
+    if t == "guangdong2018":
+        heads = {"total": "合计", "general_budget": "公共财政拨款", "gov_fund": "政府性基金预算拨款"}
     main, tail = _pair(table, _APPROP_FOOT)
     amount_head = "金额" if t in ("hunan2020", "central2024") else "决算数"
     left_cols = ["项目", "行次", amount_head] if hang else ["项目", amount_head]
@@ -426,7 +461,18 @@ def _three_public(spec: ReportSpec, table: SpecTable) -> Grid:
     t = spec.template
     fmt = Formatter(t)
     vals = table.rows[0].values if table.rows else {}
-    order = three_public_order(t)
+    meetings = "meetings" in spec.options
+    order = three_public_order(t, meetings=meetings)
+    if meetings:
+        # Shaanxi: 会议费 and 培训费 printed beside the 三公 items, per side (合计 is the 三公 sum)
+        header = []
+        for s, side in enumerate(("预算数", "决算数")):
+            c0 = s * 8
+            header += [HCell(0, c0, side, colspan=8), HCell(1, c0, "三公经费合计", rowspan=2), HCell(1, c0 + 1, "因公出国（境）费", rowspan=2), HCell(1, c0 + 2, "公务用车购置及运行费", colspan=3), HCell(1, c0 + 5, "公务接待费", rowspan=2), HCell(1, c0 + 6, "会议费", rowspan=2), HCell(1, c0 + 7, "培训费", rowspan=2)]  # fmt: skip
+            header += [HCell(2, c0 + 2, "小计"), HCell(2, c0 + 3, "购置费"), HCell(2, c0 + 4, "运行费")]
+        body = [[BCell(fmt(vals.get(m)), align="r") for m in order]]
+        title = "一般公共预算财政拨款“三公”经费及会议费、培训费支出决算表"
+        return Grid(kind="three_public", title=title, col_widths=[1.0] * 16, header=header, header_rows=3, body=body, landscape=True, font_size=7.0, header_font_size=7.5)  # fmt: skip
     if t == "shanghai2024":
         header = [HCell(0, 0, "财政拨款“三公”经费", colspan=12)]
         header += [HCell(1, 0, "合计", colspan=2, rowspan=2), HCell(1, 2, "因公出国（境）费", colspan=2, rowspan=2), HCell(1, 4, "公务用车购置及运行费", colspan=6), HCell(1, 10, "公务接待费", colspan=2, rowspan=2)]  # fmt: skip
@@ -453,8 +499,12 @@ def _three_public(spec: ReportSpec, table: SpecTable) -> Grid:
     return Grid(kind="three_public", title=title, col_widths=[1.0] * 12, header=header, header_rows=hrows, body=body, landscape=True)  # fmt: skip
 
 
-def three_public_order(template: str) -> list[str]:
-    """Column order of the printed 三公 table: Shanghai pairs 预算数/决算数 per item, the others print two panels."""
+def three_public_order(template: str, *, meetings: bool = False) -> list[str]:
+    """Column order of the printed 三公 table: Shanghai pairs 预算数/决算数 per item, the others print two panels
+    (with 会议费 and 培训费 after the 三公 items in the Shaanxi layout)."""
+    if meetings:
+        items = (*THREE_PUBLIC_ITEMS, "meeting", "training")
+        return [f"{side}.{item}" for side in ("budget", "actual") for item in items]
     if template == "shanghai2024":
         return [f"{side}.{item}" for item in THREE_PUBLIC_ITEMS for side in ("budget", "actual")]
     return [f"{side}.{item}" for side in ("budget", "actual") for item in THREE_PUBLIC_ITEMS]

@@ -64,6 +64,7 @@ TEMPLATE_HOME: dict[str, str] = {
     "shanghai2024": "31",
     "central2024": "central",
     "qinghai2016": "63",
+    "guangdong2018": "44",
 }
 #: Provinces used for regions beyond the template homes.
 OTHER_PROVINCES: tuple[str, ...] = ("42", "51", "61", "36", "45", "41", "37", "32")

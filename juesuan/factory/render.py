@@ -20,7 +20,33 @@ from reportlab.pdfgen import canvas as rl_canvas
 
 FONT_NAME = "WQYZenHei"
 DEFAULT_FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
+#: A Song (serif, SimSun-like) face for reports printed in 宋体: AR PL UMing (Debian fonts-arphic-uming).
+SERIF_FONT_NAME = "ARPLUMing"
+SERIF_FONT_PATH = "/usr/share/fonts/truetype/arphic/uming.ttc"
 _registered = False
+
+
+class _Font:
+    """The CJK face the document being drawn uses (one document is drawn at a time)."""
+
+    name = FONT_NAME
+
+
+def use_font(serif: bool) -> str:
+    """Draw what follows in the serif (宋体-like) face or the default sans face; returns the face's name."""
+    ensure_font()
+    if not serif:
+        _Font.name = FONT_NAME
+        return FONT_NAME
+    if SERIF_FONT_NAME not in pdfmetrics.getRegisteredFontNames():
+        if not Path(SERIF_FONT_PATH).exists():
+            raise FactoryError(
+                f"serif CJK font {SERIF_FONT_PATH} not found: install the Debian package fonts-arphic-uming "
+                "(`make setup` does)"
+            )
+        pdfmetrics.registerFont(TTFont(SERIF_FONT_NAME, SERIF_FONT_PATH, subfontIndex=0))
+    _Font.name = SERIF_FONT_NAME
+    return SERIF_FONT_NAME
 
 
 class FactoryError(RuntimeError):
@@ -44,22 +70,27 @@ def ensure_font() -> str:
 
 
 @lru_cache(maxsize=8192)
-def _char_width(ch: str) -> float:
+def _char_width(ch: str, font: str = FONT_NAME) -> float:
     """Advance width of one character at size 1 (TrueType widths scale linearly; reportlab does no kerning)."""
-    return pdfmetrics.stringWidth(ch, FONT_NAME, 1000) / 1000
+    return pdfmetrics.stringWidth(ch, font, 1000) / 1000
 
 
 def text_width(text: str, size: float) -> float:
-    return sum(_char_width(ch) for ch in text) * size
+    font = _Font.name
+    return sum(_char_width(ch, font) for ch in text) * size
 
 
 _NO_LINE_START = frozenset("。，、；：！？）》”%")
 _TOKEN_RE = re.compile(r"[0-9A-Za-z.,%（）()\-]+|.", re.S)
 
 
-@lru_cache(maxsize=16384)
 def wrap(text: str, width: float, size: float) -> tuple[str, ...]:
     """Break `text` into lines that fit `width`, never inside a run of digits/latin (as word processors do)."""
+    return _wrap(text, width, size, _Font.name)
+
+
+@lru_cache(maxsize=16384)
+def _wrap(text: str, width: float, size: float, font: str) -> tuple[str, ...]:
     if not text:
         return ("",)
     lines: list[str] = []
@@ -130,7 +161,7 @@ class Grid:
     repeat_at_break: bool = True
     empty_spill: bool = False  # an empty bordered page after the table (as ONLYOFFICE spills)
     blank_row_after_break: bool = False  # continued pages open with an empty bordered row
-    number_font: str = FONT_NAME  # amounts in a Latin font (Arial-like) in some exports
+    number_font: str = ""  # amounts in a Latin font (Arial-like) in some exports; "" = the body font
     border_style: str = (
         "rect"  # rect: one rectangle per cell (Excel); lines: four segments per cell (WPS/ONLYOFFICE)
     )
@@ -138,6 +169,16 @@ class Grid:
     header_layout: str = (
         "stacked"  # "stacked": table_no, unit, dept on separate lines; "central": dept left / unit right
     )
+    #: continuation pages: "header", "bare", "title" (title block + header), "title_cont" (title（续）),
+    #: "xubiao" (a 续表 mark above the title block)
+    continuation: str = "header"
+    repeat_total: bool = False  # the 合计 row (body row 0) repeated under the header of each continuation
+    #: a table too wide for its page: columns from `column_split` on are printed after the others (Excel's
+    #: "down, then over"), under their own header, with the first `label_cols` columns repeated or not
+    column_split: int = 0
+    label_cols: int = 0
+    split_repeats_labels: bool = True
+    no_title: bool = False  # the right half of a split table: no title block, its header only
 
 
 @dataclass
@@ -151,9 +192,17 @@ class PdfWriter:
     """A thin layer over a reportlab canvas that tracks pages and page numbers."""
 
     def __init__(
-        self, path: Path, *, title: str, page_numbers: bool = True, running_header: str = ""
+        self,
+        path: Path,
+        *,
+        title: str,
+        page_numbers: bool = True,
+        running_header: str = "",
+        serif: bool = False,
+        rotated: bool = False,
     ) -> None:
-        ensure_font()
+        use_font(serif)
+        self.rotated = rotated  # landscape pages stored portrait and turned by /Rotate 90
         self.c = rl_canvas.Canvas(str(path), pagesize=A4, invariant=1, pageCompression=1)
         self.c.setTitle(title)
         self.c.setAuthor("juesuan report factory")
@@ -169,16 +218,25 @@ class PdfWriter:
         if self._page_open:
             self._finish_page()
         self.size = landscape(A4) if land else A4
-        self.c.setPageSize(self.size)
+        if land and self.rotated:
+            # a portrait page whose content is drawn turned a quarter left, shown upright by /Rotate 90
+            # (reportlab takes the displayed size and writes the portrait MediaBox itself when rotated)
+            self.c.setPageSize(self.size)
+            self.c.setPageRotation(90)
+            self.c.translate(A4[0], 0)
+            self.c.rotate(90)
+        else:
+            self.c.setPageSize(self.size)
+            self.c.setPageRotation(0)
         self._page_open = True
 
     def _finish_page(self) -> None:
         if self.running_header and self.page_no > 1:
-            self.c.setFont(FONT_NAME, 8)
+            self.c.setFont(_Font.name, 8)
             self.c.drawRightString(self.size[0] - 42, self.size[1] - 28, self.running_header)
             self.c.line(42, self.size[1] - 32, self.size[0] - 42, self.size[1] - 32)
         if self.page_numbers:
-            self.c.setFont(FONT_NAME, 9)
+            self.c.setFont(_Font.name, 9)
             self.c.drawCentredString(self.size[0] / 2, 24, f"- {self.page_no} -")
         self.c.showPage()
         self.page_no += 1
@@ -214,7 +272,7 @@ class PdfWriter:
                 if y - leading < bottom:
                     self.new_page()
                     y = h - top
-                self.c.setFont(FONT_NAME, size)
+                self.c.setFont(_Font.name, size)
                 if style in ("big", "title", "center"):
                     self.c.drawCentredString(w / 2, y - size, line)
                 else:
@@ -225,6 +283,9 @@ class PdfWriter:
     # -- tables ---------------------------------------------------------------------------------------
     def table(self, grid: Grid) -> list[int]:
         """Draw a grid over as many pages as it needs; returns the page numbers it used."""
+        if grid.column_split:
+            left, right = split_columns(grid)
+            return self.table(left) + self.table(right)
         pages: list[int] = []
         self.new_page(land=grid.landscape)
         pages.append(self.page_no)
@@ -239,10 +300,11 @@ class PdfWriter:
 
         y = h - top
         if grid.section_title:
-            self.c.setFont(FONT_NAME, 15)
+            self.c.setFont(_Font.name, 15)
             self.c.drawCentredString(w / 2, y - 15, grid.section_title)
             y -= 40
-        y = self._table_title(grid, y, left, w - right)
+        if not grid.no_title:
+            y = self._table_title(grid, y, left, w - right)
         header_h = self._header_heights(grid, widths)
         y = self._draw_header(grid, xs, y, header_h)
 
@@ -259,8 +321,22 @@ class PdfWriter:
                 self.new_page(land=grid.landscape)
                 pages.append(self.page_no)
                 y = h - top
-                if grid.repeat_header:
+                mode = grid.continuation
+                if mode in ("title", "title_cont", "xubiao"):
+                    y = self._table_title(_continued(grid), y, left, w - right)
+                if mode != "bare":
                     y = self._draw_header(grid, xs, y, header_h)
+                if grid.repeat_total:
+                    y = self._draw_row(
+                        grid.body[0],
+                        xs,
+                        widths,
+                        y,
+                        fs,
+                        grid.row_min_height,
+                        grid.border_style,
+                        grid.number_font,
+                    )
                 if grid.blank_row_after_break:
                     y = self._draw_row(
                         [BCell("") for _ in widths], xs, widths, y, fs, grid.row_min_height, grid.border_style
@@ -294,7 +370,7 @@ class PdfWriter:
                     self.new_page(land=grid.landscape)
                     pages.append(self.page_no)
                     y = h - top
-                self.c.setFont(FONT_NAME, 8.5)
+                self.c.setFont(_Font.name, 8.5)
                 self.c.drawString(left, y - 10, line)
                 y -= 13
         if grid.empty_spill:
@@ -309,7 +385,7 @@ class PdfWriter:
         w = self.size[0]
         self._title_line(grid.title, w / 2, y - 16, 16)
         y -= 30
-        self.c.setFont(FONT_NAME, 9)
+        self.c.setFont(_Font.name, 9)
         if grid.header_layout == "central":
             if grid.table_no:
                 self.c.drawRightString(x1, y - 9, grid.table_no)
@@ -336,7 +412,7 @@ class PdfWriter:
     def _title_line(self, title: str, cx: float, y: float, size: float) -> None:
         """Centred title; the curly quotes of “三公” come from a Latin font, as in WPS exports."""
         parts = re.split(r"([“”])", title)
-        fonts = [("Times-Roman" if p in "“”" and p else FONT_NAME) for p in parts]
+        fonts = [("Times-Roman" if p in "“”" and p else _Font.name) for p in parts]
         widths = [pdfmetrics.stringWidth(p, f, size) for p, f in zip(parts, fonts, strict=True)]
         x = cx - sum(widths) / 2
         for p, f, wd in zip(parts, fonts, widths, strict=True):
@@ -378,7 +454,7 @@ class PdfWriter:
             lines = wrap(cell.text, x1 - x0 - 4, hs)
             block = len(lines) * (hs + 2)
             ty = (y0 + y1) / 2 + block / 2 - hs
-            c.setFont(FONT_NAME, hs)
+            c.setFont(_Font.name, hs)
             for line in lines:
                 c.drawCentredString((x0 + x1) / 2, ty, line)
                 ty -= hs + 2
@@ -416,12 +492,12 @@ class PdfWriter:
         fs: float,
         min_h: float,
         style: str = "rect",
-        number_font: str = FONT_NAME,
+        number_font: str = "",
     ) -> float:
         c = self.c
         rh = self._row_height(row, widths, fs, min_h)
         c.setLineWidth(0.5)
-        c.setFont(FONT_NAME, fs)
+        c.setFont(_Font.name, fs)
         col = 0
         for cell in row:
             x0, x1 = xs[col], xs[col + cell.colspan]
@@ -439,11 +515,11 @@ class PdfWriter:
                             c.drawString(x, ty, ch)
                             x += text_width(ch, fs) + gap
                     elif cell.align == "r":
-                        if number_font != FONT_NAME:
+                        if number_font:
                             c.setFont(number_font, fs)
                         c.drawRightString(x1 - 3, ty, line)
-                        if number_font != FONT_NAME:
-                            c.setFont(FONT_NAME, fs)
+                        if number_font:
+                            c.setFont(_Font.name, fs)
                     elif cell.align == "c":
                         c.drawCentredString((x0 + x1) / 2, ty, line)
                     else:
@@ -451,6 +527,56 @@ class PdfWriter:
                     ty -= fs + 2
             col += cell.colspan
         return y - rh
+
+
+def split_columns(grid: Grid) -> tuple[Grid, Grid]:
+    """The two halves of a table printed by columns: the first `column_split` columns, then the rest (after
+    the label columns when they are repeated). A split never cuts a header or body cell."""
+    from dataclasses import replace
+
+    cut, nlab = grid.column_split, grid.label_cols
+    keep = grid.split_repeats_labels
+    shift = cut - (nlab if keep else 0)
+    lh = [h for h in grid.header if h.col + h.colspan <= cut]
+    rh = [replace(h, col=h.col - shift) for h in grid.header if h.col >= cut]
+    if keep:
+        rh = [h for h in grid.header if h.col + h.colspan <= nlab] + rh
+    assert len(lh) + len(rh) - (
+        len([h for h in grid.header if h.col + h.colspan <= nlab]) if keep else 0
+    ) == len(grid.header), "a header cell spans the column split"
+    lb, rb = [], []
+    for row in grid.body:
+        col, lrow, rrow = 0, [], []
+        for cell in row:
+            if col + cell.colspan <= cut:
+                lrow.append(cell)
+                if keep and col + cell.colspan <= nlab:
+                    rrow.append(cell)
+            else:
+                assert col >= cut, "a body cell spans the column split"
+                rrow.append(cell)
+            col += cell.colspan
+        lb.append(lrow)
+        rb.append(rrow)
+    widths_r = (grid.col_widths[:nlab] if keep else []) + grid.col_widths[cut:]
+    common = {"column_split": 0, "repeat_rows": [], "repeat_total": False, "blank_row_after_break": False}
+    left = replace(
+        grid, col_widths=grid.col_widths[:cut], header=lh, body=lb, notes=[], empty_spill=False, **common
+    )
+    right = replace(grid, col_widths=widths_r, header=rh, body=rb, no_title=True, section_title="", **common)
+    return left, right
+
+
+def _continued(grid: Grid) -> Grid:
+    """The title block a continuation page prints: as is, with （续）, or with a 续表 mark for the table number."""
+    from dataclasses import replace
+
+    if grid.continuation == "title_cont":
+        return replace(grid, title=grid.title + "（续）")
+    if grid.continuation == "xubiao":
+        no = grid.table_no
+        return replace(grid, table_no=("续" + no if no.startswith("表") else f"续表 {no}") if no else "续表")
+    return grid
 
 
 def _wrap_para(text: str, width: float, size: float, indent: float) -> list[str]:

@@ -32,6 +32,27 @@ NARRATIVE_CSV_HEADER = (
     "correct",
 )
 TEMPLATES: tuple[str, ...] = ("hunan2020", "shanghai2024", "central2024", "qinghai2016")
+#: Templates made on request (generate_corpus(templates=...)), not in the default rotation: a 2018 Guangdong
+#: report (8 tables, 公共财政拨款 wording, 附表N numbering, 事业单位经营收入, 用事业基金弥补收支差额).
+MORE_TEMPLATES: tuple[str, ...] = ("guangdong2018",)
+#: The 2016–2019 generation: 8 tables (no 国有资本经营预算 table), older class names, 用事业基金弥补收支差额.
+OLD_TEMPLATES: tuple[str, ...] = ("qinghai2016", "guangdong2018")
+
+#: What a table that breaks across pages prints at the top of each continuation page. "template" is the
+#: template's own habit (hunan2020 repeats nothing, the others the header); the rest are seen on real portals:
+#: the title block (title, 单位 line) repeated as is, with （续）, or under a 续表 mark, the bare continuation
+#: (neither title nor header), and the 合计 row repeated under the header (Excel's "rows to repeat at top").
+CONTINUATIONS: tuple[str, ...] = (
+    "template",
+    "header",
+    "bare",
+    "title",
+    "title_cont",
+    "xubiao",
+    "total",
+    "title_total",
+    "bare_total",
+)
 
 
 def round_unit(amount_yuan: Decimal, unit: str) -> Decimal:
@@ -91,6 +112,39 @@ class SpecTable:
     repeat_at_break: bool = True  # repeat them at the first page break if the table breaks, else at its end
 
 
+#: Layout options a report can carry on top of its template (generate_corpus(options=...), '+' joins several):
+#: extra_tables   Sichuan-style 13+ table sets: 项目支出决算表 among the public tables, 政府采购 and 国有资产占用
+#:                tables after them (not public tables: skipped with a note, not in the truth);
+#: annex_tables   the 绩效自评 annex prints its own scored tables;
+#: meetings       Shaanxi-style 三公 table with 会议费 and 培训费 columns (in the truth; 合计 stays the 三公 sum);
+#: summary_report a department's 汇总 report covering its units (cover, title and 部门 line say 汇总);
+#: rotated        landscape tables stored as portrait pages turned by /Rotate 90 (as scanners and some exports do);
+#: serif          a Song (SimSun-like) serif font instead of the sans-serif one;
+#: column_split   the income and expenditure tables printed by columns: 合计 and two measures, then the other
+#:                measures on the next page(s) under their own header, the code and name columns repeated;
+#: column_split_bare  the same without repeating the code and name columns (rows match by position).
+OPTIONS: tuple[str, ...] = (
+    "extra_tables",
+    "annex_tables",
+    "meetings",
+    "summary_report",
+    "rotated",
+    "serif",
+    "column_split",
+    "column_split_bare",
+)
+
+
+@dataclass
+class ExtraTable:
+    """A printed table that is not one of the public 决算 tables (not in the truth): title, header, body."""
+
+    title: str
+    header: list[str]
+    rows: list[list[str]]
+    after: str = ""  # the public table kind it follows ("" = after all of them)
+
+
 @dataclass
 class Defect:
     kind: str  # leaf_typo | cross_table_mismatch | repeated_rows | narrative_mismatch | narrative_growth_rate
@@ -137,6 +191,10 @@ class ReportSpec:
     clip_labels: bool = False  # hunan: long basic-expenditure labels cut at the cell edge instead of wrapped
     blank_row_after_break: bool = False  # an empty bordered row opens continued pages (ONLYOFFICE)
     titles: dict[str, str] = field(default_factory=dict)  # title variants per table kind
+    continuation: str = "template"  # one of CONTINUATIONS: what continuation pages repeat
+    options: tuple[str, ...] = ()  # OPTIONS this report carries
+    extra_tables: list[ExtraTable] = field(default_factory=list)
+    annex_tables: list[ExtraTable] = field(default_factory=list)
     narrative_facts: list[Any] = field(default_factory=list)  # document.Fact: figures the 情况说明 states
     item_budgets: dict[str, Decimal] = field(default_factory=dict)  # 项 → 年初预算 (万元), narrated in 五(三)
     seed: int = 0
@@ -218,6 +276,8 @@ class ManifestEntry:
     pages: int = 0
     cells: int = 0
     table_pages: dict[str, list[int]] = field(default_factory=dict)  # 1-based PDF pages of each table
+    continuation: str = "template"  # what the continuation pages of its tables repeat (CONTINUATIONS)
+    options: list[str] = field(default_factory=list)  # OPTIONS the report carries
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -236,4 +296,6 @@ class ManifestEntry:
             "pages": self.pages,
             "cells": self.cells,
             "table_pages": self.table_pages,
+            "continuation": self.continuation,
+            "options": self.options,
         }

@@ -18,7 +18,7 @@ from juesuan.factory.catalogue import (
     chinese_ordinal,
 )
 from juesuan.factory.model import INCOME_SOURCES, Books, economic_class_totals
-from juesuan.factory.spec import SpecRow, SpecTable, round_unit
+from juesuan.factory.spec import OLD_TEMPLATES, SpecRow, SpecTable, round_unit
 from juesuan.vocabulary import LINE_ITEMS
 
 #: Table order per template (the report prints them in this order).
@@ -27,6 +27,7 @@ TABLE_ORDER: dict[str, tuple[str, ...]] = {
     "shanghai2024": ("summary", "income", "expenditure", "appropriation_summary", "general_budget", "basic_expenditure", "three_public", "gov_fund", "state_capital"),
     "central2024": ("summary", "income", "expenditure", "appropriation_summary", "general_budget", "basic_expenditure", "gov_fund", "state_capital", "three_public"),
     "qinghai2016": ("summary", "income", "expenditure", "appropriation_summary", "general_budget", "basic_expenditure", "three_public", "gov_fund"),
+    "guangdong2018": ("summary", "income", "expenditure", "appropriation_summary", "general_budget", "basic_expenditure", "three_public", "gov_fund"),
 }  # fmt: skip
 
 #: Whether the template prints exact zeros (0.00) or leaves the cell blank.
@@ -35,6 +36,7 @@ PRINTS_ZEROS: dict[str, bool] = {
     "qinghai2016": True,
     "shanghai2024": False,
     "central2024": False,
+    "guangdong2018": False,
 }
 
 INCOME_MEASURES = ("total", "fiscal_appropriation", *INCOME_SOURCES)
@@ -52,7 +54,7 @@ THREE_PUBLIC_ITEMS = (
 
 
 def class_name(code: str, template: str) -> str:
-    if template == "qinghai2016" and code in OLD_CLASS_NAMES:
+    if template in OLD_TEMPLATES and code in OLD_CLASS_NAMES:
         return OLD_CLASS_NAMES[code]
     return CLASS_NAMES[code]
 
@@ -227,7 +229,7 @@ def _class_amounts(leaves: dict[str, dict[str, int]]) -> dict[str, int]:
 
 def _summary(b: Books, template: str, pr: Printer, dept: str, p) -> SpecTable:  # type: ignore[no-untyped-def]
     t = SpecTable(kind="summary", unit=pr.unit)
-    old = template == "qinghai2016"
+    old = template in OLD_TEMPLATES
     lines: list[tuple[str, int]] = []
     if old:
         lines.append(("income.fiscal", b.fund_income["general_budget"] + b.fund_income.get("gov_fund", 0)))
@@ -239,7 +241,10 @@ def _summary(b: Books, template: str, pr: Printer, dept: str, p) -> SpecTable:  
     # 经营收入 sits before 附属单位上缴收入 in every template
     lines.insert(len(lines) - 2, ("income.operating", b.source_income["operating"]))
     for i, (key, fen) in enumerate(lines, 1):
-        t.rows.append(SpecRow(label=f"{chinese_ordinal(i)}、{LINE_ITEMS[key]}", line_item=key, values=pr.values({"amount": fen}, ("amount",)), side="income"))  # fmt: skip
+        label = LINE_ITEMS[key]
+        if template == "guangdong2018" and key == "income.operating":
+            label = "事业单位经营收入"
+        t.rows.append(SpecRow(label=f"{chinese_ordinal(i)}、{label}", line_item=key, values=pr.values({"amount": fen}, ("amount",)), side="income"))  # fmt: skip
     exp_classes = _class_amounts(b.expenditure)
     for i, code in enumerate(_summary_classes(b, template, exp_classes), 1):
         t.rows.append(SpecRow(label=f"{chinese_ordinal(i)}、{class_name(code, template)}", subject_code=code, values=pr.values({"amount": exp_classes.get(code, 0)}, ("amount",)), side="expenditure"))  # fmt: skip
@@ -269,10 +274,12 @@ def _appropriation_summary(b: Books, template: str, pr: Printer, dept: str, p) -
     t = SpecTable(kind="appropriation_summary", unit=pr.unit)
     funds = (
         ("general_budget", "gov_fund")
-        if template == "qinghai2016"
+        if template in OLD_TEMPLATES
         else ("general_budget", "gov_fund", "state_capital")
     )
     fund_label = {"general_budget": "一般公共预算财政拨款", "gov_fund": "政府性基金预算财政拨款", "state_capital": "国有资本经营预算财政拨款"}  # fmt: skip
+    if template == "guangdong2018":
+        fund_label = {"general_budget": "公共财政拨款", "gov_fund": "政府性基金预算拨款"}
     cols = ("total", *funds)
     for i, f in enumerate(funds, 1):
         t.rows.append(SpecRow(label=f"{chinese_ordinal(i)}、{fund_label[f]}", line_item=f"income.{f}", values=pr.values({"amount": b.fund_income.get(f, 0)}, ("amount",)), side="income"))  # fmt: skip

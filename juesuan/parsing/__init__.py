@@ -10,10 +10,15 @@ report (document level) and on each table (table level), never raised.
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from juesuan.model import Problem, Region, Report
+
+if TYPE_CHECKING:
+    from juesuan.parsing.document import DocumentInfo
 
 #: Bumped whenever parsing output can change for the same input (warehouse rows carry it).
 PARSER_VERSION = "tables-1.3"  # 1.3: budgets (部门预算) parsed instead of refused
@@ -40,17 +45,27 @@ def parse_report(
     timings: dict[str, float] | None = None,
     *,
     engine: str | None = None,
+    traces: list | None = None,
 ) -> Report:
     """The typed report of one final-accounts PDF. Raises `NotAFinalAccount` for anything else.
 
     `timings`, when given, accumulates seconds per stage (document, page geometry, tables, narrative): the
     benchmark uses it to say where the time goes. `engine` picks the page-geometry reader (`resolve_engine`).
+    `traces`, when given, receives a `locate.PageTrace` per page (what `juesuan parse --explain` prints).
     """
     from juesuan.parsing.document import NotAFinalAccount, open_document
     from juesuan.parsing.tables import parse_tables
 
     path = Path(path)
     t0 = time.perf_counter()
+    other = _other_format(path)
+    if other is not None:  # a workbook or an HTML article: read by content, whatever the file is called
+        from juesuan.parsing.formats import parse_other
+
+        report = parse_other(path, other[1], other[0], region_hint)
+        if timings is not None:
+            timings["tables"] = timings.get("tables", 0.0) + time.perf_counter() - t0
+        return report
     info = open_document(path, region_hint=region_hint, accept_budget=True)
     if timings is not None:
         timings["document"] = timings.get("document", 0.0) + time.perf_counter() - t0
@@ -67,12 +82,21 @@ def parse_report(
         parser_version=PARSER_VERSION,
     )
     report.problems.extend(info.problems)
-    result = parse_tables(path, timings=timings, engine=engine)
+    result = parse_tables(path, timings=timings, engine=engine, traces=traces)
     report.tables = result.tables
     report.problems.extend(result.problems)
     for table in result.tables.values():
         report.problems.extend(table.problems)
     scanned = [i + 1 for i, has_text in enumerate(info.text_layer_pages) if not has_text]
+    if scanned and all(t.status == "absent" for t in result.tables.values()) and not _reads_as_report(info):
+        # a notice with a scanned signature or seal page: nothing in its text is a report's, so the scanned
+        # pages are no reason to suspect tables there
+        raise NotAFinalAccount(
+            "no_tables",
+            f"not a final-accounts report: no 决算 table and nothing of a report's structure in "
+            f"{_n_pages(info.page_count - len(scanned))} of text; {_pages_word(scanned)} scanned "
+            f"(title: {_first_line(info.page_texts)})",
+        )
     if scanned:
         # a table on a scanned page cannot be found, so its absence proves nothing: say why it is missing
         for table in result.tables.values():
@@ -109,6 +133,51 @@ def parse_report(
     if timings is not None:
         timings["narrative"] = timings.get("narrative", 0.0) + time.perf_counter() - t0
     return report
+
+
+_NOTICE_TITLE = re.compile(r"^关于|通知|公告|通告|函$|的函|批复|意见$")
+_REPORT_PARTS = re.compile(r"决算情况说明|决算表|决算总表|部门概况|名词解释|收入支出决算总体情况")
+
+
+def _reads_as_report(info: DocumentInfo) -> bool:
+    """Whether the text pages read as a final account whose tables could sit on its scanned pages: its
+    cover title (not a notice's 关于…的通知), or the parts and table titles a report lists."""
+    from juesuan.parsing.tables import classify_title
+
+    first = _first_line(info.page_texts)
+    if _NOTICE_TITLE.search(first):
+        return False
+    if info.kind == "final_account" and info.cover_title and "决算" in info.cover_title:
+        return True
+    kinds = {classify_title(line) for text in info.page_texts for line in text.splitlines()} - {None, "other"}
+    joined = "".join("".join(info.page_texts).split())
+    return len(kinds) >= 3 or len(set(_REPORT_PARTS.findall(joined))) >= 2
+
+
+def _pages_word(pages: list[int]) -> str:
+    return f"page {pages[0]} is" if len(pages) == 1 else f"pages {', '.join(map(str, pages))} are"
+
+
+def _other_format(path: Path) -> tuple[str, bytes] | None:
+    """(kind, bytes) when the file is a workbook or an HTML page holding tables; None for PDFs and the rest.
+
+    An HTML page without any <table> stays with the PDF path, which refuses it as "not a PDF: an HTML page".
+    """
+    from juesuan.sniff import SNIFF_BYTES, sniff_bytes
+
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(SNIFF_BYTES)
+    except OSError:
+        return None  # open_document says why the file cannot be read
+    kind = sniff_bytes(head)
+    if kind in ("xlsx", "xls"):
+        return kind, path.read_bytes()
+    if kind == "html":
+        data = path.read_bytes()
+        if b"<table" in data.lower():
+            return kind, data
+    return None
 
 
 def _n_pages(n: int) -> str:

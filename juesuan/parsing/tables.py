@@ -26,6 +26,14 @@ import pypdfium2 as pdfium
 from juesuan.amounts import AmountError, parse_amount, to_yuan
 from juesuan.model import Cell, Column, Problem, Row, Table
 from juesuan.parsing.grid import Grid, TextLine, find_grids, place_chars, text_lines
+from juesuan.parsing.locate import (
+    GridTrace,
+    PageTrace,
+    Unplaced,
+    continues,
+    grid_amounts,
+    tabular_free_lines,
+)
 from juesuan.parsing.pdfgeom import PageGeom, load_page
 from juesuan.parsing.stream import stream_grid
 from juesuan.parsing.subjects import class_code, strip_ordinal
@@ -67,8 +75,8 @@ def classify_title(text: str) -> str | None:
         return "other"
     if "三公" in t:
         return "three_public"
-    if "基本支出" in t and "一般公共预算" in t:
-        return "basic_expenditure"
+    if "基本支出" in t and ("一般公共预算" in t or "公共财政" in t):
+        return "basic_expenditure"  # 公共财政拨款: the 2016–2019 wording
     if re.search(r"财政拨款收(?:入)?支(?:出)?决算总表", t):
         return "appropriation_summary"
     if re.search(r"收(?:入)?支(?:出)?决算总表", t):
@@ -77,7 +85,7 @@ def classify_title(text: str) -> str | None:
         return "gov_fund"
     if "国有资本经营" in t:
         return "state_capital"
-    if "一般公共预算财政拨款支出决算表" in t:
+    if "一般公共预算财政拨款支出决算表" in t or re.search(r"公共财政(?:预算)?拨款支出决算表", t):
         return "general_budget"
     if "收入决算表" in t and "财政拨款" not in t:
         return "income"
@@ -211,7 +219,7 @@ def _measure(kind: str, path: list[str], side: str | None) -> str | None:
         return None
     if kind == "appropriation_summary" and side == "expenditure":
         for key, words in (
-            ("general_budget", ("一般公共预算",)),
+            ("general_budget", ("一般公共预算", "公共财政")),
             ("gov_fund", ("政府性基金",)),
             ("state_capital", ("国有资本",)),
             ("total", ("合计", "小计")),
@@ -259,8 +267,8 @@ def _is_data_row(g: Grid, r: int) -> bool:
     for t in filled:
         if _CODE.match(t) or _CODE_LABEL.match(t) or _DECIMAL.match(t):
             return True
-    if len(filled) == 1 and filled[0] in ("合计", "总计"):
-        return True  # the lone 合计 row of an empty table
+    if filled and set(filled) <= {"合计", "总计", "类", "款", "项"} and {"合计", "总计"} & set(filled):
+        return True  # the lone 合计 row of an empty table (or of a column part whose measures are all blank)
     ints = [t for t in texts if _INT.match(t)]
     return bool(ints) and not _is_seq_row(ints) and len(ints) == len([t for t in texts if t])
 
@@ -343,8 +351,8 @@ _INCOME_LINES = (
     ("income.use_non_fiscal_balance", ("使用非财政拨款结余",)),
     ("income.use_business_fund", ("用事业基金弥补",)),
     ("income.grand_total", ("总计",)),
-    ("income.general_budget", ("一般公共预算财政拨款",)),
-    ("income.gov_fund", ("政府性基金预算财政拨款",)),
+    ("income.general_budget", ("一般公共预算财政拨款", "公共财政拨款", "公共财政预算拨款")),
+    ("income.gov_fund", ("政府性基金预算财政拨款", "政府性基金预算拨款")),
     ("income.state_capital", ("国有资本经营预算财政拨款",)),
     ("income.superior_subsidy", ("上级补助收入",)),
     ("income.business", ("事业收入",)),
@@ -354,6 +362,7 @@ _INCOME_LINES = (
 )
 _SUBLINES = (
     ("general_budget", "一般公共预算"),
+    ("general_budget", "公共财政"),
     ("gov_fund", "政府性基金"),
     ("state_capital", "国有资本经营"),
 )
@@ -486,13 +495,24 @@ def interpret(found: Found, learned_classes: dict[str, str]) -> Table:
     three_public = Row(label="") if found.kind == "three_public" else None
     states: dict[int, _PanelState] = {}
     header_texts: set[str] = set()
+    total_texts: list[str] | None = None
+    all_roles: list[ColRole] = []
+    # a table printed by columns ("down, then over"): each column part has its own header; a part without
+    # code or name columns gives its amounts to the first part's rows by position
+    part = 0
+    part_of: dict[int, int] = {}
+    first_part_rows: list[Row | None] = []
+    aligned: list[Row | None] | None = None
     for g in found.grids:
         if g.is_empty():
             continue  # an empty spill page (only a border row)
         start = _first_data_row(g)
+        new_part = False
         if roles is None:
             roles, base = _header_roles(found.kind, g, range(start)), g
             header_texts = {t for r in range(start) for _, t in _row_texts(g, r) if t}
+            total_texts = _total_row_texts(g, start)
+            all_roles += roles
         else:
             # a continuation: leading rows are a repeated header only if they repeat the header's words
             k = 0
@@ -501,11 +521,44 @@ def interpret(found: Found, learned_classes: dict[str, str]) -> Table:
                 if texts and not (set(texts) <= header_texts or _is_seq_row(texts)):
                     break
                 k += 1
-            start = k
+            if k < start and found.kind in _COLUMN_SPLIT_KINDS:
+                cand = _header_roles(found.kind, g, range(start))
+                seen = {cr.measure for cr in all_roles if cr.role == "amount"}
+                if {cr.measure for cr in cand if cr.role == "amount" and cr.measure} - seen:
+                    new_part = True  # a header of other measures: the next column part of the table
+                    roles, base, part = cand, g, part + 1
+                    header_texts = {t for r in range(start) for _, t in _row_texts(g, r) if t}
+                    total_texts = _total_row_texts(g, start)
+                    all_roles += cand
+                    positional = not any(cr.role in ("code", "label") for cr in cand)
+                    aligned = list(first_part_rows) if positional else None
+            if not new_part:
+                start = k
+            # the 合计 row repeated under the header of a continuation (Excel's rows to repeat at top)
+            while not new_part and start < g.nrows and not any(t for _, t in _row_texts(g, start)):
+                start += 1
+            if not new_part and total_texts and start < g.nrows and _total_row_texts(g, start) == total_texts:
+                table.problems.append(
+                    Problem(
+                        code="repeated_total_row",
+                        message=f"the 合计 row is printed again at the top of page {g.page}; read once",
+                        table_kind=found.kind,
+                        page=g.page,
+                        severity="info",
+                    )
+                )
+                start += 1
         colmap = _map_columns(g, base) if base is not None and g is not base else list(range(g.ncols))
         for r in range(start, g.nrows):
             texts = [t for _, t in _row_texts(g, r)]
-            if not any(texts) or _is_seq_row(texts):
+            if _is_seq_row(texts):
+                continue
+            if aligned is not None:
+                _read_aligned(found.kind, g, r, roles, colmap, unit, aligned, table)
+                continue
+            if not any(texts):
+                if part == 0:
+                    first_part_rows.append(None)
                 continue
             joined = "".join(texts)
             if _EMPTY_NOTE.search(joined) and not re.search(r"\d\.\d", joined):
@@ -513,7 +566,10 @@ def interpret(found: Found, learned_classes: dict[str, str]) -> Table:
                 note = "".join(found.note_lines)
                 continue
             panel_rows = _read_row(found.kind, g, r, roles, colmap, unit, states, learned_classes, table)
+            if part == 0:
+                first_part_rows.append(panel_rows[0] if len(panel_rows) == 1 else None)
             for row in panel_rows:
+                part_of[id(row)] = part
                 if three_public is not None:
                     # transposed layouts print 预算数 / 决算数 as row labels: the side comes from the row
                     side = "budget" if "预算" in row.label else "actual" if "决算" in row.label else None
@@ -530,7 +586,7 @@ def interpret(found: Found, learned_classes: dict[str, str]) -> Table:
             return table
         return _error(table, "no_rows", f"table {found.title!r} has no readable rows")
     table.columns = [
-        Column(measure=cr.measure, header=cr.header) for cr in roles if cr.role == "amount" and cr.measure
+        Column(measure=cr.measure, header=cr.header) for cr in all_roles if cr.role == "amount" and cr.measure
     ]
     # a header we cannot map matters when numbers are printed under it (an empty column loses nothing)
     used = {c.measure for r in rows for c in r.cells} | {
@@ -539,7 +595,7 @@ def interpret(found: Found, learned_classes: dict[str, str]) -> Table:
     if "?" in used:
         unknown = list(
             dict.fromkeys(
-                cr.header or "(blank)" for cr in roles if cr.role == "amount" and cr.measure is None
+                cr.header or "(blank)" for cr in all_roles if cr.role == "amount" and cr.measure is None
             )
         ) or ["(rows without 预算数/决算数)"]
         return _error(
@@ -549,12 +605,87 @@ def interpret(found: Found, learned_classes: dict[str, str]) -> Table:
         )
     if three_public is not None:
         rows = [three_public] if three_public.cells else []
-    table.rows = _dedupe(rows, table)
+    table.rows = _dedupe(rows, table, part_of)
     cells = [c for r in table.rows for c in r.cells]
     if not cells or (note and not any(c.value != 0 for c in cells)):
         table.status = "empty"
     table.note = note
+    lost = [p for p in table.problems if p.severity == "error" and p.code in _LOST_CELL_CODES]
+    if lost:
+        table.status = (
+            "parse_error"  # printed amounts were seen but not read: the rows read are not the table
+        )
     return table
+
+
+#: Problems that mean a printed amount of the table was seen and not read into it.
+_LOST_CELL_CODES = frozenset({"unknown_row", "unmapped_cell", "unreadable_cell"})
+
+
+def _total_row_texts(g: Grid, r: int) -> list[str] | None:
+    """The printed texts of row r when it is a 合计/总计 row (what a continuation may repeat), else None."""
+    if r >= g.nrows:
+        return None
+    texts = [t for _, t in _row_texts(g, r) if t]
+    labels = [t for t in texts if not _DECIMAL.match(t)]
+    if any(t in ("合计", "总计") for t in labels) and len(texts) > len(labels):
+        return texts
+    return None
+
+
+#: Tables wide enough to be printed by columns (the right half of the measures on the next pages).
+_COLUMN_SPLIT_KINDS = frozenset({"income", "expenditure", "general_budget", "gov_fund", "state_capital"})
+
+
+def _read_aligned(
+    kind: str,
+    g: Grid,
+    r: int,
+    roles: list[ColRole],
+    colmap: list[int],
+    unit: str,
+    aligned: list[Row | None],
+    table: Table,
+) -> None:
+    """A row of a column part without code or name columns: its amounts belong to the first part's row
+    printed at the same position (blank rows count, as they are printed in both parts)."""
+    target = aligned.pop(0) if aligned else None
+    cells: list[Cell] = []
+    for c in range(g.ncols):
+        cr = roles[colmap[c]]
+        if cr.role != "amount":
+            continue
+        text = unicodedata.normalize("NFKC", norm(g.atomic_text(r, c)))
+        if not text or text in _BLANK_MARKS:
+            continue
+        try:
+            cells.append(_cell(cr.measure or "?", text, unit, g, r, c))
+        except AmountError:
+            table.problems.append(
+                Problem(
+                    code="unreadable_cell",
+                    message=f"not an amount in {cr.header or 'column'} on page {g.page}: {text!r}",
+                    table_kind=kind,
+                    page=g.page,
+                    severity="error",
+                )
+            )
+    if not cells:
+        return
+    if target is None:
+        printed = ", ".join(f"{c.measure}={c.text}" for c in cells)
+        table.problems.append(
+            Problem(
+                code="unknown_row",
+                message=f"amounts ({printed}) on page {g.page} continue the table's columns but match no row "
+                "of its first columns; not read",
+                table_kind=kind,
+                page=g.page,
+                severity="error",
+            )
+        )
+        return
+    target.cells.extend(cells)
 
 
 def _error(table: Table, code: str, message: str) -> Table:
@@ -712,8 +843,10 @@ def _read_row(
     return out
 
 
-def _dedupe(rows: list[Row], table: Table) -> list[Row]:
-    """Drop rows printed twice (e.g. repeated at a page break): same key and same values are never summed."""
+def _dedupe(rows: list[Row], table: Table, part_of: dict[int, int] | None = None) -> list[Row]:
+    """Drop rows printed twice (e.g. repeated at a page break): same key and same values are never summed.
+
+    A row of a later column part (same key, other measures) is the rest of the row: its cells are joined."""
     seen: dict[tuple, Row] = {}
     out: list[Row] = []
     for row in rows:
@@ -728,6 +861,10 @@ def _dedupe(rows: list[Row], table: Table) -> list[Row]:
             continue
         if not row.cells:
             continue  # an empty row printed twice carries nothing to double-count
+        later_part = bool(part_of) and part_of.get(id(row), 0) != part_of.get(id(first), 0)
+        if later_part and not {c.measure for c in first.cells} & {c.measure for c in row.cells}:
+            first.cells.extend(row.cells)
+            continue
         same = {(c.measure, c.value) for c in first.cells} == {(c.measure, c.value) for c in row.cells}
         table.repeated_rows.append(row)
         table.problems.append(
@@ -760,14 +897,34 @@ class TablesResult:
     page_count: int
 
 
-def locate_tables(pages: list[PageGeom]) -> tuple[list[Found], list[Problem]]:
-    """Walk the pages in order and attach every ruled grid to the table titled above it (or continued)."""
+def locate_tables(
+    pages: list[PageGeom],
+    traces: list[PageTrace] | None = None,
+    unplaced: list[Unplaced] | None = None,
+) -> tuple[list[Found], list[Problem]]:
+    """Walk the pages in order and attach every ruled grid to the table titled above it (or continued).
+
+    A title repeated at the top of the next page (as is, or marked 续) continues its table. `traces` receives
+    what was recognised on each page (for --explain), `unplaced` the printed amounts no public table took.
+    """
     found: list[Found] = []
     problems: list[Problem] = []
     current: Found | None = None
+    last_public: Found | None = None
+    other: tuple[str, int] | None = None  # the last table titled but not public: (title, last page)
     doc_unit: str | None = None
+    unplaced = unplaced if unplaced is not None else []
     for geom in pages:
+        trace = PageTrace(
+            page=geom.number,
+            landscape=geom.width > geom.height,
+            table_like=geom.table_like or bool(geom.hsegs),
+            chars=len(geom.chars),
+        )
+        if traces is not None:
+            traces.append(trace)
         grids = find_grids(geom)
+        ruled = bool(grids)
         lines = text_lines(getattr(geom, "free_chars", []))
         if not grids and geom.chars:
             grids, orphans = _stream_grids(geom, lines, current)
@@ -784,6 +941,8 @@ def locate_tables(pages: list[PageGeom]) -> tuple[list[Found], list[Problem]]:
                 )
                 _add_notes(orphan, after[:nxt])
                 found.append(orphan)
+                trace.titles.append((orphan.title, orphan.kind))
+                trace.notes.append(f"{orphan.title!r}: no table rows under the title")
             if grids:
                 place_chars(geom, grids)
                 lines = text_lines(getattr(geom, "free_chars", []))
@@ -798,10 +957,23 @@ def locate_tables(pages: list[PageGeom]) -> tuple[list[Found], list[Problem]]:
                 kind = classify_title(t)
                 if unit and kind not in (None, "other") and t.endswith("表"):
                     found.append(Found(kind=kind, title=t, unit=unit, last_page=geom.number))
+                    trace.titles.append((t, kind))
+                    trace.notes.append(f"{t!r}: title without a table the parser can read under it")
+            loose = tabular_free_lines(text_lines(geom.chars)) if geom.chars else []
+            if loose:
+                n = sum(len(re.findall(r"\d\.\d\d", ln.text)) for ln in loose)
+                reason = (
+                    f"{len(loose)} lines of amounts without ruling or a table title the parser recognised"
+                )
+                unplaced.append(Unplaced(geom.number, n, reason, last_public.kind if last_public else None))
+                trace.notes.append(f"not read: {reason} ({n} amounts)")
             current = None
             continue
         prev_bottom = -1.0
         for k, g in enumerate(grids):
+            amounts = len(grid_amounts(g))
+            gt = GridTrace(rows=g.nrows, cols=g.ncols, amounts=amounts, ruled=ruled)
+            trace.grids.append(gt)
             region = [ln for ln in lines if ln.top >= prev_bottom - 1 and ln.bottom <= g.top + 1]
             kinds = [(i, classify_title(ln.text)) for i, ln in enumerate(region)]
             titled = [i for i, k in kinds if k is not None]
@@ -816,14 +988,38 @@ def locate_tables(pages: list[PageGeom]) -> tuple[list[Found], list[Problem]]:
             if title_text is None:
                 title_text = _title_in_grid(g)
             unit = _unit_of(ctx) or _unit_in_grid(g)
+            skipped: Unplaced | None = None
             if title_text is not None:
                 kind = classify_title(title_text)
-                if kind == "other" or kind is None:
+                trace.titles.append((title_text, kind or "not a table title"))
+                if (
+                    k == 0
+                    and current is not None
+                    and kind is not None
+                    and continues(
+                        current.kind, current.title, current.last_page, kind, title_text, geom.number
+                    )
+                ):
+                    gt.how = f"continues {current.kind} (its title repeated on the next page)"
+                elif kind == "other" or kind is None:
                     current = None
+                    other = (title_text, geom.number)
+                    gt.how = f"not read: {title_text!r} is not one of the public tables"
+                    if amounts:
+                        skipped = Unplaced(
+                            geom.number,
+                            amounts,
+                            f"table {title_text!r} is not one of the public 决算 tables",
+                            last_public.kind if last_public else None,
+                            skipped_kind="other",
+                            title=title_text,
+                        )
                 else:
                     doc_unit = unit or doc_unit
                     current = Found(kind=kind, title=title_text, unit=unit or doc_unit, last_page=geom.number)
                     found.append(current)
+                    last_public, other = current, None
+                    gt.how = f"{kind} (titled {title_text!r})"
                     if unit is None:
                         problems.append(
                             Problem(
@@ -835,14 +1031,52 @@ def locate_tables(pages: list[PageGeom]) -> tuple[list[Found], list[Problem]]:
                         )
             elif current is not None and geom.number - current.last_page > 1:
                 current = None
+            elif current is not None:
+                gt.how = (
+                    f"continues {current.kind} from page {current.last_page}"
+                    if current.last_page != geom.number
+                    else f"continues {current.kind} on the same page"
+                )
             if current is not None:
                 current.grids.append(g)
                 current.last_page = geom.number
                 current.chars += sum(len(v) for v in g.atomic_chars.values())
                 current.unreadable += geom.unreadable_chars if k == 0 else 0
+            elif skipped is not None:
+                unplaced.append(skipped)
+            elif other is not None and geom.number - other[1] <= 1 and title_text is None:
+                # the next page of a table that is not a public one (a 绩效自评表 running over a page)
+                other = (other[0], geom.number)
+                gt.how = f"not read: continues {other[0]!r}, not one of the public tables"
+                if amounts:
+                    unplaced.append(
+                        Unplaced(
+                            geom.number,
+                            amounts,
+                            f"continuation of {other[0]!r}, not one of the public 决算 tables",
+                            last_public.kind if last_public else None,
+                            skipped_kind="other",
+                            title=other[0],
+                        )
+                    )
+            elif amounts:
+                reason = "a table without a title the parser recognised, not continuing a table from the page before"
+                gt.how = f"not read: {reason}"
+                unplaced.append(
+                    Unplaced(geom.number, amounts, reason, last_public.kind if last_public else None)
+                )
+            elif not gt.how:
+                gt.how = "no amounts (not read)"
             prev_bottom = g.bottom
         if current is not None:
             _add_notes(current, [ln for ln in lines if ln.top >= prev_bottom - 1])
+        loose = tabular_free_lines(lines)
+        if loose:
+            n = sum(len(re.findall(r"\d\.\d\d", ln.text)) for ln in loose)
+            reason = f"{len(loose)} lines of amounts printed outside every ruled table on the page"
+            owner = current or last_public
+            unplaced.append(Unplaced(geom.number, n, reason, owner.kind if owner else None))
+            trace.notes.append(f"not read: {reason} ({n} amounts)")
     return found, problems
 
 
@@ -942,6 +1176,7 @@ def parse_tables(
     source: Path | str | pdfium.PdfDocument,
     timings: dict[str, float] | None = None,
     engine: str | None = None,
+    traces: list[PageTrace] | None = None,
 ) -> TablesResult:
     """Every public table of a final-accounts PDF, keyed by table kind (absent ones with status `absent`).
 
@@ -966,15 +1201,16 @@ def parse_tables(
             if pdf is not source:
                 pdf.close()
     t1 = time.perf_counter()
-    result = tables_from_pages(pages)
+    result = tables_from_pages(pages, traces)
     if timings is not None:
         timings["page_geometry"] = timings.get("page_geometry", 0.0) + t1 - t0
         timings["tables"] = timings.get("tables", 0.0) + time.perf_counter() - t1
     return result
 
 
-def tables_from_pages(pages: list[PageGeom]) -> TablesResult:
-    found, problems = locate_tables(pages)
+def tables_from_pages(pages: list[PageGeom], traces: list[PageTrace] | None = None) -> TablesResult:
+    unplaced: list[Unplaced] = []
+    found, problems = locate_tables(pages, traces, unplaced)
     if (vocabulary := _VOCABULARY.get()) is not None and vocabulary.post_locate is not None:
         found = vocabulary.post_locate(found)
     learned: dict[str, str] = {}
@@ -1008,17 +1244,74 @@ def tables_from_pages(pages: list[PageGeom]) -> TablesResult:
                     f"could not read {f.title!r}: {type(exc).__name__}: {exc}",
                 )
         if f.kind in tables and tables[f.kind].status != "absent":
-            problems.append(
-                Problem(
-                    code="duplicate_table",
-                    message=f"a second {f.kind} table {f.title!r} on page {f.last_page} was ignored",
-                    table_kind=f.kind,
-                    page=f.last_page,
-                )
-            )
+            _second_copy(tables[f.kind], t, f, problems)
             continue
         tables[f.kind] = t
     kinds = vocabulary.kinds if (vocabulary := _VOCABULARY.get()) is not None else PUBLIC_TABLES
     result = {k: tables.get(k) or Table(kind=k, status="absent") for k in kinds}
+    _account_unplaced(unplaced, result, problems)
     table_pages = sorted({p for t in result.values() for p in t.pages})
     return TablesResult(tables=result, problems=problems, table_pages=table_pages, page_count=len(pages))
+
+
+def _cell_keys(t: Table) -> set[tuple]:
+    return {(r.key, c.measure, c.value) for r in t.rows for c in r.cells}
+
+
+def _second_copy(first: Table, second: Table, f: Found, problems: list[Problem]) -> None:
+    """A second table of a kind already read: a reprint of the same cells is counted once (a warning); other
+    cells would be lost, so the kept table is marked as not fully read (an error, never quiet)."""
+    extra = _cell_keys(second) - _cell_keys(first)
+    if not extra and second.status in ("parsed", "empty"):
+        problems.append(
+            Problem(
+                code="duplicate_table",
+                message=f"{f.title!r} on page {f.last_page} prints the {f.kind} table again with the same cells; "
+                "counted once",
+                table_kind=f.kind,
+                page=f.last_page,
+            )
+        )
+        return
+    n = len(extra) or sum(len(r.cells) for r in second.rows)
+    problem = Problem(
+        code="duplicate_table",
+        message=f"a second {f.kind} table {f.title!r} on pages {second.pages or [f.last_page]} with {n} cells "
+        "the first one does not have was not read",
+        table_kind=f.kind,
+        page=f.last_page,
+        severity="error",
+    )
+    first.problems.append(problem)
+    first.status = "parse_error"  # the rows read stay, but the table is not vouched for
+
+
+def _account_unplaced(unplaced: list[Unplaced], tables: dict[str, Table], problems: list[Problem]) -> None:
+    """Printed amounts no public table took: a note under a table that is not a public one, else an error on
+    the public table they follow (its status parse_error), so rules report a parser problem, not arithmetic."""
+    for u in unplaced:
+        if u.skipped_kind == "other":
+            problems.append(
+                Problem(
+                    code="table_skipped",
+                    message=f"page {u.page}: {u.reason}; its {u.amounts} amounts are not read",
+                    page=u.page,
+                    severity="info",
+                )
+            )
+            continue
+        owner = tables.get(u.after) if u.after else None
+        if owner is None or owner.status == "absent":
+            owner = next((t for t in tables.values() if t.status in ("parsed", "empty")), None)
+        problem = Problem(
+            code="unplaced_cells",
+            message=f"page {u.page}: {u.amounts} printed amounts not placed in any table ({u.reason})",
+            table_kind=owner.kind if owner else None,
+            page=u.page,
+            severity="error",
+        )
+        if owner is not None:
+            owner.problems.append(problem)  # parse_report lifts table problems to the report
+            owner.status = "parse_error"
+        else:
+            problems.append(problem)

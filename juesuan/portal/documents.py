@@ -124,19 +124,24 @@ def notice_pdf(region_name: str, year: int) -> bytes:
     return buf.getvalue()
 
 
-def tables_workbook(department: str, year: int) -> bytes:
-    """An .xlsx attachment with a summary table (Beijing-style portals publish tables as workbooks)."""
-    from openpyxl import Workbook
+def tables_workbook(truth_csv: Path, entry: dict) -> bytes:
+    """The tables of the report in `entry` (a factory manifest entry) as an .xlsx, one sheet per table.
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "收入支出决算总表"
-    ws.append([f"{department}{year}年度收入支出决算总表"])
-    ws.append(["项目", "决算数（万元）"])
-    ws.append(["一般公共预算财政拨款收入", "463.48"])
-    ws.append(["本年收入合计", "626.55"])
+    Beijing-style portals attach the public tables as a workbook beside the report PDF: the same cells, which the
+    parser reads like the PDF; the warehouse keeps the PDF as the current document of that department-year.
+    """
+    from juesuan.factory.formats import write_xlsx
+    from juesuan.factory.gold import spec_from_gold
+
+    spec = spec_from_gold(
+        truth_csv,
+        template=str(entry["template"]),
+        department=str(entry["department"]),
+        year=int(entry["year"]),
+        units=dict(entry.get("units") or {}),
+    )
     buf = io.BytesIO()
-    wb.save(buf)
+    write_xlsx(spec, buf)
     return buf.getvalue()
 
 

@@ -436,12 +436,16 @@ def _add_traps(
     if region_a.family == "trs_static":
         # an extra tables workbook and a notice beside the first report
         xlsx = site._p_name(folder, day, "xlsx")
+        doc = first.attachments[0].doc_id
+        entry = next(e for es in by_region.values() for e in es if e["doc_id"] == doc)
+        workbook = extra.tables_workbook(site.corpus_dir / str(entry["truth_file"]), entry)
         first.attachments.append(
             Attachment(
                 xlsx,
                 "附件2：决算公开表格.xlsx",
                 "tables",
-                site._write_attachment(xlsx, extra.tables_workbook(dept_a, last_year), _ts(day)),
+                site._write_attachment(xlsx, workbook, _ts(day)),
+                doc,
             )
         )
         notice = site._p_name(folder, day)
