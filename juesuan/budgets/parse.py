@@ -44,6 +44,7 @@ def parse_budget(
     report.problems.extend(info.problems)
     result = parse_budget_tables(path, timings=timings, engine=engine, year=info.year)
     _fold_three_public(result.tables)
+    _performance_tables_are_extras(result.tables, info.page_texts)
     for table in result.tables.values():
         _unreadable_layout(table)
     report.tables = result.tables
@@ -127,6 +128,32 @@ def _fold_three_public(tables: dict[str, Table]) -> None:
     )
     folded.columns = [Column(measure=f"budget.*.{c.measure}", header=c.header) for c in funds.columns]
     tables["three_public"] = folded
+
+
+_PERFORMANCE_HEAD = re.compile(r"项目.*预算.*绩效目标|绩效目标.*预算数")
+
+
+def _performance_tables_are_extras(tables: dict[str, Table], page_texts: list[str]) -> None:
+    """Untitled 重点项目绩效目标 tables (项目 | 预算数 | 绩效目标, 深圳 and 广州 print them in the prose) list projects
+    by name: their amounts are an extra (noted, not read), not cells a public table lost."""
+    perf: set[int] = set()
+    for number, text in enumerate(page_texts, start=1):
+        lines = [norm(ln) for ln in text.splitlines()]
+        if any(_PERFORMANCE_HEAD.search(ln) for ln in lines):
+            perf.add(number)
+        elif number - 1 in perf and not any(_TITLE_LINE.search(ln) and len(ln) < 40 for ln in lines):
+            perf.add(number)  # the table runs over to this page
+    for table in tables.values():
+        moved = [p for p in table.problems if p.code == "unplaced_cells" and p.page in perf]
+        if not moved:
+            continue
+        for p in moved:
+            p.code, p.severity, p.table_kind = "budget_extra_not_read", "info", "performance"
+            p.message = (
+                p.message.split(" not placed")[0] + " of a 项目绩效目标 table (projects by name); not read"
+            )
+        if table.status == "parse_error" and not any(p.severity == "error" for p in table.problems):
+            table.status = "parsed" if table.rows else "empty"
 
 
 _UNPLACED = ("unknown_row", "unmapped_cell", "unreadable_cell")
