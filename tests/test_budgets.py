@@ -15,6 +15,9 @@ from juesuan.model import Report, read_gold_csv
 from juesuan.parsing import parse_report
 from juesuan.paths import shared_dir
 
+#: Parses the 20 real budgets (1,100 pages) and builds a factory warehouse: seconds to a minute each.
+pytestmark = pytest.mark.slow
+
 #: Narrative-only budgets: their tables are published in a separate attachment.
 NARRATIVE_ONLY = {
     "beijing-public-security-2026-budget.pdf",
