@@ -308,6 +308,12 @@ def measure(kind: str, path: list[str], side: str | None) -> str | None:
     if kind in ("expenditure", "general_budget", "general_budget_economic", "gov_fund", "state_capital"):
         if "基本支出" in j and ("人员" in path[-1] or "公用" in path[-1]):
             return prefix + ("basic.personnel" if "人员" in path[-1] else "basic.public")
+        if re.fullmatch(
+            r"(?:人员|公用)经费支出", path[-1] if path else ""
+        ):  # 西安 明细表: 基本支出 in two parts
+            return prefix + ("basic.personnel" if "人员" in path[-1] else "basic.public")
+        if "专项业务经费" in j:  # 西安: 项目支出 is called 专项业务经费
+            return prefix + "project"
         for key, words in (
             ("affiliated_subsidy", ("对附属单位补助",)),
             ("remit_superior", ("上缴上级",)),
