@@ -219,13 +219,17 @@ def _run_rule(con: duckdb.DuckDBPyConnection, rule: Rule, docs: tuple[int, ...])
     missing = [c for c in RESULT_COLUMNS if c not in names]
     if missing:
         raise ValueError(f"rule SQL lacks columns {missing}")
+    floats = [d[0] for d in cur.description if d[0] in _EXACT_COLUMNS and str(d[1]) in _FLOAT_TYPES]
+    if floats:
+        # DECIMAL / DECIMAL is DOUBLE in DuckDB: a rule compares money and rates exactly or not at all, or GX
+        # (SQL) and this pass (Decimal) could judge a boundary row differently
+        raise ValueError(f"rule SQL returns floating-point {floats}: compute them in DECIMAL")
     out: dict[int, list[dict[str, Any]]] = {}
     for row in cur.fetchall():
         record = dict(zip(names, row, strict=True))
         out.setdefault(record.pop(DOC_COLUMN), []).append(record)
-    for (
-        rows
-    ) in out.values():  # rule SQL need not order its rows: a report's results must not depend on its batch
+    # rule SQL need not order its rows: a report's results must not depend on its batch
+    for rows in out.values():
         rows.sort(key=lambda r: tuple((v is None, str(v)) for v in r.values()))
     return out
 
@@ -235,6 +239,11 @@ def _batch_id(shas: Sequence[str | None]) -> str:
     import hashlib
 
     return hashlib.sha256("|".join(s or "" for s in shas).encode()).hexdigest()[:16]
+
+
+#: Result columns that are compared: exact numbers only.
+_EXACT_COLUMNS = ("expected", "actual", "tolerance", "unit_factor")
+_FLOAT_TYPES = ("DOUBLE", "FLOAT", "REAL")
 
 
 # ---- applicability -------------------------------------------------------------------------------------

@@ -10,12 +10,19 @@ Relations (all amounts DECIMAL, never float):
 - `repeated_rows(table_kind, subject_code, line_item, row_label, page, n_cells)`: rows the parser dropped as
   repeats (never summed).
 - `narrative(fact_id, kind, value, text, sentence, sentence_id, position, page, unit, label, label_norm,
-  value_yuan, change, base_label_norm, section, subject)`: facts of the prose in reading order; `value_yuan` for amounts
-  with a money unit; `change` increase/decrease marks a year-over-year change (not a level); `subject` is
-  `类名|款名|项名` when the prose is about one classified item.
+  value_yuan, change, base_label_norm, section, subject, heading, figure, topic, prior_year, before_text,
+  decimals)`: facts of the prose in reading order; `value_yuan` for amounts with a money unit; `change`
+  increase/decrease marks a year-over-year change (not a level); `subject` is `类名|款名|项名` when the prose is
+  about one classified item; `figure` is `actual` / `budget` when the words before the number say which (支出决算为 /
+  预算为); `topic` names the table the sentence is about when its words or heading say so (政府性基金 → gov_fund,
+  国有资本经营 → state_capital, “三公” → three_public); `prior_year` marks last year's level (比上年 X 万元,
+  上年决算为 X 万元); `before_text` is the 12 characters printed before the number; `decimals` its printed decimals.
 - `label_map(label_norm, table_kind, subject_code, line_item, measure)`: the words a narrative uses for a table
   quantity (from `narrative_labels.yaml`).
 - `problems(table_kind, code, message, page, severity)`.
+- `paragraphs(paragraph_id, page, section, heading, is_heading, text)`: the prose as printed, headings included, in
+  reading order (the wording and template rules read it).
+- `report(department, year, kind)`: what the document says it is (cover, title).
 """
 
 from __future__ import annotations
@@ -168,9 +175,29 @@ def report_relations(report: Report) -> dict[str, pd.DataFrame]:
                 "base_label_norm": normalize_label(getattr(f, "base_label", None)),
                 "section": getattr(f, "section", None),
                 "subject": getattr(f, "subject", None),
+                "heading": f.heading,
+                "figure": _figure(f.sentence[:position]),
+                "topic": _topic(f.sentence[:position], f.heading),
+                "prior_year": bool(_PRIOR_YEAR.search(f.sentence[max(0, position - 12) : position])),
+                "before_text": f.sentence[max(0, position - 12) : position],
+                "decimals": _decimals(f.text),
             }
         )
+    paragraphs = [
+        {
+            "paragraph_id": i + 1,
+            "page": p.page,
+            "section": p.section,
+            "heading": p.heading,
+            "is_heading": p.is_heading,
+            "text": p.text,
+        }
+        for i, p in enumerate(getattr(report, "paragraphs", []) or [])
+    ]
+    meta = [{"department": report.department or None, "year": report.year, "kind": report.kind}]
     return {
+        "paragraphs": _frame(paragraphs, _COLUMNS["paragraphs"]),
+        "report": _frame(meta, _COLUMNS["report"]),
         "tables": _frame(tables, _COLUMNS["tables"]),
         "rows": _frame(rows, _COLUMNS["rows"]),
         "cells": _frame(cells, _COLUMNS["cells"]),
@@ -181,14 +208,71 @@ def report_relations(report: Report) -> dict[str, pd.DataFrame]:
     }
 
 
+#: 比上年 X 万元 / 上年决算为 X 万元 / 较2023年度的 X 万元: the number is last year's level, not this year's.
+_PRIOR_YEAR = re.compile(
+    r"(?:(?:比|较|与|同)(?:上年|去年|上一年|\d{4}\s*年)度?(?:同期)?(?:决算)?(?:数)?(?:的)?"
+    r"|(?:上年|去年|上一年)度?(?:同期)?(?:决算)?(?:数)?(?:为|是|的)?)\s*$"
+)
+_FIGURE_WORDS = re.compile(r"决算|预算")
+#: 预算/决算 that follow their own figure (完成年初预算的 X%, 决算数小于预算数的原因) say nothing of the next one.
+_FIGURE_AFTER = re.compile(
+    r"(?:一般公共|政府性基金|国有资本经营)预算|(?:完成|执行|达到)(?:年初|全年)?预算(?:数)?的?|决算数?[大小等]于(?:年初)?预算数?"
+)
+#: Words that tie a sentence to one table, most specific first.
+_TOPICS = (
+    ("gov_fund", re.compile(r"政府性基金")),
+    ("state_capital", re.compile(r"国有资本经营")),
+    ("three_public", re.compile(r"三公|因公出国|公务用车|公务接待")),
+)
+
+
+def _figure(prefix: str) -> str | None:
+    """`actual` when the nearest of 决算/预算 before the number is 决算 (支出决算为…), `budget` for 预算 (预算为…);
+    None when neither is said. (预算 in 完成预算的 / 决算数小于预算数 follows its own number, never precedes it.)"""
+    words = _FIGURE_WORDS.findall(_FIGURE_AFTER.sub("", re.sub(r"\s+", "", prefix)))
+    if not words:
+        return None
+    return "actual" if words[-1] == "决算" else "budget"
+
+
+def _topic(prefix: str, heading: str | None) -> str | None:
+    """The table a figure is about: named in its own clause, else in its sentence's first clause, else in its
+    heading (八、政府性基金…情况说明). A table named in an earlier clause of a list (…，政府性基金预算财政拨款收入 B
+    万元，其他收入 C 万元) does not carry over to the next figure."""
+    clauses = re.split(r"[，,；;。：:]", re.sub(r"\s+", "", prefix))
+    for text in (clauses[-1], clauses[0], heading or ""):
+        for kind, pattern in _TOPICS:
+            if pattern.search(text):
+                return kind
+    return None
+
+
+def _decimals(text: str) -> int:
+    number = text.rstrip("%％")
+    return len(number) - number.index(".") - 1 if "." in number else 0
+
+
 def _position(sentence: str, text: str, start: int) -> int:
-    pos = sentence.find(text, start)
-    if pos < 0:
-        pos = sentence.find(text)
-    return pos if pos >= 0 else len(sentence)
+    """Where the fact's number is printed: its first whole occurrence from `start` (20 is not the 20 of 2024年)."""
+    pattern = re.compile(r"(?<![\d.,])" + re.escape(text) + (r"(?![\d])" if text[-1:].isdigit() else ""))
+    m = pattern.search(sentence, start) or pattern.search(sentence)
+    if m is None:
+        pos = sentence.find(text, start)
+        pos = sentence.find(text) if pos < 0 else pos
+        return pos if pos >= 0 else len(sentence)
+    return m.start()
 
 
 _COLUMNS: dict[str, dict[str, str]] = {
+    "paragraphs": {
+        "paragraph_id": "INTEGER",
+        "page": "INTEGER",
+        "section": "VARCHAR",
+        "heading": "VARCHAR",
+        "is_heading": "BOOLEAN",
+        "text": "VARCHAR",
+    },
+    "report": {"department": "VARCHAR", "year": "INTEGER", "kind": "VARCHAR"},
     "tables": {
         "table_kind": "VARCHAR",
         "status": "VARCHAR",
@@ -255,6 +339,12 @@ _COLUMNS: dict[str, dict[str, str]] = {
         "base_label_norm": "VARCHAR",
         "section": "VARCHAR",
         "subject": "VARCHAR",
+        "heading": "VARCHAR",
+        "figure": "VARCHAR",
+        "topic": "VARCHAR",
+        "prior_year": "BOOLEAN",
+        "before_text": "VARCHAR",
+        "decimals": "INTEGER",
     },
     "label_map": {
         "label_norm": "VARCHAR",

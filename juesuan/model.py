@@ -134,6 +134,17 @@ class NarrativeFact:
 
 
 @dataclass
+class ProseParagraph:
+    """One paragraph of the report's prose as printed (headings included): what the wording rules read."""
+
+    text: str
+    page: int | None = None
+    section: str | None = None  # as NarrativeFact.section
+    heading: str | None = None  # the 一、… heading it falls under (None for the heading itself)
+    is_heading: bool = False
+
+
+@dataclass
 class Region:
     province: str | None = None
     city: str | None = None
@@ -166,6 +177,7 @@ class Report:
     source: SourceInfo | None = None
     tables: dict[str, Table] = field(default_factory=dict)
     narrative: list[NarrativeFact] = field(default_factory=list)
+    paragraphs: list[ProseParagraph] = field(default_factory=list)  # the prose as printed (wording rules)
     headcount_authorized: int | None = None  # 编制人数
     headcount_actual: int | None = None  # 实有人数
     problems: list[Problem] = field(default_factory=list)
@@ -211,6 +223,7 @@ class Report:
             narrative=[
                 NarrativeFact(**{**n, "value": Decimal(n["value"])}) for n in data.get("narrative", [])
             ],
+            paragraphs=[ProseParagraph(**p) for p in data.get("paragraphs", [])],
             headcount_authorized=data.get("headcount_authorized"),
             headcount_actual=data.get("headcount_actual"),
             problems=[Problem(**p) for p in data.get("problems", [])],

@@ -73,3 +73,25 @@ def test_check_broken_report_exits_1(tmp_path: Path, data_root: Path, capsys):
     out, _err = capsys.readouterr()
     assert rc == 1
     assert "error     fail" in out
+
+
+def test_check_exits_3_when_a_rule_cannot_run(
+    real_corpus: Path, data_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+):
+    """A rule that cannot run (here: SQL naming a relation that does not exist) leaves the report unvouched for:
+    `juesuan check` says which rule and exits non-zero even though no error rule failed."""
+    import shutil
+
+    from expectations.catalogue import RULES_DIR, RULES_DIR_ENV
+
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, rules)
+    broken = (
+        (rules / "summary_balance.yaml").read_text(encoding="utf-8").replace("FROM grid", "FROM no_such", 1)
+    )
+    (rules / "summary_balance.yaml").write_text(broken, encoding="utf-8")
+    monkeypatch.setenv(RULES_DIR_ENV, str(rules))
+    rc = main(["check", str(real_corpus / "putuo-finance-2024.pdf"), "--no-docs"])
+    out, err = capsys.readouterr()
+    assert rc == 3
+    assert "execution_error" in out and "rules that could not run: summary_balance" in err

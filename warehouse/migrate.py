@@ -37,23 +37,22 @@ class Migration:
 
 
 def list_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
-    """The migration files in order of (version, name).
-
-    Several files may share a version number when they were written side by side on different branches
-    (`006_formats_cell_source.sql`, `006_budgets_tables.sql`): they are applied in name order, and each is
-    recorded under its own (version, name). Version numbers must still run 1..N without gaps.
-    """
-    found: dict[tuple[int, str], Migration] = {}
+    """The migration files in version order; refuses gaps and duplicate versions."""
+    found: dict[int, Migration] = {}
     for path in sorted(directory.glob("*.sql")):
         m = _NAME_RE.match(path.name)
         if not m:
             raise MigrationError(f"migration file name must be NNN_name.sql: {path.name}")
         version = int(m.group(1))
-        found[(version, m.group(2))] = Migration(version, m.group(2), path)
-    versions = sorted({v for v, _ in found})
+        if version in found:
+            raise MigrationError(
+                f"two migrations with version {version}: {found[version].path.name}, {path.name}"
+            )
+        found[version] = Migration(version, m.group(2), path)
+    versions = sorted(found)
     if versions != list(range(1, len(versions) + 1)):
         raise MigrationError(f"migration versions must be 1..N without gaps, found {versions}")
-    return [found[k] for k in sorted(found)]
+    return [found[v] for v in versions]
 
 
 def latest_version(directory: Path = MIGRATIONS_DIR) -> int:
@@ -65,38 +64,12 @@ def _ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS meta")
     con.execute(
         """CREATE TABLE IF NOT EXISTS meta.schema_migrations (
-            version INTEGER NOT NULL,
+            version INTEGER PRIMARY KEY,
             name VARCHAR NOT NULL,
             checksum VARCHAR NOT NULL,
-            applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
-            PRIMARY KEY (version, name)
+            applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp
         )"""
     )
-    keyed_by_version = con.execute(
-        "SELECT count(*) FROM duckdb_constraints() WHERE schema_name = 'meta' "
-        "AND table_name = 'schema_migrations' AND constraint_type = 'PRIMARY KEY' "
-        "AND constraint_column_names = ['version']"
-    ).fetchone()
-    if keyed_by_version and keyed_by_version[0]:
-        # a ledger from before several migrations could share a number: re-key it by (version, name)
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute("ALTER TABLE meta.schema_migrations RENAME TO schema_migrations_v1")
-            con.execute(
-                """CREATE TABLE meta.schema_migrations (
-                    version INTEGER NOT NULL,
-                    name VARCHAR NOT NULL,
-                    checksum VARCHAR NOT NULL,
-                    applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
-                    PRIMARY KEY (version, name)
-                )"""
-            )
-            con.execute("INSERT INTO meta.schema_migrations SELECT * FROM meta.schema_migrations_v1")
-            con.execute("DROP TABLE meta.schema_migrations_v1")
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
 
 
 def current_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -114,13 +87,12 @@ def migrate(con: duckdb.DuckDBPyConnection, directory: Path = MIGRATIONS_DIR) ->
     """Apply every pending migration, each in its own transaction; return the versions applied."""
     _ensure_ledger(con)
     applied = {
-        (int(v), n): c
-        for v, n, c in con.execute("SELECT version, name, checksum FROM meta.schema_migrations").fetchall()
+        int(v): c for v, c in con.execute("SELECT version, checksum FROM meta.schema_migrations").fetchall()
     }
     done: list[int] = []
     for mig in list_migrations(directory):
-        if (mig.version, mig.name) in applied:
-            if applied[(mig.version, mig.name)] != mig.checksum:
+        if mig.version in applied:
+            if applied[mig.version] != mig.checksum:
                 raise MigrationError(
                     f"migration {mig.path.name} changed after it was applied; add a new migration instead"
                 )

@@ -145,7 +145,7 @@ def publish(wh: Warehouse, published_path: Path, *, force: bool = False) -> Publ
                         " WHERE document_sha256 IN (SELECT document_sha256 FROM core.current_published"
                         " UNION ALL SELECT document_sha256 FROM core.current_published_budgets)"
                     )
-                # by name: migrations sharing a number may have added columns in another order in staging
+                # by name: staging may have gained its columns in another order than a fresh file
                 con.execute(f"INSERT INTO nxt.core.{table} BY NAME SELECT * FROM core.{table}{where}")
             con.execute(
                 "INSERT INTO nxt.core.publication VALUES (?, ?, ?, ?, ?)",

@@ -31,7 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="parse one report and check its arithmetic identities (exit 1 when an error rule fails)",
         description="Parse one final-accounts PDF, run the rule catalogue through great-expectations and print "
         "failures, rounding notes and other non-pass outcomes. Exit 0: publishable; 1: an error-severity rule "
-        "failed (or a required table could not be parsed); 2: the file could not be parsed at all.",
+        "failed (or a required table could not be parsed); 2: the file could not be parsed at all; 3: a rule "
+        "could not run (execution_error): the report is not vouched for.",
     )
     p.add_argument("file", type=Path, help="a final-accounts PDF")
     p.add_argument("--format", choices=("table", "csv"), default="table")
@@ -116,7 +117,13 @@ def run(args: argparse.Namespace) -> int:
     print(f"rule results: {results_csv}", file=sys.stderr)
     if run_.data_docs_index is not None:
         print(f"GX Data Docs: {run_.data_docs_index}", file=sys.stderr)
-    return 1 if blocking(run_.results) else 0
+    if blocking(run_.results):
+        return 1
+    unresolved = sorted({r.rule_id for r in run_.results if r.outcome == "execution_error"})
+    if unresolved:
+        print(f"rules that could not run: {', '.join(unresolved)}", file=sys.stderr)
+        return 3
+    return 0
 
 
 def _print_table(records: list[dict[str, str]]) -> None:

@@ -130,9 +130,17 @@ def growth_rates(cur: Decimal, prev: Decimal) -> tuple[Decimal, Decimal]:
 
 
 def change_phrase(
-    n: Narrator, figures: dict[str, tuple[Decimal, Decimal]], name: str, *, wrong_base: bool = False
+    n: Narrator,
+    figures: dict[str, tuple[Decimal, Decimal]],
+    name: str,
+    *,
+    wrong_base: bool = False,
+    with_prior: bool = False,
 ) -> str:
-    """与上年相比，X增加D万元，增长R%。 — R on the prior year, or (a narrative_growth_rate defect) on this year."""
+    """与上年相比，X增加D万元，增长R%。 — R on the prior year, or (a narrative_growth_rate defect) on this year.
+
+    `with_prior` states both years: 比上年决算数P万元增加D万元，增长R% (the rate is still on P, never on D or this year).
+    """
     if name not in figures:
         return ""
     label, ref, what = GROWTH_TARGETS[name]
@@ -146,6 +154,8 @@ def change_phrase(
     amount = n.amt(abs(diff), label, ref, change=change, prior=prev)
     rate = n.pct(printed, label, ref, change=change, prior=prev, correct=right if printed != right else None)
     up = change == "increase"
+    if with_prior:
+        return f"比上年决算数{n.amt(prev)}万元{'增加' if up else '减少'}{amount}万元，{'增长' if up else '下降'}{rate}。"
     return f"与上年相比，{what}{'增加' if up else '减少'}{amount}万元，{'增长' if up else '下降'}{rate}。"
 
 
@@ -170,8 +180,8 @@ def narrative(
     def said(key: str, value: Decimal) -> Decimal:
         return ov.get(key, value)
 
-    def change(name: str) -> str:
-        return change_phrase(n, figures, name, wrong_base=name == wrong_growth)
+    def change(name: str, with_prior: bool = False) -> str:
+        return change_phrase(n, figures, name, wrong_base=name == wrong_growth, with_prior=with_prior)
 
     n.section = "一"
     grand = _f(spec, "summary", "income.grand_total", "amount")
@@ -280,7 +290,11 @@ def narrative(
         for i, (code, budget) in enumerate(spec.item_budgets.items(), 1):
             actual = _f(spec, "general_budget", code, "total")
             path = f"{names.get(code[:3], code[:3])}（类）{names.get(code[:5], code[:5])}（款）{names.get(code, code)}（项）"
-            text = f"{i}、{path}。年初预算为{n.amt(budget, path + '年初预算')}万元，支出决算为{n.amt(actual, path, ('general_budget', code, 'total'))}万元"
+            # the first two items' names wrap onto a new line before their （项） / （款）, as drafters' do: the
+            # figures still belong to this item, not to the previous one
+            printed_path = path.replace("（项）", "\n（项）") if i == 1 else path
+            printed_path = printed_path.replace("（款）", "\n（款）") if i == 2 else printed_path
+            text = f"{i}、{printed_path}。年初预算为{n.amt(budget, path + '年初预算')}万元，支出决算为{n.amt(actual, path, ('general_budget', code, 'total'))}万元"
             if budget:
                 text += f"，完成年初预算的{n.pct(percent(actual, budget))}"
             if actual > budget:
@@ -330,6 +344,22 @@ def narrative(
     gf = figure(spec, "gov_fund", "total", "total")
     if gf:
         text = f"{y}年度政府性基金预算财政拨款支出{n.amt(gf, '政府性基金预算财政拨款支出', ('gov_fund', 'total', 'total'))}万元。"
+        # the fund's own 年初结转和结余 / 本年收入 / 本年支出 / 年末结转和结余: the gov_fund table's, not the summary's
+        parts = [
+            (words, figure(spec, "gov_fund", "total", m), m)
+            for words, m in (
+                ("年初结转和结余", "opening_balance"),
+                ("本年收入", "income"),
+                ("本年支出", "total"),
+                ("年末结转和结余", "closing_balance"),
+            )
+        ]
+        if all(v is not None for _, v, _ in parts):
+            text += (
+                "政府性基金预算财政拨款"
+                + "，".join(f"{w}{n.amt(v, w, ('gov_fund', 'total', m))}万元" for w, v, m in parts)
+                + "。"
+            )
     else:
         text = "本部门本年度没有政府性基金预算财政拨款收入，也没有使用政府性基金预算财政拨款安排的支出。"
     out.append(("八、政府性基金预算财政拨款收入支出决算情况说明", [text]))
@@ -347,8 +377,8 @@ def narrative(
         (
             f"{n.section}、其他重要事项的情况说明",
             [
-                f"（一）机关运行经费支出情况。{y}年度机关运行经费支出{n.amt(pub, '机关运行经费', ('basic_expenditure', 'public_total', 'amount'))}万元。"
-                + change("public_total")
+                f"（一）机关运行经费支出情况。{y}年度机关运行经费支出{n.amt(pub, '机关运行经费', ('basic_expenditure', 'public_total', 'amount'))}万元，"
+                + (change("public_total", with_prior=True) or "。")
             ],
         )
     )

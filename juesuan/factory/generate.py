@@ -266,9 +266,10 @@ def _item_budgets(rng: random.Random, spec: ReportSpec) -> dict[str, Decimal]:
         value = row.values.get("total")
         if len(row.subject_code) == 7 and value:
             v = value if gb.unit == "万元" else (value / WAN).quantize(Decimal("0.01"))
-            factor = Decimal(
-                str(round(rng.uniform(0.0, 1.3) if rng.random() < 0.2 else rng.uniform(0.85, 1.15), 4))
-            )
+            f = rng.uniform(0.0, 1.3) if rng.random() < 0.2 else rng.uniform(0.85, 1.15)
+            # an item left out of the 年初 budget (0: no completion rate is printed), or one whose budget is at
+            # least a fifth of what was spent: real execution rates stay below 500%
+            factor = Decimal(str(0 if f < 0.065 else round(max(f, 0.2), 4)))
             out[row.subject_code] = (v * factor).quantize(Decimal("0.01"))
     return out
 

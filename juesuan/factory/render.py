@@ -580,8 +580,11 @@ def _continued(grid: Grid) -> Grid:
 
 
 def _wrap_para(text: str, width: float, size: float, indent: float) -> list[str]:
-    first = wrap(text, width - indent, size)
-    if len(first) <= 1:
-        return list(first)
-    rest = "".join(first[1:])
-    return [first[0], *wrap(rest, width, size)]
+    """A paragraph's lines: the first indented; a "\n" is a manual line break (the paragraph goes on, unindented,
+    on a new line, as when a drafter breaks a long subject name before its （项）)."""
+    head, *breaks = text.split("\n")
+    first = wrap(head, width - indent, size)
+    lines = [first[0], *wrap("".join(first[1:]), width, size)] if len(first) > 1 else list(first)
+    for part in breaks:
+        lines += wrap(part, width, size)
+    return lines

@@ -208,6 +208,7 @@ def _add_narrative(report: Report, page_texts: list[str]) -> None:
         return
     extract = extract_narrative(page_texts)
     report.narrative = list(extract.facts)
+    report.paragraphs = list(extract.paragraphs)
     report.headcount_authorized = extract.headcount_authorized
     report.headcount_actual = extract.headcount_actual
 

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from juesuan.amounts import parse_amount
-from juesuan.model import NarrativeFact, Problem
+from juesuan.model import NarrativeFact, Problem, ProseParagraph
 
 # ---- vocabulary of the prose -----------------------------------------------------------------------------
 
@@ -65,6 +65,7 @@ _YEAR_PREFIX = re.compile(r"^.*(?:\d{4}\s*年度?|截至.*?日|截止.*?日)")
 _SUBJECT = re.compile(
     r"(?P<cls>[^，。；：:（）()、]+?)[（(]类[）)](?P<kuan>[^，。；：:]*?)[（(]款[）)](?P<xiang>[^，。；：:]*?)[（(]项[）)]"
 )
+_SUBJECT_KX = re.compile(r"(?P<kuan>[^，。；：:、]+?)[（(]款[）)](?P<xiang>[^，。；：:]*?)[（(]项[）)]")
 _LEADING_FILLERS = re.compile(
     r"^(?:其中|主要包括|包括|主要用于以下方面|主要用于|按功能分类支出划分为|按经济分类划分为|分别为|分别是|主要是|"
     r"本单位|本部门|我单位|本中心|我中心|本局|我局|本级|全年共|全年|共有|现有|共计|合计为|以上|以下|开支|共|为|是|的)+"
@@ -89,6 +90,7 @@ class NarrativeExtract:
     """What the prose states: facts in reading order, the headcount, and problems met on the way."""
 
     facts: list[NarrativeFact] = field(default_factory=list)
+    paragraphs: list[ProseParagraph] = field(default_factory=list)  # the prose as printed, headings included
     headcount_authorized: int | None = None  # 编制人数
     headcount_actual: int | None = None  # 实有人数
     problems: list[Problem] = field(default_factory=list)
@@ -163,6 +165,7 @@ def _page_lines(page_texts: list[str]) -> tuple[list[_Line], list[Problem]]:
     multi = len(page_texts) > 1
     out: list[_Line] = []
     problems: list[Problem] = []
+    headers = _running_headers(page_texts) if multi else set()
     for index, raw in enumerate(page_texts):
         page = index + 1
         kind = classify_page(raw)
@@ -174,6 +177,9 @@ def _page_lines(page_texts: list[str]) -> tuple[list[_Line], list[Problem]]:
         for i in (nonblank[:1] + nonblank[-1:]) if multi else []:
             if _PAGE_NUMBER.match(lines[i]):
                 lines[i] = ""  # printed page number (15 / - 19 - / 第 3 页), before bullets are stripped
+        for i in nonblank[:2] + nonblank[-2:]:
+            if lines[i] in headers:
+                lines[i] = ""  # a running header (部门名称+年度部门决算 on every page), not prose
         lines = [re.sub(r"^[-•·]\s+", "", ln) for ln in lines]
         if multi and kind == "table":
             start = _prose_part_start(lines)
@@ -194,6 +200,19 @@ def _page_lines(page_texts: list[str]) -> tuple[list[_Line], list[Problem]]:
             out.append(_Line(page=page, text=ln, blank_before=blank, width=max(width, 10)))
             blank = False
     return out, problems
+
+
+def _running_headers(page_texts: list[str]) -> set[str]:
+    """A line printed at the top or bottom (first or last two lines of the text layer) of at least three pages and
+    a third of them: the running header, which would otherwise be read into the sentence a page break cuts
+    (比上年决算<header>数 46.61 万元)."""
+    seen: dict[str, int] = {}
+    for raw in page_texts:
+        lines = [ln.strip() for ln in raw.split("\n") if ln.strip()]
+        for text in set(lines[:2] + lines[-2:]):
+            if not _PAGE_NUMBER.match(text) and len(text) >= 6:
+                seen[text] = seen.get(text, 0) + 1
+    return {t for t, k in seen.items() if k >= 3 and k * 3 >= len(page_texts)}
 
 
 def _prose_part_start(lines: list[str]) -> int | None:
@@ -559,11 +578,19 @@ def _split_sentences(text: str) -> list[tuple[int, str]]:
 
 
 def _subject_of(text: str) -> str | None:
-    m = _SUBJECT.search(re.sub(r"\s+", "", text))
-    if not m:
-        return None
-    parts = [_ENUM_PREFIX.sub("", m.group("cls")), m.group("kuan"), m.group("xiang")]
-    return "|".join(p.strip("，,：:。 ") for p in parts)
+    """`类|款|项` of an item that names its subject (X（类）Y（款）Z（项）, or Y（款）Z（项） with the class left out);
+    "" when the sentence names a 款 or 项 in some other way: an item of its own, never the previous item's."""
+    flat = re.sub(r"\s+", "", text)
+    m = _SUBJECT.search(flat)
+    if m:
+        parts = [_ENUM_PREFIX.sub("", m.group("cls")), m.group("kuan"), m.group("xiang")]
+        return "|".join(p.strip("，,：:。 ") for p in parts)
+    m = _SUBJECT_KX.search(flat)
+    if m:
+        return "|".join(["", _ENUM_PREFIX.sub("", m.group("kuan")).strip("，,：:。 "), m.group("xiang")])
+    if re.search(r"[（(][款项][）)]", flat):
+        return ""
+    return None
 
 
 def _headcount(paragraph: str) -> tuple[int | None, int | None]:
@@ -612,16 +639,35 @@ def extract_narrative(page_texts: list[str], department: str | None = None) -> N
             part = _part_kind(title)
             heading = None
             subject = None
+            extract.paragraphs.append(
+                ProseParagraph(
+                    text=f"第{m.group(1)}部分{title}",
+                    page=para.pieces[0][0],
+                    section=part,
+                    is_heading=True,
+                )
+            )
             continue
         if _LEVEL1.match(flat) and _heading_like(flat, 60) and not _TOKEN.search(flat):
             heading = flat
             subject = None
+            extract.paragraphs.append(
+                ProseParagraph(text=flat, page=para.pieces[0][0], section=part, is_heading=True)
+            )
             if "名词解释" in flat:
                 part = "glossary"  # reports without 第X部分 headings number it like any other section
             continue
         section = _section(part, heading)
         if section in ("tables", "glossary"):
             continue
+        extract.paragraphs.append(
+            ProseParagraph(
+                text=re.sub(r"\s+", " ", text).strip(),
+                page=para.pieces[0][0],
+                section=section,
+                heading=heading,
+            )
+        )
         authorized, actual = _headcount(text)
         if authorized is not None and extract.headcount_authorized is None:
             extract.headcount_authorized = authorized
@@ -636,8 +682,8 @@ def extract_narrative(page_texts: list[str], department: str | None = None) -> N
             # An item names its 类/款/项 (1、一般公共服务（类）…行政运行（项）。); its figures follow, in the same
             # paragraph or the next. A new numbered item without such a name ends the previous item.
             named = _subject_of(sentence)
-            if named:
-                subject = named
+            if named is not None:
+                subject = named or None
             elif _HEADING_START.match(re.sub(r"\s+", "", sentence)):
                 subject = None
             facts, head = _facts_of_sentence(
