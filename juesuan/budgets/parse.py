@@ -165,7 +165,10 @@ def _unreadable_layout(table: Table) -> None:
     Two cells of one row under the same measure (two headers read alike) or one code printed twice with different
     values (a cross-tabulation such as 部门经济分类 × 政府经济分类) cannot be stored or checked faithfully.
     """
+    doubled_rows = [r for r in table.rows if len({c.measure for c in r.cells}) < len(r.cells)]
     if table.status != "parsed":
+        if doubled_rows:
+            table.rows = []  # unreadable already, and two cells under one measure cannot be stored
         return
     reasons = []
     for row in table.rows:
