@@ -6,15 +6,16 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SYSSTAMP := $(VENV)/.system-packages
-DEB_PACKAGES := fonts-wqy-zenhei fonts-arphic-uming poppler-utils libreoffice-calc-nogui
+DEB_PACKAGES := fonts-wqy-zenhei fonts-arphic-uming poppler-utils libreoffice-calc-nogui chromium
 
-.PHONY: setup system-packages run test lint format bench sample clean
+.PHONY: setup system-packages run test lint format bench bench-dashboard screenshots sample clean
 
 setup: $(STAMP)
 
 # Debian packages: the CJK TrueType fonts the report factory embeds (sans, and a Song serif for the serif
 # layout; real text layer), poppler for page images, LibreOffice Calc (headless) to turn factory workbooks
-# into legacy .xls for the tests (no maintained .xls writer on PyPI).
+# into legacy .xls for the tests (no maintained .xls writer on PyPI), chromium for the dashboard's browser
+# tests (Playwright drives /usr/bin/chromium; it never downloads a browser).
 system-packages: $(SYSSTAMP)
 $(SYSSTAMP):
 	@missing=""; for p in $(DEB_PACKAGES); do \
@@ -43,6 +44,7 @@ run: setup
 	@echo "  $(VENV)/bin/juesuan query \"SELECT status, count(*) AS documents FROM mart.documents WHERE is_current GROUP BY status ORDER BY status\""
 	@echo "  $(VENV)/bin/juesuan query \"SELECT department, year, failing_rule_ids FROM mart.documents WHERE status = 'quarantined'\""
 	@echo "  $(VENV)/bin/juesuan query \"SELECT year, county, department, amount_yuan FROM mart.report_amounts WHERE table_kind = 'expenditure' AND line_item = 'total' AND measure = 'total' ORDER BY amount_yuan DESC LIMIT 5\""
+	@echo "Dashboard (read-only, http://127.0.0.1:8501): $(VENV)/bin/juesuan dashboard --warehouse $(WAREHOUSE_FILE)"
 	@echo "Dagster UI (asset graph, checks, schedule, these runs): DAGSTER_HOME=$${JUESUAN_DATA:-$(CURDIR)/data}/dagster $(VENV)/bin/dagster dev -w workspace.yaml, then open http://127.0.0.1:3000"
 
 test: setup lint
@@ -56,9 +58,18 @@ format: setup
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# End-to-end sizes in factory reports: make bench BENCH_SIZES=24 for a quick run (default 100,500,2000).
 bench: setup
 	$(PY) -m pip install -q -e ".[dev,bench]"
-	$(PY) benchmarks/run.py
+	$(PY) benchmarks/run.py $(if $(BENCH_SIZES),--sizes $(BENCH_SIZES),)
+
+# Dashboard page load times (p50/p95) in chromium on a 2,000-report warehouse (see benchmarks/dashboard.py).
+bench-dashboard: setup
+	$(PY) benchmarks/dashboard.py
+
+# Re-take the README's dashboard screenshots (docs/screenshots/) with the browser tests.
+screenshots: setup
+	JUESUAN_SCREENSHOTS=$(CURDIR)/docs/screenshots $(VENV)/bin/pytest -q tests/test_dashboard.py -k every_page
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .ruff_cache

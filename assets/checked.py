@@ -11,7 +11,8 @@ import dagster as dg
 
 from assets.parsed import parsed_reports
 from assets.partitions import documents_partitions
-from pipelines.resources import ParseCacheResource
+from pipelines.resources import ParseCacheResource, WarehouseResource
+from warehouse.ingest import DATA_DOCS_DIR
 
 #: Outcomes that mean "the report breaks this rule" (parse_error etc. are reported, but are not violations).
 FAILING = frozenset({"fail"})
@@ -45,8 +46,11 @@ def check_name(rule_id: str) -> str:
     kinds={"python"},
     check_specs=catalogue_check_specs(),
 )
-def rule_results(context: dg.AssetExecutionContext, parse_cache: ParseCacheResource) -> dg.MaterializeResult:
-    """Every catalogue rule's outcome on each parsed report; error-severity failures mark it for quarantine."""
+def rule_results(
+    context: dg.AssetExecutionContext, parse_cache: ParseCacheResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    """Every catalogue rule's outcome on each parsed report; error-severity failures mark it for quarantine.
+    Each batch's GX validation is a page of the warehouse's one Data Docs site (`<warehouse>/data-docs`)."""
     from expectations import blocking, load_catalogue
     from pipelines.document_work import check_batch
     from warehouse.workers import map_batches
@@ -59,8 +63,10 @@ def rule_results(context: dg.AssetExecutionContext, parse_cache: ParseCacheResou
         check_batch,
         list(context.partition_keys),
         parse_cache.cache_root(),
+        str(warehouse.directory() / DATA_DOCS_DIR),
         workers=parse_cache.worker_count(),
         batch_size=parse_cache.batch_size,
+        cluster=parse_cache.cluster(),
     ):
         sha, results = done["sha256"], done["results"]
         if not done["checked"]:

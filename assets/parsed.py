@@ -55,6 +55,7 @@ def parsed_reports(
         parse_cache.cache_root(),
         workers=parse_cache.worker_count(),
         batch_size=parse_cache.batch_size,
+        cluster=parse_cache.cluster(),
     ):
         sha = done["sha256"]
         context.add_asset_metadata(done["metadata"], partition_key=sha)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -28,7 +29,9 @@ BENCH_SEED = 20241127
 TOOLS = ("juesuan-pdfium", "juesuan-pdfplumber", "pdfplumber", "camelot")
 #: Not a parse tool: parse then check each report (rule catalogue through great-expectations), timed apart.
 CHECK_TOOL = "juesuan-check"
-CHECK_FILES = 20
+CHECK_FILES = 50
+#: Reports also checked one at a time (the per-report cost before batching), for the same-run comparison.
+CHECK_SINGLE = 5
 #: Parse cost per page of the real budgets (部门预算) against the real final accounts, in the same run.
 BUDGET_TOOLS = ("juesuan-real-finals", "juesuan-real-budgets")
 _JUESUAN_MODULES = (
@@ -95,14 +98,18 @@ def _work_camelot(files: list[Path]) -> dict:
 
 
 def _work_check(files: list[Path]) -> dict:
-    """Parse and check each report, timing the two apart: checking must add little to parsing."""
-    from expectations import run_checks
+    """Parse each report, then check them in batches (as the pipeline does), timing the two apart: checking
+    through GX must cost at most the parse time. The same reports checked one at a time (a batch of one, as
+    before batching) are timed too, on the first CHECK_SINGLE of them: the baseline of the same run."""
+    import tempfile as _tempfile
+
+    from expectations.engine import run_checks_batch
     from juesuan.parsing import parse_report
     from juesuan.parsing.document import NotAFinalAccount
+    from warehouse.workers import DEFAULT_BATCH_SIZE
 
     parse_s: list[float] = []
-    check: dict[str, float] = {}
-    blocking = 0
+    reports = []
     for f in files:
         t0 = time.perf_counter()
         try:
@@ -110,11 +117,35 @@ def _work_check(files: list[Path]) -> dict:
         except NotAFinalAccount:
             continue
         parse_s.append(time.perf_counter() - t0)
-        run = run_checks(report, runner="gx")
-        for stage, secs in run.timings.items():
+        reports.append(report)
+    run_checks_batch(reports[:1], runner="gx")  # GX's first-use cost (imports, registries) is not per report
+    check: dict[str, float] = {}
+    blocking = disagreements = 0
+    docs = Path(_tempfile.mkdtemp(prefix="juesuan-bench-docs-"))
+    for i in range(0, len(reports), DEFAULT_BATCH_SIZE):
+        runs = run_checks_batch(reports[i : i + DEFAULT_BATCH_SIZE], runner="gx", data_docs_dir=docs)
+        for stage, secs in runs[0].batch_timings.items():
             check[stage] = check.get(stage, 0.0) + secs
-        blocking += any(r.severity == "error" and r.outcome in ("fail", "parse_error") for r in run.results)
-    return {"reports": len(parse_s), "parse_seconds": sum(parse_s), "check": check, "blocking": blocking}
+        for run in runs:
+            blocking += any(
+                r.severity == "error" and r.outcome in ("fail", "parse_error") for r in run.results
+            )
+            disagreements += sum(r.message.startswith("GX and DuckDB disagree") for r in run.results)
+    single: dict[str, float] = {}
+    for report in reports[:CHECK_SINGLE]:
+        (run,) = run_checks_batch([report], runner="gx")
+        for stage, secs in run.batch_timings.items():
+            single[stage] = single.get(stage, 0.0) + secs
+    return {
+        "reports": len(parse_s),
+        "parse_seconds": sum(parse_s),
+        "check": check,
+        "batch_size": DEFAULT_BATCH_SIZE,
+        "single": single,
+        "single_reports": min(CHECK_SINGLE, len(reports)),
+        "blocking": blocking,
+        "disagreements": disagreements,
+    }
 
 
 def _table_like_pages(files: list[Path]) -> int:
@@ -205,20 +236,62 @@ def main() -> int:
         default=10,
         help="camelot reads ~2 pages/s: run it on this many factory reports plus the real PDFs (0 = all files)",
     )
+    ap.add_argument(
+        "--sizes",
+        default=os.environ.get("BENCH_SIZES", "100,500,2000"),
+        help="end-to-end sizes in factory reports (BENCH_SIZES; '' skips the end-to-end part)",
+    )
+    ap.add_argument("--workers", type=int, default=2, help="worker processes of the end-to-end runs")
+    ap.add_argument("--skip-parse", action="store_true", help="leave out the parse and check comparison")
+    ap.add_argument("--skip-parallel", action="store_true", help="leave out the 1-vs-2-workers comparison")
+    ap.add_argument(
+        "--json", type=Path, default=None, help="figures file (default <data root>/bench/results.json)"
+    )
     args = ap.parse_args()
     if args.worker:
         worker(args.worker, args.list)
         return 0
 
-    from juesuan.paths import data_root, shared_dir
+    from juesuan.paths import data_root
 
     corpus = args.corpus or data_root() / "bench"
+    out_json = args.json or data_root() / "bench" / "results.json"
+    figures: dict = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "cpus": os.cpu_count()}
+    if not args.skip_parse:
+        parsed = parse_and_check(args, corpus)
+        if parsed is None:
+            return 1
+        figures["parse"] = parsed
+    import scale  # benchmarks/scale.py, beside this file
+
+    work = Path(tempfile.mkdtemp(prefix="juesuan-bench-"))
+    if not args.skip_parallel:
+        print(
+            "\nparallel documents: juesuan ingest of the benchmark corpus with 1 and 2 worker processes ...",
+            flush=True,
+        )
+        figures["parallel"] = scale.parallel_speedup(corpus, work / "parallel")
+        scale.print_parallel(figures["parallel"])
+    sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
+    if sizes:
+        figures["end_to_end"] = scale.scale(sizes, args.workers, work / "scale")
+        scale.print_scale(figures["end_to_end"])
+    out_json.parent.mkdir(parents=True, exist_ok=True)
+    out_json.write_text(json.dumps(figures, indent=2, ensure_ascii=False), encoding="utf-8")
+    print(f"\nfigures written to {out_json}")
+    return 0
+
+
+def parse_and_check(args: argparse.Namespace, corpus: Path) -> dict | None:
+    """The parse comparison (juesuan vs pdfplumber vs camelot) and the check cost; None if nothing to run."""
+    from juesuan.paths import shared_dir
+
     factory = ensure_corpus(corpus, args.quick)
     real = sorted((shared_dir() / "corpus" / "real").glob("*.pdf"))
     files = factory + real
     if not files:
         print("nothing to benchmark")
-        return 1
+        return None
     counts = {f: page_count(f) for f in files}
     pages = sum(counts.values())
     print(f"{len(factory)} factory reports + {len(real)} real PDFs = {len(files)} files, {pages} pages")
@@ -258,6 +331,24 @@ def main() -> int:
     per_kind = {tool: results.pop(tool) for tool in BUDGET_TOOLS if tool in results}
     base = results.get("pdfplumber")
     base_rate = base["pages"] / base["seconds"] if base else None
+    summary: dict = {
+        "tools": {
+            tool: {
+                "pages": r["pages"],
+                "seconds": round(r["seconds"], 2),
+                "pages_per_second": round(r["pages"] / r["seconds"], 1),
+                "peak_rss_mb": round(r["peak_rss_mb"]),
+            }
+            for tool, r in results.items()
+        }
+    }
+    for tool in ("juesuan-pdfium", "juesuan-pdfplumber"):
+        if tool in results:
+            rate = results[tool]["pages"] / results[tool]["seconds"]
+            for other in ("pdfplumber", "camelot"):
+                if other in results:
+                    o = results[other]
+                    summary["tools"][tool][f"vs_{other}"] = round(rate / (o["pages"] / o["seconds"]), 1)
     print()
     print(
         f"{'tool':<20}{'pages':>7}{'seconds':>10}{'pages/s':>10}{'vs pdfplumber':>15}{'peak RSS MB':>13}{'after imports':>15}  output"
@@ -293,22 +384,40 @@ def main() -> int:
         print(f"  final accounts {fin['pages']:>5} pages {f_ms:>8.1f} ms/page  {fin['cells']} cells")
         print(f"  budgets        {bud['pages']:>5} pages {b_ms:>8.1f} ms/page  {bud['cells']} cells")
         print(f"  budget / final-account cost per page: {b_ms / f_ms:.2f}x")
+        summary["budget_vs_final_ms_per_page"] = {"final": round(f_ms, 1), "budget": round(b_ms, 1)}
     if checks and checks["reports"]:
         n = checks["reports"]
         parse_per = checks["parse_seconds"] / n
         check_total = checks["check"].get("total", 0.0)
+        k = checks["single_reports"] or 1
+        single_total = checks["single"].get("total", 0.0)
         print(
-            f"\nCheck time per report beside parse time ({n} reports, rule catalogue through great-expectations):"
+            f"\nCheck time per report beside parse time ({n} reports, rule catalogue through great-expectations, "
+            f"batches of {checks['batch_size']}; one at a time: the first {k}):"
         )
+        print(f"  {'stage':<14}{'batched':>9}{'one at a time':>15}")
         print(f"  {'parse':<14}{parse_per:>8.3f}s")
         for stage in ("load", "duckdb", "gx"):
             if stage in checks["check"]:
-                print(f"  {'check.' + stage:<14}{checks['check'][stage] / n:>8.3f}s")
+                one = checks["single"].get(stage, 0.0) / k
+                print(f"  {'check.' + stage:<14}{checks['check'][stage] / n:>8.3f}s{one:>14.3f}s")
         print(
-            f"  {'check total':<14}{check_total / n:>8.3f}s  ({check_total / n / parse_per:.1f}x parse time)"
+            f"  {'check total':<14}{check_total / n:>8.3f}s{single_total / k:>14.3f}s"
+            f"  (batched: {check_total / n / parse_per:.2f}x parse time; one at a time "
+            f"{single_total / k / parse_per:.1f}x)"
         )
         print(f"  reports blocked by an error rule: {checks['blocking']}")
-    return 0
+        print(f"  GX/DuckDB disagreements: {checks['disagreements']}")
+        summary["check"] = {
+            "reports": n,
+            "parse_seconds_per_report": round(parse_per, 4),
+            "check_seconds_per_report_batched": round(check_total / n, 4),
+            "check_seconds_per_report_one_at_a_time": round(single_total / k, 4),
+            "check_vs_parse": round(check_total / n / parse_per, 3),
+            "stages_per_report_batched": {s: round(v / n, 4) for s, v in checks["check"].items()},
+            "disagreements": checks["disagreements"],
+        }
+    return summary
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -99,6 +100,42 @@ def readme_queries() -> dict[str, str]:
     return {p.stem: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.sql"))}
 
 
+def dashboard_calls(published: Path) -> dict[str, Any]:
+    """The dashboard's own data functions (juesuan.dashboard.data), each as a call on one reader: the pages'
+    queries as the dashboard runs them (its per-publication snapshots included). Empty without the dashboard."""
+    try:
+        from juesuan.dashboard import data as d
+    except ImportError:
+        return {}
+    r = d.WarehouseReader(published)
+    r.refresh()
+    region = d.RegionFilter()
+    years = d.years(r) or [2024]
+    lo, hi = min(years), max(years)
+    deps = d.departments(r, region)
+    dep = str(deps.iloc[0][deps.columns[0]]) if len(deps) else ""
+    leaves = d.function_leaves(r, region, hi, None)
+    code = str(leaves.iloc[0]["class_code"]) if len(leaves) else "201"
+    metrics = list(getattr(d, "METRICS", {}) or [])[:2]
+    calls: dict[str, Any] = {
+        "dash.regions": lambda: d.regions(r),
+        "dash.documents_by_region_year": lambda: d.documents_by_region_year(r, region),
+        "dash.problem_documents": lambda: d.problem_documents(r, region),
+        "dash.departments": lambda: d.departments(r, region),
+        "dash.department_headline": lambda: d.department_headline(r, dep),
+        "dash.department_income": lambda: d.department_income(r, dep),
+        "dash.department_functions": lambda: d.department_functions(r, dep),
+        "dash.department_economic": lambda: d.department_economic(r, dep),
+        "dash.department_rule_findings": lambda: d.department_rule_findings(r, dep),
+        "dash.function_leaves": lambda: d.function_leaves(r, region, hi, None),
+        "dash.function_departments": lambda: d.function_departments(r, region, hi, None, code),
+        "dash.rule_failures": lambda: d.rule_failures(r, region, lo, hi, "year"),
+    }
+    if metrics:
+        calls["dash.compare"] = lambda: d.compare(r, region, lo, hi, None, metrics)
+    return calls
+
+
 def time_queries(published: Path) -> dict[str, dict[str, float]]:
     """p50/p95/max milliseconds of each query over QUERY_REPEATS runs on a read-only connection."""
     import duckdb
@@ -126,6 +163,26 @@ def time_queries(published: Path) -> dict[str, dict[str, float]]:
             }
     finally:
         con.close()
+    try:
+        calls = dashboard_calls(published)
+    except Exception as exc:  # the dashboard changed its functions: say so, keep the other figures
+        calls, out["dash"] = {}, {"error": f"{type(exc).__name__}: {exc}".splitlines()[0]}  # type: ignore[dict-item]
+    for name, call in calls.items():
+        times = []
+        try:
+            for _ in range(QUERY_REPEATS):
+                t0 = time.perf_counter()
+                call()
+                times.append((time.perf_counter() - t0) * 1000)
+        except Exception as exc:
+            out[name] = {"error": f"{type(exc).__name__}: {exc}".splitlines()[0]}  # type: ignore[dict-item]
+            continue
+        times.sort()
+        out[name] = {
+            "p50_ms": round(statistics.median(times), 2),
+            "p95_ms": round(times[max(0, math.ceil(0.95 * len(times)) - 1)], 2),
+            "max_ms": round(times[-1], 2),
+        }
     return out
 
 
@@ -178,6 +235,11 @@ def run_size(n: int, workdir: Path) -> dict:
         t1 = time.perf_counter()
         first = run_nightly(defs, instance, cache, published_path=published, log_level="ERROR")
         night1 = time.perf_counter() - t1
+        steps = {
+            s.step_key: round((s.end_time or 0) - (s.start_time or 0), 1)
+            for run_id in first.runs.values()
+            for s in instance.get_run_step_stats(run_id)
+        }
         t2 = time.perf_counter()
         second = run_nightly(defs, instance, cache, published_path=published, log_level="ERROR")
         night2 = time.perf_counter() - t2
@@ -206,6 +268,7 @@ def run_size(n: int, workdir: Path) -> dict:
         "night_seconds": round(night1, 1),
         "seconds_per_report": round(night1 / len(manifest), 3),
         "pages_per_second": round(pages / night1, 1),
+        "night_steps_seconds": steps,
         "night_ok": first.ok,
         "night_error": next(iter(first.failed_runs.values()), None),
         "documents_by_status": {k: int(v) for k, v in by_status.items()},
@@ -284,6 +347,7 @@ def scale(sizes: list[int], workers: int, workdir: Path) -> dict:
         if "error" in r:
             print(f"  failed: {r['error']}")
         else:
+            print(f"  steps (s): {r['night_steps_seconds']}")
             print(
                 f"  {r['reports']} reports, {r['pages']} pages in {r['night_seconds']} s "
                 f"({r['seconds_per_report']} s/report, {r['pages_per_second']} pages/s); "
@@ -358,3 +422,14 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def print_parallel(p: dict) -> None:
+    one, two = p.get("one_worker", {}), p.get("two_workers", {})
+    if "seconds" not in one or "seconds" not in two:
+        print(f"  parallel run failed: {one.get('error') or two.get('error')}")
+        return
+    print(
+        f"  {one['files']} files: 1 worker {one['seconds']} s, 2 workers {two['seconds']} s → "
+        f"{p['speedup']}x (peak RSS of a worker: {two['peak_rss_mb']['largest_worker']} MB)"
+    )

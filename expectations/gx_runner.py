@@ -223,7 +223,13 @@ def _release(sources: list[Any]) -> None:
 
 
 def _project_config(data_docs_dir: Path | None) -> Any:
-    """An in-memory GX project: no analytics, no progress bars, one Data Docs site (ours) when asked."""
+    """An in-memory GX project: no analytics, no progress bars, one Data Docs site (ours) when asked.
+
+    With a site, validation results are kept on disk beside it (`<site>.results/`): GX rebuilds a site's index
+    from its validation-results store and deletes the pages that store does not know, so with results only in
+    memory every batch would erase the pages of the batches before it. Kept on disk, one site accumulates a page
+    per batch (a warehouse's whole history of checks); each batch writes its own result files.
+    """
     from great_expectations.data_context.types.base import (
         DataContextConfig,
         InMemoryStoreBackendDefaults,
@@ -231,6 +237,7 @@ def _project_config(data_docs_dir: Path | None) -> Any:
     )
 
     sites = {}
+    defaults = InMemoryStoreBackendDefaults(init_temp_docs_sites=False)
     if data_docs_dir is not None:
         data_docs_dir.mkdir(parents=True, exist_ok=True)
         sites["juesuan"] = {
@@ -242,12 +249,24 @@ def _project_config(data_docs_dir: Path | None) -> Any:
             },
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
         }
+        defaults.stores[defaults.validation_results_store_name] = {
+            "class_name": "ValidationResultsStore",
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(results_dir(data_docs_dir)),
+            },
+        }
     return DataContextConfig(
-        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+        store_backend_defaults=defaults,
         data_docs_sites=sites,
         analytics_enabled=False,
         progress_bars=ProgressBarsConfig(globally=False),
     )
+
+
+def results_dir(data_docs_dir: Path) -> Path:
+    """Where the validation results behind a Data Docs site are kept (beside the site)."""
+    return data_docs_dir.with_name(data_docs_dir.name + ".results")
 
 
 def _exception_message(exc: dict[str, Any]) -> str | None:

@@ -22,6 +22,7 @@ COMMAND_MODULES: list[str] = [
     "juesuan.commands.portal",
     "juesuan.commands.check",
     "juesuan.commands.rebuild",
+    "juesuan.commands.dashboard",
 ]
 
 

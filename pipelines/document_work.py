@@ -81,9 +81,10 @@ def parse_batch(items: list[tuple[str, str | None, Region | None]], cache_root: 
     return out
 
 
-def check_batch(shas: list[str], cache_root: str) -> list[dict[str, Any]]:
+def check_batch(shas: list[str], cache_root: str, data_docs_dir: str | None = None) -> list[dict[str, Any]]:
     """Check the cached reports of `shas` as one batch and cache their results; per document: its results (or
-    check error), in order. A document without a parsed report is cached with no results (not checked)."""
+    check error), in order. A document without a parsed report is cached with no results (not checked). The
+    batch's GX validation gets a page in the Data Docs site at `data_docs_dir` (the warehouse's one site)."""
     from expectations import catalogue_version
     from expectations.engine import run_checks_batch
     from juesuan.parsing import PARSER_VERSION
@@ -102,7 +103,9 @@ def check_batch(shas: list[str], cache_root: str) -> list[dict[str, Any]]:
             reports[sha] = outcome.report
     if reports:
         try:
-            runs = run_checks_batch(list(reports.values()))
+            runs = run_checks_batch(
+                list(reports.values()), data_docs_dir=Path(data_docs_dir) if data_docs_dir else None
+            )
             results = {sha: run.results for sha, run in zip(reports, runs, strict=True)}
             error = None
         except Exception as exc:  # the rules could not run: the reports are unverified, so quarantined

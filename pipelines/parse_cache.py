@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -124,10 +124,12 @@ class CheckOutcome:
 
 
 _DECIMAL_FIELDS = ("expected", "actual", "difference", "tolerance")
+_RULE_RESULT_FIELDS = fields(RuleResult)
 
 
 def _rule_result_to_json(r: RuleResult) -> dict[str, Any]:
-    data = asdict(r)
+    # the fields are flat values: a shallow copy (dataclasses.asdict deep-copies each one, 10x slower)
+    data = {f.name: getattr(r, f.name) for f in _RULE_RESULT_FIELDS}
     for k in _DECIMAL_FIELDS:
         if data[k] is not None:
             data[k] = str(data[k])

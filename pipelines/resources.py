@@ -41,13 +41,15 @@ class ParseCacheResource(dg.ConfigurableResource):
     """Parse outcomes and rule results by (sha256, parser version), under `root` (default: the data root).
 
     `workers`: processes that parse and check a documents run's documents (0: `JUESUAN_WORKERS` or the CPU
-    count), `batch_size`: documents per batch (a worker's unit of work; rules are run once per batch). Both are
-    deployment settings (run config or environment), not code.
+    count), `batch_size`: documents per batch (a worker's unit of work; rules are run once per batch),
+    `dask_scheduler`: a Dask scheduler address (tcp://host:8786) whose workers do that work instead (default
+    `JUESUAN_DASK_SCHEDULER`; see docs/scaling.md). All are deployment settings (run config or environment).
     """
 
     root: str = ""
     workers: int = 0
     batch_size: int = 25
+    dask_scheduler: str = ""
 
     def cache(self) -> ParseCache:
         return ParseCache(Path(self.root) if self.root else data_root())
@@ -57,6 +59,10 @@ class ParseCacheResource(dg.ConfigurableResource):
 
     def worker_count(self) -> int | None:
         return self.workers or None
+
+    def cluster(self) -> str | None:
+        """The configured Dask scheduler, or None to use `JUESUAN_DASK_SCHEDULER` / local processes."""
+        return self.dask_scheduler or None
 
 
 class SourcesResource(dg.ConfigurableResource):

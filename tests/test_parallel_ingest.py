@@ -56,6 +56,10 @@ def test_two_workers_publish_what_one_publishes(corpus: Path, tmp_path: Path):
     a, b = published(one.publication.path), published(two.publication.path)
     assert a["amounts"] and a["rules"]
     assert a == b
+    # one Data Docs site for the warehouse, a page per batch (not per report), whichever worker wrote it
+    site = tmp_path / "two" / "data-docs"
+    assert (site / "index.html").exists()
+    assert len(list((site / "validations").rglob("*.html"))) == len(batches(len(two.outcomes), 2, 25))
     # nothing new: a second night derives nothing, with any number of workers
     again = ingest_dir(corpus, tmp_path / "two", workers=2)
     assert again.changed == 0

@@ -120,3 +120,15 @@ def test_one_data_docs_site_for_a_batch(factory_reports: list[Report], tmp_path:
     assert {run.data_docs_index for run in runs} == {index}
     pages = list((tmp_path / "docs" / "validations").rglob("*.html"))
     assert len(pages) == 1  # one validation page for the batch, not one per report
+
+
+def test_batches_accumulate_in_one_data_docs_site(factory_reports: list[Report], tmp_path: Path):
+    """A warehouse's site keeps every batch's page: a later batch must not erase the earlier ones."""
+    site = tmp_path / "docs"
+    first = run_checks_batch(factory_reports[:2], runner="gx", data_docs_dir=site)
+    second = run_checks_batch(factory_reports[2:4], runner="gx", data_docs_dir=site)
+    assert first[0].data_docs_index == second[0].data_docs_index
+    pages = list((site / "validations").rglob("*.html"))
+    assert len(pages) == 2
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert all(p.stem in index or p.parent.name in index for p in pages)

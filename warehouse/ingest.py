@@ -146,13 +146,19 @@ def _parser_version() -> str:
     return PARSER_VERSION
 
 
-def _derive_stream(jobs: list[Any], checker: Checker, workers: int | None) -> Iterator[tuple[Any, Any]]:
+#: The warehouse's one great-expectations Data Docs site (a page per checked batch), in the warehouse folder.
+DATA_DOCS_DIR = "data-docs"
+
+
+def _derive_stream(
+    jobs: list[Any], checker: Checker, workers: int | None, data_docs_dir: Path | None = None
+) -> Iterator[tuple[Any, Any]]:
     """(job, Derived) for every job in order: batched and in worker processes with the catalogue's own checker,
     one by one in process with any other checker (a test's, a custom one)."""
     from warehouse.workers import derive_all, parse_one
 
     if isinstance(checker, RunnerChecker):
-        yield from derive_all(jobs, runner=checker.runner, workers=workers)
+        yield from derive_all(jobs, runner=checker.runner, workers=workers, data_docs_dir=data_docs_dir)
         return
     for job in jobs:
         derived = parse_one(job)
@@ -249,7 +255,9 @@ def ingest_paths(
                 "region": region,
             }
         )
-    for (_job, derived), info in zip(_derive_stream(jobs, checker, workers), infos, strict=True):
+    for (_job, derived), info in zip(
+        _derive_stream(jobs, checker, workers, wh.root / DATA_DOCS_DIR), infos, strict=True
+    ):
         t0 = time.perf_counter()
         outcome = _stage(wh, derived, **info)
         summary.outcomes.append(outcome)
@@ -341,7 +349,9 @@ def reparse(
             [everything, version],
         ).fetchall()
         jobs, infos = _kept_jobs(wh, rows, summary.skipped)
-        for (_job, derived), info in zip(_derive_stream(jobs, checker, workers), infos, strict=True):
+        for (_job, derived), info in zip(
+            _derive_stream(jobs, checker, workers, wh.root / DATA_DOCS_DIR), infos, strict=True
+        ):
             t1 = time.perf_counter()
             outcome = _stage(wh, derived, **info)
             summary.outcomes.append(outcome)
@@ -416,7 +426,9 @@ def recheck(
         ).fetchall()
         before_of = {row[0]: row[-1] for row in rows}
         jobs, infos = _kept_jobs(wh, [row[:-1] for row in rows], summary.skipped)
-        for (_job, derived), info in zip(_derive_stream(jobs, checker, workers), infos, strict=True):
+        for (_job, derived), info in zip(
+            _derive_stream(jobs, checker, workers, wh.root / DATA_DOCS_DIR), infos, strict=True
+        ):
             outcome = _stage(wh, derived, **info)
             before = before_of[info["raw_sha256"]]
             summary.rechecked.append(outcome)

@@ -65,6 +65,54 @@ def _expected_amounts(con: duckdb.DuckDBPyConnection) -> int:
     )
 
 
+#: Mart views whose joins and aggregates are computed once at publish time, not on every query (README and
+#: dashboard queries stay fast on thousands of reports); in dependency order.
+MATERIALIZED_MARTS = (
+    "report_amounts",
+    "departments",
+    "department_year",
+    "expenditure_by_function",
+    "region_class_totals",
+    "year_over_year",
+)
+#: Schema of the materialized rows in the published file (readers use the `mart` views over them).
+MART_CACHE_SCHEMA = "mart_rows"
+
+
+def materialize_marts(con: duckdb.DuckDBPyConnection) -> None:
+    """Store the heavy mart views' rows in the published file and point each view at them.
+
+    The views stay views with the same columns, types and comments (exports and the data dictionary list the
+    mart's views), but read stored rows: the published file never changes after publishing, so the rows cannot
+    go stale. Views defined on other mart views read those views' stored rows too.
+    """
+    views = {
+        name: comment
+        for name, comment in con.execute(
+            "SELECT view_name, comment FROM duckdb_views() WHERE schema_name = 'mart' AND NOT internal"
+        ).fetchall()
+    }
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {MART_CACHE_SCHEMA}")
+    for name in MATERIALIZED_MARTS:
+        if name not in views:
+            continue
+        comments = con.execute(
+            "SELECT column_name, comment FROM duckdb_columns() WHERE schema_name = 'mart' AND table_name = ? "
+            "AND comment IS NOT NULL",
+            [name],
+        ).fetchall()
+        con.execute(f'CREATE TABLE {MART_CACHE_SCHEMA}."{name}" AS SELECT * FROM mart."{name}"')
+        con.execute(f'CREATE OR REPLACE VIEW mart."{name}" AS SELECT * FROM {MART_CACHE_SCHEMA}."{name}"')
+        if views[name]:
+            con.execute(f'COMMENT ON VIEW mart."{name}" IS {_sql_text(views[name])}')
+        for column, comment in comments:
+            con.execute(f'COMMENT ON COLUMN mart."{name}"."{column}" IS {_sql_text(comment)}')
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def validate_published(
     con: duckdb.DuckDBPyConnection, expected_documents: int, expected_amounts: int
 ) -> None:
@@ -159,6 +207,7 @@ def publish(wh: Warehouse, published_path: Path, *, force: bool = False) -> Publ
             con.execute("DETACH nxt")
         nxt = duckdb.connect(str(tmp))
         try:
+            materialize_marts(nxt)
             validate_published(nxt, n_docs, n_amounts)
             nxt.execute("CHECKPOINT")
         finally:

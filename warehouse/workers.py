@@ -5,11 +5,14 @@ for the batch). A batch is the unit of work a process takes: its documents are p
 come back as `Derived` values, in input order, to the one process that writes the warehouse (DuckDB has one
 writer; staging stays single-threaded and correct whatever the number of workers). Workers are started with
 `spawn` (never `fork`: the parent may hold DuckDB and GX threads) and each imports the parser and the rules
-once; a run too small to pay for that is done in process.
+once; a run too small to pay for that is done in process. When the deployment names a Dask scheduler
+(`JUESUAN_DASK_SCHEDULER` or the parse_cache resource's `dask_scheduler`), the same batches are tasks of that
+cluster instead, on as many machines as it has workers (docs/scaling.md).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import multiprocessing
 import os
@@ -30,6 +33,8 @@ DEFAULT_BATCH_SIZE = 25
 MIN_PARALLEL_DOCUMENTS = 12
 #: `JUESUAN_WORKERS`: how many processes parse and check (default: the machine's CPU count).
 WORKERS_ENV = "JUESUAN_WORKERS"
+#: `JUESUAN_DASK_SCHEDULER`: address of a Dask scheduler (tcp://host:8786) whose workers parse and check.
+DASK_ENV = "JUESUAN_DASK_SCHEDULER"
 
 
 def default_workers() -> int:
@@ -92,8 +97,9 @@ def parse_one(job: Job) -> Derived:
     return Derived(report=report, parse_seconds=time.perf_counter() - t0)
 
 
-def check_batch(derived: Sequence[Derived], runner: str = "gx") -> None:
-    """Check every parsed report of `derived` as one batch, filling in results (or check_error) in place."""
+def check_batch(derived: Sequence[Derived], runner: str = "gx", data_docs_dir: Path | None = None) -> None:
+    """Check every parsed report of `derived` as one batch, filling in results (or check_error) in place; the
+    batch's GX validation gets a page in the Data Docs site at `data_docs_dir` (the warehouse's one site)."""
     import time
 
     from expectations.engine import run_checks_batch
@@ -103,7 +109,11 @@ def check_batch(derived: Sequence[Derived], runner: str = "gx") -> None:
         return
     t0 = time.perf_counter()
     try:
-        runs = run_checks_batch([d.report for d in todo], runner=runner)  # type: ignore[misc]
+        runs = run_checks_batch(
+            [d.report for d in todo],  # type: ignore[misc]
+            runner=runner,  # type: ignore[arg-type]
+            data_docs_dir=data_docs_dir,
+        )
     except Exception as exc:  # no rule ran, so the reports are unverified: quarantined, saying why
         error = f"rule checks crashed: {type(exc).__name__}: {exc}".splitlines()[0]
         for d in todo:
@@ -114,11 +124,11 @@ def check_batch(derived: Sequence[Derived], runner: str = "gx") -> None:
         d.results, d.check_seconds = run.results, share
 
 
-def derive_batch(jobs: Sequence[Job], runner: str = "gx") -> list[Derived]:
+def derive_batch(jobs: Sequence[Job], runner: str = "gx", data_docs_dir: Path | None = None) -> list[Derived]:
     """Parse each job's file, then check the reports together: one batch of work (what a worker runs)."""
     os.environ.setdefault("TQDM_DISABLE", "1")
     out = [parse_one(job) for job in jobs]
-    check_batch(out, runner)
+    check_batch(out, runner, data_docs_dir)
     return out
 
 
@@ -136,38 +146,15 @@ def derive_all(
     runner: str = "gx",
     workers: int | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    cluster: str | None = None,
+    data_docs_dir: Path | None = None,
 ) -> Iterator[tuple[Job, Derived]]:
-    """Every job's Derived, in input order, computed by `workers` processes (in process for one, or few jobs).
-
-    Results are yielded as each batch completes, so the caller (the warehouse's single writer) stages them
-    while the workers go on; at most a few batches wait in memory.
-    """
-    workers = default_workers() if workers is None else max(1, workers)
-    ranges = batches(len(jobs), workers, batch_size)
-    if workers == 1 or len(jobs) < MIN_PARALLEL_DOCUMENTS or len(ranges) < 2:
-        for r in ranges:
-            chunk = [jobs[i] for i in r]
-            yield from zip(chunk, derive_batch(chunk, runner), strict=True)
-        return
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(ranges)), mp_context=ctx) as pool:
-        # submitted a few at a time: a worker's finished batch is staged while later ones are still parsed
-        pending = []
-        ahead = 2 * workers
-        it = iter(ranges)
-        for r in it:
-            chunk = [jobs[i] for i in r]
-            pending.append((chunk, pool.submit(derive_batch, chunk, runner)))
-            if len(pending) >= ahead:
-                break
-        while pending:
-            chunk, future = pending.pop(0)
-            derived = future.result()
-            nxt = next(it, None)
-            if nxt is not None:
-                more = [jobs[i] for i in nxt]
-                pending.append((more, pool.submit(derive_batch, more, runner)))
-            yield from zip(chunk, derived, strict=True)
+    """Every job's Derived, in input order, computed by `workers` processes (in process for one, or few jobs),
+    or by the Dask cluster at `cluster` (default `JUESUAN_DASK_SCHEDULER`)."""
+    derived = map_batches(
+        derive_batch, jobs, runner, data_docs_dir, workers=workers, batch_size=batch_size, cluster=cluster
+    )
+    yield from zip(jobs, derived, strict=True)
 
 
 def map_batches(
@@ -176,10 +163,20 @@ def map_batches(
     *args: Any,
     workers: int | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    cluster: str | None = None,
 ) -> Iterator[T]:
-    """`fn(batch, *args)` over `items` cut into batches, in `workers` spawned processes (in process when one
-    worker or few items); the outputs in input order, yielded as batches complete. `fn` must be importable
-    (a module-level function) and its arguments picklable."""
+    """`fn(batch, *args)` over `items` cut into batches; the outputs in input order, yielded as batches
+    complete (so the caller, e.g. the warehouse's single writer, works while later batches run).
+
+    Where the batches run is the deployment's choice, not the code's: on the Dask cluster whose scheduler is at
+    `cluster` (default: `JUESUAN_DASK_SCHEDULER`; workers on any machine that sees the same files), else in
+    `workers` spawned processes on this machine, else (one worker, or too few items to pay for starting
+    processes) in this process. `fn` must be a module-level function and its arguments picklable.
+    """
+    cluster = cluster if cluster is not None else os.environ.get(DASK_ENV, "").strip()
+    if cluster:
+        yield from _on_dask(cluster, fn, items, args, batch_size)
+        return
     workers = default_workers() if workers is None else max(1, workers)
     ranges = batches(len(items), workers, batch_size)
     if workers == 1 or len(items) < MIN_PARALLEL_DOCUMENTS or len(ranges) < 2:
@@ -188,6 +185,40 @@ def map_batches(
         return
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(workers, len(ranges)), mp_context=ctx) as pool:
-        futures = [pool.submit(fn, [items[i] for i in r], *args) for r in ranges]
-        for future in futures:
-            yield from future.result()
+        yield from _in_order(pool.submit, fn, items, args, ranges, ahead=2 * workers)
+
+
+def _in_order(
+    submit: Callable[..., Any],
+    fn: Callable[..., list[T]],
+    items: Sequence[Any],
+    args: tuple,
+    ranges: list[range],
+    ahead: int,
+) -> Iterator[T]:
+    """Submit at most `ahead` batches at a time (bounded memory) and yield their outputs in order."""
+    it = iter(ranges)
+    pending = [submit(fn, [items[i] for i in r], *args) for r in itertools.islice(it, ahead)]
+    while pending:
+        out = pending.pop(0).result()
+        nxt = next(it, None)
+        if nxt is not None:
+            pending.append(submit(fn, [items[i] for i in nxt], *args))
+        yield from out
+
+
+def _on_dask(
+    address: str, fn: Callable[..., list[T]], items: Sequence[Any], args: tuple, batch_size: int
+) -> Iterator[T]:
+    """The batches as tasks of the Dask cluster at `address` (one task per batch, never retried elsewhere with
+    a different result: the work is deterministic and its cache writes are atomic)."""
+    from distributed import Client
+
+    with Client(address, set_as_default=False, timeout="30s") as client:
+        slots = max(1, sum(client.nthreads().values()))
+        ranges = batches(len(items), slots, batch_size)
+
+        def submit(f: Callable[..., Any], batch: list[Any], *a: Any) -> Any:
+            return client.submit(f, batch, *a, pure=False)
+
+        yield from _in_order(submit, fn, items, args, ranges, ahead=2 * slots)

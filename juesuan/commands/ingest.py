@@ -50,6 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="run the rule suites through great-expectations (default) or DuckDB only (faster, same rules)",
     )
     p.add_argument("--no-publish", action="store_true", help="stage only; publish later")
+    _workers_option(p)
     p.set_defaults(func=run_ingest)
 
     r = subparsers.add_parser(
@@ -65,6 +66,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     r.add_argument("--all", action="store_true", help="re-derive every document, not only outdated ones")
     r.add_argument("--rules-runner", choices=("gx", "duckdb"), default="gx")
+    _workers_option(r)
     r.set_defaults(func=run_reparse)
 
     c = subparsers.add_parser(
@@ -83,7 +85,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--all", action="store_true", help="re-check every current document, not only outdated ones"
     )
     c.add_argument("--rules-runner", choices=("gx", "duckdb"), default="gx")
+    _workers_option(c)
     c.set_defaults(func=run_recheck)
+
+
+def _workers_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="processes that parse and check, in batches (default: JUESUAN_WORKERS or the CPU count; "
+        "JUESUAN_DASK_SCHEDULER sends the batches to a Dask cluster instead)",
+    )
 
 
 def _quiet_progress_bars() -> None:
@@ -143,6 +156,7 @@ def run_ingest(args: argparse.Namespace) -> int:
             checker=default_checker(args.rules_runner),
             publish=not args.no_publish,
             published_path=published,
+            workers=args.workers,
         ),
         "staged",
     )
@@ -178,7 +192,11 @@ def _rederive(args: argparse.Namespace, step: Callable[..., Any], verb: str) -> 
     announce(getattr(args, "command", None) or "reparse", published, "publishing to")
     return _load_and_publish(
         lambda: step(
-            root, everything=args.all, checker=default_checker(args.rules_runner), published_path=published
+            root,
+            everything=args.all,
+            checker=default_checker(args.rules_runner),
+            published_path=published,
+            workers=getattr(args, "workers", None),
         ),
         verb,
     )
