@@ -44,12 +44,13 @@ def good(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Report]:
     for name, kind in (("sc", "state_capital"), ("gf", "gov_fund")):
         entry = next(e for e in manifest if printed(e, kind) and e["template"] != "shanghai2024")
         picked[name] = parse_report(out / entry["file"])
-    # and a budget (部门预算) of the factory's, for the rules scoped to budgets
-    from juesuan.budgets.factory import generate_pairs
+    # `bud`: a clean factory budget (部门预算, Word style: 上年预算数 / 增减 beside 本年预算数) for the budget rules
+    from juesuan.budgets.factory import budget_from_final, write_budget
+    from juesuan.factory.generate import build_spec, plan_corpus
 
-    budgets = out / "budgets"
-    [(_final, budget)] = generate_pairs(budgets, departments=1, years=(2024,))
-    picked["bud"] = parse_report(budgets / str(budget["file"]))
+    plan = plan_corpus(7, 1, 1, (2024,), ("central2024",), 0.0)[0]
+    budget = write_budget(budget_from_final(build_spec(plan, 7, None)[0], style="word"), out)
+    picked["bud"] = parse_report(out / str(budget["file"]))
     assert picked["bud"].kind == "budget"
     return picked
 
@@ -223,7 +224,33 @@ class Example:
     outcome: str = "fail"
 
 
+def bump_unit(report: Report) -> tuple[str, str]:
+    """Add 100 万元 to the first budget unit's row of a per-unit 收入总表."""
+    row = next(r for r in report.tables["income"].rows if (r.line_item or "").startswith("unit:"))
+    row.cells[0].amount_yuan += BUMP
+    return "income", row.line_item or ""
+
+
+#: Budget (部门预算) rules, on the factory budget `bud`.
+BUDGET_EXAMPLES: dict[str, Example] = {
+    "budget_summary_balance": Example(
+        "bud", bump("summary", "income.grand_total", "amount"), at=("summary", "expenditure.grand_total")
+    ),
+    "budget_cross_expenditure_total": Example("bud", bump("summary", "expenditure.total", "amount")),
+    "budget_total_equals_sum_of_classes": Example("bud", bump("general_budget", "total", "total")),
+    "budget_class_equals_sum_of_kuan": Example("bud", bump("general_budget", level=3, measure="total")),
+    "budget_kuan_equals_sum_of_xiang": Example("bud", bump("general_budget", level=5, measure="total")),
+    "budget_economic_total_sum": Example("bud", bump("basic_expenditure", "total", "total")),
+    "budget_economic_class_sum": Example("bud", bump("basic_expenditure", level=3, measure="total")),
+    "budget_row_split": Example("bud", bump("general_budget", level=7, measure="total")),
+    "budget_basic_split": Example("bud", bump("basic_expenditure", level=5, measure="total")),
+    "budget_three_public_sums": Example("bud", bump("three_public", "", "budget.total"), False),
+    "budget_cross_general_budget_basic": Example("bud", bump("general_budget", "total", "basic")),
+    "budget_unit_sum": Example("bud", bump_unit, at=("income", "total")),
+}
+
 EXAMPLES: dict[str, Example] = {
+    **BUDGET_EXAMPLES,
     "appropriation_balance": Example(
         "sc",
         bump("appropriation_summary", "income.grand_total"),

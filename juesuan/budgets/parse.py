@@ -44,6 +44,7 @@ def parse_budget(
     report.problems.extend(info.problems)
     result = parse_budget_tables(path, timings=timings, engine=engine, year=info.year)
     _fold_three_public(result.tables)
+    _performance_tables_are_extras(result.tables, info.page_texts)
     for table in result.tables.values():
         _unreadable_layout(table)
     report.tables = result.tables
@@ -108,9 +109,12 @@ def _fold_three_public(tables: dict[str, Table]) -> None:
     for r in funds.rows:
         if not (r.line_item or "").startswith("three_public."):
             continue
-        item = r.line_item.split(".", 1)[1]
+        key = r.line_item.split(".", 1)[1]
         for c in r.cells:
-            c.measure = f"budget.{item}" if c.measure == "total" else f"budget.{item}.{c.measure}"
+            if key.startswith("side:"):  # 深圳: the row is the year, the column the item × fund
+                c.measure = f"{key[5:]}.{c.measure}"
+            else:  # 广州: the row is the item, the column the fund (合计: all funds)
+                c.measure = f"budget.{key}" if c.measure == "total" else f"budget.{key}.{c.measure}"
             row.cells.append(c)
     folded = Table(
         kind="three_public",
@@ -126,13 +130,45 @@ def _fold_three_public(tables: dict[str, Table]) -> None:
     tables["three_public"] = folded
 
 
+_PERFORMANCE_HEAD = re.compile(r"项目.*预算.*绩效目标|绩效目标.*预算数")
+
+
+def _performance_tables_are_extras(tables: dict[str, Table], page_texts: list[str]) -> None:
+    """Untitled 重点项目绩效目标 tables (项目 | 预算数 | 绩效目标, 深圳 and 广州 print them in the prose) list projects
+    by name: their amounts are an extra (noted, not read), not cells a public table lost."""
+    perf: set[int] = set()
+    for number, text in enumerate(page_texts, start=1):
+        lines = [norm(ln) for ln in text.splitlines()]
+        if any(_PERFORMANCE_HEAD.search(ln) for ln in lines):
+            perf.add(number)
+        elif number - 1 in perf and not any(_TITLE_LINE.search(ln) and len(ln) < 40 for ln in lines):
+            perf.add(number)  # the table runs over to this page
+    for table in tables.values():
+        moved = [p for p in table.problems if p.code == "unplaced_cells" and p.page in perf]
+        if not moved:
+            continue
+        for p in moved:
+            p.code, p.severity, p.table_kind = "budget_extra_not_read", "info", "performance"
+            p.message = (
+                p.message.split(" not placed")[0] + " of a 项目绩效目标 table (projects by name); not read"
+            )
+        if table.status == "parse_error" and not any(p.severity == "error" for p in table.problems):
+            table.status = "parsed" if table.rows else "empty"
+
+
+_UNPLACED = ("unknown_row", "unmapped_cell", "unreadable_cell")
+
+
 def _unreadable_layout(table: Table) -> None:
     """A table whose rows cannot be keyed one-to-one is a parse error, never a report's arithmetic error.
 
     Two cells of one row under the same measure (two headers read alike) or one code printed twice with different
     values (a cross-tabulation such as 部门经济分类 × 政府经济分类) cannot be stored or checked faithfully.
     """
+    doubled_rows = [r for r in table.rows if len({c.measure for c in r.cells}) < len(r.cells)]
     if table.status != "parsed":
+        if doubled_rows:
+            table.rows = []  # unreadable already, and two cells under one measure cannot be stored
         return
     reasons = []
     for row in table.rows:
@@ -149,6 +185,10 @@ def _unreadable_layout(table: Table) -> None:
         reasons.append(
             f"{len(conflicts)} code(s) printed more than once with different values (first: {conflicts[0].message})"
         )
+    unplaced = [p for p in table.problems if p.severity == "error" and p.code in _UNPLACED]
+    if unplaced:
+        # an identity over a table missing some of its printed cells would blame the report for the parser
+        reasons.append(f"{len(unplaced)} printed cell(s) or row(s) not placed (first: {unplaced[0].message})")
     if reasons:
         table.status = "parse_error"
         table.rows = []  # as every unreadable table: no cell of it is published or checked

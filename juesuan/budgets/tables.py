@@ -12,7 +12,30 @@ from pathlib import Path
 import pypdfium2 as pdfium
 
 from juesuan.budgets import vocabulary as v
-from juesuan.parsing.tables import Found, TablesResult, TableVocabulary, parse_tables, using_vocabulary
+from juesuan.parsing.grid import Grid
+from juesuan.parsing.tables import (
+    Found,
+    TablesResult,
+    TableVocabulary,
+    _row_texts,
+    parse_tables,
+    using_vocabulary,
+)
+
+
+def _title_only(g: Grid) -> bool:
+    """A frame around the title alone (深圳 draws the 三公 title in a one-cell box above the table)."""
+    texts = [t for r in range(g.nrows) for _, t in _row_texts(g, r) if t]
+    return g.nrows == 1 and len(texts) == 1 and v.classify_title(texts[0]) is not None
+
+
+def _by_fund_source(g: Grid) -> bool:
+    """A 三公 header row naming the fund sources (一般公共预算 / 政府性基金预算 / 国有资本经营预算) under each item."""
+    for r in range(min(4, g.nrows)):
+        texts = [t for _, t in _row_texts(g, r) if t]
+        if sum(t.startswith(("一般公共预算", "政府性基金", "国有资本")) for t in texts) >= 3:
+            return True
+    return False
 
 
 def merge_repeated_titles(found: list[Found]) -> list[Found]:
@@ -20,6 +43,9 @@ def merge_repeated_titles(found: list[Found]) -> list[Found]:
     a located table with the same kind and title on the page after the previous one continues it."""
     out: list[Found] = []
     for f in found:
+        f.grids = [g for g in f.grids if not _title_only(g)]
+        if f.kind == "three_public" and f.grids and _by_fund_source(f.grids[0]):
+            f.kind = "three_public_funds"  # 深圳: a column per item × fund source, a row per year
         prev = out[-1] if out else None
         if (
             prev is not None

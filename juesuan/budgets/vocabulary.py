@@ -206,12 +206,26 @@ def _earlier_year(j: str) -> bool:
     return bool(year and years and max(years) < year)
 
 
+def _three_public_item(j: str) -> str | None:
+    """The 三公 item a column header names (总计, 因公出国(境)费, 公务接待费, 公务用车…), or None."""
+    r = re.sub(r"公务用车购置及运行(?:（?维护）?)?费", "", j)
+    if "出国" in j:
+        return "overseas"
+    if "接待" in j:
+        return "reception"
+    if "公务用车" in j:
+        return "vehicle_purchase" if "购置" in r else "vehicle_operation" if "运行" in r else "vehicle_total"
+    if "总计" in j or "三公" in j:
+        return "total"
+    return None
+
+
 def label_column(path: list[str]) -> bool:
     """The subject column headed by its classification alone (广州: 部门预算支出经济科目, 功能分类科目) holds
     "[301]工资福利支出": code and name in one cell, read as a label whose leading code keys the row."""
     leaf = path[-1] if path else ""
-    if leaf in ("预算单位", "单位名称", "单位"):
-        return True  # 深圳: the budget unit of each block
+    if leaf in ("预算单位", "单位名称", "单位", "年度"):
+        return True  # 深圳: the budget unit of each block; the year of each 三公 row
     return bool(re.fullmatch(r".*(?:经济|功能)(?:分类)?科目", leaf)) and "编码" not in leaf
 
 
@@ -226,15 +240,24 @@ def measure(kind: str, path: list[str], side: str | None) -> str | None:
     elif re.search(r"上年(?:预算|年初)|上年数|年初预算", j) or _earlier_year(j):
         prefix = "prior."
     if kind == "three_public_funds":
-        for key, words in (
-            ("general_budget", ("一般公共预算",)),
-            ("gov_fund", ("政府性基金",)),
-            ("state_capital", ("国有资本",)),
-            ("total", ("合计", "小计", "预算数")),
-        ):
-            if any(w in j for w in words):
-                return prefix + key
-        return None
+        fund = next(
+            (
+                key
+                for key, word in (
+                    ("general_budget", "一般公共预算"),
+                    ("gov_fund", "政府性基金"),
+                    ("state_capital", "国有资本"),
+                )
+                if word in j
+            ),
+            None,
+        )
+        item = _three_public_item(j)
+        if item is not None:  # 深圳: a column per item × fund source, a row per year
+            return f"{item}.{fund}" if fund else item
+        if fund:  # 广州: a row per item, a column per fund source
+            return fund
+        return "total" if any(w in j for w in ("合计", "小计", "预算数")) else None
     if kind == "three_public":
         side_key = prefix.rstrip(".") or "budget"
         r = re.sub(r"公务用车购置及运行(?:（?维护）?)?费", "", j)
@@ -285,6 +308,12 @@ def measure(kind: str, path: list[str], side: str | None) -> str | None:
     if kind in ("expenditure", "general_budget", "general_budget_economic", "gov_fund", "state_capital"):
         if "基本支出" in j and ("人员" in path[-1] or "公用" in path[-1]):
             return prefix + ("basic.personnel" if "人员" in path[-1] else "basic.public")
+        if re.fullmatch(
+            r"(?:人员|公用)经费支出", path[-1] if path else ""
+        ):  # 西安 明细表: 基本支出 in two parts
+            return prefix + ("basic.personnel" if "人员" in path[-1] else "basic.public")
+        if "专项业务经费" in j:  # 西安: 项目支出 is called 专项业务经费
+            return prefix + "project"
         for key, words in (
             ("affiliated_subsidy", ("对附属单位补助",)),
             ("remit_superior", ("上缴上级",)),
@@ -393,6 +422,11 @@ def line_item(kind: str, side: str | None, label: str, state: object) -> str | N
             # 款 / 项 printed by name under their class (深圳): kept by name, the coded tables hold the codes
             return f"expenditure.subject:{n}"
         return None
+    if kind == "three_public_funds" and re.search(r"(?:19|20)\d{2}年|增减", n):
+        if "增减" in n:  # 深圳: a row per year (2025年 / 2026年 / 增减变化金额)
+            return "three_public.side:change"
+        year, printed = _YEAR.get(), int(re.search(r"((?:19|20)\d{2})年", n).group(1))
+        return "three_public.side:" + ("prior" if year and printed < year else "budget")
     if kind == "three_public_funds":
         r = re.sub(r"公务用车购置及运行(?:维护)?(?:费|支出)", "", n)
         for key, test in (

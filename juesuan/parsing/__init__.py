@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from juesuan.parsing.document import DocumentInfo
 
 #: Bumped whenever parsing output can change for the same input (warehouse rows carry it).
-PARSER_VERSION = "tables-1.4-prose-2"  # 1.3: budgets parsed; 1.4: workbook numbers read as their number format shows; prose-2: paragraphs kept, running headers dropped, wrapped item names
+PARSER_VERSION = "tables-1.5"  # 1.5: continuation pages, budgets, workbooks and HTML, prose paragraphs
 
 #: Where page geometry comes from: PDFium (C, fast) or pdfplumber/pdfminer (on the table pages PDFium's
 #: triage picks). Same table logic either way; README "## Parsing" gives the measured speeds.
