@@ -8,11 +8,7 @@ STAMP  := $(VENV)/.installed
 SYSSTAMP := $(VENV)/.system-packages
 DEB_PACKAGES := fonts-wqy-zenhei fonts-arphic-uming poppler-utils libreoffice-calc-nogui chromium
 
-<<<<<<< HEAD
-.PHONY: setup system-packages run test lint format bench sample clean load
-=======
-.PHONY: setup system-packages run test lint format bench bench-dashboard screenshots sample clean
->>>>>>> main
+.PHONY: setup system-packages run test lint format bench bench-dashboard screenshots sample clean load
 
 setup: $(STAMP)
 
@@ -67,11 +63,10 @@ bench: setup
 	$(PY) -m pip install -q -e ".[dev,bench]"
 	$(PY) benchmarks/run.py $(if $(BENCH_SIZES),--sizes $(BENCH_SIZES),)
 
-<<<<<<< HEAD
 # Load: four readers querying while 500 factory reports are ingested and published twice (CI runs a small count).
 load: setup
 	JUESUAN_LOAD_REPORTS=$${JUESUAN_LOAD_REPORTS:-500} $(VENV)/bin/pytest -q -s tests/test_load.py
-=======
+
 # Dashboard page load times (p50/p95) in chromium on a 2,000-report warehouse (see benchmarks/dashboard.py).
 bench-dashboard: setup
 	$(PY) benchmarks/dashboard.py
@@ -79,7 +74,6 @@ bench-dashboard: setup
 # Re-take the README's dashboard screenshots (docs/screenshots/) with the browser tests.
 screenshots: setup
 	JUESUAN_SCREENSHOTS=$(CURDIR)/docs/screenshots $(VENV)/bin/pytest -q tests/test_dashboard.py -k every_page
->>>>>>> main
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .ruff_cache
