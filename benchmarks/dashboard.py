@@ -79,10 +79,11 @@ def scale(base: Path, target: Path, reports: int) -> dict:
     sha = "sha256(t.document_sha256 || '#' || k.k)"
     dep = "left(sha256(t.department_id || '#' || k.k), 16)"
     reg = "t.region_id || '·' || k.k"
+    county = "coalesce(t.county, coalesce(t.city, t.province)) || '·' || k.k"
     con.execute("BEGIN")
     con.execute(
         f"""INSERT INTO core.regions SELECT t.* REPLACE ({reg} AS region_id,
-            coalesce(t.county, coalesce(t.city, t.province)) || '·' || k.k AS county, NULL AS adcode)
+            {county} AS county, NULL AS adcode)
         FROM core.regions AS t, k"""
     )
     con.execute(
@@ -109,6 +110,20 @@ def scale(base: Path, target: Path, reports: int) -> dict:
             f"INSERT INTO core.{table} SELECT t.* REPLACE ({sha} AS document_sha256, {dep} AS department_id) "
             f"FROM core.{table} AS t, k"
         )
+    # publishing stores the heavy mart views' rows (warehouse.publish.materialize_marts): replicate them under
+    # the same new keys, or the mart would still describe the base documents only
+    from warehouse.publish import MART_CACHE_SCHEMA
+
+    new_keys = {"document_sha256": sha, "department_id": dep, "region_id": reg, "county": county}
+    stored = con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = ?", [MART_CACHE_SCHEMA])
+    for (table,) in stored.fetchall():
+        cols = {r[0] for r in con.execute(f'DESCRIBE {MART_CACHE_SCHEMA}."{table}"').fetchall()}
+        keys = ", ".join(f"{expr} AS {c}" for c, expr in new_keys.items() if c in cols)
+        if keys:
+            con.execute(
+                f'INSERT INTO {MART_CACHE_SCHEMA}."{table}" SELECT t.* REPLACE ({keys}) '
+                f'FROM {MART_CACHE_SCHEMA}."{table}" AS t, k'
+            )
     docs = con.execute("SELECT count(*) FROM core.documents").fetchone()[0]
     amounts = con.execute("SELECT count(*) FROM mart.report_amounts").fetchone()[0]
     con.execute("UPDATE core.publication SET document_count = ?, amount_count = ?", [docs, amounts])
