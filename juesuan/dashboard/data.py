@@ -877,6 +877,15 @@ def resolve_cell(r: WarehouseReader, params: dict[str, str]) -> SourceCell | Non
     )
 
 
+#: The query parameters of a source link (see source_link).
+SOURCE_PARAMS = ("sha", "metric", "kind", "row", "code", "line", "m", "page")
+
+
+def source_cell(r: WarehouseReader, items: tuple[tuple[str, str], ...]) -> SourceCell | None:
+    """resolve_cell with the link's parameters as sorted (name, value) pairs (hashable, so cacheable)."""
+    return resolve_cell(r, dict(items))
+
+
 @functools.lru_cache(maxsize=8)
 def _parsed(raw_path: str) -> Any:
     from juesuan.parsing import parse_report

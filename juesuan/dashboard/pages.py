@@ -1,22 +1,19 @@
-"""The dashboard's pages (Streamlit). Each figure: a chart, its table, a CSV download, and a link to its page.
+"""The dashboard's pages. Each figure: a chart, its table, a CSV download, and links to the page it was printed on.
 
-All reading goes through `juesuan.dashboard.data` with the session's own `WarehouseReader`; results are cached
-per file identity (inode, mtime, size), so a new publication is never served from the old one's cache.
+A page is a function of the request's query parameters (the filters live in the URL) building a `web.Page`;
+all reading goes through `juesuan.dashboard.data` with the session's own reader (cached per publication).
 """
 
 from __future__ import annotations
 
-import os
-import time
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import altair as alt
 import pandas as pd
-import streamlit as st
-import streamlit.components.v1 as components
+from markupsafe import Markup
 
 from juesuan.dashboard import data
 from juesuan.dashboard.data import (
@@ -27,194 +24,51 @@ from juesuan.dashboard.data import (
     SEVERITY_LABELS,
     STATUS_LABELS,
     RegionFilter,
-    WarehouseMissing,
-    WarehouseReader,
     region_label,
 )
+from juesuan.dashboard.web import ALL, ALL_LABEL, WAN_NOTE, Page, _floats, fmt
 
-ALL = "全部"
-WAN_NOTE = "金额单位：万元（由元精确换算，四舍五入保留两位小数）。"
-_NO_CACHE = os.environ.get("JUESUAN_DASHBOARD_NO_CACHE") == "1"
-
-
-# ---------------------------------------------------------------------------------------------- plumbing
-
-
-def warehouse_path() -> Path:
-    return Path(os.environ.get("JUESUAN_DASHBOARD_WAREHOUSE", "data/warehouse/juesuan.duckdb"))
-
-
-def reader() -> WarehouseReader:
-    """This browser session's own read-only connection, reopened when a publish replaced the file."""
-    r = st.session_state.get("_reader")
-    if r is None:
-        r = WarehouseReader(warehouse_path())
-        st.session_state["_reader"] = r
-    old = r.generation
-    if r.refresh() and old is not None and old != r.generation:
-        st.toast(f"数据已更新：第 {r.generation} 代发布")
-    return r
-
-
-@st.cache_data(max_entries=512, show_spinner=False)
-def _cached(
-    identity: tuple[int, int, int], path: str, name: str, args: tuple, _reader: WarehouseReader
-) -> Any:
-    return getattr(data, name)(_reader, *args)
-
-
-def q(name: str, *args: Any) -> Any:
-    """data.<name>(reader, *args), cached for this publication (file identity) across sessions."""
-    r = reader()
-    if _NO_CACHE:
-        return getattr(data, name)(r, *args)
-    return _cached(r.identity, str(r.path), name, args, r)
-
-
-def _floats(df: pd.DataFrame, cols: Sequence[str]) -> pd.DataFrame:
-    """A copy for plotting only: Vega-Lite needs numbers; tables and CSV keep the exact decimals."""
-    out = df.copy()
-    for c in cols:
-        out[c] = [float(v) if isinstance(v, Decimal) else v for v in out[c]]
-    return out
-
-
-def table(
-    df: pd.DataFrame,
-    columns: dict[str, str],
-    *,
-    key: str,
-    file_name: str,
-    links: dict[str, str] | None = None,
-    height: int | str = "auto",
-) -> None:
-    """The figure's table (display labels), and the same rows as a UTF-8 CSV download."""
-    links = links or {}
-    shown = df[[c for c in columns if c in df.columns]].rename(columns=columns)
-    link_labels = {columns[c] for c in links}
-    for c in shown.columns:
-        is_text = shown[c].dtype == object or pd.api.types.is_string_dtype(shown[c].dtype)
-        if is_text and c not in link_labels and not any(isinstance(v, Decimal) for v in shown[c]):
-            shown[c] = [v if isinstance(v, str) or not _missing(v) else "" for v in shown[c]]
-    if height == "auto" and len(shown) > 10:
-        height = min(36 + 35 * len(shown), 720)
-    config: dict[str, Any] = {}
-    for col, label in columns.items():
-        if col in links:
-            config[label] = st.column_config.LinkColumn(label, display_text=links[col])
-        elif (
-            col in df.columns
-            and len(df)
-            and isinstance(df[col].dropna().iloc[0] if df[col].notna().any() else None, Decimal)
-        ):
-            config[label] = st.column_config.NumberColumn(label, format="%.2f")
-    st.dataframe(shown, hide_index=True, column_config=config, key=f"df-{key}", height=height, placeholder="")
-    csv = shown.copy()
-    for col, label in columns.items():
-        if col in links:
-            csv[label] = [f"http://{_host()}{u}" if isinstance(u, str) else u for u in csv[label]]
-    st.download_button(
-        "下载 CSV",
-        csv.to_csv(index=False).encode("utf-8-sig"),
-        file_name=f"{file_name}.csv",
-        mime="text/csv",
-        key=f"csv-{key}",
-        on_click="ignore",
-    )
-
-
-def _missing(v: Any) -> bool:
-    try:
-        return v is None or bool(pd.isna(v))
-    except (TypeError, ValueError):  # lists/arrays
-        return False
-
-
-def _host() -> str:
-    try:
-        return st.context.headers.get("Host", "127.0.0.1")
-    except Exception:  # outside a browser session (bare script)
-        return "127.0.0.1"
-
-
-def footer(started: float) -> None:
-    r = reader()
-    ms = (time.perf_counter() - started) * 1000
-    runs = st.session_state["_runs"] = st.session_state.get("_runs", 0) + 1
-    st.caption(f"本页查询与生成用时 {ms:.0f} 毫秒 · 第 {r.generation} 代发布 · 本会话第 {runs} 次刷新")
-
-
-def region_picker(key: str) -> RegionFilter:
-    """省 → 市 → 县 from the regions in the warehouse (names from the administrative-division list)."""
-    regs = q("regions")
-    c1, c2, c3 = st.columns(3)
-    provinces = list(dict.fromkeys(p for p in regs.province if isinstance(p, str)))
-    prov = c1.selectbox("省级", [ALL, *provinces], key=f"{key}-province")
-    prov_v = None if prov == ALL else prov
-    cities = (
-        list(dict.fromkeys(c for c in regs[regs.province == prov].city if isinstance(c, str)))
-        if prov_v
-        else []
-    )
-    city = c2.selectbox("市级", [ALL, *cities], key=f"{key}-city", disabled=not prov_v)
-    city_v = None if city == ALL or not prov_v else city
-    counties = (
-        list(
-            dict.fromkeys(
-                c for c in regs[(regs.province == prov) & (regs.city == city)].county if isinstance(c, str)
-            )
-        )
-        if city_v
-        else []
-    )
-    county = c3.selectbox("县级", [ALL, *counties], key=f"{key}-county", disabled=not city_v)
-    county_v = None if county == ALL or not city_v else county
-    return RegionFilter(prov_v, city_v, county_v)
-
-
-def year_range(key: str) -> tuple[int, int]:
-    ys = q("years")
-    if not ys:
-        return (0, 0)
-    if len(ys) == 1:
-        st.caption(f"年度：{ys[0]}")
-        return ys[0], ys[0]
-    lo, hi = st.select_slider("年度范围", options=ys, value=(ys[0], ys[-1]), key=f"{key}-years")
-    return int(lo), int(hi)
-
-
-def dept_type_picker(region: RegionFilter, key: str) -> str | None:
-    types = q("department_types", region)
-    choice = st.selectbox("部门类型（规范化名称）", [ALL, *types], key=f"{key}-type")
-    return None if choice == ALL else choice
+#: Bars a ranked chart draws (its table lists every row).
+CHART_BARS = 40
+REPORT_KIND_LABELS = {"final_account": "决算", "budget": "预算"}
 
 
 # ---------------------------------------------------------------------------------------------- overview
 
 
-def overview() -> None:
-    started = time.perf_counter()
-    st.title("概览")
-    pub = q("publication")
-    c = st.columns(4)
-    c[0].metric("发布代次", pub.get("generation"))
+def overview(p: Page) -> None:
+    p.h1("概览")
+    pub = p.q("publication")
     published_at = pd.Timestamp(pub["published_at"]) if pub.get("published_at") is not None else None
-    c[1].metric(
-        "发布时间（UTC）",
-        published_at.strftime("%m-%d %H:%M") if published_at is not None else "—",
-        help=str(published_at),
+    p.metrics(
+        [
+            ("发布代次", pub.get("generation")),
+            ("发布时间（UTC）", published_at.strftime("%m-%d %H:%M") if published_at is not None else "—"),
+            ("文档数", pub.get("document_count")),
+            ("已发布金额单元格", pub.get("amount_count")),
+        ]
     )
-    c[2].metric("文档数", pub.get("document_count"))
-    c[3].metric("已发布金额单元格", pub.get("amount_count"))
-
-    region = region_picker("ov")
-    by = q("documents_by_region_year", region)
-    st.subheader("各地区、各年度文档")
-    totals = {s: int(by[s].sum()) for s in ("published", "quarantined", "failed")}
-    c = st.columns(3)
-    for i, s in enumerate(("published", "quarantined", "failed")):
-        c[i].metric(STATUS_LABELS[s], totals[s])
-    long = by.melt(
+    region = p.region()
+    by = p.q("documents_by_region_year", region)
+    p.h2("各地区、各年度文档")
+    p.metrics([(STATUS_LABELS[s], int(by[s].sum())) for s in ("published", "quarantined", "failed")])
+    # the chart: one bar per region of the level below the one chosen (provinces, their cities, …) and year
+    level = "province" if region.province is None else ("city" if region.city is None else "county")
+    keys = {"province": ["province"], "city": ["province", "city"], "county": ["province", "city", "county"]}[
+        level
+    ]
+    grouped = by.copy()
+    for k in ("province", "city", "county"):
+        if k not in keys:
+            grouped[k] = None
+    grouped = grouped.groupby([*keys, "year"], dropna=False, as_index=False)[
+        ["published", "quarantined", "failed"]
+    ].sum()
+    grouped["region"] = [
+        region_label(r.province, r.city if "city" in keys else None, r.county if "county" in keys else None)
+        for r in grouped.itertuples()
+    ]
+    long = grouped.melt(
         id_vars=["region", "year"],
         value_vars=["published", "quarantined", "failed"],
         var_name="status",
@@ -223,8 +77,10 @@ def overview() -> None:
     long["状态"] = long.status.map(STATUS_LABELS)
     long["年度"] = long.year.map(lambda y: "未知" if pd.isna(y) else str(int(y)))
     long["地区年度"] = long.region + " " + long["年度"]
+    long = long[long.n > 0]
+    shown = list(dict.fromkeys(long["地区年度"]))[:60]
     chart = (
-        alt.Chart(long[long.n > 0])
+        alt.Chart(_floats(long[long["地区年度"].isin(shown)], ["n"]))
         .mark_bar()
         .encode(
             y=alt.Y("地区年度:N", title=None, sort=None, axis=alt.Axis(labelLimit=360)),
@@ -236,8 +92,10 @@ def overview() -> None:
             tooltip=["region", "年度", "状态", "n"],
         )
     )
-    st.altair_chart(chart, width="stretch")
-    table(
+    p.chart(chart)
+    if len(dict.fromkeys(long["地区年度"])) > len(shown):
+        p.caption(f"图中显示前 {len(shown)} 个地区年度；表格列出全部。")
+    p.table(
         by,
         {
             "region": "地区",
@@ -252,12 +110,12 @@ def overview() -> None:
         file_name="documents_by_region_year",
     )
 
-    st.subheader("未发布的文档及原因")
-    probs = q("problem_documents", region)
+    p.h2("未发布的文档及原因")
+    probs = p.q("problem_documents", region)
     probs["status_label"] = probs.status.map(STATUS_LABELS)
     probs["rules"] = [", ".join(v) if v is not None and len(v) else "" for v in probs.failing_rule_ids]
     probs["source_link"] = [data.source_link(s) for s in probs.document_sha256]
-    table(
+    p.table(
         probs,
         {
             "region": "地区",
@@ -275,15 +133,15 @@ def overview() -> None:
         links={"source_link": "查看原文"},
     )
 
-    st.subheader("最近一次运行")
-    run = q("last_run")
+    p.h2("最近一次运行")
+    run = p.q("last_run")
     by_status = run["by_status"]
     if len(by_status):
         first, last = by_status.first_loaded.min(), by_status.last_loaded.max()
         parts = "，".join(
             f"{STATUS_LABELS.get(s, s)} {n} 份" for s, n in zip(by_status.status, by_status.n, strict=True)
         )
-        st.write(
+        p.text(
             f"第 {pub.get('generation')} 代发布于 {str(pub.get('published_at'))[:19]}（UTC）；发布前 24 小时内"
             f"（{str(first)[:19]} 至 {str(last)[:19]}）载入或重新解析了 {int(by_status.n.sum())} 份文档：{parts}。"
         )
@@ -293,7 +151,7 @@ def overview() -> None:
         ]
         changed["status_label"] = changed.status.map(STATUS_LABELS)
         changed["current"] = changed.is_current.map({True: "是", False: "否（已被新版本取代）"})
-        table(
+        p.table(
             changed,
             {
                 "loaded_at": "载入时间",
@@ -308,37 +166,32 @@ def overview() -> None:
             file_name="last_run_changes",
         )
     else:
-        st.write("发布前 24 小时内没有文档被载入：本次发布未改变任何文档。")
-    footer(started)
+        p.text("发布前 24 小时内没有文档被载入：本次发布未改变任何文档。")
 
 
 # ---------------------------------------------------------------------------------------------- compare
 
 
-def compare() -> None:
-    started = time.perf_counter()
-    st.title("对比")
-    region = region_picker("cmp")
-    c1, c2 = st.columns(2)
-    with c1:
-        y0, y1 = year_range("cmp")
-    with c2:
-        dept_type = dept_type_picker(region, "cmp")
-    c1, c2 = st.columns(2)
-    measure = c1.selectbox("指标", list(MEASURES), key="cmp-measure")
-    mode = c2.radio("比较方式", MODES, horizontal=True, key="cmp-mode")
+def compare(p: Page) -> None:
+    p.h1("对比")
+    region = p.region()
+    with p.row():
+        y0, y1 = p.year_range()
+        dept_type = p.dept_type(region)
+    with p.row():
+        measure = p.select("measure", "指标", [(m, m) for m in MEASURES])
+        mode = p.radio("mode", "比较方式", MODES)
     keys = MEASURES[measure]
     if mode != MODES[0] and len(keys) > 1:
-        st.caption(f"同比只比较第一个指标：{METRICS[keys[0]].label}。")
+        p.caption(f"同比只比较第一个指标：{METRICS[keys[0]].label}。")
         keys = keys[:1]
-    df = q("compare", region, y0, y1, dept_type, keys, mode)
+    df = p.q("compare", region, y0, y1, dept_type, keys, mode)
     metrics = [METRICS[k] for k in keys]
     unit = metrics[0].unit if mode != MODES[2] else "%"
     what = "、".join(m.label for m in metrics) + ("" if mode == MODES[0] else f" {mode}")
-    st.caption(f"{region.label()} · {y0}–{y1} 年 · {dept_type or '全部部门'} · {what} · 单位：{unit}")
+    p.caption(f"{region.label()} · {y0}–{y1} 年 · {dept_type or '全部部门'} · {what} · 单位：{unit}")
     if df.empty:
-        st.info("所选范围内没有已发布的数据。")
-        footer(started)
+        p.note("info", "所选范围内没有已发布的数据。")
         return
     df["label"] = [f"{d}（{y}）" for d, y in zip(df.department, df.year, strict=True)]
     df["profile"] = [f"/department?dept={i}" for i in df.department_id]
@@ -357,7 +210,7 @@ def compare() -> None:
         if mode == MODES[0]
         else (["change"] if mode == MODES[1] else ["change_pct"])
     )
-    top = df.head(40)
+    top = df.head(CHART_BARS)
     long = _floats(top, plotted).melt(
         id_vars=["label", "source"], value_vars=plotted, var_name="m", value_name="v"
     )
@@ -378,12 +231,12 @@ def compare() -> None:
             ],
         )
     )
-    st.altair_chart(chart, width="stretch", height=max(160, 24 * len(top) * len(plotted) + 60))
+    p.chart(chart, height=max(160, 24 * len(top) * len(plotted) + 60))
     if len(df) > len(top):
-        st.caption(f"图中显示前 {len(top)} 名，表格列出全部 {len(df)} 行。点击条形打开该数字的原文页。")
+        p.caption(f"图中显示前 {len(top)} 名，表格列出全部 {len(df)} 行。点击条形打开该数字的原文页。")
     else:
-        st.caption("点击条形或表格中的“查看原文”打开该数字所在的原文页。")
-    table(
+        p.caption("点击条形或表格中的“查看原文”打开该数字所在的原文页。")
+    p.table(
         df,
         {
             "rank": "排名",
@@ -398,215 +251,9 @@ def compare() -> None:
         file_name="compare",
         links={"source": "查看原文", "profile": "打开档案"},
     )
-    footer(started)
 
 
 # ---------------------------------------------------------------------------------------------- department
-
-
-def department() -> None:
-    started = time.perf_counter()
-    st.title("部门档案")
-    wanted = st.query_params.get("dept")
-    region = RegionFilter() if wanted else region_picker("dep")
-    deps = q("departments", region, None)
-    if deps.empty:
-        st.info("没有部门。")
-        footer(started)
-        return
-    labels = {
-        row.department_id: f"{row.department}（{region_label(row.province, row.city, row.county)}，"
-        f"{'、'.join(str(y) for y in row.years)}）"
-        for row in deps.itertuples()
-    }
-    ids = list(labels)
-    index = ids.index(wanted) if wanted in ids else 0
-    dept_id = st.selectbox("部门", ids, index=index, format_func=labels.get, key="dep-id")
-    if dept_id != wanted:
-        st.query_params["dept"] = dept_id
-    chosen = deps[deps.department_id == dept_id].iloc[0]
-    st.header(f"{chosen.department} · {region_label(chosen.province, chosen.city, chosen.county)}")
-    head = q("department_headline", dept_id)
-    if head.empty:
-        st.info("该部门没有已发布的决算。")
-    else:
-        last = head.iloc[-1]
-        c = st.columns(4)
-        c[0].metric(f"{int(last.year)} 年本年支出合计（万元）", _fmt(last.expenditure_total))
-        c[1].metric("本年收入合计（万元）", _fmt(last.income_total))
-        c[2].metric("实有人数（人）", _fmt(last.headcount_actual, 0))
-        c[3].metric("“三公”经费决算数（万元）", _fmt(last.three_public_actual))
-        st.caption(WAN_NOTE)
-        st.subheader("主要指标（逐年）")
-        wide = profile_table(head)
-        links = {c: "查看原文" for c in wide.columns if c.startswith("原文")}
-        table(
-            wide, {c: c for c in wide.columns}, key="dep-head", file_name="department_headline", links=links
-        )
-
-        st.subheader("收入来源")
-        inc = q("department_income", dept_id)
-        if inc.empty:
-            st.caption("收入决算表没有合计行。")
-        else:
-            st.altair_chart(
-                alt.Chart(_floats(inc, ["amount"]))
-                .mark_bar()
-                .encode(
-                    x=alt.X("year:O", title="年度", axis=alt.Axis(labelAngle=0)),
-                    y=alt.Y("amount:Q", title="万元"),
-                    color=alt.Color("measure_label:N", title="来源"),
-                    href="source:N",
-                    tooltip=["year", "measure_label", alt.Tooltip("amount:Q", format=",.2f")],
-                ),
-                width="stretch",
-            )
-            table(
-                inc,
-                {"year": "年度", "measure_label": "收入来源", "amount": "金额（万元）", "source": "原文"},
-                key="dep-income",
-                file_name="department_income",
-                links={"source": "查看原文"},
-            )
-
-        st.subheader("按支出功能分类")
-        level = st.radio("层级", ["类", "款"], horizontal=True, key="dep-level")
-        fn = q("department_functions", dept_id, level)
-        fn["label"] = [f"{c} {n}" for c, n in zip(fn.code, fn.name, strict=True)]
-        st.altair_chart(
-            alt.Chart(_floats(fn, ["total"]))
-            .mark_bar()
-            .encode(
-                y=alt.Y("label:N", title=None, sort="-x", axis=alt.Axis(labelLimit=300)),
-                x=alt.X("total:Q", title="本年支出合计（万元）"),
-                color=alt.Color("year:O", title="年度"),
-                yOffset="year:O",
-                href="source:N",
-                tooltip=["year", "label", alt.Tooltip("total:Q", format=",.2f")],
-            ),
-            width="stretch",
-        )
-        table(
-            fn,
-            {
-                "year": "年度",
-                "code": "科目编码",
-                "name": "科目名称",
-                "total": "合计（万元）",
-                "basic": "基本支出（万元）",
-                "project": "项目支出（万元）",
-                "source": "原文",
-            },
-            key="dep-fn",
-            file_name="department_functions",
-            links={"source": "查看原文"},
-        )
-
-        st.subheader("基本支出经济分类")
-        eco = q("department_economic", dept_id)
-        if eco.empty:
-            st.caption("没有一般公共预算财政拨款基本支出决算表的经济分类数据。")
-        else:
-            eco["label"] = [f"{c} {n}" for c, n in zip(eco.code, eco.name, strict=True)]
-            st.altair_chart(
-                alt.Chart(_floats(eco, ["amount"]))
-                .mark_bar()
-                .encode(
-                    x=alt.X("year:O", title="年度", axis=alt.Axis(labelAngle=0)),
-                    y=alt.Y("amount:Q", title="万元"),
-                    color=alt.Color("label:N", title="经济分类（类）"),
-                    href="source:N",
-                    tooltip=["year", "label", alt.Tooltip("amount:Q", format=",.2f")],
-                ),
-                width="stretch",
-            )
-            table(
-                eco,
-                {
-                    "year": "年度",
-                    "code": "经济分类编码",
-                    "name": "名称",
-                    "amount": "金额（万元）",
-                    "source": "原文",
-                },
-                key="dep-eco",
-                file_name="department_economic",
-                links={"source": "查看原文"},
-            )
-
-        st.subheader("人员编制")
-        hc = head[["year", "headcount_authorized", "headcount_actual"]].melt(
-            id_vars="year", var_name="k", value_name="n"
-        )
-        hc["口径"] = hc.k.map({"headcount_authorized": "编制人数", "headcount_actual": "实有人数"})
-        hc = hc.dropna(subset=["n"])
-        if hc.empty:
-            st.caption("报告未说明编制人数和实有人数。")
-        else:
-            st.altair_chart(
-                alt.Chart(_floats(hc, ["n"]))
-                .mark_bar()
-                .encode(
-                    x=alt.X("year:O", title="年度", axis=alt.Axis(labelAngle=0)),
-                    xOffset="口径:N",
-                    y=alt.Y("n:Q", title="人"),
-                    color="口径:N",
-                ),
-                width="stretch",
-            )
-            table(
-                head,
-                {
-                    "year": "年度",
-                    "headcount_authorized": "编制人数（人）",
-                    "headcount_actual": "实有人数（人）",
-                },
-                key="dep-hc",
-                file_name="department_headcount",
-            )
-
-    st.subheader("规则提示")
-    findings = q("department_rule_findings", dept_id)
-    if findings.empty:
-        st.success("该部门所有报告均通过全部规则。")
-    else:
-        findings = findings.copy()
-        for c in ("expected", "actual", "difference"):
-            findings[c] = [data.to_wan(v) for v in findings[c]]
-        findings["severity_label"] = findings.severity.map(SEVERITY_LABELS)
-        findings["outcome_label"] = findings.outcome.map(OUTCOME_LABELS)
-        findings["status_label"] = findings.status.map(STATUS_LABELS)
-        findings["source"] = [
-            data.source_link(s, kind=k, code=c, line=li, m=m)
-            for s, k, c, li, m in zip(
-                findings.document_sha256,
-                findings.table_kind,
-                findings.subject_code,
-                findings.line_item,
-                findings.measure,
-                strict=True,
-            )
-        ]
-        table(
-            findings,
-            {
-                "year": "年度",
-                "status_label": "报告状态",
-                "rule_id": "规则",
-                "severity_label": "级别",
-                "outcome_label": "结果",
-                "message": "说明",
-                "expected": "应为（万元）",
-                "actual": "实为（万元）",
-                "difference": "差额（万元）",
-                "source": "原文",
-            },
-            key="dep-rules",
-            file_name="department_rule_findings",
-            links={"source": "查看原文"},
-        )
-    footer(started)
-
 
 PROFILE_METRICS = (
     "income_total",
@@ -640,37 +287,234 @@ def profile_table(head: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _fmt(v: Any, places: int = 2) -> str:
-    if v is None or (isinstance(v, float) and v != v):
-        return "—"
-    if not isinstance(v, Decimal):
-        v = Decimal(str(v))  # numpy integers (headcount) have no direct Decimal conversion
-    return f"{v:,.{places}f}"
+def department(p: Page) -> None:
+    p.h1("部门档案")
+    region = p.region()
+    deps = p.q("departments", region, None)
+    wanted = p.param("dept")
+    if wanted and wanted not in set(deps.department_id):
+        everywhere = p.q("departments", RegionFilter(), None)
+        if wanted in set(
+            everywhere.department_id
+        ):  # a link from another page: the department, whatever the region
+            deps = everywhere
+    if deps.empty:
+        p.note("info", "没有部门。")
+        return
+    options = [
+        (
+            row.department_id,
+            f"{row.department}（{region_label(row.province, row.city, row.county)}，"
+            f"{'、'.join(str(y) for y in row.years)}）",
+        )
+        for row in deps.itertuples()
+    ]
+    dept_id = p.select("dept", "部门", options)
+    chosen = deps[deps.department_id == dept_id].iloc[0]
+    p.h2(f"{chosen.department} · {region_label(chosen.province, chosen.city, chosen.county)}")
+    head = p.q("department_headline", dept_id)
+    if head.empty:
+        p.note("info", "该部门没有已发布的决算。")
+    else:
+        last = head.iloc[-1]
+        p.metrics(
+            [
+                (f"{int(last.year)} 年本年支出合计（万元）", fmt(last.expenditure_total)),
+                ("本年收入合计（万元）", fmt(last.income_total)),
+                ("实有人数（人）", fmt(last.headcount_actual, 0)),
+                ("“三公”经费决算数（万元）", fmt(last.three_public_actual)),
+            ]
+        )
+        p.caption(WAN_NOTE)
+        p.h3("主要指标（逐年）")
+        wide = profile_table(head)
+        links = {c: "查看原文" for c in wide.columns if c.startswith("原文")}
+        p.table(
+            wide, {c: c for c in wide.columns}, key="dep-head", file_name="department_headline", links=links
+        )
+
+        p.h3("收入来源")
+        inc = p.q("department_income", dept_id)
+        if inc.empty:
+            p.caption("收入决算表没有合计行。")
+        else:
+            p.chart(
+                alt.Chart(_floats(inc, ["amount"]))
+                .mark_bar()
+                .encode(
+                    x=alt.X("year:O", title="年度", axis=alt.Axis(labelAngle=0)),
+                    y=alt.Y("amount:Q", title="万元"),
+                    color=alt.Color("measure_label:N", title="来源"),
+                    href="source:N",
+                    tooltip=["year", "measure_label", alt.Tooltip("amount:Q", format=",.2f")],
+                ),
+                height=260,
+            )
+            p.table(
+                inc,
+                {"year": "年度", "measure_label": "收入来源", "amount": "金额（万元）", "source": "原文"},
+                key="dep-income",
+                file_name="department_income",
+                links={"source": "查看原文"},
+            )
+
+        p.h3("按支出功能分类")
+        level = p.radio("level", "层级", ["类", "款"])
+        fn = p.q("department_functions", dept_id, level)
+        fn["label"] = [f"{c} {n}" for c, n in zip(fn.code, fn.name, strict=True)]
+        p.chart(
+            alt.Chart(_floats(fn, ["total"]))
+            .mark_bar()
+            .encode(
+                y=alt.Y("label:N", title=None, sort="-x", axis=alt.Axis(labelLimit=300)),
+                x=alt.X("total:Q", title="本年支出合计（万元）"),
+                color=alt.Color("year:O", title="年度"),
+                yOffset="year:O",
+                href="source:N",
+                tooltip=["year", "label", alt.Tooltip("total:Q", format=",.2f")],
+            )
+        )
+        p.table(
+            fn,
+            {
+                "year": "年度",
+                "code": "科目编码",
+                "name": "科目名称",
+                "total": "合计（万元）",
+                "basic": "基本支出（万元）",
+                "project": "项目支出（万元）",
+                "source": "原文",
+            },
+            key="dep-fn",
+            file_name="department_functions",
+            links={"source": "查看原文"},
+        )
+
+        p.h3("基本支出经济分类")
+        eco = p.q("department_economic", dept_id)
+        if eco.empty:
+            p.caption("没有一般公共预算财政拨款基本支出决算表的经济分类数据。")
+        else:
+            eco["label"] = [f"{c} {n}" for c, n in zip(eco.code, eco.name, strict=True)]
+            p.chart(
+                alt.Chart(_floats(eco, ["amount"]))
+                .mark_bar()
+                .encode(
+                    x=alt.X("year:O", title="年度", axis=alt.Axis(labelAngle=0)),
+                    y=alt.Y("amount:Q", title="万元"),
+                    color=alt.Color("label:N", title="经济分类（类）"),
+                    href="source:N",
+                    tooltip=["year", "label", alt.Tooltip("amount:Q", format=",.2f")],
+                ),
+                height=260,
+            )
+            p.table(
+                eco,
+                {
+                    "year": "年度",
+                    "code": "经济分类编码",
+                    "name": "名称",
+                    "amount": "金额（万元）",
+                    "source": "原文",
+                },
+                key="dep-eco",
+                file_name="department_economic",
+                links={"source": "查看原文"},
+            )
+
+        p.h3("人员编制")
+        hc = head[["year", "headcount_authorized", "headcount_actual"]].melt(
+            id_vars="year", var_name="k", value_name="n"
+        )
+        hc["口径"] = hc.k.map({"headcount_authorized": "编制人数", "headcount_actual": "实有人数"})
+        hc = hc.dropna(subset=["n"])
+        if hc.empty:
+            p.caption("报告未说明编制人数和实有人数。")
+        else:
+            p.chart(
+                alt.Chart(_floats(hc, ["n"]))
+                .mark_bar()
+                .encode(
+                    x=alt.X("year:O", title="年度", axis=alt.Axis(labelAngle=0)),
+                    xOffset="口径:N",
+                    y=alt.Y("n:Q", title="人"),
+                    color="口径:N",
+                ),
+                height=220,
+            )
+            p.table(
+                head,
+                {
+                    "year": "年度",
+                    "headcount_authorized": "编制人数（人）",
+                    "headcount_actual": "实有人数（人）",
+                },
+                key="dep-hc",
+                file_name="department_headcount",
+            )
+
+    p.h3("规则提示")
+    findings = p.q("department_rule_findings", dept_id)
+    if findings.empty:
+        p.note("success", "该部门所有报告均通过全部规则。")
+        return
+    for c in ("expected", "actual", "difference"):
+        findings[c] = [data.to_wan(v) for v in findings[c]]
+    findings["severity_label"] = findings.severity.map(SEVERITY_LABELS)
+    findings["outcome_label"] = findings.outcome.map(OUTCOME_LABELS)
+    findings["status_label"] = findings.status.map(STATUS_LABELS)
+    findings["source"] = [
+        data.source_link(s, kind=k, code=c, line=li, m=m)
+        for s, k, c, li, m in zip(
+            findings.document_sha256,
+            findings.table_kind,
+            findings.subject_code,
+            findings.line_item,
+            findings.measure,
+            strict=True,
+        )
+    ]
+    p.table(
+        findings,
+        {
+            "year": "年度",
+            "status_label": "报告状态",
+            "rule_id": "规则",
+            "severity_label": "级别",
+            "outcome_label": "结果",
+            "message": "说明",
+            "expected": "应为（万元）",
+            "actual": "实为（万元）",
+            "difference": "差额（万元）",
+            "source": "原文",
+        },
+        key="dep-rules",
+        file_name="department_rule_findings",
+        links={"source": "查看原文"},
+    )
 
 
 # ---------------------------------------------------------------------------------------------- functions
 
 
-def functions() -> None:
-    started = time.perf_counter()
-    st.title("功能分类钻取")
-    region = region_picker("fn")
-    ys = q("years")
-    c1, c2, c3 = st.columns(3)
-    year = c1.selectbox("年度", list(reversed(ys)), key="fn-year") if ys else None
-    with c2:
-        dept_type = dept_type_picker(region, "fn")
+def functions(p: Page) -> None:
+    p.h1("功能分类钻取")
+    region = p.region()
+    ys = p.q("years")
     measures = {"本年支出合计": "total", "基本支出": "basic", "项目支出": "project"}
-    measure_label = c3.selectbox("口径", list(measures), key="fn-measure")
+    with p.row():
+        year_s = p.select("year", "年度", [(str(y), str(y)) for y in reversed(ys)], reset=("cls", "kuan"))
+        dept_type = p.dept_type(region)
+        measure_label = p.select("measure", "口径", [(m, m) for m in measures])
+    year = int(year_s) if year_s else None
     measure = measures[measure_label]
-    leaves = q("function_leaves", region, year, dept_type, measure) if year else pd.DataFrame()
+    leaves = p.q("function_leaves", region, year, dept_type, measure) if year else pd.DataFrame()
     if leaves.empty:
-        st.info("所选范围内没有支出决算表数据。")
-        footer(started)
+        p.note("info", "所选范围内没有支出决算表数据。")
         return
     total = data.to_wan(sum(leaves.amount_yuan, Decimal(0)))
-    st.metric(f"{region.label()} {year} 年{dept_type or '全部部门'}{measure_label}（万元）", _fmt(total))
-    st.caption("类 → 款 → 项，只累加支出决算表的末级科目行：上级科目等于其下级之和，不重复计算。" + WAN_NOTE)
+    p.metrics([(f"{region.label()} {year} 年{dept_type or '全部部门'}{measure_label}（万元）", fmt(total))])
+    p.caption("类 → 款 → 项，只累加支出决算表的末级科目行：上级科目等于其下级之和，不重复计算。" + WAN_NOTE)
     rects = data.icicle(leaves)
     base = alt.Chart(_floats(rects, ["amount"]))
     boxes = base.mark_rect(stroke="white").encode(
@@ -687,33 +531,49 @@ def functions() -> None:
         .mark_text(fontSize=11, color="white", limit=120)
         .encode(x="mid:Q", y=alt.Y("level:N", sort=["类", "款", "项"]), text="label:N")
     )
-    st.altair_chart(boxes + labels, width="stretch", height=240)
+    p.chart(boxes + labels, height=200)
     classes = data.function_level(leaves, "类", None, None)
-    c1, c2 = st.columns(2)
-    class_options = [ALL, *[f"{c} {n}" for c, n in zip(classes.code, classes.name, strict=True) if c]]
-    chosen_class = c1.selectbox("类", class_options, key="fn-class")
-    class_code = None if chosen_class == ALL else chosen_class.split(" ")[0]
-    kuan_code = None
-    if class_code:
-        kuans = data.function_level(leaves, "款", class_code, None)
-        kuan_options = [ALL, *[f"{c} {n}" for c, n in zip(kuans.code, kuans.name, strict=True) if c]]
-        chosen_kuan = c2.selectbox("款", kuan_options, key="fn-kuan")
-        kuan_code = None if chosen_kuan == ALL else chosen_kuan.split(" ")[0]
+    with p.row():
+        class_code = (
+            p.select(
+                "cls",
+                "类",
+                [
+                    (ALL, ALL_LABEL),
+                    *((c, f"{c} {n}") for c, n in zip(classes.code, classes.name, strict=True) if c),
+                ],
+                reset=("kuan",),
+            )
+            or None
+        )
+        kuan_code = None
+        if class_code:
+            kuans = data.function_level(leaves, "款", class_code, None)
+            kuan_code = (
+                p.select(
+                    "kuan",
+                    "款",
+                    [
+                        (ALL, ALL_LABEL),
+                        *((c, f"{c} {n}") for c, n in zip(kuans.code, kuans.name, strict=True) if c),
+                    ],
+                )
+                or None
+            )
     level = "项" if kuan_code else ("款" if class_code else "类")
     rows = data.function_level(leaves, level, class_code, kuan_code)
-    st.subheader(f"{level}级{'（' + (kuan_code or class_code) + ' 之下）' if class_code else ''}")
+    p.h2(f"{level}级{'（' + (kuan_code or class_code or '') + ' 之下）' if class_code else ''}")
     rows["label"] = [f"{c} {n}".strip() for c, n in zip(rows.code, rows.name, strict=True)]
-    st.altair_chart(
-        alt.Chart(_floats(rows, ["amount"]))
+    p.chart(
+        alt.Chart(_floats(rows, ["amount", "share"]))
         .mark_bar()
         .encode(
             y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=300)),
             x=alt.X("amount:Q", title=f"{measure_label}（万元）"),
             tooltip=["label", alt.Tooltip("amount:Q", format=",.2f"), alt.Tooltip("share:Q", title="占比 %")],
-        ),
-        width="stretch",
+        )
     )
-    table(
+    p.table(
         rows,
         {"code": "科目编码", "name": "科目名称", "amount": f"{measure_label}（万元）", "share": "占比（%）"},
         key="fn-rows",
@@ -721,51 +581,47 @@ def functions() -> None:
     )
     node = kuan_code or class_code
     if node:
-        st.subheader(f"{node} 各部门明细")
-        deps = q("function_departments", region, year, dept_type, node, measure)
+        p.h2(f"{node} 各部门明细")
+        deps = p.q("function_departments", region, year, dept_type, node, measure)
         deps["region"] = [region_label(*t) for t in zip(deps.province, deps.city, deps.county, strict=True)]
-        table(
+        p.table(
             deps,
             {"region": "地区", "department": "部门", "amount": f"{measure_label}（万元）", "source": "原文"},
             key="fn-deps",
             file_name=f"functions_{node}_departments",
             links={"source": "查看原文"},
         )
-    footer(started)
 
 
 # ---------------------------------------------------------------------------------------------- budget vs actual
 
 
-def budget() -> None:
+def budget(p: Page) -> None:
     """预算执行: the 部门预算's 本年预算数 against the same department-year's 决算数 (mart.budget_vs_actual)."""
-    started = time.perf_counter()
-    st.title("预算执行")
-    region = region_picker("bva")
-    ys = q("budget_years")
+    p.h1("预算执行")
+    region = p.region()
+    ys = p.q("budget_years")
     if not ys:
-        st.info("仓库中没有同时发布了部门预算和部门决算的部门。")
-        footer(started)
+        p.note("info", "仓库中没有同时发布了部门预算和部门决算的部门。")
         return
-    c1, c2, c3 = st.columns(3)
-    year = c1.selectbox("年度", list(reversed(ys)), key="bva-year")
-    table_label = c2.selectbox("口径", list(data.BVA_TABLES), key="bva-table")
-    measure_label = c3.selectbox("支出", list(data.BVA_MEASURES), key="bva-measure")
+    with p.row():
+        year = int(p.select("year", "年度", [(str(y), str(y)) for y in reversed(ys)], reset=("dept",)))
+        table_label = p.select("table", "口径", [(t, t) for t in data.BVA_TABLES])
+        measure_label = p.select("measure", "支出", [(m, m) for m in data.BVA_MEASURES])
     table_kind, measure = data.BVA_TABLES[table_label], data.BVA_MEASURES[measure_label]
     what = f"{table_label}·{measure_label}" if measure != "total" else table_label
-    deps = q("budget_departments", region, year, table_kind, measure)
-    st.caption(
+    deps = p.q("budget_departments", region, year, table_kind, measure)
+    p.caption(
         f"{region.label()} · {year} 年 · {what} · 预算数为部门预算的本年预算数，决算数为同一部门同年决算；"
         "执行率 = 决算数 ÷ 预算数 × 100%。" + WAN_NOTE
     )
     if deps.empty:
-        st.info("所选范围内没有同时发布了部门预算和部门决算的部门。")
-        footer(started)
+        p.note("info", "所选范围内没有同时发布了部门预算和部门决算的部门。")
         return
-    st.subheader("各部门预算与决算（按执行率从低到高）")
+    p.h2("各部门预算与决算（按执行率从低到高）")
     deps["label"] = [f"{d}（{g}）" for d, g in zip(deps.department, deps.region, strict=True)]
-    _plan_vs_spend_chart(deps, "label", what)
-    table(
+    _plan_vs_spend_chart(p, deps.head(CHART_BARS), "label", what)
+    p.table(
         deps,
         {
             "rank": "排名",
@@ -782,19 +638,19 @@ def budget() -> None:
         links={"budget_source": "查看预算原文", "actual_source": "查看决算原文"},
     )
 
-    st.subheader("部门内按功能分类")
-    labels = {row.department_id: f"{row.department}（{row.region}）" for row in deps.itertuples()}
-    c1, c2 = st.columns([3, 1])
-    dept_id = c1.selectbox("部门", list(labels), format_func=labels.get, key="bva-dept")
-    level = c2.radio("层级", ["类", "款"], horizontal=True, key="bva-level")
-    rows = q("budget_functions", dept_id, year, table_kind, measure, level)
+    p.h2("部门内按功能分类")
+    with p.row():
+        dept_id = p.select(
+            "dept", "部门", [(r.department_id, f"{r.department}（{r.region}）") for r in deps.itertuples()]
+        )
+        level = p.radio("level", "层级", ["类", "款"])
+    rows = p.q("budget_functions", dept_id, year, table_kind, measure, level)
     if rows.empty:
-        st.info(f"该部门两份文档都没有印出{level}级科目行。")
-        footer(started)
+        p.note("info", f"该部门两份文档都没有印出{level}级科目行。")
         return
-    _plan_vs_spend_chart(rows, "label", what)
-    st.caption("某一份文档没有印出的科目行按 0 计（该表已读出）；预算数为 0 时执行率留空。")
-    table(
+    _plan_vs_spend_chart(p, rows, "label", what)
+    p.caption("某一份文档没有印出的科目行按 0 计（该表已读出）；预算数为 0 时执行率留空。")
+    p.table(
         rows,
         {
             "subject_code": "科目编码",
@@ -810,10 +666,9 @@ def budget() -> None:
         file_name=f"budget_vs_actual_{year}_{table_kind}_{measure}_{level}",
         links={"budget_source": "查看预算原文", "actual_source": "查看决算原文"},
     )
-    footer(started)
 
 
-def _plan_vs_spend_chart(df: pd.DataFrame, label: str, what: str) -> None:
+def _plan_vs_spend_chart(p: Page, df: pd.DataFrame, label: str, what: str) -> None:
     """Budget and actual side by side per row (a click opens that figure's source page), rows in table order."""
     long = _floats(df, ["budget", "actual"]).melt(
         id_vars=[label, "budget_source", "actual_source", "execution_rate_pct"],
@@ -827,6 +682,7 @@ def _plan_vs_spend_chart(df: pd.DataFrame, label: str, what: str) -> None:
         for m, b, a in zip(long.m, long.budget_source, long.actual_source, strict=True)
     ]
     long["rate"] = [float(v) if isinstance(v, Decimal) else None for v in long.execution_rate_pct]
+    long = long.drop(columns=["execution_rate_pct"])
     chart = (
         alt.Chart(long)
         .mark_bar()
@@ -848,31 +704,31 @@ def _plan_vs_spend_chart(df: pd.DataFrame, label: str, what: str) -> None:
             ],
         )
     )
-    st.altair_chart(chart, width="stretch", height=max(240, 48 * len(df) + 100))
-    st.caption("点击条形或表格中的链接打开该数字所在的预算或决算原文页（红框标出单元格）。")
+    p.chart(chart, height=max(200, 44 * len(df) + 60))
+    p.caption("点击条形或表格中的链接打开该数字所在的预算或决算原文页（红框标出单元格）。")
 
 
 # ---------------------------------------------------------------------------------------------- data quality
 
 
-def quality() -> None:
-    started = time.perf_counter()
-    st.title("数据质量")
-    region = region_picker("dq")
-    y0, y1 = year_range("dq")
-    by_year = q("rule_failures", region, y0, y1, "year")
-    by_region = q("rule_failures", region, y0, y1, "region")
-    st.subheader("按规则：未通过的文档数")
+def quality(p: Page) -> None:
+    p.h1("数据质量")
+    region = p.region()
+    with p.row():
+        y0, y1 = p.year_range()
+    by_year = p.q("rule_failures", region, y0, y1, "year")
+    by_region = p.q("rule_failures", region, y0, y1, "region")
+    p.h2("按规则：未通过的文档数")
     if by_year.empty:
-        st.success("所选范围内所有文档均通过全部规则。")
+        p.note("success", "所选范围内所有文档均通过全部规则。")
     else:
         rules = (
             by_year.groupby(["rule_id", "severity"], as_index=False)[["documents", "results"]]
             .sum()
-            .sort_values("documents", ascending=False)
+            .sort_values("documents", ascending=False, kind="stable")
         )
         rules["severity_label"] = rules.severity.map(SEVERITY_LABELS)
-        st.altair_chart(
+        p.chart(
             alt.Chart(_floats(by_year, ["documents"]).assign(年度=lambda d: d.year.astype(str)))
             .mark_bar()
             .encode(
@@ -880,18 +736,17 @@ def quality() -> None:
                 x=alt.X("documents:Q", title="未通过的文档数"),
                 color=alt.Color("年度:N"),
                 tooltip=["rule_id", "年度", "documents", "results"],
-            ),
-            width="stretch",
+            )
         )
-        table(
+        p.table(
             rules,
             {"rule_id": "规则", "severity_label": "级别", "documents": "文档数", "results": "未通过的检查数"},
             key="dq-rules",
             file_name="rule_failures",
         )
-        st.subheader("按规则与年度")
+        p.h2("按规则与年度")
         by_year["severity_label"] = by_year.severity.map(SEVERITY_LABELS)
-        table(
+        p.table(
             by_year,
             {
                 "rule_id": "规则",
@@ -903,9 +758,9 @@ def quality() -> None:
             key="dq-year",
             file_name="rule_failures_by_year",
         )
-        st.subheader("按规则与地区")
+        p.h2("按规则与地区")
         by_region["severity_label"] = by_region.severity.map(SEVERITY_LABELS)
-        table(
+        p.table(
             by_region,
             {
                 "rule_id": "规则",
@@ -918,172 +773,166 @@ def quality() -> None:
             file_name="rule_failures_by_region",
         )
 
-    st.subheader("已隔离的报告")
-    quar = q("quarantined", region, y0, y1)
+    p.h2("已隔离的报告")
+    quar = p.q("quarantined", region, y0, y1)
     if quar.empty:
-        st.success("所选范围内没有被隔离的报告。")
-    else:
-        quar = quar.copy()
-        quar["region"] = [region_label(*t) for t in zip(quar.province, quar.city, quar.county, strict=True)]
-        quar["rules"] = [", ".join(v) for v in quar.failing_rule_ids]
-        quar["docs"] = [f"/data_docs?sha={s}" for s in quar.document_sha256]
-        table(
-            quar,
-            {
-                "region": "地区",
-                "department": "部门",
-                "year": "年度",
-                "rules": "未通过的规则",
-                "docs": "Data Docs",
-                "failure_reason": "原因",
-            },
-            key="dq-quarantined",
-            file_name="quarantined_reports",
-            links={"docs": "GX 校验页"},
-        )
-        labels = {
-            row.document_sha256: f"{row.department or '（未知部门）'} {row.year} · {row.region}"
-            for row in quar.itertuples()
-        }
-        sha = st.selectbox("查看报告的未通过检查", list(labels), format_func=labels.get, key="dq-report")
-        results = q("failing_results", (sha,))
-        results["severity_label"] = results.severity.map(SEVERITY_LABELS)
-        results["outcome_label"] = results.outcome.map(OUTCOME_LABELS)
-        results["docs"] = [f"/data_docs?sha={s}" for s in results.document_sha256]
-        row = quar[quar.document_sha256 == sha].iloc[0]
-        st.write(row.failure_reason)
-        st.caption(f"sha256 {sha} · {row.source}")
-        table(
-            results,
-            {
-                "rule_id": "规则",
-                "severity_label": "级别",
-                "source": "原文",
-                "docs": "Data Docs",
-                "expected": "应为（万元）",
-                "actual": "实为（万元）",
-                "difference": "差额（万元）",
-                "tolerance": "容差（万元）",
-                "message": "说明",
-                "table_title": "表",
-                "subject_code": "科目编码",
-                "row_name": "行",
-                "measure_label": "列",
-                "outcome_label": "结果",
-            },
-            key="dq-results",
-            file_name=f"quarantined_{sha[:12]}_failing_checks",
-            links={"source": "查看原文", "docs": "GX 校验页"},
-        )
-    footer(started)
-
-
-def data_docs() -> None:
-    """The great-expectations Data Docs page of one document's validation, built on demand and shown offline."""
-    started = time.perf_counter()
-    st.title("GX Data Docs")
-    sha = st.query_params.get("sha")
-    if not sha:
-        st.info("从“数据质量”页的“GX 校验页”链接打开。")
-        footer(started)
+        p.note("success", "所选范围内没有被隔离的报告。")
         return
-    info = q("document_info", sha)
-    if not info:
-        st.error("仓库中没有这份文档。")
-        footer(started)
-        return
-    from juesuan.dashboard import gxdocs
-
-    with st.spinner("正在用 great-expectations 重新校验并生成 Data Docs…"):
-        try:
-            page = gxdocs.validation_page(sha, info["raw_path"])
-        except gxdocs.DataDocsUnavailable as exc:
-            st.error(str(exc))
-            footer(started)
-            return
-    st.caption(
-        f"{info['department']} {info['year']} · sha256 {sha} · 文件 {page.path}（样式与脚本来自 CDN 的部分已移除，离线可读）"
+    quar["region"] = [region_label(*t) for t in zip(quar.province, quar.city, quar.county, strict=True)]
+    quar["rules"] = [", ".join(v) for v in quar.failing_rule_ids]
+    quar["docs"] = [f"/data_docs?sha={s}" for s in quar.document_sha256]
+    p.table(
+        quar,
+        {
+            "region": "地区",
+            "department": "部门",
+            "year": "年度",
+            "rules": "未通过的规则",
+            "docs": "Data Docs",
+            "failure_reason": "原因",
+        },
+        key="dq-quarantined",
+        file_name="quarantined_reports",
+        links={"docs": "GX 校验页"},
     )
-    components.html(page.html, height=1600, scrolling=True)
-    footer(started)
+    sha = p.select(
+        "report",
+        "查看报告的未通过检查",
+        [
+            (r.document_sha256, f"{r.department or '（未知部门）'} {r.year} · {r.region}")
+            for r in quar.itertuples()
+        ],
+    )
+    results = p.q("failing_results", (sha,))
+    results["severity_label"] = results.severity.map(SEVERITY_LABELS)
+    results["outcome_label"] = results.outcome.map(OUTCOME_LABELS)
+    results["docs"] = [f"/data_docs?sha={s}" for s in results.document_sha256]
+    row = quar[quar.document_sha256 == sha].iloc[0]
+    p.text(row.failure_reason or "")
+    p.caption(f"sha256 {sha} · {row.source}")
+    p.table(
+        results,
+        {
+            "rule_id": "规则",
+            "severity_label": "级别",
+            "source": "原文",
+            "docs": "Data Docs",
+            "expected": "应为（万元）",
+            "actual": "实为（万元）",
+            "difference": "差额（万元）",
+            "tolerance": "容差（万元）",
+            "message": "说明",
+            "table_title": "表",
+            "subject_code": "科目编码",
+            "row_name": "行",
+            "measure_label": "列",
+            "outcome_label": "结果",
+        },
+        key="dq-results",
+        file_name=f"quarantined_{sha[:12]}_failing_checks",
+        links={"source": "查看原文", "docs": "GX 校验页"},
+    )
+
+
+def data_docs(p: Page) -> None:
+    """The great-expectations Data Docs page of one document's validation, built on demand and shown offline."""
+    p.h1("GX Data Docs")
+    sha = p.param("sha")
+    if not sha:
+        p.note("info", "从“数据质量”页的“GX 校验页”链接打开。")
+        return
+    info = p.q("document_info", sha)
+    if not info:
+        p.note("error", "仓库中没有这份文档。")
+        return
+    p.caption(
+        f"{info['department']} {info['year']} · sha256 {sha}（great-expectations 校验页；样式与脚本来自 CDN 的部分已移除，离线可读。"
+        "首次打开时重新解析并校验该文档，需要几秒钟）"
+    )
+    p.add(
+        Markup('<iframe class="docs" title="GX Data Docs" src="/data_docs/raw?sha={}"></iframe>').format(sha)
+    )
 
 
 # ---------------------------------------------------------------------------------------------- source view
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _page_png(raw_path: str, sha: str, page: int) -> tuple[bytes, tuple[float, float]]:
-    return data.render_page(raw_path, page)
-
-
-def source() -> None:
-    started = time.perf_counter()
-    st.title("原文核对")
-    params = {
-        k: st.query_params.get(k) for k in ("sha", "metric", "kind", "row", "code", "line", "m", "page")
-    }
+def source(p: Page) -> None:
+    p.h1("原文核对")
+    params = {k: p.params.get(k) for k in data.SOURCE_PARAMS}
     if not params.get("sha"):
-        st.info("从任一页面的“查看原文”链接或图中条形打开；也可以在这里选择一份文档。")
-        deps = q("departments", RegionFilter(), None)
-        options = {}
-        for row in deps.itertuples():
-            for y in row.years:
-                options[(row.department_id, int(y))] = f"{row.department} {y}"
+        p.note("info", "从任一页面的“查看原文”链接或图中条形打开；也可以在这里选择一份文档。")
+        deps = p.q("departments", RegionFilter(), None)
+        options = [
+            (f"{row.department_id}|{int(y)}", f"{row.department} {y}")
+            for row in deps.itertuples()
+            for y in row.years
+        ]
         if options:
-            choice = st.selectbox("文档", list(options), format_func=options.get, key="src-pick")
-            head = q("department_headline", choice[0])
-            sha = head[head.year == choice[1]].document_sha256.iloc[0]
-            link = data.source_link(sha, metric="expenditure_total")
-            st.markdown(f"[打开该文档的本年支出合计]({link})")
-        footer(started)
+            choice = p.select("doc", "文档", options)
+            dept_id, year = choice.split("|")
+            head = p.q("department_headline", dept_id)
+            sha = head[head.year == int(year)].document_sha256.iloc[0]
+            p.link("打开该文档的本年支出合计", data.source_link(sha, metric="expenditure_total"))
         return
-    cell = data.resolve_cell(reader(), params)
-    info = q("document_info", params["sha"])
+    items = tuple(sorted((k, v) for k, v in params.items() if v))
+    cell = p.q("source_cell", items)
+    info = p.q("document_info", params["sha"])
     if cell is None or info is None:
-        st.error("仓库中没有这份文档。")
-        footer(started)
+        p.note("error", "仓库中没有这份文档。")
         return
-    kind = "预算" if info.get("report_kind") == "budget" else "决算"
-    st.subheader(f"{info['department'] or info['department_printed'] or ''} {info['year'] or ''} 年{kind}")
-    c1, c2 = st.columns([3, 2])
-    with c2:
-        if cell.published_text is not None:
-            st.metric(f"{cell.row_label} · {cell.measure_label}", f"{cell.published_text} {cell.unit}")
-            st.write(f"折合 {data.to_wan(cell.amount_yuan):,.2f} 万元（{cell.amount_yuan:,.2f} 元）")
-        st.markdown(
-            "\n".join(
-                [
-                    f"- **表**：{cell.table_title or cell.table_kind or '—'}",
-                    f"- **页码**：第 {cell.page} 页（共 {info['page_count']} 页）",
-                    f"- **单元格位置**：{_bbox_text(cell.bbox)}",
-                    f"- **状态**：{STATUS_LABELS.get(info['status'], info['status'])}",
-                    f"- **sha256**：`{info['document_sha256']}`",
-                ]
+    kind = REPORT_KIND_LABELS.get(info.get("report_kind") or "final_account", "决算")
+    image = f"/source/image.png?{urlencode(items)}&g={p.reader.generation}"
+    facts: list[Markup] = []
+    if cell.published_text is not None:
+        facts.append(
+            Markup(
+                '<div class="metric"><div class="metric-label">{} · {}</div><div class="figure">{} {}</div></div>'
+            ).format(cell.row_label, cell.measure_label, cell.published_text, cell.unit or "")
+        )
+        facts.append(
+            Markup("<p>折合 {} 万元（{} 元）</p>").format(
+                fmt(data.to_wan(cell.amount_yuan)), fmt(cell.amount_yuan)
             )
         )
-        urls = [u for u in [info.get("source_url"), *(info.get("sources") or [])] if isinstance(u, str) and u]
-        st.markdown("**来源地址**")
-        for u in dict.fromkeys(urls):
-            st.markdown(f"- [{u}]({u})" if u.startswith("http") else f"- `{u}`")
-        if cell.note:
-            st.warning(cell.note)
-    with c1:
-        try:
-            png, size = _page_png(str(info["raw_path"]), info["document_sha256"], int(cell.page or 1))
-        except Exception as exc:  # the raw file is missing or unreadable: say so instead of a traceback
-            st.error(f"无法渲染原文第 {cell.page} 页：{type(exc).__name__}: {exc}")
-            footer(started)
-            return
-        page_png, close_up = data.highlight(png, cell.bbox)
-        if close_up is not None:
-            st.image(close_up, caption="放大：所在行", width="stretch", output_format="PNG")
-        st.image(
-            page_png,
-            caption=f"第 {cell.page} 页（{size[0]:.0f}×{size[1]:.0f} 点，红框为该数字）",
-            width="stretch",
-            output_format="PNG",  # lossless: JPEG blurs small print
+    urls = [u for u in [info.get("source_url"), *(info.get("sources") or [])] if isinstance(u, str) and u]
+    items_md = [
+        ("表", cell.table_title or cell.table_kind or "—"),
+        ("页码", f"第 {cell.page} 页（共 {info['page_count']} 页）"),
+        ("单元格位置", _bbox_text(cell.bbox)),
+        ("文档", f"{kind}（{STATUS_LABELS.get(info['status'], info['status'])}）"),
+    ]
+    facts.append(
+        Markup("<ul>")
+        + Markup("").join(Markup("<li><b>{}</b>：{}</li>").format(k, v) for k, v in items_md)
+        + Markup('<li><b>sha256</b>：<code data-testid="sha256">{}</code></li>').format(
+            info["document_sha256"]
         )
-    footer(started)
+        + Markup("</ul><p><b>来源地址</b></p><ul>")
+        + Markup("").join(
+            Markup('<li><a href="{}">{}</a></li>').format(u, u)
+            if u.startswith("http")
+            else Markup("<li><code>{}</code></li>").format(u)
+            for u in dict.fromkeys(urls)
+        )
+        + Markup("</ul>")
+    )
+    if cell.note:
+        facts.append(Markup('<div class="note warning">{}</div>').format(cell.note))
+    close_up = (
+        Markup(
+            '<p class="caption">放大：所在行</p><img id="row-image" alt="所在行" src="{}&part=row">'
+        ).format(image)
+        if cell.bbox
+        else ""
+    )
+    p.h2(f"{info['department'] or info['department_printed'] or ''} {info['year'] or ''} 年{kind}")
+    p.add(
+        Markup(
+            '<div class="source"><div class="images">{}<p class="caption">第 {} 页（红框为该数字）</p>'
+            '<img id="page-image" alt="原文第 {} 页" src="{}"></div><div class="facts">{}</div></div>'
+        ).format(close_up, cell.page, cell.page, image, Markup("").join(facts))
+    )
 
 
 def _bbox_text(bbox: Sequence[float] | None) -> str:
@@ -1092,39 +941,13 @@ def _bbox_text(bbox: Sequence[float] | None) -> str:
     return "x0 {:.2f}，上 {:.2f}，x1 {:.2f}，下 {:.2f}（PDF 点，左上角为原点）".format(*bbox)
 
 
-PAGES: list[tuple[Callable[[], None], str, str]] = [
-    (overview, "概览", "overview"),
-    (compare, "对比", "compare"),
-    (department, "部门档案", "department"),
-    (functions, "功能分类钻取", "functions"),
-    (budget, "预算执行", "budget"),
-    (quality, "数据质量", "quality"),
-    (source, "原文核对", "source"),
-    (data_docs, "GX Data Docs", "data_docs"),
-]
-
-
-def main() -> None:
-    st.set_page_config(page_title="部门决算看板", layout="wide")
-    pages = [
-        st.Page(
-            fn,
-            title=title,
-            url_path=path,
-            default=(i == 0),
-            visibility="hidden" if path == "data_docs" else "visible",
-        )
-        for i, (fn, title, path) in enumerate(PAGES)
-    ]
-    nav = st.navigation(pages)
-    try:
-        r = reader()
-    except WarehouseMissing as exc:
-        st.error(f"{exc}。先运行 `juesuan run`（样例数据）或 `juesuan ingest --from-dir …` 发布一个仓库。")
-        return
-    with st.sidebar:
-        st.markdown("**部门决算看板**")
-        st.caption(f"仓库：`{r.path}`")
-        st.caption(f"第 {r.generation} 代发布 · {str(r.published_at)[:19]} UTC · 只读")
-        st.caption(WAN_NOTE)
-    nav.run()
+ROUTES: dict[str, Callable[[Page], None]] = {
+    "/": overview,
+    "/compare": compare,
+    "/department": department,
+    "/functions": functions,
+    "/budget": budget,
+    "/quality": quality,
+    "/source": source,
+    "/data_docs": data_docs,
+}
