@@ -73,7 +73,7 @@ bench-dashboard: setup
 
 # Re-take the README's dashboard screenshots (docs/screenshots/) with the browser tests.
 screenshots: setup
-	JUESUAN_SCREENSHOTS=$(CURDIR)/docs/screenshots $(VENV)/bin/pytest -q tests/test_dashboard.py -k every_page
+	JUESUAN_SCREENSHOTS=$(CURDIR)/docs/screenshots $(VENV)/bin/pytest -q tests/test_dashboard.py -k "every_page or budget_page_shows or data_docs_page"
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .ruff_cache

@@ -42,7 +42,7 @@ path, stop, out = sys.argv[1:4]
 queries = json.loads(sys.argv[4])
 mode = sys.argv[5]
 latencies, errors, lock_errors, sessions = [], [], [], 0
-if mode == "dashboard":  # the dashboard's own reader and page queries, as a Streamlit session runs them
+if mode == "dashboard":  # the dashboard's own reader and page queries, as a dashboard session runs them
     from juesuan.dashboard import data as dash
 
     reader = dash.WarehouseReader(path)

@@ -182,7 +182,7 @@ def _value_options() -> list[tuple[str, str | None, bool]]:
         if name in (
             "portal",
             "dashboard",
-        ):  # long-running servers (sample portal, Streamlit); paths and ports
+        ):  # long-running servers (sample portal, dashboard); paths and ports
             continue
         for a in sp._actions:
             if isinstance(a, (argparse._HelpAction, argparse._StoreTrueAction, argparse._SubParsersAction)):

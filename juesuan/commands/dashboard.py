@@ -13,7 +13,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "dashboard",
         help="browse the published warehouse: compare, profile, drill down, data quality, source pages",
-        description="Start the dashboard (Streamlit) on the published warehouse file, read-only. "
+        description="Start the dashboard (server-rendered web pages) on the published warehouse file, read-only. "
         "It binds 127.0.0.1 unless --address says otherwise and needs no internet access.",
     )
     p.add_argument(

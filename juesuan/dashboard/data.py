@@ -187,6 +187,7 @@ SNAPSHOTS = {
     "dash_year_over_year": "SELECT * FROM mart.year_over_year",
     "dash_expenditure_by_function": "SELECT * FROM mart.expenditure_by_function",
     "dash_documents": "SELECT * FROM mart.documents",
+    "dash_budget_vs_actual": "SELECT * FROM mart.budget_vs_actual",
 }
 
 
@@ -682,7 +683,7 @@ def _bva_frame(df: pd.DataFrame, table_kind: str, measure: str) -> pd.DataFrame:
 def budget_years(r: WarehouseReader) -> list[int]:
     """Years with a department holding both a 部门预算 and a 决算."""
     df = r.query(
-        "SELECT DISTINCT year FROM mart.budget_vs_actual WHERE budget_source = 'budget' ORDER BY year"
+        "SELECT DISTINCT year FROM dash_budget_vs_actual WHERE budget_source = 'budget' ORDER BY year"
     )
     return [int(y) for y in df.year]
 
@@ -694,7 +695,7 @@ def budget_departments(
     _bva_check(table_kind, measure)
     where, params = region.sql("v")
     df = r.query(
-        f"""SELECT {_BVA_COLUMNS} FROM mart.budget_vs_actual AS v
+        f"""SELECT {_BVA_COLUMNS} FROM dash_budget_vs_actual AS v
         WHERE v.budget_source = 'budget' AND v.table_kind = ? AND v.measure = ? AND v.line_item = 'total'
           AND v.year = ? AND {where}
         ORDER BY v.execution_rate_pct NULLS LAST, v.department, v.department_id""",
@@ -713,7 +714,7 @@ def budget_functions(
     if level not in ("类", "款", "项"):
         raise ValueError(f"unknown level {level!r}")
     df = r.query(
-        f"""SELECT {_BVA_COLUMNS} FROM mart.budget_vs_actual AS v
+        f"""SELECT {_BVA_COLUMNS} FROM dash_budget_vs_actual AS v
         WHERE v.budget_source = 'budget' AND v.table_kind = ? AND v.measure = ? AND v.department_id = ?
           AND v.year = ? AND v.subject_level = ?
         ORDER BY v.subject_code""",
@@ -886,11 +887,17 @@ def source_cell(r: WarehouseReader, items: tuple[tuple[str, str], ...]) -> Sourc
     return resolve_cell(r, dict(items))
 
 
+#: pdfium (page images, and the parser's text layer) is not thread-safe: two threads inside it at once crash the
+#: process. The dashboard serves requests from a thread pool, so every use of it there holds this lock.
+PDFIUM_LOCK = threading.RLock()
+
+
 @functools.lru_cache(maxsize=8)
 def _parsed(raw_path: str) -> Any:
     from juesuan.parsing import parse_report
 
-    return parse_report(Path(raw_path))
+    with PDFIUM_LOCK:
+        return parse_report(Path(raw_path))
 
 
 def locate_in_raw(
@@ -955,14 +962,15 @@ def render_page(
 
     import pypdfium2 as pdfium
 
-    pdf = pdfium.PdfDocument(str(raw_path))
-    try:
-        p = pdf[page - 1]
-        size = p.get_size()
-        image = p.render(scale=scale).to_pil().convert("RGB")
-        p.close()
-    finally:
-        pdf.close()
+    with PDFIUM_LOCK:
+        pdf = pdfium.PdfDocument(str(raw_path))
+        try:
+            p = pdf[page - 1]
+            size = p.get_size()
+            image = p.render(scale=scale).to_pil().convert("RGB")
+            p.close()
+        finally:
+            pdf.close()
     buf = io.BytesIO()
     image.save(buf, format="PNG", optimize=False, compress_level=1)
     return buf.getvalue(), size

@@ -68,10 +68,12 @@ def validation_page(sha: str, raw_path: str | Path) -> DataDocsPage:
         if not raw.exists():
             raise DataDocsUnavailable(f"原始文件不在原始库中：{raw}")
         from expectations import run_checks
+        from juesuan.dashboard.data import PDFIUM_LOCK
         from juesuan.parsing import parse_report
 
         try:
-            report = parse_report(raw)
+            with PDFIUM_LOCK:  # pdfium is not thread-safe (the server's other threads render pages)
+                report = parse_report(raw)
         except Exception as exc:  # a refused or unparseable file has no rule results to show
             raise DataDocsUnavailable(f"无法解析该文档，没有 GX 校验结果：{exc}") from exc
         run_checks(report, runner="gx", data_docs_dir=root)

@@ -89,7 +89,7 @@ def overview(p: Page) -> None:
                 "状态:N",
                 scale=alt.Scale(domain=list(STATUS_LABELS.values()), range=["#2e7d32", "#f9a825", "#c62828"]),
             ),
-            tooltip=["region", "年度", "状态", "n"],
+            tooltip=["region:N", "年度:N", "状态:N", "n:Q"],
         )
     )
     p.chart(chart)
@@ -346,7 +346,7 @@ def department(p: Page) -> None:
                     y=alt.Y("amount:Q", title="万元"),
                     color=alt.Color("measure_label:N", title="来源"),
                     href="source:N",
-                    tooltip=["year", "measure_label", alt.Tooltip("amount:Q", format=",.2f")],
+                    tooltip=["year:O", "measure_label:N", alt.Tooltip("amount:Q", format=",.2f")],
                 ),
                 height=260,
             )
@@ -371,7 +371,7 @@ def department(p: Page) -> None:
                 color=alt.Color("year:O", title="年度"),
                 yOffset="year:O",
                 href="source:N",
-                tooltip=["year", "label", alt.Tooltip("total:Q", format=",.2f")],
+                tooltip=["year:O", "label:N", alt.Tooltip("total:Q", format=",.2f")],
             )
         )
         p.table(
@@ -404,7 +404,7 @@ def department(p: Page) -> None:
                     y=alt.Y("amount:Q", title="万元"),
                     color=alt.Color("label:N", title="经济分类（类）"),
                     href="source:N",
-                    tooltip=["year", "label", alt.Tooltip("amount:Q", format=",.2f")],
+                    tooltip=["year:O", "label:N", alt.Tooltip("amount:Q", format=",.2f")],
                 ),
                 height=260,
             )
@@ -570,7 +570,7 @@ def functions(p: Page) -> None:
         .encode(
             y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=300)),
             x=alt.X("amount:Q", title=f"{measure_label}（万元）"),
-            tooltip=["label", alt.Tooltip("amount:Q", format=",.2f"), alt.Tooltip("share:Q", title="占比 %")],
+            tooltip=["label:N", alt.Tooltip("amount:Q", format=",.2f"), alt.Tooltip("share:Q", title="占比 %")],
         )
     )
     p.table(
@@ -735,7 +735,7 @@ def quality(p: Page) -> None:
                 y=alt.Y("rule_id:N", sort="-x", title=None, axis=alt.Axis(labelLimit=300)),
                 x=alt.X("documents:Q", title="未通过的文档数"),
                 color=alt.Color("年度:N"),
-                tooltip=["rule_id", "年度", "documents", "results"],
+                tooltip=["rule_id:N", "年度:N", "documents:Q", "results:Q"],
             )
         )
         p.table(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import html
 import io
 import json
 import os
@@ -32,6 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
+import altair as alt
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
@@ -47,8 +49,9 @@ ALL = ""  # the "全部" choice of a filter: an empty query parameter
 ALL_LABEL = "全部"
 WAN_NOTE = "金额单位：万元（由元精确换算，四舍五入保留两位小数）。"
 SESSION_COOKIE = "juesuan_session"
-#: Rows a table shows in the page; its CSV always holds every row.
-TABLE_ROWS = 1000
+#: Rows a table shows in the page (its "显示全部" link shows up to TABLE_ROWS_ALL); its CSV holds every row.
+TABLE_ROWS = 200
+TABLE_ROWS_ALL = 5000
 
 _templates = Environment(
     loader=FileSystemLoader(Path(__file__).with_name("templates")),
@@ -82,6 +85,29 @@ class Sessions:
                 _, (old, _n) = self._sessions.popitem(last=False)
                 old.close()
             return sid, entry[0], entry[1]
+
+
+class Lru:
+    """A small thread-safe least-recently-used map."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._lock = threading.Lock()
+        self._items: OrderedDict[Any, Any] = OrderedDict()
+
+    def get(self, key: Any) -> Any:
+        with self._lock:
+            if key not in self._items:
+                return None
+            self._items.move_to_end(key)
+            return self._items[key]
+
+    def put(self, key: Any, value: Any) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.limit:
+                self._items.popitem(last=False)
 
 
 class QueryCache:
@@ -366,6 +392,8 @@ class Page:
     # --- figures
     def chart(self, chart: Any, height: int | None = None) -> None:
         """An Altair chart drawn in the browser by the vega-embed copy this server serves."""
+        if isinstance(chart.data, pd.DataFrame):  # plain records: Altair's DataFrame sanitising costs more
+            chart.data = alt.InlineData(values=_records(chart.data))
         chart = chart.properties(width="container", **({"height": height} if height else {}))
         spec = chart.to_dict(validate=False)
         self.charts += 1
@@ -391,37 +419,37 @@ class Page:
         if self.params.get("csv") == key:
             raise CsvRequested(self._csv(df, cols, columns, links, file_name))
         numeric = {c for c in cols if c not in links and _is_numeric(df[c])}
-        head = Markup("").join(
-            Markup("<th{}>{}</th>").format(Markup(' class="num"') if c in numeric else "", columns[c])
-            for c in cols
-        )
-        body: list[Markup] = []
-        for values in df[cols].head(TABLE_ROWS).itertuples(index=False, name=None):
+        num_th = ' class="num"'
+        head = "".join(f"<th{num_th if c in numeric else ''}>{_h(columns[c])}</th>" for c in cols)
+        kinds = [(1, _h(links[c])) if c in links else ((2, "") if c in numeric else (0, "")) for c in cols]
+        show_all = self.params.get("all") == key
+        limit = TABLE_ROWS_ALL if show_all else TABLE_ROWS
+        body: list[str] = []
+        for values in df[cols].head(limit).itertuples(index=False, name=None):
             tds = []
-            for c, v in zip(cols, values, strict=True):
-                if c in links:
+            for (kind, text), v in zip(kinds, values, strict=True):
+                if kind == 1:
                     tds.append(
-                        Markup('<td><a href="{}">{}</a></td>').format(v, links[c])
-                        if isinstance(v, str) and v
-                        else Markup("<td></td>")
+                        f'<td><a href="{_h(v)}">{text}</a></td>' if isinstance(v, str) and v else "<td></td>"
                     )
-                elif c in numeric:
-                    tds.append(Markup('<td class="num">{}</td>').format(cell_text(v)))
+                elif kind == 2:
+                    tds.append(f'<td class="num">{_h(cell_text(v))}</td>')
                 else:
-                    tds.append(Markup("<td>{}</td>").format(cell_text(v)))
-            body.append(Markup("<tr>") + Markup("").join(tds) + Markup("</tr>"))
-        more = (
-            Markup('<p class="caption">表格显示前 {} 行，CSV 含全部 {} 行。</p>').format(TABLE_ROWS, len(df))
-            if len(df) > TABLE_ROWS
-            else ""
-        )
-        csv_url = self.url(csv=key)
+                    tds.append(f"<td>{_h(cell_text(v))}</td>")
+            body.append("<tr>" + "".join(tds) + "</tr>")
+        more = ""
+        if len(df) > limit:
+            more = f'<p class="caption">表格显示前 {limit} 行，CSV 含全部 {len(df)} 行。'
+            if not show_all:
+                more += f' <a href="{_h(self.url(all=key))}#{_h(key)}">显示全部 {len(df)} 行</a>'
+            more += "</p>"
         self.add(
             Markup(
-                '<div class="table-wrap"><table class="data" data-key="{}"><thead><tr>{}</tr></thead>'
-                '<tbody>{}</tbody></table></div>{}<p><a class="csv" href="{}" download="{}.csv">下载 CSV</a>'
-                '<span class="caption"> {} 行</span></p>'
-            ).format(key, head, Markup("").join(body), more, csv_url, file_name, len(df))
+                f'<div class="table-wrap" id="{_h(key)}"><table class="data" data-key="{_h(key)}"><thead><tr>{head}'
+                f'</tr></thead><tbody>{"".join(body)}</tbody></table></div>{more}<p><a class="csv" '
+                f'href="{_h(self.url(csv=key, all=None))}" download="{_h(file_name)}.csv">下载 CSV</a>'
+                f'<span class="caption"> {len(df)} 行</span></p>'
+            )
         )
 
     def _csv(
@@ -464,11 +492,37 @@ class Page:
         return self.path + ("?" + urlencode(params) if params else "")
 
 
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts (numbers as numbers, missing as null, anything else as text)."""
+    cols = list(df.columns)
+    out = []
+    for values in df.itertuples(index=False, name=None):
+        row = {}
+        for c, v in zip(cols, values, strict=True):
+            if _missing(v):
+                row[c] = None
+            elif isinstance(v, (str, bool, int, float)):
+                row[c] = v
+            elif isinstance(v, Decimal):
+                row[c] = float(v)
+            elif hasattr(v, "item"):
+                row[c] = v.item()
+            else:
+                row[c] = str(v)
+        out.append(row)
+    return out
+
+
+def _h(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
 def _is_numeric(s: pd.Series) -> bool:
-    vals = s.dropna()
-    if not len(vals):
+    if s.dtype.kind in "iuf":
+        return True
+    v = next((x for x in s if not _missing(x)), None)
+    if v is None:
         return False
-    v = vals.iloc[0]
     return (isinstance(v, (Decimal, int, float)) and not isinstance(v, bool)) or (
         hasattr(v, "dtype") and v.dtype.kind in "iuf"
     )
@@ -493,10 +547,11 @@ class Dashboard:
         self.warehouse = Path(warehouse)
         self.sessions = Sessions(self.warehouse)
         self.cache = QueryCache()
+        self.pages_cache = Lru(256)
         self.vega_js = vega_bundle()
         self.app_js = Path(__file__).with_name("static").joinpath("app.js").read_bytes()
         self.css = Path(__file__).with_name("static").joinpath("dashboard.css").read_bytes()
-        self.images: OrderedDict[tuple, bytes] = OrderedDict()
+        self.images: OrderedDict[tuple, tuple[bytes, bytes | None]] = OrderedDict()
         self._images_lock = threading.Lock()
         from juesuan.dashboard import pages
 
@@ -547,6 +602,10 @@ class Dashboard:
                     path,
                     status=503,
                 )
+            cache_key = (reader.identity, path, tuple(sorted(request.query_params.multi_items())))
+            cached = self.pages_cache.get(cache_key) if self.cache.enabled else None
+            if cached is not None:
+                return self._render(request, sid, *cached, reader, started, n, notice, path)
             page = Page(self, request, reader, path)
             try:
                 fn(page)
@@ -570,9 +629,10 @@ class Dashboard:
                     path,
                     status=500,
                 )
-            return self._render(
-                request, sid, page.title, Markup("").join(page.parts), reader, started, n, notice, path
-            )
+            body = Markup("").join(page.parts)
+            if self.cache.enabled:  # the page is a function of the publication and its URL
+                self.pages_cache.put(cache_key, (page.title, body))
+            return self._render(request, sid, page.title, body, reader, started, n, notice, path)
 
         return endpoint
 
@@ -622,23 +682,37 @@ class Dashboard:
         if cell is None or info is None:
             return PlainTextResponse("仓库中没有这份文档。", status_code=404)
         part = "row" if request.query_params.get("part") == "row" else "page"
-        key = (info["raw_path"], int(cell.page or 1), cell.bbox, part)
-        with self._images_lock:
-            png = self.images.get(key)
-        if png is None:
-            try:
-                page_png, _size = data.render_page(str(info["raw_path"]), int(cell.page or 1))
-            except Exception as exc:  # a missing or unreadable raw file: say so (the page shows it too)
-                return PlainTextResponse(f"无法渲染原文：{type(exc).__name__}: {exc}", status_code=404)
-            boxed, close_up = data.highlight(page_png, cell.bbox)
-            png = close_up if part == "row" and close_up is not None else boxed
-            with self._images_lock:
-                self.images[key] = png
-                while len(self.images) > 64:
-                    self.images.popitem(last=False)
+        key = (info["raw_path"], int(cell.page or 1), cell.bbox)
+        images = self._page_images(key)
+        if isinstance(images, str):
+            return PlainTextResponse(images, status_code=404)
+        png = images[1] if part == "row" and images[1] is not None else images[0]
         return self._cookie(
             Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"}), sid
         )
+
+    def _page_images(self, key: tuple) -> tuple[bytes, bytes | None] | str:
+        """(page with the box, close-up of the row) for (raw path, page, bbox), rendered once: the page and its
+        close-up are requested together, and the second request waits for the first one's rendering."""
+        with self._images_lock:
+            if key in self.images:
+                self.images.move_to_end(key)
+                return self.images[key]
+        with data.PDFIUM_LOCK:
+            with self._images_lock:
+                if key in self.images:
+                    return self.images[key]
+            raw_path, page, bbox = key
+            try:
+                page_png, _size = data.render_page(str(raw_path), page)
+            except Exception as exc:  # a missing or unreadable raw file: say so
+                return f"无法渲染原文：{type(exc).__name__}: {exc}"
+            rendered = data.highlight(page_png, bbox)
+            with self._images_lock:
+                self.images[key] = rendered
+                while len(self.images) > 64:
+                    self.images.popitem(last=False)
+            return rendered
 
     def data_docs_raw(self, request: Request) -> Response:
         """The GX Data Docs page of one document, CDN tags removed (shown in an iframe on /data_docs)."""

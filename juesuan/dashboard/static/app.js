@@ -20,7 +20,7 @@ async function drawCharts() {
     jobs.push(
       vegaEmbed("#" + script.dataset.chart, spec, {
         actions: false,
-        renderer: "svg",
+        renderer: "canvas",
         loader: { target: "_self" },
       }),
     );
