@@ -570,7 +570,11 @@ def functions(p: Page) -> None:
         .encode(
             y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=300)),
             x=alt.X("amount:Q", title=f"{measure_label}（万元）"),
-            tooltip=["label:N", alt.Tooltip("amount:Q", format=",.2f"), alt.Tooltip("share:Q", title="占比 %")],
+            tooltip=[
+                "label:N",
+                alt.Tooltip("amount:Q", format=",.2f"),
+                alt.Tooltip("share:Q", title="占比 %"),
+            ],
         )
     )
     p.table(
