@@ -616,7 +616,7 @@ def test_data_docs_page_shows_the_rule_results_offline(
     server: Server, built: Built, tab: Tab, tmp_path: Path
 ) -> None:
     """The 数据质量 page's GX link opens the document's great-expectations validation page, readable offline
-    (CDN tags removed; `tab` refuses and records every request leaving 127.0.0.1). Takes ~10 s: the page is
+    (CDN tags removed; `tab` refuses and records every request leaving 127.0.0.1). Takes 10–35 s: the page is
     built on demand by parsing the raw file again and running the GX suite."""
     sha, rules = sql(
         built,
@@ -797,6 +797,21 @@ def test_budget_page_shows_the_sql_figures_and_opens_the_budget_cell(
     )[0][0]
     body = tab.page.locator("body").text_content()  # type: ignore[attr-defined]
     assert "年预算" in body and sha in body and text in body
+    # the overview counts budgets and final accounts apart, labelled by kind
+    open_page(tab, f"{budget_server.url}/")
+    kinds = sql(
+        budget_built,
+        """SELECT coalesce(report_kind, 'final_account'), count(*) FROM core.documents
+        WHERE status = 'published' GROUP BY 1""",
+    )
+    shown: dict[str, int] = {}
+    for r in grid(tab, 0):
+        shown[r["文档类型"]] = shown.get(r["文档类型"], 0) + int(r["已发布"])
+    assert (
+        shown
+        == {{"final_account": "决算", "budget": "预算"}[k]: n for k, n in kinds}
+        == {"决算": 3, "预算": 3}
+    )
 
 
 @pytest.mark.browser

@@ -40,6 +40,7 @@ OUTCOME_LABELS = {
     "execution_error": "执行错误",
 }
 UNKNOWN_REGION = "（未识别地区）"
+REPORT_KIND_LABELS = {"final_account": "决算", "budget": "预算"}
 
 
 class WarehouseMissing(RuntimeError):
@@ -186,7 +187,9 @@ SNAPSHOTS = {
     "dash_department_year": "SELECT * FROM mart.department_year",
     "dash_year_over_year": "SELECT * FROM mart.year_over_year",
     "dash_expenditure_by_function": "SELECT * FROM mart.expenditure_by_function",
-    "dash_documents": "SELECT * FROM mart.documents",
+    # with the document's kind (决算 or 预算), which mart.documents does not carry
+    "dash_documents": """SELECT m.*, coalesce(c.report_kind, 'final_account') AS report_kind
+        FROM mart.documents AS m LEFT JOIN core.documents AS c USING (document_sha256)""",
     "dash_budget_vs_actual": "SELECT * FROM mart.budget_vs_actual",
 }
 
@@ -334,14 +337,15 @@ def publication(r: WarehouseReader) -> dict[str, Any]:
 def documents_by_region_year(r: WarehouseReader, region: RegionFilter) -> pd.DataFrame:
     where, params = region.sql("d")
     df = r.query(
-        f"""SELECT d.province, d.city, d.county, d.year,
+        f"""SELECT d.province, d.city, d.county, d.year, d.report_kind,
             count(*) FILTER (WHERE d.status = 'published') AS published,
             count(*) FILTER (WHERE d.status = 'published' AND d.has_warnings) AS with_warnings,
             count(*) FILTER (WHERE d.status = 'quarantined') AS quarantined,
             count(*) FILTER (WHERE d.status = 'failed') AS failed,
             count(*) AS total
         FROM dash_documents AS d WHERE d.is_current AND {where}
-        GROUP BY ALL ORDER BY d.province NULLS LAST, d.city NULLS LAST, d.county NULLS LAST, d.year NULLS LAST""",
+        GROUP BY ALL ORDER BY d.province NULLS LAST, d.city NULLS LAST, d.county NULLS LAST, d.year NULLS LAST,
+            d.report_kind DESC""",
         params,
     )
     df.insert(0, "region", [region_label(*t) for t in zip(df.province, df.city, df.county, strict=True)])
@@ -352,7 +356,7 @@ def problem_documents(r: WarehouseReader, region: RegionFilter) -> pd.DataFrame:
     where, params = region.sql("d")
     df = r.query(
         f"""SELECT d.document_sha256, d.province, d.city, d.county, d.department, d.department_printed, d.year,
-            d.status, d.failure_code, d.failure_reason, d.failing_rule_ids, d.source
+            d.status, d.failure_code, d.failure_reason, d.failing_rule_ids, d.source, d.report_kind
         FROM dash_documents AS d
         WHERE d.is_current AND d.status <> 'published' AND {where}
         ORDER BY d.status, d.province NULLS LAST, d.department NULLS LAST, d.year""",
@@ -375,7 +379,7 @@ def last_run(r: WarehouseReader) -> dict[str, Any]:
     changed = r.query(
         """WITH p AS (SELECT published_at FROM core.publication)
         SELECT d.department, d.province, d.city, d.county, d.year, d.status, d.is_current, d.loaded_at,
-            d.failure_reason, d.document_sha256
+            d.failure_reason, d.document_sha256, d.report_kind
         FROM dash_documents AS d, p
         WHERE d.loaded_at > p.published_at - INTERVAL 24 HOUR AND d.loaded_at <= p.published_at
         ORDER BY d.loaded_at DESC LIMIT 500"""
@@ -751,7 +755,7 @@ def quarantined(r: WarehouseReader, region: RegionFilter, year_from: int, year_t
     where, params = region.sql("d")
     return r.query(
         f"""SELECT d.document_sha256, d.department, d.province, d.city, d.county, d.year, d.failing_rule_ids,
-            d.failure_reason, d.source
+            d.failure_reason, d.source, d.report_kind
         FROM dash_documents AS d
         WHERE d.is_current AND d.status = 'quarantined' AND d.year BETWEEN ? AND ? AND {where}
         ORDER BY d.province, d.department, d.year""",

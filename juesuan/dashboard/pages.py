@@ -21,6 +21,7 @@ from juesuan.dashboard.data import (
     METRICS,
     MODES,
     OUTCOME_LABELS,
+    REPORT_KIND_LABELS,
     SEVERITY_LABELS,
     STATUS_LABELS,
     RegionFilter,
@@ -30,7 +31,6 @@ from juesuan.dashboard.web import ALL, ALL_LABEL, WAN_NOTE, Page, _floats, fmt
 
 #: Bars a ranked chart draws (its table lists every row).
 CHART_BARS = 40
-REPORT_KIND_LABELS = {"final_account": "决算", "budget": "预算"}
 
 
 # ---------------------------------------------------------------------------------------------- overview
@@ -95,11 +95,13 @@ def overview(p: Page) -> None:
     p.chart(chart)
     if len(dict.fromkeys(long["地区年度"])) > len(shown):
         p.caption(f"图中显示前 {len(shown)} 个地区年度；表格列出全部。")
+    by["kind"] = by.report_kind.map(REPORT_KIND_LABELS)
     p.table(
         by,
         {
             "region": "地区",
             "year": "年度",
+            "kind": "文档类型",
             "published": "已发布",
             "with_warnings": "其中有警告",
             "quarantined": "已隔离",
@@ -113,6 +115,7 @@ def overview(p: Page) -> None:
     p.h2("未发布的文档及原因")
     probs = p.q("problem_documents", region)
     probs["status_label"] = probs.status.map(STATUS_LABELS)
+    probs["kind"] = probs.report_kind.map(REPORT_KIND_LABELS)
     probs["rules"] = [", ".join(v) if v is not None and len(v) else "" for v in probs.failing_rule_ids]
     probs["source_link"] = [data.source_link(s) for s in probs.document_sha256]
     p.table(
@@ -121,6 +124,7 @@ def overview(p: Page) -> None:
             "region": "地区",
             "department": "部门",
             "year": "年度",
+            "kind": "文档类型",
             "status_label": "状态",
             "failure_code": "原因代码",
             "failure_reason": "原因",
@@ -150,6 +154,7 @@ def overview(p: Page) -> None:
             region_label(*t) for t in zip(changed.province, changed.city, changed.county, strict=True)
         ]
         changed["status_label"] = changed.status.map(STATUS_LABELS)
+        changed["kind"] = changed.report_kind.map(REPORT_KIND_LABELS)
         changed["current"] = changed.is_current.map({True: "是", False: "否（已被新版本取代）"})
         p.table(
             changed,
@@ -158,6 +163,7 @@ def overview(p: Page) -> None:
                 "region": "地区",
                 "department": "部门",
                 "year": "年度",
+                "kind": "文档类型",
                 "status_label": "状态",
                 "current": "当前版本",
                 "failure_reason": "原因",
@@ -785,12 +791,14 @@ def quality(p: Page) -> None:
     quar["region"] = [region_label(*t) for t in zip(quar.province, quar.city, quar.county, strict=True)]
     quar["rules"] = [", ".join(v) for v in quar.failing_rule_ids]
     quar["docs"] = [f"/data_docs?sha={s}" for s in quar.document_sha256]
+    quar["kind"] = quar.report_kind.map(REPORT_KIND_LABELS)
     p.table(
         quar,
         {
             "region": "地区",
             "department": "部门",
             "year": "年度",
+            "kind": "文档类型",
             "rules": "未通过的规则",
             "docs": "Data Docs",
             "failure_reason": "原因",
@@ -803,7 +811,7 @@ def quality(p: Page) -> None:
         "report",
         "查看报告的未通过检查",
         [
-            (r.document_sha256, f"{r.department or '（未知部门）'} {r.year} · {r.region}")
+            (r.document_sha256, f"{r.department or '（未知部门）'} {r.year} {r.kind} · {r.region}")
             for r in quar.itertuples()
         ],
     )
@@ -853,8 +861,11 @@ def data_docs(p: Page) -> None:
         f"{info['department']} {info['year']} · sha256 {sha}（great-expectations 校验页；样式与脚本来自 CDN 的部分已移除，离线可读。"
         "首次打开时重新解析并校验该文档，需要几秒钟）"
     )
+    # loaded once the page is shown (app.js): building the GX page can take a while; the page does not wait
     p.add(
-        Markup('<iframe class="docs" title="GX Data Docs" src="/data_docs/raw?sha={}"></iframe>').format(sha)
+        Markup('<iframe class="docs" title="GX Data Docs" data-src="/data_docs/raw?sha={}"></iframe>').format(
+            sha
+        )
     )
 
 

@@ -757,7 +757,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--address", default="127.0.0.1")
     args = ap.parse_args(argv)
     app = create_app(args.warehouse)
-    uvicorn.run(app, host=args.address, port=args.port, log_level="warning", access_log=False)
+    uvicorn.run(
+        app,
+        host=args.address,
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=3,
+    )
     return 0
 
 

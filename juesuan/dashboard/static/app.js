@@ -28,6 +28,8 @@ async function drawCharts() {
   const images = [...document.images].map((img) => (img.complete ? Promise.resolve() : img.decode().catch(() => {})));
   await Promise.all([...jobs, ...images]);
   document.documentElement.dataset.ready = "1";
+  // slow frames (the GX Data Docs page is built on demand) load after the page is shown
+  for (const frame of document.querySelectorAll("iframe[data-src]")) frame.src = frame.dataset.src;
 }
 
 drawCharts().catch((error) => {
