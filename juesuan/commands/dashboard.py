@@ -30,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from juesuan.dashboard.launch import start
+    from juesuan.dashboard.web import main as web_main
     from warehouse import PUBLISHED_NAME
 
     target = args.warehouse or default_warehouse()
@@ -44,9 +44,5 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"dashboard on http://{args.address}:{args.port} (warehouse {published}, read-only); Ctrl-C stops it"
     )
-    proc = start(published, args.port, args.address)
-    try:
-        return proc.wait()
-    except KeyboardInterrupt:
-        proc.terminate()
-        return proc.wait()
+    # in this process (no child left behind when the command is stopped)
+    return web_main(["--warehouse", str(published), "--port", str(args.port), "--address", args.address])
