@@ -28,8 +28,13 @@ async function drawCharts() {
   const images = [...document.images].map((img) => (img.complete ? Promise.resolve() : img.decode().catch(() => {})));
   await Promise.all([...jobs, ...images]);
   document.documentElement.dataset.ready = "1";
-  // slow frames (the GX Data Docs page is built on demand) load after the page is shown
-  for (const frame of document.querySelectorAll("iframe[data-src]")) frame.src = frame.dataset.src;
+  // slow frames (the GX Data Docs page is built on demand) load after the page has loaded: set before the
+  // window's load event, they would hold it
+  const frames = () => {
+    for (const frame of document.querySelectorAll("iframe[data-src]")) frame.src = frame.dataset.src;
+  };
+  if (document.readyState === "complete") frames();
+  else window.addEventListener("load", frames);
 }
 
 drawCharts().catch((error) => {
