@@ -231,6 +231,13 @@ def bump_unit(report: Report) -> tuple[str, str]:
     return "income", row.line_item or ""
 
 
+def budget_prose_off(report: Report) -> tuple[str, str]:
+    """The 预算情况说明 says the “三公” budget changed by 1 万元 more than the 三公 table's 本年 − 上年."""
+    f = fact_where(report, lambda f: f.kind == "amount" and f.change and "三公" in (f.label or ""))
+    f.value += 1
+    return "three_public", ""
+
+
 #: Budget (部门预算) rules, on the factory budget `bud`.
 BUDGET_EXAMPLES: dict[str, Example] = {
     "budget_summary_balance": Example(
@@ -247,6 +254,7 @@ BUDGET_EXAMPLES: dict[str, Example] = {
     "budget_three_public_sums": Example("bud", bump("three_public", "", "budget.total"), False),
     "budget_cross_general_budget_basic": Example("bud", bump("general_budget", "total", "basic")),
     "budget_unit_sum": Example("bud", bump_unit, at=("income", "total")),
+    "budget_narrative_amounts": Example("bud", budget_prose_off),
 }
 
 EXAMPLES: dict[str, Example] = {

@@ -70,6 +70,8 @@ class BudgetSpec:
     tables: dict[str, SpecTable] = field(default_factory=dict)
     units: list[str] = field(default_factory=list)  # budget units of the per-unit income table
     projects: list[tuple[str, Decimal]] = field(default_factory=list)  # (name, 万元) of the 绩效目标表
+    #: a figure of the 预算情况说明 misstated by 1 万元 (a `NARRATIVE_DEFECTS` key), None for a clean prose
+    narrative_defect: str | None = None
 
     def truth_rows(self) -> list[dict[str, str]]:
         out = []
@@ -513,23 +515,94 @@ def _empty_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
     return _grid(spec, table, title, [1.2, 3.0, 1.2, 1.2, 1.2], header, 1, body)
 
 
+#: Figures of the 预算情况说明 a factory defect can misstate (by 1 万元): key → the sentence's words.
+NARRATIVE_DEFECTS = {
+    "income_total": "收入预算",
+    "general_budget": "一般公共预算拨款收入",
+    "basic": "基本支出",
+    "class": "the first function class",
+    "three_public_total": "“三公”经费预算",
+    "three_public_change": "“三公”经费 change vs 上年",
+    "general_budget_change": "一般公共预算拨款支出 change vs 上年 (word style)",
+}
+
+
+def _wan(yuan: Decimal) -> str:
+    return format_amount((yuan / 10000).quantize(Decimal("0.01")), thousands=False)
+
+
+def budget_narrative(spec: BudgetSpec) -> list[tuple[str, str]]:
+    """The 预算情况说明 as the real ones word it, every figure from the tables (in 万元, 2 decimals): 收支总额,
+    its sources, 基本 / 项目, a function class, 一般公共预算 against 上年, 三公 items and their change. A
+    `narrative_defect` misstates one figure by 1 万元, which `budget_narrative_amounts` must catch."""
+    bad = spec.narrative_defect
+    if bad is not None and bad not in NARRATIVE_DEFECTS:
+        raise ValueError(f"unknown narrative defect {bad!r}; known: {', '.join(NARRATIVE_DEFECTS)}")
+
+    def yuan(kind: str, measure: str, line_item: str | None = None, code: str | None = None) -> Decimal:
+        t = spec.tables[kind]
+        row = next(r for r in t.rows if r.line_item == line_item and (r.subject_code or None) == code)
+        return yuan_of(row.values.get(measure, Decimal(0)), t.unit)
+
+    def say(key: str, v: Decimal) -> str:
+        return _wan(v + (Decimal(10000) if bad == key else Decimal(0)))
+
+    def change(key: str, d: Decimal) -> str:
+        d = d + (Decimal(10000) if bad == key else Decimal(0))
+        return f"{'增加' if d >= 0 else '减少'}{_wan(abs(d))}万元"
+
+    y, dep = spec.year, spec.department
+    income = yuan("summary", "amount", "income.total")
+    fiscal = yuan("summary", "amount", "income.general_budget")
+    business = yuan("summary", "amount", "income.business")
+    other = yuan("summary", "amount", "income.other")
+    basic, project = yuan("expenditure", "basic", "total"), yuan("expenditure", "project", "total")
+    out = [
+        ("heading", "一、收支预算总体情况"),
+        (
+            "para",
+            f"{y}年{dep}收入预算{say('income_total', income)}万元，其中：一般公共预算拨款收入"
+            f"{say('general_budget', fiscal)}万元，事业收入{_wan(business)}万元，其他收入{_wan(other)}万元。"
+            f"支出预算{_wan(income)}万元，其中：基本支出{say('basic', basic)}万元，项目支出{_wan(project)}万元。",
+        ),
+    ]
+    gb = spec.tables["general_budget"]
+    total_row = next(r for r in gb.rows if r.line_item == "total")
+    first = next(r for r in gb.rows if r.subject_code and len(r.subject_code) == 3)
+    text = f"{y}年一般公共预算拨款支出预算{_wan(yuan_of(total_row.values['total'], gb.unit))}万元"
+    if "change.total" in total_row.values:
+        text += f"，比上年预算{change('general_budget_change', yuan_of(total_row.values['change.total'], gb.unit))}"
+    text += (
+        f"。主要用于以下方面：“{first.label}”科目"
+        f"{say('class', yuan_of(first.values['total'], gb.unit))}万元。"
+    )
+    out += [("heading", "二、一般公共预算拨款支出预算情况"), ("para", text)]
+    tp = spec.tables["three_public"].rows[0].values
+
+    def tpy(m: str) -> Decimal:
+        return yuan_of(tp.get(m, Decimal(0)), "万元")
+
+    out += [
+        ("heading", "三、“三公”经费预算情况"),
+        (
+            "para",
+            f"{y}年“三公”经费预算{say('three_public_total', tpy('budget.total'))}万元，比上年预算"
+            f"{change('three_public_change', tpy('budget.total') - tpy('prior.total'))}。其中：因公出国（境）费"
+            f"{_wan(tpy('budget.overseas'))}万元；公务用车购置及运行费{_wan(tpy('budget.vehicle_total'))}万元，"
+            f"其中公务用车购置费{_wan(tpy('budget.vehicle_purchase'))}万元、公务用车运行维护费"
+            f"{_wan(tpy('budget.vehicle_operation'))}万元；公务接待费{_wan(tpy('budget.reception'))}万元。",
+        ),
+    ]
+    return out
+
+
 def render_budget(spec: BudgetSpec, path: Path) -> int:
     """Write the budget PDF; returns its page count."""
     y, dep = spec.year, spec.department
     w = PdfWriter(Path(path), title=f"{dep}{y}年部门预算")
     w.text_page(TextPage([("big", f"{y}年"), ("big", dep), ("big", "部门预算")]))
-    s = spec.tables["summary"]
-    income = next(r.values["amount"] for r in s.rows if r.line_item == "income.total")
-    unit = s.unit
     w.text_page(
-        TextPage(
-            [
-                ("title", "第一部分"),
-                ("title", f"{y}年部门预算情况说明"),
-                ("heading", "一、收支预算总体情况"),
-                ("para", f"{y}年收支预算总数为{format_amount(income, thousands=False)}{unit}。"),
-            ]
-        )
+        TextPage([("title", "第一部分"), ("title", f"{y}年部门预算情况说明"), *budget_narrative(spec)])
     )
     titles = TITLES[spec.style]
     for kind, table in spec.tables.items():
@@ -600,4 +673,13 @@ def generate_pairs(
     return pairs
 
 
-__all__ = ["STYLES", "BudgetSpec", "budget_from_final", "generate_pairs", "render_budget", "write_budget"]
+__all__ = [
+    "NARRATIVE_DEFECTS",
+    "STYLES",
+    "BudgetSpec",
+    "budget_from_final",
+    "budget_narrative",
+    "generate_pairs",
+    "render_budget",
+    "write_budget",
+]
