@@ -4,6 +4,7 @@ arithmetic is the oracle), a factory budget's clean prose passes, and every miss
 from __future__ import annotations
 
 from collections import Counter
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,35 @@ def test_factory_budget_prose(final_spec, tmp_path: Path, style: str, defect: st
     }[defect]
     assert words in fails[0].message
     assert ("(change)" in fails[0].message) == defect.endswith("_change")
+
+
+@pytest.mark.slow
+def test_real_project_tables_by_economic_code_are_read() -> None:
+    """广州 表7 (项目支出 by economic code) is read and checked; the project lists by name stay noted extras."""
+    path = shared_dir() / "corpus" / "real-budgets" / "guangzhou-petition-2026-budget.pdf"
+    report = parse_report(path)
+    table = report.tables["project_economic"]
+    assert table.status == "parsed" and table.pages == [14]
+    cells = {(r.subject_code or r.line_item): c.value for r in table.rows for c in r.cells}
+    assert cells["total"] == Decimal("739.30") and cells["30227"] == Decimal("442.20")
+    results = check_report(report, runner="duckdb")
+    ran = {r.rule_id for r in results if r.outcome == "pass"}
+    assert {"budget_cross_general_budget_project", "budget_economic_class_sum"} <= ran
+    notes = {p.table_kind: p.message for p in report.problems if p.code == "budget_extra_not_read"}
+    assert set(notes) == {"project_expenditure", "basic_total"}
+    assert "projects by name" in notes["project_expenditure"]
+
+
+def test_factory_project_table_by_economic_code(final_spec, tmp_path: Path) -> None:
+    for style in ("excel", "word"):
+        spec = budget_from_final(final_spec, style=style)
+        report = parse_report(tmp_path / str(write_budget(spec, tmp_path)["file"]))
+        truth = {
+            (r.subject_code or r.line_item): r.values["total"] for r in spec.tables["project_economic"].rows
+        }
+        got = {
+            (r.subject_code or r.line_item): c.value
+            for r in report.tables["project_economic"].rows
+            for c in r.cells
+        }
+        assert got == truth and len(truth) >= 4, style

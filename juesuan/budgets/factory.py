@@ -32,6 +32,7 @@ TITLES = {
         "three_public": "{y}年单位“三公”经费预算表",
         "gov_fund": "{y}年预算单位政府性基金预算支出功能分类预算表",
         "state_capital": "{y}年预算单位国有资本经营预算支出功能分类预算表",
+        "project_economic": "{y}年预算单位一般公共预算项目支出经济分类预算表",
     },
     "word": {
         "summary": "收支总表",
@@ -43,6 +44,7 @@ TITLES = {
         "three_public": "一般公共预算“三公”经费支出表",
         "gov_fund": "政府性基金预算支出表",
         "state_capital": "国有资本经营预算支出表",
+        "project_economic": "一般公共预算项目支出情况表（按经济分类科目）",
     },
 }
 THREE_PUBLIC = (
@@ -333,10 +335,41 @@ def budget_from_final(final: ReportSpec, *, style: str, seed: int = 0) -> Budget
         spec.tables[kind] = SpecTable(
             kind=kind, unit=unit, note=f"本部门{y}年无{fund}拨款安排的支出，故本表无数据。"
         )
+    if gb_total["project"] > 0:
+        spec.tables["project_economic"] = _project_economic(gb_total["project"], unit, rng)
     spec.projects = [
         (names.get(c, c), round_unit(v["project"], "万元")) for c, v in sorted(gb.items()) if v["project"] > 0
     ][:3]
     return spec
+
+
+#: Economic 款 a project budget is spent on (广州 表7 一般公共预算项目支出情况表（按经济分类科目）).
+_PROJECT_ECONOMIC = {
+    "30201": "办公费",
+    "30211": "差旅费",
+    "30213": "维修（护）费",
+    "30226": "劳务费",
+    "30227": "委托业务费",
+    "31002": "办公设备购置",
+    "31007": "信息网络及软件购置更新",
+}
+_ECONOMIC_CLASSES = {"302": "商品和服务支出", "310": "资本性支出"}
+
+
+def _project_economic(project_total: Decimal, unit: str, rng: random.Random) -> SpecTable:
+    """The 一般公共预算 project budget by economic 款: seeded weights, exact to the 100 yuan, summing to the total."""
+    codes = sorted(rng.sample(sorted(_PROJECT_ECONOMIC), 4 if project_total >= 100000 else 1))
+    weights = {c: Decimal(rng.randint(1, 9)) for c in codes}
+    whole = sum(weights.values(), Decimal(0))
+    spread = {c: _to_hundred(project_total * w / whole) for c, w in weights.items()}
+    spread[codes[-1]] += project_total - sum(spread.values(), Decimal(0))
+    leaves = {c: {"total": v} for c, v in spread.items()}
+    names = {**_PROJECT_ECONOMIC, **_ECONOMIC_CLASSES}
+    t = SpecTable(kind="project_economic", unit=unit)
+    t.rows.append(SpecRow(label="合计", line_item="total", values={"total": round_unit(project_total, unit)}))
+    for code, vals in _tree(leaves, ("total",)):
+        t.rows.append(SpecRow(label=names[code], subject_code=code, values={"total": round_unit(vals["total"], unit)}))  # fmt: skip
+    return t
 
 
 def _basic(final: ReportSpec, basic_total: Decimal, unit: str, names: dict[str, str]) -> SpecTable:
@@ -389,7 +422,7 @@ def _fmt(value: Decimal | None) -> str:
 def _coded_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
     measures = list(dict.fromkeys(m for r in table.rows for m in r.values))
     split = spec.style == "excel"
-    economic = table.kind == "basic_expenditure"
+    economic = table.kind in ("basic_expenditure", "project_economic")
     levels = ("类", "款") if economic else ("类", "款", "项")
     ncode = len(levels) if split else 1
     head = "经济分类科目编码" if economic else "功能分类科目编码"

@@ -204,6 +204,14 @@ def _unreadable_layout(table: Table) -> None:
         )
 
 
+#: Why an extra is not read (the 项目支出 table by economic code is: `project_economic`).
+_EXTRA_REASONS = {
+    "project_expenditure": "it lists projects by name (with fund sources or descriptions), not amounts by subject code",
+    "procurement": "it lists purchases by item or category, not amounts by subject code",
+    "performance": "it lists performance targets (indicators and values), not amounts by subject code",
+    "basic_total": "a per-unit or by-function breakdown of the 基本支出 the family's 一般公共预算基本支出表 already holds",
+}
+
 _TITLE_LINE = re.compile(r"表(?:[（(][^）)]{1,20}[）)])?$")
 
 
@@ -233,8 +241,8 @@ def extras_report(page_texts: list[str]) -> list[Problem]:
         out.append(
             Problem(
                 code="budget_extra_not_read",
-                message=f"{titles[kind]} ({kind}) recognised on page(s) {shown}: it lists items by name, "
-                "not amounts by subject code; not read into cells",
+                message=f"{titles[kind]} ({kind}) recognised on page(s) {shown}: {_EXTRA_REASONS[kind]}; "
+                "not read into cells",
                 table_kind=kind,
                 page=pages[0],
                 severity="info",
