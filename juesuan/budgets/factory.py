@@ -74,6 +74,8 @@ class BudgetSpec:
     projects: list[tuple[str, Decimal]] = field(default_factory=list)  # (name, 万元) of the 绩效目标表
     #: a figure of the 预算情况说明 misstated by 1 万元 (a `NARRATIVE_DEFECTS` key), None for a clean prose
     narrative_defect: str | None = None
+    #: a real producer's imitation (`juesuan.budgets.templates`): titles, numbering, metadata, per-unit parts
+    template: object | None = None
 
     def truth_rows(self) -> list[dict[str, str]]:
         out = []
@@ -148,14 +150,26 @@ def _class_name(code: str, names: dict[str, str]) -> str:
     return names.get(code) or CLASS_NAMES.get(code, code)
 
 
-def budget_from_final(final: ReportSpec, *, style: str, seed: int = 0) -> BudgetSpec:
-    """The budget of the department and year of a final-account spec, drawn near its actual amounts."""
+def budget_from_final(
+    final: ReportSpec,
+    *,
+    style: str,
+    seed: int = 0,
+    unit: str | None = None,
+    prior: bool | None = None,
+    n_units: int = 2,
+) -> BudgetSpec:
+    """The budget of the department and year of a final-account spec, drawn near its actual amounts.
+
+    `unit` (元 / 万元) and `prior` (上年预算数 and 增减 beside the 一般公共预算 table) default to the style's;
+    `n_units` is the number of budget units the department's per-unit 收入总表 lists."""
     if style not in STYLES:
         raise ValueError(f"unknown budget style {style!r}; known: {', '.join(STYLES)}")
     rng = random.Random(f"{seed}:budget:{final.doc_id}")
     names = _names(final)
     y = final.year
-    unit = "元" if style == "excel" else "万元"
+    unit = unit or ("元" if style == "excel" else "万元")
+    print_prior = style == "word" if prior is None else prior
     spec = BudgetSpec(
         doc_id=f"{final.doc_id}-budget",
         department=final.department,
@@ -259,14 +273,10 @@ def budget_from_final(final: ReportSpec, *, style: str, seed: int = 0) -> Budget
         )
     spec.tables["summary"] = s
 
-    # 收入总表: a row per budget unit (the department's own office and one institution)
-    spec.units = [f"{final.department}（本级）", f"{final.department}信息中心"]
-    share = _to_hundred(fiscal * Decimal(str(round(rng.uniform(0.15, 0.35), 4))))
+    # 收入总表: a row per budget unit (the department's own office, then its institutions)
+    spec.units = unit_names(final.department, n_units)
     inc = SpecTable(kind="income", unit=unit)
-    unit_rows = [
-        (spec.units[0], {"general_budget": fiscal - share, "business": Decimal(0), "other": other}),
-        (spec.units[1], {"general_budget": share, "business": business, "other": Decimal(0)}),
-    ]
+    unit_rows = _unit_rows(spec.units, fiscal, business, other, rng)
     measures = ("total", "general_budget", "business", "other")
     tot = dict.fromkeys(measures, Decimal(0))
     for _, vals in unit_rows:
@@ -300,7 +310,7 @@ def budget_from_final(final: ReportSpec, *, style: str, seed: int = 0) -> Budget
     spec.tables["appropriation_summary"] = a
 
     gbt = coded("general_budget", gb, split, unit)
-    if style == "word":  # 上年预算数 and 增减 beside 本年预算数
+    if print_prior:  # 上年预算数 and 增减 beside 本年预算数
         prior_tree = dict(_tree({c: {"total": v} for c, v in prior.items()}, ("total",)))
         prior_total = sum(prior.values(), Decimal(0))
         for row in gbt.rows:
@@ -354,6 +364,56 @@ _PROJECT_ECONOMIC = {
     "31007": "信息网络及软件购置更新",
 }
 _ECONOMIC_CLASSES = {"302": "商品和服务支出", "310": "资本性支出"}
+
+
+_UNIT_SUFFIXES = (
+    "信息中心",
+    "服务中心",
+    "事务中心",
+    "监测站",
+    "研究所",
+    "培训中心",
+    "档案馆",
+    "执法支队",
+    "技术学院",
+)
+
+
+def unit_names(department: str, n: int) -> list[str]:
+    """`n` budget units of a department: its own office (本级) first, then institutions named as real ones are."""
+    names = [f"{department}（本级）"]
+    for k in range(1, n):
+        suffix = _UNIT_SUFFIXES[(k - 1) % len(_UNIT_SUFFIXES)]
+        rank = (k - 1) // len(_UNIT_SUFFIXES)
+        names.append(f"{department}{'第' + _CLASS_ORDINALS[rank % 10] if rank else ''}{suffix}")
+    return names
+
+
+def _unit_rows(
+    units: list[str], fiscal: Decimal, business: Decimal, other: Decimal, rng: random.Random
+) -> list[tuple[str, dict[str, Decimal]]]:
+    """The department's income split over its units: fiscal by seeded shares (to the 100 yuan, the own office
+    taking the remainder), 事业收入 on the first institution, 其他收入 on the own office."""
+    if len(units) == 1:
+        return [(units[0], {"general_budget": fiscal, "business": business, "other": other})]
+    if len(units) == 2:
+        share = [_to_hundred(fiscal * Decimal(str(round(rng.uniform(0.15, 0.35), 4))))]
+    else:
+        weights = [Decimal(rng.randint(1, 9)) for _ in units[1:]]
+        pool = _to_hundred(fiscal * Decimal(str(round(rng.uniform(0.3, 0.6), 4))))
+        whole = sum(weights, Decimal(0))
+        share = [_to_hundred(pool * w / whole) for w in weights]
+    rows = [
+        (
+            units[0],
+            {"general_budget": fiscal - sum(share, Decimal(0)), "business": Decimal(0), "other": other},
+        )
+    ]
+    for i, (name, s) in enumerate(zip(units[1:], share, strict=True)):
+        rows.append(
+            (name, {"general_budget": s, "business": business if i == 0 else Decimal(0), "other": Decimal(0)})
+        )
+    return rows
 
 
 def _project_economic(project_total: Decimal, unit: str, rng: random.Random) -> SpecTable:
@@ -632,13 +692,17 @@ def budget_narrative(spec: BudgetSpec) -> list[tuple[str, str]]:
 def render_budget(spec: BudgetSpec, path: Path) -> int:
     """Write the budget PDF; returns its page count."""
     y, dep = spec.year, spec.department
+    tpl = spec.template
     w = PdfWriter(Path(path), title=f"{dep}{y}年部门预算")
+    if tpl is not None:
+        tpl.stamp(w)  # type: ignore[attr-defined]
     w.text_page(TextPage([("big", f"{y}年"), ("big", dep), ("big", "部门预算")]))
-    w.text_page(
-        TextPage([("title", "第一部分"), ("title", f"{y}年部门预算情况说明"), *budget_narrative(spec)])
-    )
-    titles = TITLES[spec.style]
-    for kind, table in spec.tables.items():
+    prose = [("title", "第一部分"), ("title", f"{y}年部门预算情况说明"), *budget_narrative(spec)]
+    if tpl is not None:
+        prose += tpl.unit_prose(spec)  # type: ignore[attr-defined]
+    w.text_page(TextPage(prose))
+    titles = TITLES[spec.style] if tpl is None else tpl.titles  # type: ignore[attr-defined]
+    for number, (kind, table) in enumerate(spec.tables.items(), start=1):
         title = titles[kind].format(y=y)
         if kind in ("summary", "appropriation_summary"):
             grid = _two_sided_grid(spec, table, title)
@@ -650,8 +714,12 @@ def render_budget(spec: BudgetSpec, path: Path) -> int:
             grid = _empty_grid(spec, table, title)
         else:
             grid = _coded_grid(spec, table, title)
+        if tpl is not None:
+            tpl.dress(grid, number)  # type: ignore[attr-defined]
         w.table(grid)
-    if spec.projects:
+    if tpl is not None:
+        tpl.unit_extras(spec, w)  # type: ignore[attr-defined]
+    elif spec.projects:
         t = SpecTable(kind="performance", unit="万元")
         header = [HCell(0, 0, "项目名称"), HCell(0, 1, "预算数"), HCell(0, 2, "绩效目标")]
         body = [
