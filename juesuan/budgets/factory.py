@@ -701,6 +701,27 @@ def render_budget(spec: BudgetSpec, path: Path) -> int:
     if tpl is not None:
         prose += tpl.unit_prose(spec)  # type: ignore[attr-defined]
     w.text_page(TextPage(prose))
+    for grid in budget_grids(spec):
+        w.table(grid)
+    if tpl is not None:
+        tpl.unit_extras(spec, w)  # type: ignore[attr-defined]
+    elif spec.projects:
+        w.table(performance_grid(spec))
+    return w.save()
+
+
+def performance_grid(spec: BudgetSpec) -> Grid:
+    """The 项目支出绩效目标表 (projects by name: an extra, recognised and noted, not cells)."""
+    t = SpecTable(kind="performance", unit="万元")
+    header = [HCell(0, 0, "项目名称"), HCell(0, 1, "预算数"), HCell(0, 2, "绩效目标")]
+    body = [[BCell(n), BCell(_fmt(v), align="r"), BCell("按期完成年度工作任务")] for n, v in spec.projects]
+    return _grid(spec, t, "项目支出绩效目标表", [3.0, 1.2, 3.0], header, 1, body)
+
+
+def budget_grids(spec: BudgetSpec) -> list[Grid]:
+    """The public budget tables as drawn (the PDF, the workbook and the HTML article print these same grids)."""
+    y, tpl = spec.year, spec.template
+    out = []
     titles = TITLES[spec.style] if tpl is None else tpl.titles  # type: ignore[attr-defined]
     for number, (kind, table) in enumerate(spec.tables.items(), start=1):
         title = titles[kind].format(y=y)
@@ -716,17 +737,8 @@ def render_budget(spec: BudgetSpec, path: Path) -> int:
             grid = _coded_grid(spec, table, title)
         if tpl is not None:
             tpl.dress(grid, number)  # type: ignore[attr-defined]
-        w.table(grid)
-    if tpl is not None:
-        tpl.unit_extras(spec, w)  # type: ignore[attr-defined]
-    elif spec.projects:
-        t = SpecTable(kind="performance", unit="万元")
-        header = [HCell(0, 0, "项目名称"), HCell(0, 1, "预算数"), HCell(0, 2, "绩效目标")]
-        body = [
-            [BCell(n), BCell(_fmt(v), align="r"), BCell("按期完成年度工作任务")] for n, v in spec.projects
-        ]
-        w.table(_grid(spec, t, "项目支出绩效目标表", [3.0, 1.2, 3.0], header, 1, body))
-    return w.save()
+        out.append(grid)
+    return out
 
 
 def write_budget(spec: BudgetSpec, out_dir: Path) -> dict[str, object]:

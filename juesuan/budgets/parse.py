@@ -16,6 +16,7 @@ from juesuan.budgets.tables import parse_budget_tables
 from juesuan.budgets.vocabulary import extra_table_kind, norm
 from juesuan.model import Column, Problem, Report, Row, Table
 from juesuan.parsing.document import DocumentInfo
+from juesuan.parsing.tables import TablesResult
 from juesuan.regions import resolve_region
 
 
@@ -43,16 +44,29 @@ def parse_budget(
     )
     report.problems.extend(info.problems)
     result = parse_budget_tables(path, timings=timings, engine=engine, year=info.year)
+    scanned = [i + 1 for i, has_text in enumerate(info.text_layer_pages) if not has_text]
+    assemble_budget(report, result, info.page_texts, info.page_count, scanned)
+    t0 = time.perf_counter()
+    _add_narrative(report, info.page_texts)
+    if timings is not None:
+        timings["narrative"] = timings.get("narrative", 0.0) + time.perf_counter() - t0
+    return report
+
+
+def assemble_budget(
+    report: Report, result: TablesResult, page_texts: list[str], page_count: int, scanned: list[int]
+) -> None:
+    """The budget tables of `result` into `report` as every format shares them: 三公 folded, 绩效 tables as
+    extras, unreadable layouts as parse errors, the extras noted, a table-less budget said to be narrative-only."""
     _fold_three_public(result.tables)
-    _performance_tables_are_extras(result.tables, info.page_texts)
+    _performance_tables_are_extras(result.tables, page_texts)
     for table in result.tables.values():
         _unreadable_layout(table)
     report.tables = result.tables
     report.problems.extend(result.problems)
     for table in result.tables.values():
         report.problems.extend(table.problems)
-    report.problems.extend(extras_report(info.page_texts))
-    scanned = [i + 1 for i, has_text in enumerate(info.text_layer_pages) if not has_text]
+    report.problems.extend(extras_report(page_texts))
     if all(t.status == "absent" for t in result.tables.values()):
         if scanned:
             report.problems.append(
@@ -67,16 +81,11 @@ def parse_budget(
             report.problems.append(
                 Problem(
                     code="narrative_only",
-                    message=f"narrative-only budget: no budget table is printed in its {info.page_count} pages "
+                    message=f"narrative-only budget: no budget table is printed in its {page_count} pages "
                     "(the tables are published elsewhere); every table is absent",
                     severity="info",
                 )
             )
-    t0 = time.perf_counter()
-    _add_narrative(report, info.page_texts)
-    if timings is not None:
-        timings["narrative"] = timings.get("narrative", 0.0) + time.perf_counter() - t0
-    return report
 
 
 _COVER_YEAR = re.compile(r"((?:19|20)\d{2})\s*年?度?\s*(?:部门|单位)?(?:综合)?预算")
