@@ -111,16 +111,48 @@ def test_real_project_tables_by_economic_code_are_read() -> None:
     assert "projects by name" in notes["project_expenditure"]
 
 
-def test_factory_project_table_by_economic_code(final_spec, tmp_path: Path) -> None:
+def test_factory_extras_by_code(final_spec, tmp_path: Path) -> None:
+    """The factory prints both coded extras (项目支出 by economic code, 政府采购 by function code) with truth."""
     for style in ("excel", "word"):
         spec = budget_from_final(final_spec, style=style)
         report = parse_report(tmp_path / str(write_budget(spec, tmp_path)["file"]))
-        truth = {
-            (r.subject_code or r.line_item): r.values["total"] for r in spec.tables["project_economic"].rows
-        }
-        got = {
-            (r.subject_code or r.line_item): c.value
-            for r in report.tables["project_economic"].rows
-            for c in r.cells
-        }
-        assert got == truth and len(truth) >= 4, style
+        for kind in ("project_economic", "procurement"):
+            truth = {
+                (r.subject_code or r.line_item, m): v
+                for r in spec.tables[kind].rows
+                for m, v in r.values.items()
+            }
+            got = {
+                (r.subject_code or r.line_item, c.measure): c.value
+                for r in report.tables[kind].rows
+                for c in r.cells
+            }
+            assert got == truth and len(truth) >= 4, (style, kind)
+
+
+@pytest.mark.slow
+def test_real_procurement_tables_by_function_code_are_read() -> None:
+    """烟台 公开表12 (政府采购预算表 by 类|款|项 with fund columns) is read; 西安's and 江苏's (by item) stay extras."""
+    shared = shared_dir() / "corpus"
+    report = parse_report(shared / "real-budgets" / "yantai-civil-affairs-2026-budget.pdf")
+    table = report.tables["procurement"]
+    assert table.status == "parsed" and table.pages == [28]
+    total = next(r for r in table.rows if r.line_item == "total")
+    assert {c.measure: c.value for c in total.cells} == {
+        "total": Decimal("623.63"),
+        "fiscal_appropriation": Decimal("623.63"),
+        "general_budget": Decimal("49.75"),
+        "gov_fund": Decimal("573.88"),
+    }
+    results = check_report(report, runner="duckdb")
+    split = [r for r in results if r.rule_id == "budget_procurement_row_split"]
+    assert split and all(r.outcome == "pass" for r in split)
+    for path in (
+        shared / "real-budgets" / "xian-statistics-2026-budget.pdf",
+        shared / "real" / "not-final-accounts" / "budget-jiangsu-high-court-2019.pdf",
+    ):
+        other = parse_report(path)
+        assert other.tables["procurement"].status == "absent"
+        assert any(
+            p.code == "budget_extra_not_read" and p.table_kind == "procurement" for p in other.problems
+        )

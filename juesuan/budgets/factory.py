@@ -33,6 +33,7 @@ TITLES = {
         "gov_fund": "{y}年预算单位政府性基金预算支出功能分类预算表",
         "state_capital": "{y}年预算单位国有资本经营预算支出功能分类预算表",
         "project_economic": "{y}年预算单位一般公共预算项目支出经济分类预算表",
+        "procurement": "{y}年预算单位政府采购预算表",
     },
     "word": {
         "summary": "收支总表",
@@ -45,6 +46,7 @@ TITLES = {
         "gov_fund": "政府性基金预算支出表",
         "state_capital": "国有资本经营预算支出表",
         "project_economic": "一般公共预算项目支出情况表（按经济分类科目）",
+        "procurement": "政府采购预算表",
     },
 }
 THREE_PUBLIC = (
@@ -347,6 +349,7 @@ def budget_from_final(
         )
     if gb_total["project"] > 0:
         spec.tables["project_economic"] = _project_economic(gb_total["project"], unit, rng)
+        spec.tables["procurement"] = _procurement(gb, unit, rng, names)
     spec.projects = [
         (names.get(c, c), round_unit(v["project"], "万元")) for c, v in sorted(gb.items()) if v["project"] > 0
     ][:3]
@@ -416,6 +419,33 @@ def _unit_rows(
     return rows
 
 
+def _procurement(
+    gb: dict[str, dict[str, Decimal]], unit: str, rng: random.Random, names: dict[str, str]
+) -> SpecTable:
+    """The 政府采购预算表 by function code (烟台 公开表12): part of some 项's project budget bought through
+    government procurement, paid mostly from the 一般公共预算 and the rest from 单位资金."""
+    leaves: dict[str, dict[str, Decimal]] = {}
+    for code in [c for c, v in sorted(gb.items()) if v["project"] >= 10000][:3]:
+        amount = _to_hundred(gb[code]["project"] * Decimal(str(round(rng.uniform(0.2, 0.6), 4))))
+        general = _to_hundred(amount * Decimal("0.8"))
+        leaves[code] = {
+            "total": amount,
+            "fiscal_appropriation": general,
+            "general_budget": general,
+            "unit_funds": amount - general,
+        }
+    measures = ("total", "fiscal_appropriation", "general_budget", "unit_funds")
+    t = SpecTable(kind="procurement", unit=unit)
+    tot = _total(leaves, measures)
+    t.rows.append(
+        SpecRow(label="合计", line_item="total", values={m: round_unit(tot[m], unit) for m in measures})
+    )
+    for code, vals in _tree(leaves, measures):
+        label = _class_name(code, names) if len(code) == 3 else names.get(code, code)
+        t.rows.append(SpecRow(label=label, subject_code=code, values={m: round_unit(vals[m], unit) for m in measures}))  # fmt: skip
+    return t
+
+
 def _project_economic(project_total: Decimal, unit: str, rng: random.Random) -> SpecTable:
     """The 一般公共预算 project budget by economic 款: seeded weights, exact to the 100 yuan, summing to the total."""
     codes = sorted(rng.sample(sorted(_PROJECT_ECONOMIC), 4 if project_total >= 100000 else 1))
@@ -472,6 +502,8 @@ _MEASURE_LABELS = {
     "other": "其他收入",
     "personnel": "人员经费",
     "public": "公用经费",
+    "fiscal_appropriation": "财政拨款小计",
+    "unit_funds": "单位资金",
 }
 
 

@@ -66,7 +66,8 @@ def assemble_budget(
     report.problems.extend(result.problems)
     for table in result.tables.values():
         report.problems.extend(table.problems)
-    report.problems.extend(extras_report(page_texts))
+    read = {k for k, t in result.tables.items() if t.status != "absent"}
+    report.problems.extend(p for p in extras_report(page_texts) if p.table_kind not in read)
     if all(t.status == "absent" for t in result.tables.values()):
         if scanned:
             report.problems.append(

@@ -29,6 +29,7 @@ _XIAN_TITLES = {
     "gov_fund": "部门综合预算政府性基金收支表",
     "state_capital": "部门综合预算国有资本经营预算支出表",
     "project_economic": "一般公共预算项目支出情况表（按经济分类科目）",
+    "procurement": "政府采购预算表",
 }
 _SHENZHEN_TITLES = {
     "summary": "收支总表",
@@ -41,6 +42,7 @@ _SHENZHEN_TITLES = {
     "gov_fund": "政府性基金预算支出表",
     "state_capital": "国有资本经营预算支出表",
     "project_economic": "一般公共预算项目支出情况表（按经济分类科目）",
+    "procurement": "政府采购预算表",
 }
 _ITEXT = "iText® 5.5.13 ©2000-2018 iText Group NV (AGPL-version)"
 _INDICATORS = (

@@ -120,7 +120,21 @@ BUDGET_TABLE_KINDS: dict[str, BudgetTableKind] = {
             (("total", "合计"), ("general_budget", "一般公共预算"), ("gov_fund", "政府性基金预算")),
         ),
         BudgetTableKind("project_expenditure", "项目支出表", (), parsed=False),
-        BudgetTableKind("procurement", "政府采购预算表", (), parsed=False),
+        BudgetTableKind(
+            "procurement",
+            "政府采购预算表",
+            (
+                ("total", "合计"),
+                ("fiscal_appropriation", "财政拨款小计"),
+                ("general_budget", "一般公共预算"),
+                ("gov_fund", "政府性基金预算"),
+                ("state_capital", "国有资本经营预算"),
+                ("fiscal_special", "财政专户管理资金"),
+                ("unit_funds", "单位资金"),
+                ("non_fiscal_balance", "使用非财政拨款结余"),
+                ("carryover", "上年结转"),
+            ),
+        ),
         BudgetTableKind("performance", "绩效目标表", (), parsed=False),
     ]
 }
@@ -156,7 +170,9 @@ def classify_title(text: str) -> str | None:
         return "other"
     if "绩效" in t:
         return "other"
-    if "政府采购" in t or "政府购买服务" in t:
+    if "政府采购" in t and "政府购买服务" not in t:
+        return "procurement"  # read when it is by function code (烟台), dropped as an extra when by item
+    if "政府购买服务" in t:
         return "other"
     if "三公" in t:
         # 广州: 行政经费 and the 三公 items as rows, fund sources as columns (read, then folded into three_public)
@@ -340,6 +356,21 @@ def measure(kind: str, path: list[str], side: str | None) -> str | None:
             if any(w in j for w in words):
                 return prefix + key
         return prefix + "total" if prefix == "change." else None  # a lone 增减 column: of the total
+    if kind == "procurement":
+        for key, words in (
+            ("gov_fund", ("政府性基金",)),
+            ("state_capital", ("国有资本",)),
+            ("general_budget", ("一般公共预算",)),
+            ("fiscal_special", ("财政专户",)),
+            ("non_fiscal_balance", ("非财政拨款结余",)),
+            ("carryover", ("上年结转",)),
+            ("unit_funds", ("单位资金",)),
+            ("fiscal_appropriation", ("财政拨款",)),
+            ("total", ("合计", "总计", "预算数", "金额")),
+        ):
+            if any(w in j for w in words):
+                return prefix + key
+        return None
     if kind == "project_economic":
         for key, words in (
             ("gov_fund", ("政府性基金",)),
