@@ -65,3 +65,25 @@ def test_html_page_listing_budget_documents_is_refused(real_corpus: Path) -> Non
     with pytest.raises(NotAFinalAccount) as exc:
         parse_report(real_corpus / "not-final-accounts" / "html-page-named-pdf.pdf")
     assert exc.value.code == "not_pdf" and "预算" in str(exc.value)
+
+
+def test_html_article_with_the_prose_only_is_a_narrative_only_budget(final_spec, tmp_path: Path) -> None:
+    """An article carrying the 预算情况说明 without the tables (published elsewhere) parses as narrative-only."""
+    import html
+
+    from juesuan.budgets.factory import budget_narrative
+
+    spec = budget_from_final(final_spec, style="word")
+    paras = "".join(f"<p>{html.escape(text)}</p>" for _, text in budget_narrative(spec))
+    title = f"{spec.department}{spec.year}年部门预算情况说明"
+    path = tmp_path / "prose.html"
+    path.write_text(
+        f'<html><head><meta charset="utf-8"><title>{title}</title></head><body><h1>{title}</h1>{paras}'
+        "<table><tr><td>[发布机构]</td><td>财政局</td></tr></table></body></html>",
+        encoding="utf-8",
+    )
+    report = parse_report(path)
+    assert report.kind == "budget" and report.year == spec.year
+    assert all(t.status == "absent" for t in report.tables.values())
+    assert any(p.code == "narrative_only" for p in report.problems)
+    assert any(f.label == "基本支出" for f in report.narrative)
