@@ -256,6 +256,7 @@ BUDGET_EXAMPLES: dict[str, Example] = {
     "budget_unit_sum": Example("bud", bump_unit, at=("income", "total")),
     "budget_narrative_amounts": Example("bud", budget_prose_off),
     "budget_procurement_row_split": Example("bud", bump("procurement", "total", "total")),
+    "budget_prior_plus_change": Example("bud", bump("general_budget", "total", "change.total")),
     "budget_cross_general_budget_project": Example(
         "bud", bump("project_economic", "total", "total"), at=("general_budget", "total")
     ),
