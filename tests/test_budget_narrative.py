@@ -48,10 +48,12 @@ def test_factory_budget_prose(final_spec, tmp_path: Path, style: str, defect: st
         "class": "科目",
         "three_public_total": "三公经费预算",
         "three_public_change": "三公经费预算 ",
+        "three_public_rate": "(rate, %)",
         "general_budget_change": "一般公共预算拨款支出预算 decrease",
     }[defect]
     assert words in fails[0].message
     assert ("(change)" in fails[0].message) == defect.endswith("_change")
+    assert ("(rate, %)" in fails[0].message) == defect.endswith("_rate")
 
 
 def test_factory_extras_by_code(final_spec, tmp_path: Path) -> None:

@@ -648,6 +648,7 @@ NARRATIVE_DEFECTS = {
     "class": "the first function class",
     "three_public_total": "“三公”经费预算",
     "three_public_change": "“三公”经费 change vs 上年",
+    "three_public_rate": "“三公”经费 growth rate vs 上年 (%)",
     "general_budget_change": "一般公共预算拨款支出 change vs 上年 (word style)",
 }
 
@@ -675,6 +676,12 @@ def budget_narrative(spec: BudgetSpec) -> list[tuple[str, str]]:
     def change(key: str, d: Decimal) -> str:
         d = d + (Decimal(10000) if bad == key else Decimal(0))
         return f"{'增加' if d >= 0 else '减少'}{_wan(abs(d))}万元"
+
+    def rate(key: str, d: Decimal, prior: Decimal) -> str:
+        if prior == 0:
+            return ""
+        pct = (abs(d) * 100 / prior).quantize(Decimal("0.01")) + (Decimal(1) if bad == key else Decimal(0))
+        return f"，{'增长' if d >= 0 else '下降'}{pct}%"
 
     y, dep = spec.year, spec.department
     income = yuan("summary", "amount", "income.total")
@@ -712,7 +719,8 @@ def budget_narrative(spec: BudgetSpec) -> list[tuple[str, str]]:
         (
             "para",
             f"{y}年“三公”经费预算{say('three_public_total', tpy('budget.total'))}万元，比上年预算"
-            f"{change('three_public_change', tpy('budget.total') - tpy('prior.total'))}。其中：因公出国（境）费"
+            f"{change('three_public_change', tpy('budget.total') - tpy('prior.total'))}"
+            f"{rate('three_public_rate', tpy('budget.total') - tpy('prior.total'), tpy('prior.total'))}。其中：因公出国（境）费"
             f"{_wan(tpy('budget.overseas'))}万元；公务用车购置及运行费{_wan(tpy('budget.vehicle_total'))}万元，"
             f"其中公务用车购置费{_wan(tpy('budget.vehicle_purchase'))}万元、公务用车运行维护费"
             f"{_wan(tpy('budget.vehicle_operation'))}万元；公务接待费{_wan(tpy('budget.reception'))}万元。",
