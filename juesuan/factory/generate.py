@@ -26,6 +26,7 @@ from juesuan.factory.document import (
     narrative,
     render_document,
 )
+from juesuan.factory.layouts import TITLES
 from juesuan.factory.model import Books, Profile, make_books, make_profile
 from juesuan.factory.regions import OTHER_PROVINCES, TEMPLATE_HOME, Place, pick_place
 from juesuan.factory.render import FactoryError
@@ -63,6 +64,13 @@ PROSE_DEFECT_KINDS: tuple[str, ...] = (
     "template_placeholder",
     "repeated_paragraph",
     "prose_says_none",
+    "fund_continuity_break",
+    "sme_exceeds_procurement",
+    "sme_parts_mismatch",
+    "partial_list_exceeds",
+    "cover_wrong_year",
+    "title_other_department",
+    "title_wrong_year",
 )
 DEFAULT_SEED = 20261127
 DEFAULT_DEFECT_RATE = 0.15
@@ -181,6 +189,13 @@ def plan_corpus(
     rng.shuffle(kinds_cycle)
     for n, idx in enumerate(chosen):
         plans[idx].defect = kinds_cycle[n % len(kinds_cycle)]
+    # a fund-continuity defect needs a government-fund or state-capital table with rows: swap it onto such a report
+    has_funds = [i for i in chosen if plans[i].profile.gov_fund_items or plans[i].profile.state_capital_items]
+    for i in chosen:
+        if plans[i].defect == "fund_continuity_break" and i not in has_funds and has_funds:
+            j = next((j for j in has_funds if plans[j].defect != "fund_continuity_break"), None)
+            if j is not None:
+                plans[i].defect, plans[j].defect = plans[j].defect, plans[i].defect
     return plans
 
 
@@ -259,6 +274,19 @@ _PROSE_LOCATION = {
     "template_placeholder": ("template_residue", "document", "placeholder"),
     "repeated_paragraph": ("template_residue", "document", "repeated_paragraph"),
     "prose_says_none": ("narrative_empty_tables", "three_public", "said_none"),
+    "fund_continuity_break": ("fund_continuity", "gov_fund", "total"),
+    "sme_exceeds_procurement": ("narrative_parts_within_whole", "narrative", "sme"),
+    "sme_parts_mismatch": ("narrative_list_sums", "narrative", "sme"),
+    "partial_list_exceeds": ("narrative_parts_within_whole", "narrative", "list"),
+    "cover_wrong_year": ("document_identity", "document", "year"),
+    "title_other_department": ("document_identity", "document", "department"),
+    "title_wrong_year": ("document_identity", "document", "year"),
+}
+#: 政府采购 paragraph variant each procurement defect prints (document.procurement_paragraph)
+_PROCUREMENT_STYLE = {
+    "sme_exceeds_procurement": "sme_exceeds",
+    "sme_parts_mismatch": "sme_parts_off",
+    "partial_list_exceeds": "parts_exceed",
 }
 
 
@@ -272,12 +300,70 @@ def _plan_prose(kind: str, spec: ReportSpec) -> None:
         spec.procurement_total = goods + works + services + Decimal("12.34")
     elif kind == "wrong_year_heading":
         spec.explanation_year = spec.year - 1
+    elif kind in _PROCUREMENT_STYLE:
+        spec.procurement_style = _PROCUREMENT_STYLE[kind]
+    elif kind == "cover_wrong_year":
+        spec.cover_year = spec.year - 1
+    elif kind == "title_other_department":
+        spec.titles["summary"] = (
+            f"{_other_department(spec)}{spec.year}年度{spec.titles.get('summary', '收入支出决算总表')}"
+        )
+    elif kind == "title_wrong_year":
+        kind_ = "general_budget"
+        spec.titles[kind_] = f"{spec.year - 1}年度{spec.titles.get(kind_, TITLES[kind_])}"
+    elif kind == "fund_continuity_break":
+        _break_fund_continuity(spec)
+
+
+def _other_department(spec: ReportSpec) -> str:
+    """The same office one level up (永州市…县自然资源局 → 永州市自然资源局), or another central department: a table
+    title left from the template of another report."""
+    dep = spec.department
+    for part in (spec.county, spec.city):
+        if part and part in dep and dep.replace(part, "", 1) and dep.replace(part, "", 1) != dep:
+            other = dep.replace(part, "", 1)
+            if len(other) >= 4:
+                return other
+    return next(name for name, _ in CENTRAL_DEPARTMENTS if name not in dep and dep not in name)
+
+
+def _break_fund_continuity(spec: ReportSpec) -> None:
+    """年末结转和结余 printed off by a few percent on the fund table's largest 项 and on its 款, 类 and 合计 rows
+    (the columns still add up; only 年初 + 本年收入 − 本年支出 = 年末 breaks), before the prose restates them."""
+    for kind in ("gov_fund", "state_capital"):
+        table = spec.tables.get(kind)
+        leaves = (
+            [r for r in table.rows if len(r.subject_code) == 7 and "closing_balance" in r.values]
+            if table
+            else []
+        )
+        if not leaves:
+            continue
+        leaf = max(leaves, key=lambda r: (r.values.get("total") or 0, r.subject_code))
+        step = Decimal("1.00") if table.unit == "万元" else Decimal("10000")
+        delta = max(step, ((leaf.values.get("total") or 0) * Decimal("0.03")).quantize(step))
+        chain = {leaf.subject_code, leaf.subject_code[:5], leaf.subject_code[:3]}
+        for row in table.rows:
+            if row.subject_code in chain or row.line_item == "total":
+                row.values["closing_balance"] = (row.values.get("closing_balance") or Decimal(0)) + delta
+        spec.defects.append(
+            Defect(
+                kind="fund_continuity_break",
+                table_kind=kind,
+                subject_code=leaf.subject_code,
+                line_item="total",
+                measure="fund_continuity",
+                description=f"{kind} 年末结转和结余 of 项 {leaf.subject_code} (and its 款, 类, 合计) printed {delta} "
+                f"{table.unit} above 年初 + 本年收入 − 本年支出",
+            )
+        )
+        return
 
 
 def _apply_prose(kind: str, spec: ReportSpec) -> None:
     """Edit the written 情况说明 for a wording defect, and record it with the rule and location that must find it."""
     rule, table, where = _PROSE_LOCATION[kind]
-    description = ""
+    description, old = "", ""
     sections = spec.narrative
 
     def edit(pred, change) -> str:  # the first paragraph `pred` accepts, rewritten by `change`
@@ -357,7 +443,7 @@ def _apply_prose(kind: str, spec: ReportSpec) -> None:
                 if "其他重要事项" in head:
                     sections[s_i] = (head, [*paras, copy])
         description = "the 基本支出 paragraph printed again under 其他重要事项"
-    else:  # prose_says_none
+    elif kind == "prose_says_none":
         from juesuan.factory.document import figure
 
         spent = figure(spec, "three_public", "", "actual.total") or 0
@@ -366,6 +452,26 @@ def _apply_prose(kind: str, spec: ReportSpec) -> None:
             lambda p: "本部门本年度无“三公”经费支出。" + p,
         )
         description = "says there is no 三公 spending while the table prints it"
+    elif kind == "fund_continuity_break":
+        old = (
+            ""  # recorded by _break_fund_continuity with its table and 项 (none when no fund table has rows)
+        )
+    elif kind in _PROCUREMENT_STYLE:
+        old = next((p for _, ps in sections for p in ps if "政府采购支出总额" in p), "")
+        description = {
+            "sme_exceeds_procurement": "授予中小企业合同金额 stated above the 政府采购 total",
+            "sme_parts_mismatch": "the 中小企业 amounts by 货物/工程/服务 do not add up to their total",
+            "partial_list_exceeds": "a partial 其中 list (货物, 服务) whose parts exceed the 政府采购 total",
+        }[kind]
+    elif kind == "cover_wrong_year":
+        old = "x"
+        description = f"the cover says {spec.year - 1}年度"
+    elif kind == "title_other_department":
+        old = "x"
+        description = f"the summary table is titled “{spec.titles['summary']}”"
+    elif kind == "title_wrong_year":
+        old = "x"
+        description = f"the general-budget table is titled “{spec.titles['general_budget']}”"
     if old:
         spec.defects.append(
             Defect(kind=kind, table_kind=table, line_item=where, measure=rule, description=description)
