@@ -298,9 +298,9 @@ def narrative(
             if budget:
                 text += f"，完成年初预算的{n.pct(percent(actual, budget))}"
             if actual > budget:
-                text += "。决算数大于年初预算数的主要原因是年中追加预算。"
+                text += "，决算数大于年初预算数的主要原因是年中追加预算。"
             elif actual < budget:
-                text += "。决算数小于年初预算数的主要原因是严格控制支出、部分项目按进度结转下年。"
+                text += "，决算数小于年初预算数的主要原因是严格控制支出、部分项目按进度结转下年。"
             else:
                 text += "。"
             paras.append(text)

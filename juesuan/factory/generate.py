@@ -71,7 +71,16 @@ PROSE_DEFECT_KINDS: tuple[str, ...] = (
     "cover_wrong_year",
     "title_other_department",
     "title_wrong_year",
+    "budget_comparison_reversed",
+    "level_word_wrong",
+    "rate_on_zero_base",
+    "figure_listed_twice",
+    "amount_on_empty_fund",
+    "fund_continuity_summary",
+    "zero_base_stated",  # a clean case: 比上年决算数0万元增加X万元 with no rate, which no rule may report
 )
+#: prose defects that need a government-fund or state-capital table with rows
+FUND_DEFECTS = ("fund_continuity_break", "fund_continuity_summary")
 DEFAULT_SEED = 20261127
 DEFAULT_DEFECT_RATE = 0.15
 
@@ -192,8 +201,8 @@ def plan_corpus(
     # a fund-continuity defect needs a government-fund or state-capital table with rows: swap it onto such a report
     has_funds = [i for i in chosen if plans[i].profile.gov_fund_items or plans[i].profile.state_capital_items]
     for i in chosen:
-        if plans[i].defect == "fund_continuity_break" and i not in has_funds and has_funds:
-            j = next((j for j in has_funds if plans[j].defect != "fund_continuity_break"), None)
+        if plans[i].defect in FUND_DEFECTS and i not in has_funds and has_funds:
+            j = next((j for j in has_funds if plans[j].defect not in FUND_DEFECTS), None)
             if j is not None:
                 plans[i].defect, plans[j].defect = plans[j].defect, plans[i].defect
     return plans
@@ -281,6 +290,14 @@ _PROSE_LOCATION = {
     "cover_wrong_year": ("document_identity", "document", "year"),
     "title_other_department": ("document_identity", "document", "department"),
     "title_wrong_year": ("document_identity", "document", "year"),
+    "budget_comparison_reversed": ("narrative_wording", "narrative", "budget_comparison"),
+    "level_word_wrong": ("narrative_wording", "narrative", "direction"),
+    "rate_on_zero_base": ("narrative_percentages", "narrative", ""),
+    "figure_listed_twice": ("template_residue", "document", "figure_listed_twice"),
+    "amount_on_empty_fund": ("narrative_empty_tables", "gov_fund", "stated_but_blank"),
+    "fund_continuity_summary": ("fund_continuity", "appropriation_summary", "expenditure.closing_balance"),
+    # clean: recorded with no rule, so any finding is a false alarm
+    "zero_base_stated": ("", "narrative", ""),
 }
 #: 政府采购 paragraph variant each procurement defect prints (document.procurement_paragraph)
 _PROCUREMENT_STYLE = {
@@ -313,6 +330,8 @@ def _plan_prose(kind: str, spec: ReportSpec) -> None:
         spec.titles[kind_] = f"{spec.year - 1}年度{spec.titles.get(kind_, TITLES[kind_])}"
     elif kind == "fund_continuity_break":
         _break_fund_continuity(spec)
+    elif kind == "fund_continuity_summary":
+        _break_summary_continuity(spec)
 
 
 def _other_department(spec: ReportSpec) -> str:
@@ -325,6 +344,37 @@ def _other_department(spec: ReportSpec) -> str:
             if len(other) >= 4:
                 return other
     return next(name for name, _ in CENTRAL_DEPARTMENTS if name not in dep and dep not in name)
+
+
+def _break_summary_continuity(spec: ReportSpec) -> None:
+    """In the appropriation summary, part of the 一般公共预算 column's 年末结转和结余 printed in the 政府性基金 (or
+    国有资本经营) column instead, its 总计 following: every column and row still adds up, but neither fund's
+    年初 + 本年收入 − 本年支出 = 年末 holds any more (with one fund only, the balance identities would catch it)."""
+    t = spec.tables["appropriation_summary"]
+    rows = {r.line_item: r for r in t.rows if r.line_item}
+    keys = ("expenditure.total", "expenditure.closing_balance", "expenditure.grand_total")
+    spent, closing, grand = (rows.get(k) for k in keys)
+    if not (spent and closing and grand):
+        return
+    fund = next((f for f in ("gov_fund", "state_capital") if spent.values.get(f)), None)
+    gb_closing = closing.values.get("general_budget") or Decimal(0)
+    step = Decimal("0.01") if t.unit == "万元" else Decimal("100")
+    delta = min(gb_closing, max(step * 100, (gb_closing * Decimal("0.3")).quantize(step)))
+    if fund is None or delta < step:
+        return
+    for row in (closing, grand):
+        row.values["general_budget"] = (row.values.get("general_budget") or Decimal(0)) - delta
+        row.values[fund] = (row.values.get(fund) or Decimal(0)) + delta
+    spec.defects.append(
+        Defect(
+            kind="fund_continuity_summary",
+            table_kind="appropriation_summary",
+            line_item="expenditure.closing_balance",
+            measure="fund_continuity",
+            description=f"appropriation_summary: {delta} {t.unit} of the 一般公共预算 年末结转和结余 printed in the "
+            f"{fund} column",
+        )
+    )
 
 
 def _break_fund_continuity(spec: ReportSpec) -> None:
@@ -444,18 +494,14 @@ def _apply_prose(kind: str, spec: ReportSpec) -> None:
                     sections[s_i] = (head, [*paras, copy])
         description = "the 基本支出 paragraph printed again under 其他重要事项"
     elif kind == "prose_says_none":
-        from juesuan.factory.document import figure
-
         spent = figure(spec, "three_public", "", "actual.total") or 0
         old = edit(
             lambda h, p: spent > 0 and p.startswith("（一）“三公”经费"),
             lambda p: "本部门本年度无“三公”经费支出。" + p,
         )
         description = "says there is no 三公 spending while the table prints it"
-    elif kind == "fund_continuity_break":
-        old = (
-            ""  # recorded by _break_fund_continuity with its table and 项 (none when no fund table has rows)
-        )
+    elif kind in FUND_DEFECTS:
+        old = ""  # recorded where the tables are changed (none when the report has no fund with rows)
     elif kind in _PROCUREMENT_STYLE:
         old = next((p for _, ps in sections for p in ps if "政府采购支出总额" in p), "")
         description = {
@@ -463,6 +509,53 @@ def _apply_prose(kind: str, spec: ReportSpec) -> None:
             "sme_parts_mismatch": "the 中小企业 amounts by 货物/工程/服务 do not add up to their total",
             "partial_list_exceeds": "a partial 其中 list (货物, 服务) whose parts exceed the 政府采购 total",
         }[kind]
+    elif kind == "budget_comparison_reversed":
+        old = edit(
+            lambda h, p: "决算数大于年初预算数" in p or "决算数小于年初预算数" in p,
+            lambda p: (
+                p.replace("决算数大于", "@").replace("决算数小于", "决算数大于").replace("@", "决算数小于")
+            ),
+        )
+        description = "决算数大于/小于年初预算数 turned round against the item's two figures"
+    elif kind in ("level_word_wrong", "rate_on_zero_base", "zero_base_stated"):
+        both = re.compile(
+            r"比上年决算数\s*([\d.,]+)\s*万元(增加|减少)\s*([\d.,]+)\s*万元，(增长|下降)[\d.]+%"
+        )
+        this_year = re.compile(r"支出\s*([\d.,]+)\s*万元，比上年")
+
+        def rewrite_both(p: str) -> str:
+            m = both.search(p)
+            if kind == "level_word_wrong":
+                return p[: m.start()] + f"比上年决算数{m.group(1)}万元持平" + p[m.end() :]
+            cur = this_year.search(p).group(1)
+            rate = "，增长100.00%" if kind == "rate_on_zero_base" else ""
+            return p[: m.start()] + f"比上年决算数0万元增加{cur}万元{rate}" + p[m.end() :]
+
+        old = edit(lambda h, p: both.search(p) is not None and this_year.search(p) is not None, rewrite_both)
+        description = {
+            "level_word_wrong": "持平 said where this year's figure differs from last year's",
+            "rate_on_zero_base": "增长100.00% on a prior year of 0",
+            "zero_base_stated": "a prior year of 0 stated with its change and no rate (clean)",
+        }[kind]
+    elif kind == "figure_listed_twice":
+
+        def twice(p: str) -> str:
+            head, _, tail = p.partition("其中：")
+            items, dot, rest = tail.partition("。")
+            last = items.split("；")[-1]
+            return f"{head}其中：{items}；{last}{dot}{rest}"
+
+        old = edit(lambda h, p: h.startswith("二、") and "其中：" in p, twice)
+        description = "the last income line listed twice in 二、收入决算情况说明"
+    elif kind == "amount_on_empty_fund":
+        none = "本部门本年度没有政府性基金预算财政拨款收入，也没有使用政府性基金预算财政拨款安排的支出。"
+        gb = figure(spec, "general_budget", "total", "total") or Decimal("100.00")
+        stated = (gb * Decimal("0.05")).quantize(Decimal("0.01"))
+        old = edit(
+            lambda h, p: p == none,
+            lambda p: f"{spec.year}年度政府性基金预算财政拨款支出{stated}万元。",
+        )
+        description = "the prose states a 政府性基金 amount while the gov_fund table is blank"
     elif kind == "cover_wrong_year":
         old = "x"
         description = f"the cover says {spec.year - 1}年度"
