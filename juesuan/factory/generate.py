@@ -77,6 +77,8 @@ PROSE_DEFECT_KINDS: tuple[str, ...] = (
     "figure_listed_twice",
     "amount_on_empty_fund",
     "fund_continuity_summary",
+    "item_budget_off",
+    "three_public_part_off",
     "zero_base_stated",  # a clean case: 比上年决算数0万元增加X万元 with no rate, which no rule may report
 )
 #: prose defects that need a government-fund or state-capital table with rows
@@ -296,6 +298,8 @@ _PROSE_LOCATION = {
     "figure_listed_twice": ("template_residue", "document", "figure_listed_twice"),
     "amount_on_empty_fund": ("narrative_empty_tables", "gov_fund", "stated_but_blank"),
     "fund_continuity_summary": ("fund_continuity", "appropriation_summary", "expenditure.closing_balance"),
+    "item_budget_off": ("narrative_list_sums", "narrative", "items_budget"),
+    "three_public_part_off": ("narrative_list_sums", "narrative", "three_public"),
     # clean: recorded with no rule, so any finding is a false alarm
     "zero_base_stated": ("", "narrative", ""),
 }
@@ -347,8 +351,8 @@ def _other_department(spec: ReportSpec) -> str:
 
 
 def _break_summary_continuity(spec: ReportSpec) -> None:
-    """In the appropriation summary, part of the 一般公共预算 column's 年末结转和结余 printed in the 政府性基金 (or
-    国有资本经营) column instead, its 总计 following: every column and row still adds up, but neither fund's
+    """In the appropriation summary, part of one fund column's 年末结转和结余 (一般公共预算 or 政府性基金 / 国有资本经营,
+    whichever holds more) printed in the other's, its 总计 following: every column and row still adds up, but neither fund's
     年初 + 本年收入 − 本年支出 = 年末 holds any more (with one fund only, the balance identities would catch it)."""
     t = spec.tables["appropriation_summary"]
     rows = {r.line_item: r for r in t.rows if r.line_item}
@@ -357,22 +361,28 @@ def _break_summary_continuity(spec: ReportSpec) -> None:
     if not (spent and closing and grand):
         return
     fund = next((f for f in ("gov_fund", "state_capital") if spent.values.get(f)), None)
-    gb_closing = closing.values.get("general_budget") or Decimal(0)
+    if fund is None:
+        return
+    # from the column whose closing balance is larger to the other one
+    src, dst = sorted(
+        ("general_budget", fund), key=lambda f: closing.values.get(f) or Decimal(0), reverse=True
+    )
+    have = closing.values.get(src) or Decimal(0)
     step = Decimal("0.01") if t.unit == "万元" else Decimal("100")
-    delta = min(gb_closing, max(step * 100, (gb_closing * Decimal("0.3")).quantize(step)))
-    if fund is None or delta < step:
+    delta = min(have, max(step * 100, (have * Decimal("0.3")).quantize(step)))
+    if delta < step:
         return
     for row in (closing, grand):
-        row.values["general_budget"] = (row.values.get("general_budget") or Decimal(0)) - delta
-        row.values[fund] = (row.values.get(fund) or Decimal(0)) + delta
+        row.values[src] = (row.values.get(src) or Decimal(0)) - delta
+        row.values[dst] = (row.values.get(dst) or Decimal(0)) + delta
     spec.defects.append(
         Defect(
             kind="fund_continuity_summary",
             table_kind="appropriation_summary",
             line_item="expenditure.closing_balance",
             measure="fund_continuity",
-            description=f"appropriation_summary: {delta} {t.unit} of the 一般公共预算 年末结转和结余 printed in the "
-            f"{fund} column",
+            description=f"appropriation_summary: {delta} {t.unit} of the {src} 年末结转和结余 printed in the "
+            f"{dst} column",
         )
     )
 
@@ -556,6 +566,41 @@ def _apply_prose(kind: str, spec: ReportSpec) -> None:
             lambda p: f"{spec.year}年度政府性基金预算财政拨款支出{stated}万元。",
         )
         description = "the prose states a 政府性基金 amount while the gov_fund table is blank"
+    elif kind == "item_budget_off":
+        item = re.compile(
+            r"年初预算为\s*([\d.,]+)\s*万元，支出决算为\s*([\d.,]+)\s*万元，完成年初预算的([\d.]+)%"
+        )
+
+        def off_budget(p: str) -> str:
+            m = item.search(p)
+            budget, actual = (Decimal(m.group(i).replace(",", "")) for i in (1, 2))
+            # 10 万元 off, on the side that keeps 决算数大于/小于年初预算数 true; the rate follows the new budget
+            new = (
+                budget + 10 if actual <= budget else max(budget - 10, (budget / 2).quantize(Decimal("0.01")))
+            )
+            rate = (actual * 100 / new).quantize(Decimal("0.01"))
+            return (
+                p[: m.start()]
+                + f"年初预算为{new}万元，支出决算为{m.group(2)}万元，完成年初预算的{rate}%"
+                + p[m.end() :]
+            )
+
+        old = edit(
+            lambda h, p: (m := item.search(p)) is not None and Decimal(m.group(1).replace(",", "")) >= 1,
+            off_budget,
+        )
+        description = (
+            "one item's 年初预算 stated 10 万元 off: the items no longer add up to the 年初预算 stated"
+        )
+    elif kind == "three_public_part_off":
+        part = re.compile(r"公务接待费支出决算为\s*([\d.,]+)\s*万元")
+        old = edit(
+            lambda h, p: part.search(p) is not None,
+            lambda p: part.sub(
+                lambda m: f"公务接待费支出决算为{Decimal(m.group(1).replace(',', '')) + 1}万元", p, count=1
+            ),
+        )
+        description = "公务接待费 stated 1 万元 above the table: the 三公 items exceed the 三公 total stated"
     elif kind == "cover_wrong_year":
         old = "x"
         description = f"the cover says {spec.year - 1}年度"
