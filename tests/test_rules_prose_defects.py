@@ -2,7 +2,7 @@
 at its location and nowhere else, warning only (never blocking), and the clean reports of the same corpus raise no
 such finding.
 
-The corpus is 30 reports (about 80-120 s on 2 shared cores): every one of the 25 kinds (24 defects and one clean
+The corpus is 30 reports (about 30 s of CPU; 75-120 s wall on 2 shared cores, more under load): every one of the 25 kinds (24 defects and one clean
 variant, zero_base_stated) needs a report of its own, and the five clean reports beside them are the false-alarm
 check of the same rules. Some kinds need a report that has what they change (a fund table with rows, an item list),
 so the seed is one under which every kind lands."""
