@@ -60,7 +60,11 @@ def normalize_label(label: str | None) -> str:
 def _code_system(table_kind: str, code: str | None) -> str | None:
     if not code:
         return None
-    return "economic" if table_kind in ("basic_expenditure", "general_budget_economic") else "function"
+    return (
+        "economic"
+        if table_kind in ("basic_expenditure", "general_budget_economic", "project_economic")
+        else "function"
+    )
 
 
 def _level(code: str | None) -> str | None:

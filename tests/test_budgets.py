@@ -139,6 +139,70 @@ def test_shanghai_budget_figures(real_budget_reports: dict) -> None:
     assert report.tables["three_public"].unit == "万元"
 
 
+#: Real disagreements of a budget's prose with its tables, as (file, words of the figure): shown, not hidden.
+PROSE_FINDINGS = {
+    # “社会保障和就业支出”科目1,256万元 while its tables print 12,565,793 元 (1,256.58 万元, which rounds to 1,257;
+    # the same paragraph rounds 5,257,920 元 to 526 万元): the prose truncated this one figure
+    ("shanghai-justice-2026-budget.pdf", "社会保障和就业支出"),
+}
+
+
+def test_real_budget_prose_agrees_with_tables(real_budget_reports: dict) -> None:
+    """`budget_narrative_amounts`: no false alarm on the real budgets; their one real disagreement is reported."""
+    print(f"\n{'file':45} {'compared':>8} {'pass':>5} {'rounding':>8} {'fail':>4}")
+    findings, compared = set(), 0
+    for name, (_, all_results) in sorted(real_budget_reports.items()):
+        results = [r for r in all_results if r.rule_id == "budget_narrative_amounts"]
+        n = Counter(r.outcome for r in results)
+        notes = sum(1 for r in results if r.within_rounding)
+        print(f"{name:45} {n['pass'] + n['fail']:8} {n['pass']:5} {notes:8} {n['fail']:4}")
+        compared += n["pass"] + n["fail"]
+        assert not n["execution_error"], name
+        for r in results:
+            if r.outcome == "fail":
+                found = next(((f, w) for f, w in PROSE_FINDINGS if f == name and w in r.message), None)
+                assert found, f"{name}: {r.message}"
+                findings.add(found)
+    assert findings == PROSE_FINDINGS, "a real finding is no longer reported"
+    assert compared >= 150, compared  # the prose of the 16 budgets with tables restates their figures
+
+
+def test_real_extras_by_code_are_read(real_budget_reports: dict) -> None:
+    """广州 表7 (项目支出 by economic code) and 烟台 公开表12 (政府采购 by 类|款|项 with fund columns) are read and
+    checked; the lists by name (项目支出总表, 西安's and 江苏's 政府采购 by item) stay noted extras."""
+    report, results = real_budget_reports["guangzhou-petition-2026-budget.pdf"]
+    table = report.tables["project_economic"]
+    assert table.status == "parsed" and table.pages == [14]
+    cells = {(r.subject_code or r.line_item): c.value for r in table.rows for c in r.cells}
+    assert cells["total"] == Decimal("739.30") and cells["30227"] == Decimal("442.20")
+    ran = {r.rule_id for r in results if r.outcome == "pass"}
+    assert {"budget_cross_general_budget_project", "budget_economic_class_sum"} <= ran
+    notes = {p.table_kind: p.message for p in report.problems if p.code == "budget_extra_not_read"}
+    assert (
+        set(notes) == {"project_expenditure", "basic_total"}
+        and "projects by name" in notes["project_expenditure"]
+    )
+
+    report, results = real_budget_reports["yantai-civil-affairs-2026-budget.pdf"]
+    table = report.tables["procurement"]
+    assert table.status == "parsed" and table.pages == [28]
+    total = next(r for r in table.rows if r.line_item == "total")
+    assert {c.measure: c.value for c in total.cells} == {
+        "total": Decimal("623.63"),
+        "fiscal_appropriation": Decimal("623.63"),
+        "general_budget": Decimal("49.75"),
+        "gov_fund": Decimal("573.88"),
+    }
+    split = [r for r in results if r.rule_id == "budget_procurement_row_split"]
+    assert split and all(r.outcome == "pass" for r in split)
+    for name in ("xian-statistics-2026-budget.pdf", "budget-jiangsu-high-court-2019.pdf"):
+        other, _ = real_budget_reports[name]
+        assert other.tables["procurement"].status == "absent"
+        assert any(
+            p.code == "budget_extra_not_read" and p.table_kind == "procurement" for p in other.problems
+        )
+
+
 @pytest.fixture(scope="module")
 def seed_gold_report(seed_dir: Path) -> Report:
     from juesuan.model import report_from_gold

@@ -236,7 +236,8 @@ def test_workbook_without_a_final_account_table_is_refused(tmp_path: Path) -> No
     assert "workbook (1 sheets: Sheet1)" in info.value.reason
 
 
-def test_budget_workbook_is_refused_as_a_budget(tmp_path: Path) -> None:
+def test_budget_workbook_is_read_as_a_budget(tmp_path: Path) -> None:
+    """A 部门预算 workbook is no longer refused: the budget family's reader keeps its cells with their address."""
     path = tmp_path / "b.xlsx"
     rows = [
         ["某某局2025年部门预算"],
@@ -246,9 +247,12 @@ def test_budget_workbook_is_refused_as_a_budget(tmp_path: Path) -> None:
         ["一般公共预算拨款收入", 12.5],
     ]
     path.write_bytes(_workbook(rows))
-    with pytest.raises(NotAFinalAccount) as info:
-        parse_report(path)
-    assert info.value.code in ("budget_report", "no_tables")
+    report = parse_report(path)
+    assert (report.kind, report.department, report.year) == ("budget", "某某局", 2025)
+    [row] = report.tables["summary"].rows
+    [cell] = row.cells
+    assert (row.line_item, cell.measure, cell.value) == ("income.general_budget", "amount", Decimal("12.50"))
+    assert (cell.sheet, cell.address) == ("Sheet1", "B5")
 
 
 def test_broken_workbook_is_a_refusal_not_a_crash(tmp_path: Path) -> None:

@@ -140,6 +140,14 @@ def three_public_item_off(report: Report) -> tuple[str, str]:
     return "narrative", "three_public"
 
 
+def sme_beyond_procurement(report: Report) -> tuple[str, str]:
+    """授予中小企业合同金额 stated 100 万元 above the 政府采购 total stated before it."""
+    total = fact_where(report, lambda f: f.label == "政府采购支出总额" and f.kind == "amount")
+    sme = fact_where(report, lambda f: f.label == "授予中小企业合同金额" and f.kind == "amount")
+    sme.value = total.value + 100
+    return "narrative", "sme"
+
+
 def placeholder_left(report: Report) -> tuple[str, str]:
     para = next(p for p in report.paragraphs if not p.is_heading and p.section == "explanation")
     para.text = para.text.replace("主要", "XX主要", 1) if "主要" in para.text else para.text + "XX"
@@ -231,6 +239,13 @@ def bump_unit(report: Report) -> tuple[str, str]:
     return "income", row.line_item or ""
 
 
+def budget_prose_off(report: Report) -> tuple[str, str]:
+    """The 预算情况说明 says the “三公” budget changed by 1 万元 more than the 三公 table's 本年 − 上年."""
+    f = fact_where(report, lambda f: f.kind == "amount" and f.change and "三公" in (f.label or ""))
+    f.value += 1
+    return "three_public", ""
+
+
 #: Budget (部门预算) rules, on the factory budget `bud`.
 BUDGET_EXAMPLES: dict[str, Example] = {
     "budget_summary_balance": Example(
@@ -247,6 +262,12 @@ BUDGET_EXAMPLES: dict[str, Example] = {
     "budget_three_public_sums": Example("bud", bump("three_public", "", "budget.total"), False),
     "budget_cross_general_budget_basic": Example("bud", bump("general_budget", "total", "basic")),
     "budget_unit_sum": Example("bud", bump_unit, at=("income", "total")),
+    "budget_narrative_amounts": Example("bud", budget_prose_off),
+    "budget_procurement_row_split": Example("bud", bump("procurement", "total", "total")),
+    "budget_prior_plus_change": Example("bud", bump("general_budget", "total", "change.total")),
+    "budget_cross_general_budget_project": Example(
+        "bud", bump("project_economic", "total", "total"), at=("general_budget", "total")
+    ),
 }
 
 EXAMPLES: dict[str, Example] = {
@@ -313,6 +334,7 @@ EXAMPLES: dict[str, Example] = {
     "narrative_growth_stated_elsewhere": Example("sc", growth_elsewhere),
     "narrative_empty_tables": Example("sc", says_none_but_printed),
     "narrative_list_sums": Example("sc", three_public_item_off),
+    "narrative_parts_within_whole": Example("sc", sme_beyond_procurement),
     "narrative_percentages": Example("sc", wrong_share),
     "narrative_subject_names": Example("sc", wrong_subject_name, False),
     "narrative_wording": Example("sc", wrong_direction),

@@ -114,7 +114,7 @@ def _scheme(table_kind: str, subject_code: str | None) -> str | None:
 
 
 #: Tables whose codes are economic classes (the rest are function codes); general_budget_economic is a budget's.
-ECONOMIC_TABLE_KINDS = ("basic_expenditure", "general_budget_economic")
+ECONOMIC_TABLE_KINDS = ("basic_expenditure", "general_budget_economic", "project_economic")
 
 
 def _now() -> datetime:

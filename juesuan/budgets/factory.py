@@ -32,6 +32,8 @@ TITLES = {
         "three_public": "{y}年单位“三公”经费预算表",
         "gov_fund": "{y}年预算单位政府性基金预算支出功能分类预算表",
         "state_capital": "{y}年预算单位国有资本经营预算支出功能分类预算表",
+        "project_economic": "{y}年预算单位一般公共预算项目支出经济分类预算表",
+        "procurement": "{y}年预算单位政府采购预算表",
     },
     "word": {
         "summary": "收支总表",
@@ -43,6 +45,8 @@ TITLES = {
         "three_public": "一般公共预算“三公”经费支出表",
         "gov_fund": "政府性基金预算支出表",
         "state_capital": "国有资本经营预算支出表",
+        "project_economic": "一般公共预算项目支出情况表（按经济分类科目）",
+        "procurement": "政府采购预算表",
     },
 }
 THREE_PUBLIC = (
@@ -70,6 +74,10 @@ class BudgetSpec:
     tables: dict[str, SpecTable] = field(default_factory=dict)
     units: list[str] = field(default_factory=list)  # budget units of the per-unit income table
     projects: list[tuple[str, Decimal]] = field(default_factory=list)  # (name, 万元) of the 绩效目标表
+    #: a figure of the 预算情况说明 misstated by 1 万元 (a `NARRATIVE_DEFECTS` key), None for a clean prose
+    narrative_defect: str | None = None
+    #: a real producer's imitation (`juesuan.budgets.templates`): titles, numbering, metadata, per-unit parts
+    template: object | None = None
 
     def truth_rows(self) -> list[dict[str, str]]:
         out = []
@@ -144,14 +152,26 @@ def _class_name(code: str, names: dict[str, str]) -> str:
     return names.get(code) or CLASS_NAMES.get(code, code)
 
 
-def budget_from_final(final: ReportSpec, *, style: str, seed: int = 0) -> BudgetSpec:
-    """The budget of the department and year of a final-account spec, drawn near its actual amounts."""
+def budget_from_final(
+    final: ReportSpec,
+    *,
+    style: str,
+    seed: int = 0,
+    unit: str | None = None,
+    prior: bool | None = None,
+    n_units: int = 2,
+) -> BudgetSpec:
+    """The budget of the department and year of a final-account spec, drawn near its actual amounts.
+
+    `unit` (元 / 万元) and `prior` (上年预算数 and 增减 beside the 一般公共预算 table) default to the style's;
+    `n_units` is the number of budget units the department's per-unit 收入总表 lists."""
     if style not in STYLES:
         raise ValueError(f"unknown budget style {style!r}; known: {', '.join(STYLES)}")
     rng = random.Random(f"{seed}:budget:{final.doc_id}")
     names = _names(final)
     y = final.year
-    unit = "元" if style == "excel" else "万元"
+    unit = unit or ("元" if style == "excel" else "万元")
+    print_prior = style == "word" if prior is None else prior
     spec = BudgetSpec(
         doc_id=f"{final.doc_id}-budget",
         department=final.department,
@@ -255,14 +275,10 @@ def budget_from_final(final: ReportSpec, *, style: str, seed: int = 0) -> Budget
         )
     spec.tables["summary"] = s
 
-    # 收入总表: a row per budget unit (the department's own office and one institution)
-    spec.units = [f"{final.department}（本级）", f"{final.department}信息中心"]
-    share = _to_hundred(fiscal * Decimal(str(round(rng.uniform(0.15, 0.35), 4))))
+    # 收入总表: a row per budget unit (the department's own office, then its institutions)
+    spec.units = unit_names(final.department, n_units)
     inc = SpecTable(kind="income", unit=unit)
-    unit_rows = [
-        (spec.units[0], {"general_budget": fiscal - share, "business": Decimal(0), "other": other}),
-        (spec.units[1], {"general_budget": share, "business": business, "other": Decimal(0)}),
-    ]
+    unit_rows = _unit_rows(spec.units, fiscal, business, other, rng)
     measures = ("total", "general_budget", "business", "other")
     tot = dict.fromkeys(measures, Decimal(0))
     for _, vals in unit_rows:
@@ -296,7 +312,7 @@ def budget_from_final(final: ReportSpec, *, style: str, seed: int = 0) -> Budget
     spec.tables["appropriation_summary"] = a
 
     gbt = coded("general_budget", gb, split, unit)
-    if style == "word":  # 上年预算数 and 增减 beside 本年预算数
+    if print_prior:  # 上年预算数 and 增减 beside 本年预算数
         prior_tree = dict(_tree({c: {"total": v} for c, v in prior.items()}, ("total",)))
         prior_total = sum(prior.values(), Decimal(0))
         for row in gbt.rows:
@@ -331,10 +347,119 @@ def budget_from_final(final: ReportSpec, *, style: str, seed: int = 0) -> Budget
         spec.tables[kind] = SpecTable(
             kind=kind, unit=unit, note=f"本部门{y}年无{fund}拨款安排的支出，故本表无数据。"
         )
+    if gb_total["project"] > 0:
+        spec.tables["project_economic"] = _project_economic(gb_total["project"], unit, rng)
+        spec.tables["procurement"] = _procurement(gb, unit, rng, names)
     spec.projects = [
         (names.get(c, c), round_unit(v["project"], "万元")) for c, v in sorted(gb.items()) if v["project"] > 0
     ][:3]
     return spec
+
+
+#: Economic 款 a project budget is spent on (广州 表7 一般公共预算项目支出情况表（按经济分类科目）).
+_PROJECT_ECONOMIC = {
+    "30201": "办公费",
+    "30211": "差旅费",
+    "30213": "维修（护）费",
+    "30226": "劳务费",
+    "30227": "委托业务费",
+    "31002": "办公设备购置",
+    "31007": "信息网络及软件购置更新",
+}
+_ECONOMIC_CLASSES = {"302": "商品和服务支出", "310": "资本性支出"}
+
+
+_UNIT_SUFFIXES = (
+    "信息中心",
+    "服务中心",
+    "事务中心",
+    "监测站",
+    "研究所",
+    "培训中心",
+    "档案馆",
+    "执法支队",
+    "技术学院",
+)
+
+
+def unit_names(department: str, n: int) -> list[str]:
+    """`n` budget units of a department: its own office (本级) first, then institutions named as real ones are."""
+    names = [f"{department}（本级）"]
+    for k in range(1, n):
+        suffix = _UNIT_SUFFIXES[(k - 1) % len(_UNIT_SUFFIXES)]
+        rank = (k - 1) // len(_UNIT_SUFFIXES)
+        names.append(f"{department}{'第' + _CLASS_ORDINALS[rank % 10] if rank else ''}{suffix}")
+    return names
+
+
+def _unit_rows(
+    units: list[str], fiscal: Decimal, business: Decimal, other: Decimal, rng: random.Random
+) -> list[tuple[str, dict[str, Decimal]]]:
+    """The department's income split over its units: fiscal by seeded shares (to the 100 yuan, the own office
+    taking the remainder), 事业收入 on the first institution, 其他收入 on the own office."""
+    if len(units) == 1:
+        return [(units[0], {"general_budget": fiscal, "business": business, "other": other})]
+    if len(units) == 2:
+        share = [_to_hundred(fiscal * Decimal(str(round(rng.uniform(0.15, 0.35), 4))))]
+    else:
+        weights = [Decimal(rng.randint(1, 9)) for _ in units[1:]]
+        pool = _to_hundred(fiscal * Decimal(str(round(rng.uniform(0.3, 0.6), 4))))
+        whole = sum(weights, Decimal(0))
+        share = [_to_hundred(pool * w / whole) for w in weights]
+    rows = [
+        (
+            units[0],
+            {"general_budget": fiscal - sum(share, Decimal(0)), "business": Decimal(0), "other": other},
+        )
+    ]
+    for i, (name, s) in enumerate(zip(units[1:], share, strict=True)):
+        rows.append(
+            (name, {"general_budget": s, "business": business if i == 0 else Decimal(0), "other": Decimal(0)})
+        )
+    return rows
+
+
+def _procurement(
+    gb: dict[str, dict[str, Decimal]], unit: str, rng: random.Random, names: dict[str, str]
+) -> SpecTable:
+    """The 政府采购预算表 by function code (烟台 公开表12): part of some 项's project budget bought through
+    government procurement, paid mostly from the 一般公共预算 and the rest from 单位资金."""
+    leaves: dict[str, dict[str, Decimal]] = {}
+    for code in [c for c, v in sorted(gb.items()) if v["project"] >= 10000][:3]:
+        amount = _to_hundred(gb[code]["project"] * Decimal(str(round(rng.uniform(0.2, 0.6), 4))))
+        general = _to_hundred(amount * Decimal("0.8"))
+        leaves[code] = {
+            "total": amount,
+            "fiscal_appropriation": general,
+            "general_budget": general,
+            "unit_funds": amount - general,
+        }
+    measures = ("total", "fiscal_appropriation", "general_budget", "unit_funds")
+    t = SpecTable(kind="procurement", unit=unit)
+    tot = _total(leaves, measures)
+    t.rows.append(
+        SpecRow(label="合计", line_item="total", values={m: round_unit(tot[m], unit) for m in measures})
+    )
+    for code, vals in _tree(leaves, measures):
+        label = _class_name(code, names) if len(code) == 3 else names.get(code, code)
+        t.rows.append(SpecRow(label=label, subject_code=code, values={m: round_unit(vals[m], unit) for m in measures}))  # fmt: skip
+    return t
+
+
+def _project_economic(project_total: Decimal, unit: str, rng: random.Random) -> SpecTable:
+    """The 一般公共预算 project budget by economic 款: seeded weights, exact to the 100 yuan, summing to the total."""
+    codes = sorted(rng.sample(sorted(_PROJECT_ECONOMIC), 4 if project_total >= 100000 else 1))
+    weights = {c: Decimal(rng.randint(1, 9)) for c in codes}
+    whole = sum(weights.values(), Decimal(0))
+    spread = {c: _to_hundred(project_total * w / whole) for c, w in weights.items()}
+    spread[codes[-1]] += project_total - sum(spread.values(), Decimal(0))
+    leaves = {c: {"total": v} for c, v in spread.items()}
+    names = {**_PROJECT_ECONOMIC, **_ECONOMIC_CLASSES}
+    t = SpecTable(kind="project_economic", unit=unit)
+    t.rows.append(SpecRow(label="合计", line_item="total", values={"total": round_unit(project_total, unit)}))
+    for code, vals in _tree(leaves, ("total",)):
+        t.rows.append(SpecRow(label=names[code], subject_code=code, values={"total": round_unit(vals["total"], unit)}))  # fmt: skip
+    return t
 
 
 def _basic(final: ReportSpec, basic_total: Decimal, unit: str, names: dict[str, str]) -> SpecTable:
@@ -377,6 +502,8 @@ _MEASURE_LABELS = {
     "other": "其他收入",
     "personnel": "人员经费",
     "public": "公用经费",
+    "fiscal_appropriation": "财政拨款小计",
+    "unit_funds": "单位资金",
 }
 
 
@@ -387,7 +514,7 @@ def _fmt(value: Decimal | None) -> str:
 def _coded_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
     measures = list(dict.fromkeys(m for r in table.rows for m in r.values))
     split = spec.style == "excel"
-    economic = table.kind == "basic_expenditure"
+    economic = table.kind in ("basic_expenditure", "project_economic")
     levels = ("类", "款") if economic else ("类", "款", "项")
     ncode = len(levels) if split else 1
     head = "经济分类科目编码" if economic else "功能分类科目编码"
@@ -513,26 +640,130 @@ def _empty_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
     return _grid(spec, table, title, [1.2, 3.0, 1.2, 1.2, 1.2], header, 1, body)
 
 
+#: Figures of the 预算情况说明 a factory defect can misstate (by 1 万元): key → the sentence's words.
+NARRATIVE_DEFECTS = {
+    "income_total": "收入预算",
+    "general_budget": "一般公共预算拨款收入",
+    "basic": "基本支出",
+    "class": "the first function class",
+    "three_public_total": "“三公”经费预算",
+    "three_public_change": "“三公”经费 change vs 上年",
+    "three_public_rate": "“三公”经费 growth rate vs 上年 (%)",
+    "general_budget_change": "一般公共预算拨款支出 change vs 上年 (word style)",
+}
+
+
+def _wan(yuan: Decimal) -> str:
+    return format_amount((yuan / 10000).quantize(Decimal("0.01")), thousands=False)
+
+
+def budget_narrative(spec: BudgetSpec) -> list[tuple[str, str]]:
+    """The 预算情况说明 as the real ones word it, every figure from the tables (in 万元, 2 decimals): 收支总额,
+    its sources, 基本 / 项目, a function class, 一般公共预算 against 上年, 三公 items and their change. A
+    `narrative_defect` misstates one figure by 1 万元, which `budget_narrative_amounts` must catch."""
+    bad = spec.narrative_defect
+    if bad is not None and bad not in NARRATIVE_DEFECTS:
+        raise ValueError(f"unknown narrative defect {bad!r}; known: {', '.join(NARRATIVE_DEFECTS)}")
+
+    def yuan(kind: str, measure: str, line_item: str | None = None, code: str | None = None) -> Decimal:
+        t = spec.tables[kind]
+        row = next(r for r in t.rows if r.line_item == line_item and (r.subject_code or None) == code)
+        return yuan_of(row.values.get(measure, Decimal(0)), t.unit)
+
+    def say(key: str, v: Decimal) -> str:
+        return _wan(v + (Decimal(10000) if bad == key else Decimal(0)))
+
+    def change(key: str, d: Decimal) -> str:
+        d = d + (Decimal(10000) if bad == key else Decimal(0))
+        return f"{'增加' if d >= 0 else '减少'}{_wan(abs(d))}万元"
+
+    def rate(key: str, d: Decimal, prior: Decimal) -> str:
+        if prior == 0:
+            return ""
+        pct = (abs(d) * 100 / prior).quantize(Decimal("0.01")) + (Decimal(1) if bad == key else Decimal(0))
+        return f"，{'增长' if d >= 0 else '下降'}{pct}%"
+
+    y, dep = spec.year, spec.department
+    income = yuan("summary", "amount", "income.total")
+    fiscal = yuan("summary", "amount", "income.general_budget")
+    business = yuan("summary", "amount", "income.business")
+    other = yuan("summary", "amount", "income.other")
+    basic, project = yuan("expenditure", "basic", "total"), yuan("expenditure", "project", "total")
+    out = [
+        ("heading", "一、收支预算总体情况"),
+        (
+            "para",
+            f"{y}年{dep}收入预算{say('income_total', income)}万元，其中：一般公共预算拨款收入"
+            f"{say('general_budget', fiscal)}万元，事业收入{_wan(business)}万元，其他收入{_wan(other)}万元。"
+            f"支出预算{_wan(income)}万元，其中：基本支出{say('basic', basic)}万元，项目支出{_wan(project)}万元。",
+        ),
+    ]
+    gb = spec.tables["general_budget"]
+    total_row = next(r for r in gb.rows if r.line_item == "total")
+    first = next(r for r in gb.rows if r.subject_code and len(r.subject_code) == 3)
+    text = f"{y}年一般公共预算拨款支出预算{_wan(yuan_of(total_row.values['total'], gb.unit))}万元"
+    if "change.total" in total_row.values:
+        text += f"，比上年预算{change('general_budget_change', yuan_of(total_row.values['change.total'], gb.unit))}"
+    text += (
+        f"。主要用于以下方面：“{first.label}”科目"
+        f"{say('class', yuan_of(first.values['total'], gb.unit))}万元。"
+    )
+    out += [("heading", "二、一般公共预算拨款支出预算情况"), ("para", text)]
+    tp = spec.tables["three_public"].rows[0].values
+
+    def tpy(m: str) -> Decimal:
+        return yuan_of(tp.get(m, Decimal(0)), "万元")
+
+    out += [
+        ("heading", "三、“三公”经费预算情况"),
+        (
+            "para",
+            f"{y}年“三公”经费预算{say('three_public_total', tpy('budget.total'))}万元，比上年预算"
+            f"{change('three_public_change', tpy('budget.total') - tpy('prior.total'))}"
+            f"{rate('three_public_rate', tpy('budget.total') - tpy('prior.total'), tpy('prior.total'))}。其中：因公出国（境）费"
+            f"{_wan(tpy('budget.overseas'))}万元；公务用车购置及运行费{_wan(tpy('budget.vehicle_total'))}万元，"
+            f"其中公务用车购置费{_wan(tpy('budget.vehicle_purchase'))}万元、公务用车运行维护费"
+            f"{_wan(tpy('budget.vehicle_operation'))}万元；公务接待费{_wan(tpy('budget.reception'))}万元。",
+        ),
+    ]
+    return out
+
+
 def render_budget(spec: BudgetSpec, path: Path) -> int:
     """Write the budget PDF; returns its page count."""
     y, dep = spec.year, spec.department
+    tpl = spec.template
     w = PdfWriter(Path(path), title=f"{dep}{y}年部门预算")
+    if tpl is not None:
+        tpl.stamp(w)  # type: ignore[attr-defined]
     w.text_page(TextPage([("big", f"{y}年"), ("big", dep), ("big", "部门预算")]))
-    s = spec.tables["summary"]
-    income = next(r.values["amount"] for r in s.rows if r.line_item == "income.total")
-    unit = s.unit
-    w.text_page(
-        TextPage(
-            [
-                ("title", "第一部分"),
-                ("title", f"{y}年部门预算情况说明"),
-                ("heading", "一、收支预算总体情况"),
-                ("para", f"{y}年收支预算总数为{format_amount(income, thousands=False)}{unit}。"),
-            ]
-        )
-    )
-    titles = TITLES[spec.style]
-    for kind, table in spec.tables.items():
+    prose = [("title", "第一部分"), ("title", f"{y}年部门预算情况说明"), *budget_narrative(spec)]
+    if tpl is not None:
+        prose += tpl.unit_prose(spec)  # type: ignore[attr-defined]
+    w.text_page(TextPage(prose))
+    for grid in budget_grids(spec):
+        w.table(grid)
+    if tpl is not None:
+        tpl.unit_extras(spec, w)  # type: ignore[attr-defined]
+    elif spec.projects:
+        w.table(performance_grid(spec))
+    return w.save()
+
+
+def performance_grid(spec: BudgetSpec) -> Grid:
+    """The 项目支出绩效目标表 (projects by name: an extra, recognised and noted, not cells)."""
+    t = SpecTable(kind="performance", unit="万元")
+    header = [HCell(0, 0, "项目名称"), HCell(0, 1, "预算数"), HCell(0, 2, "绩效目标")]
+    body = [[BCell(n), BCell(_fmt(v), align="r"), BCell("按期完成年度工作任务")] for n, v in spec.projects]
+    return _grid(spec, t, "项目支出绩效目标表", [3.0, 1.2, 3.0], header, 1, body)
+
+
+def budget_grids(spec: BudgetSpec) -> list[Grid]:
+    """The public budget tables as drawn (the PDF, the workbook and the HTML article print these same grids)."""
+    y, tpl = spec.year, spec.template
+    out = []
+    titles = TITLES[spec.style] if tpl is None else tpl.titles  # type: ignore[attr-defined]
+    for number, (kind, table) in enumerate(spec.tables.items(), start=1):
         title = titles[kind].format(y=y)
         if kind in ("summary", "appropriation_summary"):
             grid = _two_sided_grid(spec, table, title)
@@ -544,15 +775,10 @@ def render_budget(spec: BudgetSpec, path: Path) -> int:
             grid = _empty_grid(spec, table, title)
         else:
             grid = _coded_grid(spec, table, title)
-        w.table(grid)
-    if spec.projects:
-        t = SpecTable(kind="performance", unit="万元")
-        header = [HCell(0, 0, "项目名称"), HCell(0, 1, "预算数"), HCell(0, 2, "绩效目标")]
-        body = [
-            [BCell(n), BCell(_fmt(v), align="r"), BCell("按期完成年度工作任务")] for n, v in spec.projects
-        ]
-        w.table(_grid(spec, t, "项目支出绩效目标表", [3.0, 1.2, 3.0], header, 1, body))
-    return w.save()
+        if tpl is not None:
+            tpl.dress(grid, number)  # type: ignore[attr-defined]
+        out.append(grid)
+    return out
 
 
 def write_budget(spec: BudgetSpec, out_dir: Path) -> dict[str, object]:
@@ -600,4 +826,13 @@ def generate_pairs(
     return pairs
 
 
-__all__ = ["STYLES", "BudgetSpec", "budget_from_final", "generate_pairs", "render_budget", "write_budget"]
+__all__ = [
+    "NARRATIVE_DEFECTS",
+    "STYLES",
+    "BudgetSpec",
+    "budget_from_final",
+    "budget_narrative",
+    "generate_pairs",
+    "render_budget",
+    "write_budget",
+]

@@ -16,6 +16,7 @@ from juesuan.budgets.tables import parse_budget_tables
 from juesuan.budgets.vocabulary import extra_table_kind, norm
 from juesuan.model import Column, Problem, Report, Row, Table
 from juesuan.parsing.document import DocumentInfo
+from juesuan.parsing.tables import TablesResult
 from juesuan.regions import resolve_region
 
 
@@ -43,16 +44,30 @@ def parse_budget(
     )
     report.problems.extend(info.problems)
     result = parse_budget_tables(path, timings=timings, engine=engine, year=info.year)
+    scanned = [i + 1 for i, has_text in enumerate(info.text_layer_pages) if not has_text]
+    assemble_budget(report, result, info.page_texts, info.page_count, scanned)
+    t0 = time.perf_counter()
+    _add_narrative(report, info.page_texts)
+    if timings is not None:
+        timings["narrative"] = timings.get("narrative", 0.0) + time.perf_counter() - t0
+    return report
+
+
+def assemble_budget(
+    report: Report, result: TablesResult, page_texts: list[str], page_count: int, scanned: list[int]
+) -> None:
+    """The budget tables of `result` into `report` as every format shares them: 三公 folded, 绩效 tables as
+    extras, unreadable layouts as parse errors, the extras noted, a table-less budget said to be narrative-only."""
     _fold_three_public(result.tables)
-    _performance_tables_are_extras(result.tables, info.page_texts)
+    _performance_tables_are_extras(result.tables, page_texts)
     for table in result.tables.values():
         _unreadable_layout(table)
     report.tables = result.tables
     report.problems.extend(result.problems)
     for table in result.tables.values():
         report.problems.extend(table.problems)
-    report.problems.extend(extras_report(info.page_texts))
-    scanned = [i + 1 for i, has_text in enumerate(info.text_layer_pages) if not has_text]
+    read = {k for k, t in result.tables.items() if t.status != "absent"}
+    report.problems.extend(p for p in extras_report(page_texts) if p.table_kind not in read)
     if all(t.status == "absent" for t in result.tables.values()):
         if scanned:
             report.problems.append(
@@ -67,16 +82,11 @@ def parse_budget(
             report.problems.append(
                 Problem(
                     code="narrative_only",
-                    message=f"narrative-only budget: no budget table is printed in its {info.page_count} pages "
+                    message=f"narrative-only budget: no budget table is printed in its {page_count} pages "
                     "(the tables are published elsewhere); every table is absent",
                     severity="info",
                 )
             )
-    t0 = time.perf_counter()
-    _add_narrative(report, info.page_texts)
-    if timings is not None:
-        timings["narrative"] = timings.get("narrative", 0.0) + time.perf_counter() - t0
-    return report
 
 
 _COVER_YEAR = re.compile(r"((?:19|20)\d{2})\s*年?度?\s*(?:部门|单位)?(?:综合)?预算")
@@ -204,6 +214,14 @@ def _unreadable_layout(table: Table) -> None:
         )
 
 
+#: Why an extra is not read (the 项目支出 table by economic code is: `project_economic`).
+_EXTRA_REASONS = {
+    "project_expenditure": "it lists projects by name (with fund sources or descriptions), not amounts by subject code",
+    "procurement": "it lists purchases by item or category, not amounts by subject code",
+    "performance": "it lists performance targets (indicators and values), not amounts by subject code",
+    "basic_total": "a per-unit or by-function breakdown of the 基本支出 the family's 一般公共预算基本支出表 already holds",
+}
+
 _TITLE_LINE = re.compile(r"表(?:[（(][^）)]{1,20}[）)])?$")
 
 
@@ -233,8 +251,8 @@ def extras_report(page_texts: list[str]) -> list[Problem]:
         out.append(
             Problem(
                 code="budget_extra_not_read",
-                message=f"{titles[kind]} ({kind}) recognised on page(s) {shown}: it lists items by name, "
-                "not amounts by subject code; not read into cells",
+                message=f"{titles[kind]} ({kind}) recognised on page(s) {shown}: {_EXTRA_REASONS[kind]}; "
+                "not read into cells",
                 table_kind=kind,
                 page=pages[0],
                 severity="info",

@@ -12,6 +12,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 
 from juesuan.budgets import vocabulary as v
+from juesuan.budgets.extras import coded_extras_only
 from juesuan.parsing.grid import Grid
 from juesuan.parsing.tables import (
     Found,
@@ -72,7 +73,7 @@ BUDGET_VOCABULARY = TableVocabulary(
     kinds=v.PARSED_KINDS + v.FOLDED_KINDS,
     single_classification=True,
     label_column=v.label_column,
-    post_locate=merge_repeated_titles,
+    post_locate=lambda found: coded_extras_only(merge_repeated_titles(found)),
 )
 
 

@@ -114,8 +114,27 @@ BUDGET_TABLE_KINDS: dict[str, BudgetTableKind] = {
             "基本支出总表",
             (("total", "合计"), ("personnel", "人员经费"), ("public", "公用经费")),
         ),
+        BudgetTableKind(
+            "project_economic",
+            "一般公共预算项目支出表（按经济分类）",
+            (("total", "合计"), ("general_budget", "一般公共预算"), ("gov_fund", "政府性基金预算")),
+        ),
         BudgetTableKind("project_expenditure", "项目支出表", (), parsed=False),
-        BudgetTableKind("procurement", "政府采购预算表", (), parsed=False),
+        BudgetTableKind(
+            "procurement",
+            "政府采购预算表",
+            (
+                ("total", "合计"),
+                ("fiscal_appropriation", "财政拨款小计"),
+                ("general_budget", "一般公共预算"),
+                ("gov_fund", "政府性基金预算"),
+                ("state_capital", "国有资本经营预算"),
+                ("fiscal_special", "财政专户管理资金"),
+                ("unit_funds", "单位资金"),
+                ("non_fiscal_balance", "使用非财政拨款结余"),
+                ("carryover", "上年结转"),
+            ),
+        ),
         BudgetTableKind("performance", "绩效目标表", (), parsed=False),
     ]
 }
@@ -151,7 +170,9 @@ def classify_title(text: str) -> str | None:
         return "other"
     if "绩效" in t:
         return "other"
-    if "政府采购" in t or "政府购买服务" in t:
+    if "政府采购" in t and "政府购买服务" not in t:
+        return "procurement"  # read when it is by function code (烟台), dropped as an extra when by item
+    if "政府购买服务" in t:
         return "other"
     if "三公" in t:
         # 广州: 行政经费 and the 三公 items as rows, fund sources as columns (read, then folded into three_public)
@@ -164,6 +185,8 @@ def classify_title(text: str) -> str | None:
         or "部门预算基本支出预算表" in t
     ):
         return "other"
+    if project_by_economic_code(t):
+        return "project_economic"  # 广州 表7: 项目支出 by economic code, read like the basic table
     if "项目支出" in t or "专项业务经费" in t:
         return "other"
     if re.search(r"财政拨款收支(?:预算)?总(?:表|体情况表)", t):
@@ -185,6 +208,13 @@ def classify_title(text: str) -> str | None:
     if re.search(r"支出(?:预算)?总(?:表|体情况表)", t):
         return "expenditure"
     return "other"
+
+
+def project_by_economic_code(title: str) -> bool:
+    """项目支出 by economic class (一般公共预算项目支出情况表（按经济分类科目）): amounts by code, so read; the
+    project lists by name (项目支出总表, 项目支出预算情况表) stay extras."""
+    t = norm(title)
+    return "项目支出" in t and "经济分类" in t and "绩效" not in t
 
 
 _YEAR: ContextVar[int | None] = ContextVar("juesuan_budget_year", default=None)
@@ -326,6 +356,31 @@ def measure(kind: str, path: list[str], side: str | None) -> str | None:
             if any(w in j for w in words):
                 return prefix + key
         return prefix + "total" if prefix == "change." else None  # a lone 增减 column: of the total
+    if kind == "procurement":
+        for key, words in (
+            ("gov_fund", ("政府性基金",)),
+            ("state_capital", ("国有资本",)),
+            ("general_budget", ("一般公共预算",)),
+            ("fiscal_special", ("财政专户",)),
+            ("non_fiscal_balance", ("非财政拨款结余",)),
+            ("carryover", ("上年结转",)),
+            ("unit_funds", ("单位资金",)),
+            ("fiscal_appropriation", ("财政拨款",)),
+            ("total", ("合计", "总计", "预算数", "金额")),
+        ):
+            if any(w in j for w in words):
+                return prefix + key
+        return None
+    if kind == "project_economic":
+        for key, words in (
+            ("gov_fund", ("政府性基金",)),
+            ("state_capital", ("国有资本",)),
+            ("general_budget", ("一般公共预算",)),
+            ("total", ("合计", "小计", "预算数", "金额", "预算")),
+        ):
+            if any(w in j for w in words):
+                return prefix + key
+        return None
     if kind == "basic_expenditure":
         for key, words in (
             ("personnel", ("人员经费", "人员支出")),
@@ -478,6 +533,8 @@ def extra_table_kind(title: str) -> str | None:
         return None
     if "一般公共预算" in t and "基本支出" in t and "功能" not in t:
         return None  # the family's 一般公共预算基本支出表 itself
+    if project_by_economic_code(t):
+        return None  # read into cells (project_economic)
     for kind, pattern in _EXTRAS:
         if pattern.search(t):
             return kind

@@ -38,6 +38,14 @@ def _body(grid: Grid) -> list[list[BCell]]:
 
 def write_xlsx(spec: ReportSpec, path: Path | BinaryIO) -> Path | BinaryIO:
     """The report's public tables as a workbook, one sheet per table (plus a cover sheet); `path` or a stream."""
+    cover = [spec.department, f"{spec.year}年度部门决算"]
+    return write_grids_xlsx(_grids(spec), path, cover=cover, thousands=spec.template == "shanghai2024")
+
+
+def write_grids_xlsx(
+    grids: list[Grid], path: Path | BinaryIO, *, cover: list[str], thousands: bool
+) -> Path | BinaryIO:
+    """Grids as a workbook, one sheet per table after a cover sheet (`cover`: its lines); shared by budgets."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
     from openpyxl.utils import get_column_letter
@@ -45,12 +53,11 @@ def write_xlsx(spec: ReportSpec, path: Path | BinaryIO) -> Path | BinaryIO:
     thin = Side(style="thin")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
     wb = Workbook()
-    cover = wb.active
-    cover.title = "封面"
-    cover["A1"] = spec.department
-    cover["A2"] = f"{spec.year}年度部门决算"
-    thousands = spec.template == "shanghai2024"
-    for index, grid in enumerate(_grids(spec), 1):
+    sheet = wb.active
+    sheet.title = "封面"
+    for i, line in enumerate(cover, 1):
+        sheet[f"A{i}"] = line
+    for index, grid in enumerate(grids, 1):
         ws = wb.create_sheet(_sheet_name(index, grid.title))
         ncols = len(grid.col_widths)
         last = get_column_letter(ncols)
@@ -151,7 +158,20 @@ def article_html(spec: ReportSpec) -> str:
         staff = f"本部门共有编制人数 {spec.headcount_authorized} 人，实有人数 {spec.headcount_actual} 人。"
     out.append(f"<p>（一）内设机构设置。{_e(spec.structure)}{staff}</p>")
     out.append(f"<p>第二部分 {year}年度部门决算表</p>")
-    for index, grid in enumerate(_grids(spec), 1):
+    out += grids_html(_grids(spec))
+    out.append(f"<p>第三部分 {year}年度部门决算情况说明</p>")
+    for head, paras in spec.narrative:
+        out.append(f"<p><strong>{_e(head)}</strong></p>")
+        out += [f"<p>{_e(p)}</p>" for p in paras]
+    out.append("<p>第四部分 名词解释</p>")
+    out += [f"<p>{_e(g)}</p>" for g in spec.glossary]
+    return "\n".join(out)
+
+
+def grids_html(grids: list[Grid]) -> list[str]:
+    """Each grid as a CMS editor pastes it: title and 单位 line above a bordered table (or inside it)."""
+    out: list[str] = []
+    for index, grid in enumerate(grids, 1):
         ncols = len(grid.col_widths)
         inside = index % 2 == 0  # some CMS editors paste the title and 单位 line into the table itself
         meta = "&#160;&#160;&#160;&#160;".join(_e(x) for x in (grid.department_line, grid.unit_line) if x)
@@ -181,13 +201,7 @@ def article_html(spec: ReportSpec) -> str:
             out.append(f"<tr>{tds}</tr>")
         out.append("</table>")
         out += [f"<p>{_e(n)}</p>" for n in grid.notes]
-    out.append(f"<p>第三部分 {year}年度部门决算情况说明</p>")
-    for head, paras in spec.narrative:
-        out.append(f"<p><strong>{_e(head)}</strong></p>")
-        out += [f"<p>{_e(p)}</p>" for p in paras]
-    out.append("<p>第四部分 名词解释</p>")
-    out += [f"<p>{_e(g)}</p>" for g in spec.glossary]
-    return "\n".join(out)
+    return out
 
 
 def _span(name: str, n: int) -> str:

@@ -128,19 +128,24 @@ def parse_html_report(path: Path, data: bytes, region_hint: Region | None = None
     source = SourceInfo(
         sha256=hashlib.sha256(data).hexdigest(), path=str(path), page_count=len(sheets), format="html"
     )
-    result, placed = tables_from_sheets(sheets)
+    page_texts = ["\n".join([title, *outside])] + [_table_text(s) for s in sheets]
+    what = f"HTML page ({title or 'untitled'}, {len(sheets)} tables)"
     try:
+        from juesuan.budgets.cells import budget_from_cells  # a 部门预算 article: the budget family's reader
+
+        budget = budget_from_cells(
+            sheets, page_texts=page_texts, source=source, region_hint=region_hint, what=what, html=True
+        )
+        if budget is not None:
+            return budget
+        result, placed = tables_from_sheets(sheets)
         report = finish_report(
-            result,
-            page_texts=["\n".join([title, *outside])] + [_table_text(s) for s in sheets],
-            source=source,
-            region_hint=region_hint,
-            what=f"HTML page ({title or 'untitled'}, {len(sheets)} tables)",
+            result, page_texts=page_texts, source=source, region_hint=region_hint, what=what
         )
     except NotAFinalAccount as exc:
         if exc.code == "no_tables":  # an ordinary web page with a layout or contact table
             raise NotAFinalAccount(
-                "not_pdf", f"not a PDF: the file is {describe('html')} ({title}) without a 决算 table"
+                "not_pdf", f"not a PDF: the file is {describe('html')} ({title}) without a 决算 or 预算 table"
             ) from exc
         raise
     attach_provenance(report, placed, html=True)

@@ -220,14 +220,18 @@ def parse_workbook(path: Path, data: bytes, kind: str, region_hint: Region | Non
     source = SourceInfo(
         sha256=hashlib.sha256(data).hexdigest(), path=str(path), page_count=len(sheets), format=kind
     )
-    result, placed = tables_from_sheets(sheets)
-    report = finish_report(
-        result,
-        page_texts=[_sheet_text(s) for s in sheets],
-        source=source,
-        region_hint=region_hint,
-        what=f"workbook ({len(sheets)} sheets: {', '.join(s.name for s in sheets[:12])})",
+    what = f"workbook ({len(sheets)} sheets: {', '.join(s.name for s in sheets[:12])})"
+    page_texts = [_sheet_text(s) for s in sheets]
+    from juesuan.budgets.cells import budget_from_cells  # a 部门预算 workbook: the budget family's reader
+
+    budget = budget_from_cells(
+        sheets, page_texts=page_texts, source=source, region_hint=region_hint, what=what, html=False
     )
+    if budget is not None:
+        budget.problems[:0] = problems
+        return budget
+    result, placed = tables_from_sheets(sheets)
+    report = finish_report(result, page_texts=page_texts, source=source, region_hint=region_hint, what=what)
     report.problems[:0] = problems
     attach_provenance(report, placed, html=False)
     return report
