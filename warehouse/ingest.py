@@ -57,6 +57,9 @@ class IngestSummary:
         lines.append(f"  published   {len(published):4d}  ({len(warned)} with warnings)")
         for o in warned:
             lines.append(f"    ~ {_name(o)}: warnings {', '.join(o.warnings)}")
+        for o in self.outcomes:
+            if o.note:
+                lines.append(f"    ! {_name(o)}: {o.note}")
         for status in ("quarantined", "failed"):
             group = self.by_status(status)
             lines.append(f"  {status:<11} {len(group):4d}")
@@ -216,7 +219,7 @@ def ingest_paths(
     New files are parsed and checked by `workers` processes (default `JUESUAN_WORKERS` or the CPU count), in
     batches; this process alone writes the warehouse, in the files' order.
     """
-    from juesuan.rawstore import RawStore
+    from juesuan.rawstore import RawStore, UrlContext
     from warehouse.workers import Job
 
     checker = checker or default_checker()
@@ -233,8 +236,22 @@ def ingest_paths(
         except OSError as exc:  # without its bytes a file has no sha256 to be recorded under
             summary.skipped.append((source, f"cannot read: {exc}"))
             continue
+        mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
+        url = path.resolve().as_uri()
         try:
-            stored = store.put(data, url=path.resolve().as_uri(), source_id="folder")
+            known = store.get(hashlib.sha256(data).hexdigest())
+            if known is not None and any(u.url == url for u in known.urls):
+                stored = store.touch(known.sha256, url=url)  # keep the modification time first recorded
+            else:
+                # what `juesuan rebuild` needs to re-derive the document as staged now: the modification time
+                # (its fetched_at, kept as the URL's last_modified) and the region given with --region
+                stored = store.put(
+                    data,
+                    url=url,
+                    source_id="folder",
+                    headers={"last-modified": mtime.isoformat()},
+                    context=UrlContext(region=region),
+                )
         except OSError as exc:  # disk full: not kept, so not loaded; the next run picks it up
             summary.skipped.append((source, f"could not keep the file in the raw store: {exc}"))
             continue
@@ -248,7 +265,7 @@ def ingest_paths(
             {
                 "source": source,
                 "raw_sha256": stored.sha256,
-                "fetched_at": datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None),
+                "fetched_at": mtime,
                 "raw_path": stored.path,
                 "byte_size": len(data),
                 "force": False,
