@@ -54,6 +54,8 @@ def _fingerprint(con: duckdb.DuckDBPyConnection) -> str:
     ).fetchall()
     extra = (
         con.execute("SELECT count(*) FROM core.department_aliases").fetchone(),
+        # a file seen again under a new path or URL adds a source (sources are only ever added)
+        con.execute("SELECT count(*) FROM core.document_sources").fetchone(),
         con.execute("SELECT * FROM core.crawl_failures ORDER BY ALL").fetchall(),
     )
     h = hashlib.sha256(repr((current_version(con), rows, extra)).encode())
