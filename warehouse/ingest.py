@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 
 from juesuan.model import Region, Report, RuleResult
+from warehouse.errors import is_write_failure, write_failed
 from warehouse.publish import PublishResult
 from warehouse.store import LoadOutcome, Warehouse
 
@@ -183,9 +184,10 @@ def _stage(wh: Warehouse, derived: Any, *, region: Region | None, **common: Any)
         return wh.load_document(
             derived.report, derived.results, region_hint=region, check_error=derived.check_error, **common
         )
-    except duckdb.IOException:  # disk full, unwritable file: not this document's fault; the run stops, the
-        raise  # published file stays as it was, and the next run loads the document
-    except duckdb.Error as exc:  # e.g. an amount beyond DECIMAL(20,2): the load rolled back; record why
+    except duckdb.Error as exc:
+        if is_write_failure(exc):  # disk full, unwritable file: not this document's fault; the run stops, the
+            raise write_failed(exc) from exc  # published file stays as it was, and the next run loads it
+        # e.g. an amount beyond DECIMAL(20,2): the load rolled back; record why
         reason = f"could not be stored: {type(exc).__name__}: {exc}".splitlines()[0]
         return wh.load_failure(code="load_error", reason=reason, parser_version=version, **common)
 

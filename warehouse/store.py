@@ -18,7 +18,7 @@ import pandas as pd
 
 from juesuan.model import Region, Report, RuleResult
 from juesuan.vocabulary import LINE_ITEMS, TABLE_KINDS
-from warehouse.migrate import migrate
+from warehouse.migrate import migrate, rollback
 from warehouse.naming import department_id, department_name_key, region_id
 
 STAGING_NAME = "staging.duckdb"
@@ -413,7 +413,7 @@ class Warehouse:
             self._insert_derived(raw_sha256, report, results, dep)
             self.con.execute("COMMIT")
         except Exception:
-            self.con.execute("ROLLBACK")
+            rollback(self.con)
             raise
         return LoadOutcome(
             raw_sha256,
@@ -473,7 +473,7 @@ class Warehouse:
             self._note_source(raw_sha256, source)
             self.con.execute("COMMIT")
         except Exception:
-            self.con.execute("ROLLBACK")
+            rollback(self.con)
             raise
         return LoadOutcome(
             raw_sha256, source, "failed", True, [f"{code}: {reason}"], [], None, None,
@@ -577,7 +577,7 @@ class Warehouse:
             self._rebuild_dimensions()
             self.con.execute("COMMIT")
         except Exception:
-            self.con.execute("ROLLBACK")
+            rollback(self.con)
             raise
 
     def _supersede(self) -> None:
@@ -727,7 +727,7 @@ class Warehouse:
                 )
             self.con.execute("COMMIT")
         except Exception:
-            self.con.execute("ROLLBACK")
+            rollback(self.con)
             raise
         return len(rows)
 
