@@ -47,6 +47,9 @@ def _mart(published: Path, sql: str, params: list[Any] | None = None) -> list[di
 
 @pytest.fixture(scope="module")
 def nights(tmp_path_factory: pytest.TempPathFactory):
+    """Two nights through Dagster in process. Slow (60-120 s on 2 shared cores): each night runs three Dagster jobs
+    and crawls a portal whose stalls, drips and retries cost seconds, and the factory reports are parsed and
+    checked; the module's four tests share it."""
     from juesuan.commands.run import run_once
     from juesuan.factory import generate_corpus
 

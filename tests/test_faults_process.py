@@ -384,7 +384,8 @@ def test_disk_full_on_a_real_small_filesystem(corpus, tmp_path: Path) -> None:
     """Not an injected OSError: the warehouse on a 48 MB tmpfs filled to leave room for the new raw files only,
     so staging and publishing meet ENOSPC from the kernel. The run ends with a reason (no crash), the published file
     stays the previous generation, and once space is freed a normal run reaches the fault-free state. The tmpfs is
-    mounted in a user namespace (`unshare -rm`): skipped where unprivileged namespaces are not allowed."""
+    mounted in a user namespace (`unshare -rm`): skipped where unprivileged namespaces are not allowed. About 30 s:
+    three ingests in a child process (the mount lives as long as it does)."""
     _base, first, second, control = corpus
     unshare = shutil.which("unshare")
     if unshare is None or subprocess.run([unshare, "-rm", "true"], capture_output=True).returncode != 0:
