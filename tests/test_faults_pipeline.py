@@ -135,14 +135,18 @@ def test_a_report_of_another_year_than_its_listing_keeps_its_own_year(nights) ->
     scoreboard.survived("files:listed_year_mismatch")
 
 
-def _failed_fetches(nights) -> dict[str, str]:
-    """url -> reason of every fault the crawl must record as a failure (from the crawl stage's metadata)."""
-    metadata = {f["url"]: f["reason"] for f in nights["first"].stages["discovered_documents"]["failures"]}
+def _failed_fetches(nights, night: str = "first") -> dict[str, str]:
+    """url -> reason of every fault the crawl must record as a failure, from that night's crawl metadata. The
+    first night's reasons are checked against the fault table; mart.documents and the Dagster UI show the latest
+    (second) night's, which on a loaded machine may differ (a gzip bomb inflating past the deadline is a timeout)."""
+    metadata = {f["url"]: f["reason"] for f in nights[night].stages["discovered_documents"]["failures"]}
     out = {}
     for fault, (_, expect, fragment) in FAULTS.items():
         if expect == "failed":
             url = nights["portal"].url + attachment_path(fault)
-            assert fragment in metadata[url], (fault, metadata.get(url))
+            assert url in metadata, (night, fault)
+            if night == "first":
+                assert fragment in metadata[url], (fault, metadata.get(url))
             out[url] = metadata[url]
     return out
 
@@ -154,10 +158,10 @@ def test_failed_fetches_are_rows_of_mart_documents_the_summary_and_the_dashboard
 
     scoreboard.tried("network:failures_visible_in_mart_documents", "network")
     published = nights["published"]
-    failed = _failed_fetches(nights)
     text = nights["first"].render()
-    for url, reason in failed.items():
+    for url, reason in _failed_fetches(nights).items():
         assert f"{url}: {reason}" in text, f"{url}: not in the run summary"
+    failed = _failed_fetches(nights, "second")  # what the published file (the second night's) shows
     rows = _mart(published, "SELECT * FROM mart.documents WHERE document_sha256 IS NULL")
     by_url = {r["source"]: r for r in rows}
     in_failures = dict(
@@ -293,7 +297,7 @@ def test_reasons_are_visible_in_the_dagster_ui(nights) -> None:
 
         crawl = metadata("discovered_documents")[0]
         shown = {f["url"]: f["reason"] for f in json.loads(crawl["failures"])}
-        failed = _failed_fetches(nights)
+        failed = _failed_fetches(nights, "second")  # the latest materialization is the second night's
         assert {u: shown.get(u) for u in failed} == failed
         staged = [d for m in metadata("staging_tables") for d in json.loads(m.get("documents") or "[]")]
         notes = [d["note"] for d in staged if d.get("note")]
