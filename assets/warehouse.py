@@ -65,7 +65,7 @@ def staging_tables(
                 counts["not_parsed_yet"] += 1
                 continue
             stored = store.get(sha)
-            url = stored.urls[-1] if stored and stored.urls else None
+            url = stored.first_url if stored else None
             common: dict[str, Any] = {
                 "source": url.url if url else sha,
                 "raw_sha256": sha,
@@ -73,6 +73,9 @@ def staging_tables(
                 "raw_path": stored.path if stored else None,
                 "source_url": url.url if url else None,
                 "byte_size": stored.size if stored else None,
+                "listed_year": url.stated_year
+                if url
+                else None,  # the document's own year wins; noted if it differs
             }
             if outcome.report is None:
                 result = wh.load_failure(
@@ -109,6 +112,7 @@ def staging_tables(
                     "year": result.year,
                     "reasons": result.reasons,
                     "warnings": result.warnings,
+                    "note": result.note,
                 }
             )
         # the latest crawl's failures (no document to hang on): mart.crawl_failures

@@ -129,6 +129,12 @@ class StoredFile:
         return tuple(sorted({u.source_id for u in self.urls}))
 
     @property
+    def first_url(self) -> UrlRecord | None:
+        """The URL the bytes were first seen under: the document's source, stable however many URLs follow (the
+        pipeline and `juesuan rebuild` both name a document by it, so a rebuild reproduces the lost warehouse)."""
+        return self.urls[0] if self.urls else None
+
+    @property
     def region(self) -> Region | None:
         """The configured region of the most recently seen URL that has one (None when no source configured one)."""
         for u in sorted(self.urls, key=lambda u: u.last_seen, reverse=True):

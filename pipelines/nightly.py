@@ -78,12 +78,13 @@ class NightlySummary:
                     + ", ".join(f"{k} ×{v}" for k, v in sorted(warned.items()))
                 )
             for d in docs:
-                if d["status"] == "published":
-                    continue
                 who = f"{d.get('department') or '?'} {d.get('year') or ''}".strip()
-                lines.append(
-                    f"    - {d['status']:<11} {d['document']} {who}: {'; '.join(d.get('reasons') or [])}"
-                )
+                if d["status"] != "published":
+                    lines.append(
+                        f"    - {d['status']:<11} {d['document']} {who}: {'; '.join(d.get('reasons') or [])}"
+                    )
+                if d.get("note"):
+                    lines.append(f"    ! note        {d['document']} {who}: {d['note']}")
             totals = staging.get("current_by_status") or {}
             lines.append("warehouse   " + ", ".join(f"{k} {v}" for k, v in sorted(totals.items())))
         if not staging and not mart and crawl and not self.failed_runs:

@@ -182,22 +182,36 @@ def write_fault_files(folder: Path) -> dict[str, Path]:
 VOLATILE = {"loaded_at", "document_sources.first_seen"}
 
 
-def snapshot(published: Path, volatile: set[str] = VOLATILE) -> dict[str, list[tuple]]:
-    """Every core table of a published file, rows sorted, without the `volatile` columns (`col` or `table.col`)."""
+def snapshot(
+    published: Path, volatile: set[str] = VOLATILE, *, marts: bool = False
+) -> dict[str, list[tuple]]:
+    """Every core table of a published file (and with `marts` every mart view but the publication's own), rows
+    sorted, without the `volatile` columns (`col` or `table.col`)."""
     from warehouse.publish import connect_published
     from warehouse.store import CORE_TABLES
 
     con = connect_published(published)
     try:
+        names = [f"core.{t}" for t in CORE_TABLES]
+        if marts:
+            names += [
+                f"mart.{v}"
+                for (v,) in con.execute(
+                    "SELECT view_name FROM duckdb_views() WHERE schema_name = 'mart' AND NOT internal "
+                    "AND view_name <> 'publication' ORDER BY 1"
+                ).fetchall()
+            ]
         out = {}
-        for table in CORE_TABLES:
+        for name in names:
+            table = name.split(".", 1)[1]
             cols = [
                 r[0]
-                for r in con.execute(f"DESCRIBE core.{table}").fetchall()
+                for r in con.execute(f"DESCRIBE {name}").fetchall()
                 if r[0] not in volatile and f"{table}.{r[0]}" not in volatile
             ]
-            rows = con.execute(f"SELECT {', '.join(cols)} FROM core.{table}").fetchall()
-            out[table] = sorted(rows, key=lambda r: tuple("" if v is None else str(v) for v in r))
+            rows = con.execute(f"SELECT {', '.join(cols)} FROM {name}").fetchall()
+            key = name if marts else table
+            out[key] = sorted(rows, key=lambda r: tuple("" if v is None else str(v) for v in r))
         return out
     finally:
         con.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -336,3 +337,83 @@ def test_kill_9_during_download(tmp_path: Path) -> None:
         assert hashlib.sha256(big).hexdigest() in RawStore(tmp_path / "data")
         scoreboard.lost("process:kill9_download", 0 if _verify_raw(tmp_path / "data") > kept else 1)
     scoreboard.survived("process:kill9_download")
+
+
+# ---- disk full for real: a small tmpfs, mounted in a user namespace (no root needed) ------------------------------
+_FULL_DISK_DRIVER = r"""
+import json, os, shutil, sys, traceback
+from pathlib import Path
+
+mnt, inbox, more, out, tests = (Path(a) for a in sys.argv[1:6])
+sys.path.insert(0, str(tests))
+from faultfiles import snapshot
+from juesuan.cli import main
+
+def ingest(inbox):
+    argv = ["ingest", "--from-dir", str(inbox), "--warehouse", str(mnt / "wh"), "--rules-runner", "duckdb"]
+    try:
+        return main(argv)
+    except BaseException as exc:  # a crash is what this test looks for: record it
+        return "crashed: " + "".join(traceback.format_exception(exc))[-3000:]
+
+r = {"first": ingest(inbox)}
+published = mnt / "wh" / "juesuan.duckdb"
+before = snapshot(published)
+for p in more.iterdir():  # the next night's new reports
+    shutil.copy2(p, inbox / p.name)
+# fill the disk, leaving room for the new raw files but not for a new staging checkpoint and published file
+room = sum(p.stat().st_size for p in more.iterdir()) + 64 * 1024
+filler = mnt / "filler"
+with open(filler, "wb") as fh:
+    free = shutil.disk_usage(mnt).free - room
+    while free > 0:
+        n = fh.write(b"\0" * min(free, 1 << 20))
+        free -= n
+r["free_before"] = shutil.disk_usage(mnt).free
+r["full"] = ingest(inbox)
+r["previous_generation_kept"] = snapshot(published) == before
+os.remove(filler)
+r["recovered"] = ingest(inbox)
+shutil.copytree(mnt / "wh", out)
+print(json.dumps(r))
+"""
+
+
+@pytest.mark.slow
+def test_disk_full_on_a_real_small_filesystem(corpus, tmp_path: Path) -> None:
+    """Not an injected OSError: the warehouse on a 48 MB tmpfs filled to leave room for the new raw files only,
+    so staging and publishing meet ENOSPC from the kernel. The run ends with a reason (no crash), the published file
+    stays the previous generation, and once space is freed a normal run reaches the fault-free state. The tmpfs is
+    mounted in a user namespace (`unshare -rm`): skipped where unprivileged namespaces are not allowed. About 30 s:
+    three ingests in a child process (the mount lives as long as it does)."""
+    _base, first, second, control = corpus
+    unshare = shutil.which("unshare")
+    if unshare is None or subprocess.run([unshare, "-rm", "true"], capture_output=True).returncode != 0:
+        pytest.skip("unshare -rm (unprivileged user and mount namespaces) is not available here")
+    scoreboard.tried("process:disk_full_real_filesystem", "process")
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    first_in = _stage(tmp_path / "one", first)
+    both_in = _stage(tmp_path / "two", second)
+    mnt, out = tmp_path / "small", tmp_path / "after"
+    mnt.mkdir()
+    driver = tmp_path / "driver.py"
+    driver.write_text(_FULL_DISK_DRIVER, encoding="utf-8")
+    script = 'mount -t tmpfs -o size=48m tmpfs "$1" && shift && exec "$@"'
+    argv = [unshare, "-rm", "sh", "-c", script, "sh", str(mnt), sys.executable, str(driver)]
+    argv += [str(mnt), str(first_in), str(both_in), str(out), str(PROJECT / "tests")]
+    proc = subprocess.run(argv, capture_output=True, text=True, env=_env(tmp_path), timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["first"] == 0 and result["free_before"] < 1 << 20, result
+    assert isinstance(result["full"], int) and result["full"] in (0, 1), str(result["full"])[
+        -1500:
+    ]  # no crash
+    assert "No space left on device" in proc.stdout + proc.stderr, proc.stdout[-2000:]
+    assert result["previous_generation_kept"], "the published file changed while the disk was full"
+    assert result["recovered"] == 0, result
+    _verify_raw(out)
+    after = snapshot(out / "juesuan.duckdb", CROSS)
+    scoreboard.lost("process:disk_full_real_filesystem", _lost(control, after))
+    assert after == control, "the run after the disk was freed differs from a run without the fault"
+    scoreboard.survived("process:disk_full_real_filesystem")

@@ -259,6 +259,88 @@ def test_every_cli_option_with_injection_strings(
     scoreboard.survived("security:cli_injection")
 
 
+class _Refused(Exception):
+    """Raised by the stand-ins for the long-running parts (building a site, serving, Streamlit): the CLI got there."""
+
+
+def _server_options() -> list[tuple[list[str], str | None, bool]]:
+    """(command path, option or None for a positional, has choices) for `portal <action>` and `dashboard`."""
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    out = []
+    for path, sp in [(["dashboard"], sub.choices["dashboard"])] + [
+        (["portal", name], action)
+        for name, action in next(
+            a for a in sub.choices["portal"]._actions if isinstance(a, argparse._SubParsersAction)
+        ).choices.items()
+    ]:
+        for a in sp._actions:
+            if isinstance(a, (argparse._HelpAction, argparse._StoreTrueAction, argparse._SubParsersAction)):
+                continue
+            out.append((path, a.option_strings[0] if a.option_strings else None, a.choices is not None))
+    return out
+
+
+def test_portal_and_dashboard_options_with_injection_strings(
+    warehouse_dir: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """The server commands' every option given injection strings, with the long-running part (building the
+    portal, serving it, starting Streamlit) replaced by a stand-in that records what it was given: each value is
+    refused or passed on as plain data (a path, an address), the published warehouse never changes, nothing is
+    written outside this test's folder."""
+    from juesuan.dashboard import launch
+    from juesuan.portal import sample, site
+
+    scoreboard.tried("security:server_cli_injection", "security")
+    monkeypatch.chdir(tmp_path)
+    wh = tmp_path / "wh"
+    shutil.copytree(warehouse_dir, wh)
+    before = snapshot(wh / "juesuan.duckdb")
+    handed: list[tuple] = []
+
+    def stand_in(name: str):
+        def record(*args, **kwargs):
+            handed.append((name, args, kwargs))
+            raise _Refused(name)
+
+        return record
+
+    monkeypatch.setattr(launch, "start", stand_in("dashboard"))
+    monkeypatch.setattr(site, "build_site", stand_in("portal build"))
+    monkeypatch.setattr(sample, "ensure_site", stand_in("portal serve"))
+    base = {
+        ("dashboard",): ["--warehouse", str(wh)],
+        ("portal", "build"): ["--dir", str(tmp_path / "site"), "--regions", "1", "--departments", "1"],
+        ("portal", "serve"): ["--dir", str(tmp_path / "site"), "--port", "0"],
+        ("portal", "change"): ["--dir", str(tmp_path / "no-site")],
+    }
+    outcomes = []
+    for path, option, _choices in _server_options():
+        for inj in INJECTIONS:
+            argv = list(base[tuple(path)])
+            argv = [*path, inj, *argv] if option is None else [*path, *_with(argv, option, inj)]
+            try:
+                rc: object = main(argv)
+            except SystemExit as exc:  # argparse refusing a value (a choice, an int)
+                rc = exc.code
+            except _Refused as exc:
+                rc = f"reached {exc}"
+            outcomes.append((argv, rc))
+            capsys.readouterr()
+            assert snapshot(wh / "juesuan.duckdb") == before, f"{argv} changed the published warehouse"
+    reached = [rc for _, rc in outcomes if isinstance(rc, str)]
+    assert {"reached dashboard", "reached portal build", "reached portal serve"} <= set(reached), outcomes
+    # what reached the servers is the injection string as plain data: the exact text, or a path under this folder
+    reached_with = [(name, v) for name, args, kwargs in handed for v in [*args, *kwargs.values()]]
+    assert any(v in INJECTIONS for _, v in reached_with), "no injection string reached a server as a value"
+    for name, v in reached_with:
+        if isinstance(v, Path):
+            assert v.resolve().is_relative_to(tmp_path), f"{name} given {v}"
+    assert not [p for p in tmp_path.parent.iterdir() if "DROP" in p.name or "DELETE" in p.name]
+    assert len(outcomes) >= 2 * 10
+    scoreboard.survived("security:server_cli_injection")
+
+
 def test_no_credentials_in_logs_or_reports(tmp_path: Path, capsys) -> None:
     scoreboard.tried("security:secrets_in_logs", "security")
     assert redact_url("http://user:pw@h/a.pdf?access_token=SECRET1&page=2") == (

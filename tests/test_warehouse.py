@@ -206,6 +206,50 @@ def test_same_department_year_from_another_source_supersedes_older(tmp_path: Pat
         assert wh.document(sha)["superseded_by"] is None
 
 
+def test_a_file_whose_own_year_contradicts_its_listing_never_replaces_a_listed_report(
+    tmp_path: Path, shared: Path
+) -> None:
+    """Same department-year: a correctly listed (or unlisted) report stays current against a newer file whose
+    listing stated another year; at one URL, another year's report put there later does not replace the report."""
+    report, sha, _ = gold_report(shared, "petition")  # 国家信访局 2024
+    with Warehouse(tmp_path / "wh") as wh:
+        wh.load_document(
+            report, [], source="a.pdf", raw_sha256=sha, fetched_at=datetime(2025, 1, 1), listed_year=2024
+        )
+        mislabelled = wh.load_document(
+            report, [], source="b.pdf", raw_sha256="1" * 64, fetched_at=datetime(2025, 3, 1), listed_year=2023
+        )
+        wh.refresh()
+        assert wh.document("1" * 64)["superseded_by"] == sha and wh.document(sha)["superseded_by"] is None
+        assert mislabelled.note and mislabelled.note.startswith(
+            "listed_year_mismatch: the source lists it as 2023"
+        )
+        # the 2023 report at its URL, then the portal puts the 2024 report there (the article still says 2023)
+        older = dataclasses.replace(report, year=2023)
+        wh.load_document(
+            older, [], source="c.pdf", raw_sha256="2" * 64, fetched_at=datetime(2025, 1, 1), listed_year=2023
+        )
+        wh.load_document(
+            report, [], source="c.pdf", raw_sha256="3" * 64, fetched_at=datetime(2025, 4, 1), listed_year=2023
+        )
+        wh.refresh()
+        assert wh.document("2" * 64)["superseded_by"] is None, (
+            "the 2023 report was replaced by another year's"
+        )
+        result = wh.publish()
+    con = connect_published(result.path)
+    notes = _rows(
+        con, "SELECT document_sha256, year, listed_year, note IS NOT NULL FROM mart.documents ORDER BY 1"
+    )
+    assert notes == [
+        ("1" * 64, 2024, 2023, True),
+        ("2" * 64, 2023, 2023, False),
+        ("3" * 64, 2024, 2023, True),
+        (sha, 2024, 2024, False),
+    ]
+    assert _rows(con, "SELECT year FROM mart.department_year ORDER BY year") == [(2023,), (2024,)]
+
+
 def test_parser_upgrade_rederives_in_place(tmp_path: Path, shared: Path) -> None:
     with Warehouse(tmp_path / "wh") as wh:
         report, sha, path = gold_report(shared, "putuo", parser_version="1")

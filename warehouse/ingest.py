@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 
 from juesuan.model import Region, Report, RuleResult
+from warehouse.errors import is_write_failure, write_failed
 from warehouse.publish import PublishResult
 from warehouse.store import LoadOutcome, Warehouse
 
@@ -57,6 +58,9 @@ class IngestSummary:
         lines.append(f"  published   {len(published):4d}  ({len(warned)} with warnings)")
         for o in warned:
             lines.append(f"    ~ {_name(o)}: warnings {', '.join(o.warnings)}")
+        for o in self.outcomes:
+            if o.note:
+                lines.append(f"    ! {_name(o)}: {o.note}")
         for status in ("quarantined", "failed"):
             group = self.by_status(status)
             lines.append(f"  {status:<11} {len(group):4d}")
@@ -180,9 +184,10 @@ def _stage(wh: Warehouse, derived: Any, *, region: Region | None, **common: Any)
         return wh.load_document(
             derived.report, derived.results, region_hint=region, check_error=derived.check_error, **common
         )
-    except duckdb.IOException:  # disk full, unwritable file: not this document's fault; the run stops, the
-        raise  # published file stays as it was, and the next run loads the document
-    except duckdb.Error as exc:  # e.g. an amount beyond DECIMAL(20,2): the load rolled back; record why
+    except duckdb.Error as exc:
+        if is_write_failure(exc):  # disk full, unwritable file: not this document's fault; the run stops, the
+            raise write_failed(exc) from exc  # published file stays as it was, and the next run loads it
+        # e.g. an amount beyond DECIMAL(20,2): the load rolled back; record why
         reason = f"could not be stored: {type(exc).__name__}: {exc}".splitlines()[0]
         return wh.load_failure(code="load_error", reason=reason, parser_version=version, **common)
 
@@ -216,7 +221,7 @@ def ingest_paths(
     New files are parsed and checked by `workers` processes (default `JUESUAN_WORKERS` or the CPU count), in
     batches; this process alone writes the warehouse, in the files' order.
     """
-    from juesuan.rawstore import RawStore
+    from juesuan.rawstore import RawStore, UrlContext
     from warehouse.workers import Job
 
     checker = checker or default_checker()
@@ -233,8 +238,22 @@ def ingest_paths(
         except OSError as exc:  # without its bytes a file has no sha256 to be recorded under
             summary.skipped.append((source, f"cannot read: {exc}"))
             continue
+        mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
+        url = path.resolve().as_uri()
         try:
-            stored = store.put(data, url=path.resolve().as_uri(), source_id="folder")
+            known = store.get(hashlib.sha256(data).hexdigest())
+            if known is not None and any(u.url == url for u in known.urls):
+                stored = store.touch(known.sha256, url=url)  # keep the modification time first recorded
+            else:
+                # what `juesuan rebuild` needs to re-derive the document as staged now: the modification time
+                # (its fetched_at, kept as the URL's last_modified) and the region given with --region
+                stored = store.put(
+                    data,
+                    url=url,
+                    source_id="folder",
+                    headers={"last-modified": mtime.isoformat()},
+                    context=UrlContext(region=region),
+                )
         except OSError as exc:  # disk full: not kept, so not loaded; the next run picks it up
             summary.skipped.append((source, f"could not keep the file in the raw store: {exc}"))
             continue
@@ -248,7 +267,7 @@ def ingest_paths(
             {
                 "source": source,
                 "raw_sha256": stored.sha256,
-                "fetched_at": datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None),
+                "fetched_at": mtime,
                 "raw_path": stored.path,
                 "byte_size": len(data),
                 "force": False,

@@ -6,6 +6,7 @@ An applied migration whose file later changes is an error (its checksum is recor
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 from dataclasses import dataclass
@@ -34,6 +35,13 @@ class Migration:
     @property
     def checksum(self) -> str:
         return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+
+def rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back the open transaction, if DuckDB has not already aborted it itself (it does on a failed write,
+    e.g. disk full): the error that failed the write is the one to report, not "no transaction is active"."""
+    with contextlib.suppress(duckdb.TransactionException):
+        con.execute("ROLLBACK")
 
 
 def list_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
@@ -106,7 +114,7 @@ def migrate(con: duckdb.DuckDBPyConnection, directory: Path = MIGRATIONS_DIR) ->
             )
             con.execute("COMMIT")
         except Exception:
-            con.execute("ROLLBACK")
+            rollback(con)
             raise
         done.append(mig.version)
     return done

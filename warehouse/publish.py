@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from warehouse.migrate import current_version, latest_version, migrate
+from warehouse.errors import is_write_failure, write_failed
+from warehouse.migrate import current_version, latest_version, migrate, rollback
 
 if TYPE_CHECKING:
     from warehouse.store import Warehouse
@@ -54,6 +55,8 @@ def _fingerprint(con: duckdb.DuckDBPyConnection) -> str:
     ).fetchall()
     extra = (
         con.execute("SELECT count(*) FROM core.department_aliases").fetchone(),
+        # a file seen again under a new path or URL adds a source (sources are only ever added)
+        con.execute("SELECT count(*) FROM core.document_sources").fetchone(),
         con.execute("SELECT * FROM core.crawl_failures ORDER BY ALL").fetchall(),
     )
     h = hashlib.sha256(repr((current_version(con), rows, extra)).encode())
@@ -123,7 +126,8 @@ def validate_published(
     problems = []
     if current_version(con) != latest_version():
         problems.append(f"schema version {current_version(con)} != {latest_version()}")
-    docs = con.execute("SELECT count(*) FROM mart.documents").fetchone()[0]
+    # mart.documents also lists the URLs the latest crawl could not fetch (no sha256): count the documents
+    docs = con.execute("SELECT count(*) FROM mart.documents WHERE document_sha256 IS NOT NULL").fetchone()[0]
     if docs != expected_documents:
         problems.append(f"mart.documents has {docs} rows, staging {expected_documents}")
     amounts = con.execute("SELECT count(*) FROM mart.report_amounts").fetchone()[0]
@@ -181,40 +185,45 @@ def publish(wh: Warehouse, published_path: Path, *, force: bool = False) -> Publ
     for leftover in published_path.parent.glob(f".{published_path.name}.next-*"):
         leftover.unlink(missing_ok=True)
     try:
-        nxt = duckdb.connect(str(tmp))
         try:
-            migrate(nxt)
-        finally:
-            nxt.close()
-        con.execute("ATTACH '" + str(tmp).replace("'", "''") + "' AS nxt")
-        try:
-            con.execute("BEGIN TRANSACTION")
-            for table in CORE_TABLES:
-                where = ""
-                if table in _PUBLISHED_ONLY:
-                    where = (
-                        " WHERE document_sha256 IN (SELECT document_sha256 FROM core.current_published"
-                        " UNION ALL SELECT document_sha256 FROM core.current_published_budgets)"
-                    )
-                # by name: staging may have gained its columns in another order than a fresh file
-                con.execute(f"INSERT INTO nxt.core.{table} BY NAME SELECT * FROM core.{table}{where}")
-            con.execute(
-                "INSERT INTO nxt.core.publication VALUES (?, ?, ?, ?, ?)",
-                [generation, started.replace(tzinfo=None), current_version(con), n_docs, n_amounts],
-            )
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
+            nxt = duckdb.connect(str(tmp))
+            try:
+                migrate(nxt)
+            finally:
+                nxt.close()
+            con.execute("ATTACH '" + str(tmp).replace("'", "''") + "' AS nxt")
+            try:
+                con.execute("BEGIN TRANSACTION")
+                for table in CORE_TABLES:
+                    where = ""
+                    if table in _PUBLISHED_ONLY:
+                        where = (
+                            " WHERE document_sha256 IN (SELECT document_sha256 FROM core.current_published"
+                            " UNION ALL SELECT document_sha256 FROM core.current_published_budgets)"
+                        )
+                    # by name: staging may have gained its columns in another order than a fresh file
+                    con.execute(f"INSERT INTO nxt.core.{table} BY NAME SELECT * FROM core.{table}{where}")
+                con.execute(
+                    "INSERT INTO nxt.core.publication VALUES (?, ?, ?, ?, ?)",
+                    [generation, started.replace(tzinfo=None), current_version(con), n_docs, n_amounts],
+                )
+                con.execute("COMMIT")
+            except Exception:
+                rollback(con)
+                raise
+            finally:
+                con.execute("DETACH nxt")
+            nxt = duckdb.connect(str(tmp))
+            try:
+                materialize_marts(nxt)
+                validate_published(nxt, n_docs, n_amounts)
+                nxt.execute("CHECKPOINT")
+            finally:
+                nxt.close()
+        except duckdb.Error as exc:  # the next file could not be written (disk full): the current one stays
+            if is_write_failure(exc):
+                raise write_failed(exc) from exc
             raise
-        finally:
-            con.execute("DETACH nxt")
-        nxt = duckdb.connect(str(tmp))
-        try:
-            materialize_marts(nxt)
-            validate_published(nxt, n_docs, n_amounts)
-            nxt.execute("CHECKPOINT")
-        finally:
-            nxt.close()
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         # A WAL beside the published path could only be stale (the pipeline never writes the published file);

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -23,7 +24,9 @@ from warehouse.ingest import Checker, IngestSummary, _derive, default_checker, s
 from warehouse.store import STAGING_NAME, Warehouse
 
 #: Kinds the parser reads (the same set the pipeline registers as documents: assets.raw.PARSEABLE_KINDS).
-PARSEABLE_KINDS = frozenset({"pdf"})
+PARSEABLE_KINDS = frozenset({"pdf", "xlsx", "xls", "html"})
+#: The raw store's source id for files `juesuan ingest --from-dir` kept (warehouse.ingest.ingest_paths).
+FOLDER_INGEST = "folder"
 
 
 @dataclass
@@ -72,6 +75,41 @@ def _fetched_at(stamp: str | None) -> datetime | None:
     return datetime.fromisoformat(stamp.replace("Z", "+00:00")).replace(tzinfo=None)
 
 
+def _folder_path(url: str) -> str:
+    """`file:///a/b.pdf` → `/a/b.pdf`: the source `juesuan ingest` recorded for a file it read from a folder."""
+    from urllib.parse import unquote, urlsplit
+
+    return unquote(urlsplit(url).path)
+
+
+def _provenance(stored: Any) -> dict[str, Any] | None:
+    """What staging recorded for a kept file when it was first loaded, from the raw store alone: the source, its
+    URL, fetch time and listed year; None for a crawled file of a kind the pipeline does not parse.
+
+    A file `juesuan ingest` read from a folder was named by its path and dated by its modification time (kept as
+    the URL's last_modified); a crawled file by the URL it was first seen under and the time it was first kept.
+    """
+    url = stored.first_url
+    if url is not None and url.source_id == FOLDER_INGEST:
+        folder_urls = [u for u in stored.urls if u.source_id == FOLDER_INGEST]
+        return {
+            "source": _folder_path(url.url),
+            "source_url": None,
+            "fetched_at": _fetched_at(url.last_modified) or _fetched_at(stored.first_seen),
+            "listed_year": None,
+            "also": [_folder_path(u.url) for u in folder_urls[1:]],
+        }
+    if stored.kind not in PARSEABLE_KINDS:
+        return None
+    return {
+        "source": url.url if url else stored.sha256,
+        "source_url": url.url if url else None,
+        "fetched_at": _fetched_at(stored.first_seen),
+        "listed_year": url.stated_year if url else None,
+        "also": [],
+    }
+
+
 def staging_readable(root: Path) -> bool:
     """True when `root/staging.duckdb` opens and answers (it may be absent: False)."""
     path = root / STAGING_NAME
@@ -98,6 +136,14 @@ def _move_aside(path: Path) -> Path:
     if wal.exists():
         os.replace(wal, target.with_name(target.name + ".wal"))
     return target
+
+
+def outcome_version(wh: Warehouse, sha256: str) -> str | None:
+    """The parser version the document was staged with (so noting another source never re-derives it)."""
+    row = wh.con.execute(
+        "SELECT parser_version FROM core.documents WHERE document_sha256 = ?", [sha256]
+    ).fetchone()
+    return row[0] if row else None
 
 
 def rebuild_from_staging(
@@ -146,11 +192,11 @@ def rebuild_from_raw(
     with Warehouse(root) as wh:
         ingest = IngestSummary(root)
         for stored in store.list():
-            if stored.kind not in PARSEABLE_KINDS:
+            prov = _provenance(stored)
+            if prov is None:
                 continue
             t1 = time.perf_counter()
-            url = stored.urls[-1] if stored.urls else None
-            source = url.url if url else stored.sha256
+            source = prov["source"]
             if not stored.path.exists():
                 summary.skipped.append((source, f"raw file {stored.path} is missing"))
                 continue
@@ -165,13 +211,22 @@ def rebuild_from_raw(
                 raw_path=stored.path,
                 region=stored.region,
                 checker=checker,
-                fetched_at=_fetched_at(stored.first_seen),
+                fetched_at=prov["fetched_at"],
                 byte_size=stored.size,
                 force=False,
-                source_url=url.url if url else None,
+                source_url=prov["source_url"],
+                listed_year=prov["listed_year"],
             )
+            for other in prov["also"]:  # the same bytes ingested again from another path
+                wh.unchanged(stored.sha256, other, outcome_version(wh, stored.sha256))
             ingest.outcomes.append(outcome)
             ingest.seconds_per_file[source] = time.perf_counter() - t1
+        # the latest crawl's failures (mart.crawl_failures), as the pipeline's staging stage records them
+        from juesuan.crawl.crawler import latest_crawl
+
+        crawled = latest_crawl(Path(raw_root) / "crawl")
+        if crawled is not None:
+            wh.record_crawl_failures(*crawled)
         pub = wh.publish(published_path, force=True)
     ingest.publication = pub
     summary.ingest = ingest

@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from juesuan.model import Region, Report, RuleResult
 from juesuan.vocabulary import LINE_ITEMS, TABLE_KINDS
-from warehouse.migrate import migrate
+from warehouse.migrate import migrate, rollback
 from warehouse.naming import department_id, department_name_key, region_id
 
 STAGING_NAME = "staging.duckdb"
@@ -79,6 +79,17 @@ class LoadOutcome:
     department: str | None = None
     year: int | None = None
     action: str = "loaded"  # loaded | unchanged | rederived
+    note: str | None = None  # e.g. the listing states another year than the document (listed_year_mismatch)
+
+
+def year_note(listed_year: int | None, year: int | None) -> str | None:
+    """The note recorded when a source lists a file under another year than the document's own (which wins)."""
+    if listed_year is None or year is None or listed_year == year:
+        return None
+    return (
+        f"listed_year_mismatch: the source lists it as {listed_year}, the document itself says {year} "
+        f"(kept as {year}; it does not replace the {listed_year} report)"
+    )
 
 
 #: Outcomes of an error-severity rule that keep a report out of mart (the rules' policy, `expectations.blocking`):
@@ -241,7 +252,7 @@ class Warehouse:
         """Idempotence: the same bytes already derived by the same parser change nothing (a new source is noted)."""
         row = self.con.execute(
             "SELECT status, parser_version, department_name, year, failing_rule_ids, warning_rule_ids, failure_reason, "
-            "failure_code "
+            "failure_code, listed_year "
             "FROM core.documents WHERE document_sha256 = ?",
             [sha256],
         ).fetchone()
@@ -251,7 +262,18 @@ class Warehouse:
         reasons = [row[6]] if row[6] else []
         if row[0] == "failed":
             reasons = [f"{row[7]}: {row[6]}"]
-        return LoadOutcome(sha256, source, row[0], False, reasons, list(row[5]), row[2], row[3], "unchanged")
+        return LoadOutcome(
+            sha256,
+            source,
+            row[0],
+            False,
+            reasons,
+            list(row[5]),
+            row[2],
+            row[3],
+            "unchanged",
+            year_note(row[8], row[3]),
+        )
 
     def _note_source(self, sha256: str, source: str) -> None:
         self.con.execute(
@@ -311,13 +333,15 @@ class Warehouse:
         check_error: str | None = None,
         force: bool = False,
         catalogue_version: str | None = None,
+        listed_year: int | None = None,
     ) -> LoadOutcome:
         """Stage one parsed report and its rule results; published unless an error-severity rule failed.
 
         `region` overrides the report's own; `region_hint` records the region an operator gave (--region), which
         a re-derivation passes to the parser again; `check_error` says the rules could not run at all, which
         quarantines the report as unverified. `catalogue_version` names the rule catalogue `results` came from
-        (default: the catalogue in force now).
+        (default: the catalogue in force now). `listed_year` is the year the source's listing stated: the
+        document's own year is kept; a disagreement is noted (mart.documents.note), never silently resolved.
 
         Same sha256 and parser version as a document already staged: nothing changes (the source is noted).
         A different parser version (or `force`): the document's derived rows are replaced, its history kept.
@@ -348,12 +372,14 @@ class Warehouse:
         self.con.execute("BEGIN TRANSACTION")
         try:
             previous = self._delete_document(raw_sha256)
+            if listed_year is None:  # a re-derivation keeps what the listing said
+                listed_year = (previous or {}).get("listed_year")
             dep, rid = self._department(report, region)
             if region_hint is not None:
                 self._upsert_region(region_hint)
             self.con.execute(
-                f"INSERT INTO core.documents ({_DOCUMENT_COLUMNS}, source_format) VALUES "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO core.documents ({_DOCUMENT_COLUMNS}, source_format, listed_year) VALUES "
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     raw_sha256,
                     source,
@@ -381,13 +407,14 @@ class Warehouse:
                     None,
                     catalogue_version,
                     src.format if src else None,
+                    listed_year,
                 ],
             )
             self._note_source(raw_sha256, source)
             self._insert_derived(raw_sha256, report, results, dep)
             self.con.execute("COMMIT")
         except Exception:
-            self.con.execute("ROLLBACK")
+            rollback(self.con)
             raise
         return LoadOutcome(
             raw_sha256,
@@ -399,6 +426,7 @@ class Warehouse:
             report.department,
             report.year,
             "rederived" if previous else "loaded",
+            year_note(listed_year, report.year),
         )
 
     def load_failure(
@@ -415,6 +443,7 @@ class Warehouse:
         byte_size: int | None = None,
         page_count: int | None = None,
         force: bool = False,
+        listed_year: int | None = None,
     ) -> LoadOutcome:
         """Record a file the parser could not read (not a PDF, a budget, no text layer…) with its reason."""
         existing = self._existing(raw_sha256, source, parser_version, force)
@@ -424,9 +453,9 @@ class Warehouse:
         try:
             previous = self._delete_document(raw_sha256)
             self.con.execute(
-                f"INSERT INTO core.documents ({_DOCUMENT_COLUMNS}) "
+                f"INSERT INTO core.documents ({_DOCUMENT_COLUMNS}, listed_year) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, NULL, NULL, NULL, NULL, "
-                "NULL, NULL, 'failed', ?, ?, [], [], false, NULL, NULL)",
+                "NULL, NULL, 'failed', ?, ?, [], [], false, NULL, NULL, ?)",
                 [
                     raw_sha256,
                     source,
@@ -439,12 +468,13 @@ class Warehouse:
                     parser_version,
                     code,
                     reason,
+                    listed_year if listed_year is not None else (previous or {}).get("listed_year"),
                 ],
             )
             self._note_source(raw_sha256, source)
             self.con.execute("COMMIT")
         except Exception:
-            self.con.execute("ROLLBACK")
+            rollback(self.con)
             raise
         return LoadOutcome(
             raw_sha256, source, "failed", True, [f"{code}: {reason}"], [], None, None,
@@ -554,13 +584,14 @@ class Warehouse:
             self._rebuild_dimensions()
             self.con.execute("COMMIT")
         except Exception:
-            self.con.execute("ROLLBACK")
+            rollback(self.con)
             raise
 
     def _supersede(self) -> None:
         """Only the newest version of a department-year (or, failing that, of a source) is current.
 
-        Newest = latest fetched_at, then latest loaded_at. A file that could not be parsed never replaces one
+        Newest = latest fetched_at, then latest loaded_at; a file whose own year contradicts the year its listing
+        states ranks after every file that does not (it never replaces a correctly listed report). A file that could not be parsed never replaces one
         that could: its department-year is unknown, and the readable version stays the best we have. A workbook
         of the tables never replaces the report (PDF or HTML article) of the same department-year: portals attach
         it beside the report, which also carries the 情况说明.
@@ -575,6 +606,7 @@ class Warehouse:
                                                   || coalesce(report_kind, 'final_account')
                                              ELSE 'src:' || source || ':' || status END
                            ORDER BY coalesce(source_format IN ('xlsx', 'xls'), false),
+                                    coalesce(listed_year <> year, false),
                                     fetched_at DESC NULLS LAST, loaded_at DESC, document_sha256
                        ) AS winner
                 FROM core.documents
@@ -587,7 +619,9 @@ class Warehouse:
                   (CASE WHEN ranked.winner = d.document_sha256 THEN NULL ELSE ranked.winner END)
             """
         )
-        # A changed file at the same source replaces the earlier one even if its department or year reads differently.
+        # A changed file at the same source replaces the earlier one even if its department or year reads differently,
+        # unless the new file contradicts the year its listing states (the portal attached another year's report):
+        # that file is kept under its own year and the report the listing agrees with stays current.
         self.con.execute(
             """
             WITH ranked AS (
@@ -596,7 +630,7 @@ class Warehouse:
                            PARTITION BY source ORDER BY fetched_at DESC NULLS LAST, loaded_at DESC, document_sha256
                        ) AS winner
                 FROM core.documents
-                WHERE status <> 'failed' AND superseded_by IS NULL
+                WHERE status <> 'failed' AND superseded_by IS NULL AND NOT coalesce(listed_year <> year, false)
             )
             UPDATE core.documents AS d SET superseded_by = ranked.winner
             FROM ranked
@@ -700,7 +734,7 @@ class Warehouse:
                 )
             self.con.execute("COMMIT")
         except Exception:
-            self.con.execute("ROLLBACK")
+            rollback(self.con)
             raise
         return len(rows)
 

@@ -119,10 +119,11 @@ def _load_and_publish(load: Callable[[], Any], done: str) -> int:
     except PublishError as exc:
         print(f"{done}, but the published file was NOT replaced: {exc}", file=sys.stderr)
         return 1
-    except (
-        OSError,
-        duckdb.IOException,
-    ) as exc:  # disk full, read-only folder: the published file is untouched
+    except (OSError, duckdb.Error) as exc:  # disk full, read-only folder: the published file is untouched
+        from warehouse.errors import is_write_failure
+
+        if isinstance(exc, duckdb.Error) and not is_write_failure(exc):
+            raise
         print(
             f"stopped: could not write the warehouse ({type(exc).__name__}: {exc}); the published file was NOT "
             "replaced, run again once there is room",

@@ -54,7 +54,12 @@ FAULTS: dict[str, tuple[str, str, str]] = {
     "same_file_two_urls": ("the same bytes under two URLs", "kept", ""),
     "robots_disallowed": ("a path robots.txt disallows", "never", ""),
     "listing_changes": ("an article published between the two listing pages' requests", "kept", ""),
+    "wrong_year": ("a report of another year than its article and listing say (give it one)", "kept", ""),
 }
+#: Faults in what a file says rather than in how it is served: the crawl keeps them like any file; the pipeline
+#: suite (`tests/test_faults_pipeline.py`) serves real factory reports under them and checks what the warehouse
+#: records (the listing says 2023, `documents["wrong_year"]` is another year's report).
+CONTENT = frozenset({"wrong_year"})
 #: Faults that go away on `heal()` (the portal's network problems of one night).
 TRANSIENT = frozenset(
     {
