@@ -188,7 +188,9 @@ SNAPSHOTS = {
     "dash_year_over_year": "SELECT * FROM mart.year_over_year",
     "dash_expenditure_by_function": "SELECT * FROM mart.expenditure_by_function",
     # with the document's kind (决算 or 预算), which mart.documents does not carry
-    "dash_documents": """SELECT m.*, coalesce(c.report_kind, 'final_account') AS report_kind
+    # (none for a URL the crawl could not fetch: no document, so no kind)
+    "dash_documents": """SELECT m.*, CASE WHEN m.document_sha256 IS NOT NULL
+            THEN coalesce(c.report_kind, 'final_account') END AS report_kind
         FROM mart.documents AS m LEFT JOIN core.documents AS c USING (document_sha256)""",
     "dash_budget_vs_actual": "SELECT * FROM mart.budget_vs_actual",
 }

@@ -117,7 +117,10 @@ def overview(p: Page) -> None:
     probs["status_label"] = probs.status.map(STATUS_LABELS)
     probs["kind"] = probs.report_kind.map(REPORT_KIND_LABELS)
     probs["rules"] = [", ".join(v) if v is not None and len(v) else "" for v in probs.failing_rule_ids]
-    probs["source_link"] = [data.source_link(s) for s in probs.document_sha256]
+    # a URL the crawl could not fetch has no document (no sha256): its reason is listed, with nothing to open
+    probs["source_link"] = [
+        data.source_link(s) if isinstance(s, str) and s else None for s in probs.document_sha256
+    ]
     p.table(
         probs,
         {
