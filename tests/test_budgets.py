@@ -33,10 +33,6 @@ KNOWN_GAPS = {
     "xian-justice-2026-budget.pdf": "部门综合预算 summaries with three expenditure panels (function / 部门经济 / "
     "政府经济) and 明细表 with 人员经费支出/公用经费支出/专项业务经费支出 columns are not read",
     "xian-statistics-2026-budget.pdf": "as xian-justice",
-    "yantai-audit-2026-budget.pdf": "the 一般公共预算基本支出情况表 is 部门经济分类 × 政府经济分类 (a row per pair of codes): "
-    "keyed by one code its rows conflict, so it is a parse_error",
-    "yantai-civil-affairs-2026-budget.pdf": "as yantai-audit",
-    "yantai-housing-2026-budget.pdf": "as yantai-audit",
     "budget-jiangsu-high-court-2019.pdf": "2019 layouts: 收入预算总表 and 支出预算总表 share one page, split amounts "
     "('7,.' + '318834'), wrapped class names in the 收支预算总表",
 }

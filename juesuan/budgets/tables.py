@@ -71,6 +71,7 @@ BUDGET_VOCABULARY = TableVocabulary(
     line_item=v.line_item,
     kinds=v.PARSED_KINDS + v.FOLDED_KINDS,
     single_classification=True,
+    cross_key=v.CROSS_KEY,
     label_column=v.label_column,
     post_locate=merge_repeated_titles,
 )

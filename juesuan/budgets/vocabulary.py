@@ -120,6 +120,11 @@ BUDGET_TABLE_KINDS: dict[str, BudgetTableKind] = {
     ]
 }
 
+#: 烟台 prints the 基本支出 table as 部门经济分类 × 政府经济分类 (a row per pair: 301 工资福利支出 under 501 机关工资福利支出
+#: and again under 505 对事业单位经常性补助): each row is keyed by its 部门经济分类 code and the line item
+#: `gov_economic:<政府经济分类 code>`.
+CROSS_KEY = "gov_economic"
+
 #: Tables read into cells (the others are recognised and reported with a note).
 PARSED_KINDS = tuple(k for k, t in BUDGET_TABLE_KINDS.items() if t.parsed)
 #: Read, then folded into another kind (广州's 行政经费及“三公”经费预算表 → three_public).
