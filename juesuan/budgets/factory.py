@@ -11,6 +11,7 @@ split 类|款|项, amounts in 元, 三公 in 万元) and `word` (Beijing / Yanta
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -70,6 +71,8 @@ class BudgetSpec:
     tables: dict[str, SpecTable] = field(default_factory=dict)
     units: list[str] = field(default_factory=list)  # budget units of the per-unit income table
     projects: list[tuple[str, Decimal]] = field(default_factory=list)  # (name, 万元) of the 绩效目标表
+    #: table kind → drawing of another layout family (juesuan.budgets.layouts), instead of the style's own
+    grids: dict[str, Callable[[BudgetSpec, SpecTable, str], Grid]] = field(default_factory=dict)
 
     def truth_rows(self) -> list[dict[str, str]]:
         out = []
@@ -534,7 +537,9 @@ def render_budget(spec: BudgetSpec, path: Path) -> int:
     titles = TITLES[spec.style]
     for kind, table in spec.tables.items():
         title = titles[kind].format(y=y)
-        if kind in ("summary", "appropriation_summary"):
+        if kind in spec.grids:
+            grid = spec.grids[kind](spec, table, title)
+        elif kind in ("summary", "appropriation_summary"):
             grid = _two_sided_grid(spec, table, title)
         elif kind == "income":
             grid = _income_grid(spec, table, title)
