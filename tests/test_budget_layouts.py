@@ -56,3 +56,26 @@ def test_layout_read_exactly(layout: str, style: str, tmp_path: Path) -> None:
         assert len(classes) > len(set(classes)), "a 部门经济分类 class printed under two 政府经济分类 classes"
         passed = {r.rule_id for r in results if r.outcome == "pass" and r.table_kind == "basic_expenditure"}
         assert {"budget_economic_class_sum", "budget_economic_total_sum", "budget_basic_split"} <= passed
+    if layout == "unit_blocks":
+        for kind in ("expenditure", "general_budget"):
+            rows = report.tables[kind].rows
+            coded = [(r.subject_code, r.line_item) for r in rows if r.subject_code]
+            assert all((li or "").startswith("unit:") for _, li in coded), "codes keyed by their unit's block"
+            codes = [c for c, _ in coded]
+            assert len(codes) > len(set(codes)), "the same code printed in two blocks"
+        checked = {
+            (r.rule_id, r.line_item)
+            for r in results
+            if r.outcome == "pass" and (r.line_item or "").startswith("unit:")
+        }
+        assert {rule for rule, _ in checked} >= {
+            "budget_total_equals_sum_of_classes",
+            "budget_class_equals_sum_of_kuan",
+            "budget_kuan_equals_sum_of_xiang",
+        }
+    if layout == "multi_panel_summary":
+        keys = {r.line_item or r.subject_code for r in report.tables["summary"].rows}
+        for side in ("expenditure", "expenditure.economic", "expenditure.gov_economic"):
+            assert {f"{side}.total", f"{side}.grand_total"} <= keys, side
+        assert any(k.startswith("expenditure.economic.basic:") for k in keys)
+        assert any(k.startswith("expenditure.gov_economic:") for k in keys)

@@ -28,11 +28,6 @@ NARRATIVE_ONLY = {
 
 #: Real budgets that do not meet the bar yet, each with what is missing (strict: a fix makes the test say so).
 KNOWN_GAPS = {
-    "shenzhen-hrss-2026-budget.pdf": "its tables are printed per budget unit (a block per unit, 262 pages) "
-    "repeating the same codes in every block, which one table keyed by code cannot hold",
-    "xian-justice-2026-budget.pdf": "部门综合预算 summaries with three expenditure panels (function / 部门经济 / "
-    "政府经济) and 明细表 with 人员经费支出/公用经费支出/专项业务经费支出 columns are not read",
-    "xian-statistics-2026-budget.pdf": "as xian-justice",
     "budget-jiangsu-high-court-2019.pdf": "2019 layouts: 收入预算总表 and 支出预算总表 share one page, split amounts "
     "('7,.' + '318834'), wrapped class names in the 收支预算总表",
 }

@@ -6,6 +6,10 @@ handling of that layout stays covered without the real file:
 
 - `crossed_economic`: the 一般公共预算基本支出表 as 部门经济分类 × 政府经济分类 (烟台: a row per pair of codes, 301
   工资福利支出 once under 501 机关工资福利支出 and again under 505 对事业单位经常性补助).
+- `unit_blocks`: 支出总表 and 一般公共预算支出表 as a block per budget unit (深圳: 预算单位 | 科目编码 | 科目名称, the
+  department's row, then each unit's row followed by its function codes, the same codes again in the next block).
+- `multi_panel_summary`: the 收支总表 with its expenditure printed in three panels (西安's 部门综合预算收支总表: by
+  function class, by 部门预算支出经济分类 in 人员经费和公用经费 / 专项业务经费 sections, by 政府预算支出经济分类).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 import random
 from decimal import Decimal
 
-from juesuan.budgets.factory import BudgetSpec, _grid, _to_hundred
+from juesuan.budgets.factory import _MEASURE_LABELS, BudgetSpec, _grid, _to_hundred, _tree
 from juesuan.budgets.vocabulary import CROSS_KEY
 from juesuan.factory.render import BCell, Grid, HCell
 from juesuan.factory.spec import SpecRow, SpecTable, format_amount, round_unit, yuan_of
@@ -173,7 +177,188 @@ def _amount(value: Decimal | None) -> str:
     return "" if value is None else format_amount(value, thousands=True)
 
 
-#: layout family → the function re-laying a factory budget in it
-LAYOUTS = {"crossed_economic": crossed_economic}
+_SPLIT = ("total", "basic", "project")
 
-__all__ = ["LAYOUTS", "crossed_economic", "crossed_economic_grid"]
+
+def unit_blocks(spec: BudgetSpec, seed: int = 0) -> None:
+    """Re-lay `spec`'s 支出总表 and 一般公共预算支出表 as a block per budget unit (深圳), truth included.
+
+    Every 项 is shared between the units (some 项 belong to one unit only), each unit's block sums its own
+    codes; the department's row on top is the sum of the units, printed without a 合计 row, as 深圳 does.
+    """
+    rng = random.Random(f"{seed}:unit_blocks:{spec.doc_id}")
+    units = spec.units
+    for kind in ("expenditure", "general_budget"):
+        table = spec.tables[kind]
+        unit = table.unit
+        names = {r.subject_code: r.label for r in table.rows if r.subject_code}
+        codes = set(names)
+        leaves = {c: r for c, r in ((r.subject_code, r) for r in table.rows if r.subject_code) if c}
+        per_unit: dict[str, dict[str, dict[str, Decimal]]] = {u: {} for u in units}
+        for code, row in sorted(leaves.items()):
+            if any(c != code and c.startswith(code) for c in codes):
+                continue  # a parent: summed from the leaves of each block
+            yuan = {m: yuan_of(row.values.get(m, Decimal(0)), unit) for m in ("basic", "project")}
+            draw = rng.random()
+            share = (
+                Decimal(1)
+                if draw < 0.25
+                else Decimal(0)
+                if draw < 0.4
+                else Decimal(str(round(rng.uniform(0.3, 0.8), 2)))
+            )
+            first = {m: _to_hundred(v * share) for m, v in yuan.items()}
+            for u, vals in ((units[0], first), (units[1], {m: yuan[m] - first[m] for m in yuan})):
+                if any(vals.values()):
+                    per_unit[u][code] = {**vals, "total": vals["basic"] + vals["project"]}
+        blocks = SpecTable(kind=kind, unit=unit, note=table.note)
+        whole = {m: sum((v[m] for b in per_unit.values() for v in b.values()), Decimal(0)) for m in _SPLIT}
+        label = spec.department
+        blocks.rows.append(SpecRow(label=label, line_item=f"unit:{label}", values=_in(whole, unit)))
+        for u in units:
+            own = {m: sum((v[m] for v in per_unit[u].values()), Decimal(0)) for m in _SPLIT}
+            blocks.rows.append(SpecRow(label=u, line_item=f"unit:{u}", values=_in(own, unit)))
+            for code, vals in _tree(per_unit[u], _SPLIT):
+                blocks.rows.append(
+                    SpecRow(
+                        label=names.get(code, code),
+                        subject_code=code,
+                        line_item=f"unit:{u}",
+                        values=_in(vals, unit),
+                    )
+                )
+        spec.tables[kind] = blocks
+        spec.grids[kind] = unit_blocks_grid
+
+
+def _in(vals: dict[str, Decimal], unit: str) -> dict[str, Decimal]:
+    return {m: round_unit(vals[m], unit) for m in _SPLIT}
+
+
+def unit_blocks_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
+    """预算单位 | 科目编码 | 科目名称 | 合计 | 基本支出 | 项目支出: a unit's row names it in the first column only."""
+    header = [HCell(0, 0, "预算单位"), HCell(0, 1, "科目编码"), HCell(0, 2, "科目名称")]
+    header += [HCell(0, 3 + j, _MEASURE_LABELS[m]) for j, m in enumerate(_SPLIT)]
+    body: list[list[BCell]] = []
+    for row in table.rows:
+        vals = [BCell(_amount(row.values.get(m)), align="r") for m in _SPLIT]
+        if row.subject_code:
+            body.append([BCell(""), BCell(row.subject_code), BCell(row.label), *vals])
+        else:
+            body.append([BCell(row.label), BCell(""), BCell(""), *vals])
+    return _grid(spec, table, title, [3.0, 1.1, 2.6, 1.2, 1.2, 1.2], header, 1, body, landscape=True)
+
+
+#: 部门预算支出经济分类 class → the 政府预算支出经济分类 class of a 机关 (the summary's third panel)
+GOV_CLASS_OF = {"301": "501", "302": "502", "303": "509", "310": "503"}
+_NUM = "一二三四五六七八九十"
+
+
+def multi_panel_summary(spec: BudgetSpec, seed: int = 0) -> None:
+    """Re-lay `spec`'s 收支总表 in four panels (西安): income, expenditure by function class, by 部门预算支出经济分类
+    (the 基本支出 classes under 人员经费和公用经费支出, the 项目支出 as 商品和服务支出 under 专项业务经费支出) and by
+    政府预算支出经济分类, each headed by 一、部门预算 and closed by its own 本年支出合计 and 支出总计."""
+    old = spec.tables["summary"]
+    unit = old.unit
+    line = {r.line_item: r.values.get("amount", Decimal(0)) for r in old.rows if r.line_item}
+    basic_table = spec.tables["basic_expenditure"]
+    classes = [r for r in basic_table.rows if r.subject_code and len(r.subject_code) == 3]
+    basic = sum((r.values["total"] for r in classes), Decimal(0))
+    total = line["expenditure.total"]
+    project = total - basic
+    t = SpecTable(kind="summary", unit=unit, note=old.note)
+
+    def add(side: str, label: str, key: str, value: Decimal, code: str = "") -> None:
+        t.rows.append(
+            SpecRow(label=label, subject_code=code, line_item=key, side=side, values={"amount": value})
+        )
+
+    add("income", "一、部门预算", "income.department_budget", line["income.total"])
+    add("income", "1、财政拨款", "income.fiscal", line["income.general_budget"])
+    add("income", "(1)一般公共预算拨款", "income.general_budget", line["income.general_budget"])
+    add("income", "2、事业收入", "income.business", line["income.business"])
+    add("income", "3、其他收入", "income.other", line["income.other"])
+    panels: list[list[tuple[str, str, Decimal, str]]] = [[], [], []]
+    panels[0].append(("一、部门预算", "expenditure.department_budget", total, ""))
+    for i, r in enumerate(r for r in old.rows if r.subject_code):
+        name = r.label.split("、", 1)[-1]
+        panels[0].append((f"{i + 1}、{name}", "", r.values["amount"], r.subject_code))
+    e, g = "expenditure.economic", "expenditure.gov_economic"
+    panels[1].append(("一、部门预算", f"{e}.department_budget", total, ""))
+    panels[1].append(("1、人员经费和公用经费支出", f"{e}.basic", basic, ""))
+    for i, r in enumerate(classes):
+        panels[1].append((f"({i + 1}){r.label}", f"{e}.basic:{r.label}", r.values["total"], ""))
+    panels[1].append(("2、专项业务经费支出", f"{e}.project", project, ""))
+    panels[1].append(("(1)商品和服务支出", f"{e}.project:商品和服务支出", project, ""))
+    gov: dict[str, Decimal] = {}
+    for r in classes:
+        key = GOV_CLASS_OF.get(r.subject_code, "599")
+        gov[key] = gov.get(key, Decimal(0)) + r.values["total"]
+    gov["502"] = gov.get("502", Decimal(0)) + project
+    panels[2].append(("一、部门预算", f"{g}.department_budget", total, ""))
+    for i, (code, value) in enumerate(sorted(gov.items())):
+        name = GOV_ECONOMIC_NAMES[code]
+        panels[2].append((f"{i + 1}、{name}", f"{g}:{name}", value, ""))
+    for side, rows in zip(("expenditure", e, g), panels, strict=True):
+        for label, key, value, code in rows:
+            add(side, label, key, value, code)
+    add("income", "本年收入合计", "income.total", line["income.total"])
+    add("income", "上年结转", "income.carryover", line["income.carryover"])
+    add("income", "收入总计", "income.grand_total", line["income.grand_total"])
+    for side in ("expenditure", e, g):
+        add(side, "本年支出合计", f"{side}.total", total)
+        add(side, "结转下年", f"{side}.carry_forward", line["expenditure.carry_forward"])
+        add(side, "支出总计", f"{side}.grand_total", line["expenditure.grand_total"])
+    spec.tables["summary"] = t
+    spec.grids["summary"] = multi_panel_grid
+
+
+def multi_panel_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
+    """收入 (项目 | 预算数) beside 支出 in three panels, each a 科目（按大类） | 预算数 pair; the totals close each panel
+    on the last lines, the other lines fill from the top."""
+    sides = ("income", "expenditure", "expenditure.economic", "expenditure.gov_economic")
+    heads = (
+        "项目",
+        "支出功能分类科目（按大类）",
+        "部门预算支出经济分类科目（按大类）",
+        "政府预算支出经济分类科目（按大类）",
+    )
+    foot = ("total", "carry_forward", "grand_total", "carryover")
+    header = [HCell(0, 0, "收入", colspan=2), HCell(0, 2, "支出", colspan=6)]
+    for i, head in enumerate(heads):
+        header += [HCell(1, 2 * i, head), HCell(1, 2 * i + 1, "预算数")]
+    columns = []
+    for side in sides:
+        rows = [r for r in table.rows if r.side == side]
+        body = [r for r in rows if r.line_item.rsplit(".", 1)[-1] not in foot]
+        columns.append((body, [r for r in rows if r.line_item.rsplit(".", 1)[-1] in foot]))
+    n = max(len(b) for b, _ in columns)
+    grid_body: list[list[BCell]] = []
+    for i in range(n + 3):
+        cells: list[BCell] = []
+        for body, tail in columns:
+            r = body[i] if i < len(body) else tail[i - n] if n <= i < n + len(tail) else None
+            cells += [
+                BCell(r.label if r else ""),
+                BCell(_amount(r.values.get("amount")) if r else "", align="r"),
+            ]
+        grid_body.append(cells)
+    return _grid(spec, table, title, [2.4, 1.3] * 4, header, 2, grid_body, landscape=True)
+
+
+#: layout family → the function re-laying a factory budget in it
+LAYOUTS = {
+    "crossed_economic": crossed_economic,
+    "multi_panel_summary": multi_panel_summary,
+    "unit_blocks": unit_blocks,
+}
+
+__all__ = [
+    "LAYOUTS",
+    "crossed_economic",
+    "crossed_economic_grid",
+    "multi_panel_grid",
+    "multi_panel_summary",
+    "unit_blocks",
+    "unit_blocks_grid",
+]

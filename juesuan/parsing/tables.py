@@ -121,6 +121,11 @@ class TableVocabulary:
     label_column: Callable[[list[str]], bool] = lambda path: False
     #: regroup the located tables before they are read (a title repeated atop every page of one table)
     post_locate: Callable[[list[Found]], list[Found]] | None = None
+    #: re-key a table's rows (in printed order) before repeated keys are judged (per-unit blocks repeating codes)
+    post_rows: Callable[[str, list[Row]], None] | None = None
+    #: the side of a summary panel from its first column's header path and the default side (a summary printing
+    #: its expenditure in several panels, by function and by economic classification, names each panel's side)
+    panel_side: Callable[[str, str], str] | None = None
 
 
 def _drop_second_classification(roles: list[ColRole], keep: bool = False) -> None:
@@ -337,6 +342,8 @@ def _header_roles(kind: str, g: Grid, header_rows: range) -> list[ColRole]:
         side = "income" if "收入" in top else "expenditure" if "支出" in top else None
         if side is None:
             side = "income" if p == 0 else "expenditure"
+        if vocabulary is not None and vocabulary.panel_side is not None and cols:
+            side = vocabulary.panel_side("".join(paths[cols[0]]), side)
         for i in cols:
             roles[i].side = side
     # code levels for split codes: adjacent code columns in a panel are 类 | 款 | 项
@@ -624,6 +631,8 @@ def interpret(found: Found, learned_classes: dict[str, str]) -> Table:
         )
     if three_public is not None:
         rows = [three_public] if three_public.cells else []
+    if (vocabulary := _VOCABULARY.get()) is not None and vocabulary.post_rows is not None:
+        vocabulary.post_rows(found.kind, rows)
     table.rows = _dedupe(rows, table, part_of)
     cells = [c for r in table.rows for c in r.cells]
     if not cells or (note and not any(c.value != 0 for c in cells)):
