@@ -79,3 +79,10 @@ def test_layout_read_exactly(layout: str, style: str, tmp_path: Path) -> None:
             assert {f"{side}.total", f"{side}.grand_total"} <= keys, side
         assert any(k.startswith("expenditure.economic.basic:") for k in keys)
         assert any(k.startswith("expenditure.gov_economic:") for k in keys)
+    if layout == "unit_codes":
+        tp = report.tables["three_public"]
+        assert tp.rows[0].line_item is None and len(tp.rows) == 4
+        assert {r.line_item.split(":")[0] for r in tp.rows[1:]} == {"unit_group", "unit"}
+        assert any(c.measure.startswith("fund.") for _, _, c in report.iter_cells() if c.amount_yuan)
+        passed = {r.rule_id for r in results if r.outcome == "pass"}
+        assert {"budget_three_public_sums", "budget_cross_basic_function", "budget_unit_sum"} <= passed

@@ -10,6 +10,10 @@ handling of that layout stays covered without the real file:
   department's row, then each unit's row followed by its function codes, the same codes again in the next block).
 - `multi_panel_summary`: the 收支总表 with its expenditure printed in three panels (西安's 部门综合预算收支总表: by
   function class, by 部门预算支出经济分类 in 人员经费和公用经费 / 专项业务经费 sections, by 政府预算支出经济分类).
+- `unit_codes`: 西安's per-unit tables with hierarchical unit codes (单位编码 | 单位名称: 合计, the department's
+  group row 101, its units 101001 …): the 收入总表, the 支出总表 by fund source (fund.<source>), the 三公 table
+  with 会议费 and 培训费 (上年 / 当年 / 增减 column groups, a row per unit), and the 一般公共预算基本支出表 by
+  function code (表7).
 """
 
 from __future__ import annotations
@@ -346,8 +350,195 @@ def multi_panel_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
     return _grid(spec, table, title, [2.4, 1.3] * 4, header, 2, grid_body, landscape=True)
 
 
+_THREE_LEAVES = ("overseas", "reception", "vehicle_purchase", "vehicle_operation", "meeting", "training")
+_THREE_COLS = (
+    "total_all",
+    "total",
+    "overseas",
+    "reception",
+    "vehicle_total",
+    "vehicle_purchase",
+    "vehicle_operation",
+    "meeting",
+    "training",
+)
+
+
+def _three_sums(v: dict[str, Decimal]) -> dict[str, Decimal]:
+    v = dict(v)
+    v["vehicle_total"] = v["vehicle_purchase"] + v["vehicle_operation"]
+    v["total"] = v["overseas"] + v["reception"] + v["vehicle_total"]
+    v["total_all"] = v["total"] + v["meeting"] + v["training"]
+    return v
+
+
+def unit_codes(spec: BudgetSpec, seed: int = 0) -> None:
+    """Re-lay `spec` the way 西安 prints its per-unit tables (unit codes, the department's group row), truth included."""
+    rng = random.Random(f"{seed}:unit_codes:{spec.doc_id}")
+    dept_code = "1" + str(rng.randrange(10, 99))
+    coded = [(f"{dept_code}{i + 1:03d}", u) for i, u in enumerate(spec.units)]
+    group = f"unit_group:{dept_code}{spec.department}"
+    # 收入总表 and the 支出总表 by fund source: the same sources, a row per unit
+    inc = spec.tables["income"]
+    by_unit = {r.label: r.values for r in inc.rows if r.line_item.startswith("unit:")}
+    tot = next(r.values for r in inc.rows if r.line_item == "total")
+    for kind, prefix in (("income", ""), ("expenditure", "fund.")):
+        t = SpecTable(kind=kind, unit=inc.unit)
+
+        def keyed(vals: dict[str, Decimal], prefix: str = prefix) -> dict[str, Decimal]:
+            return {(m if m == "total" else prefix + m): v for m, v in vals.items()}
+
+        t.rows.append(SpecRow(label="合计", line_item="total", values=keyed(tot)))
+        t.rows.append(SpecRow(label=f"{dept_code}{spec.department}", line_item=group, values=keyed(tot)))
+        for code, name in coded:
+            t.rows.append(
+                SpecRow(label=f"{code}{name}", line_item=f"unit:{code}{name}", values=keyed(by_unit[name]))
+            )
+        spec.tables[kind] = t
+        spec.grids[kind] = unit_codes_grid
+    # 三公 with 会议费 and 培训费, a row per unit
+    tp = spec.tables["three_public"].rows[0].values
+    sides: dict[str, dict[str, dict[str, Decimal]]] = {}
+    for side in ("prior", "budget"):
+        leaves = {m: yuan_of(tp.get(f"{side}.{m}", Decimal(0)), "万元") for m in _THREE_LEAVES[:4]}
+        leaves["meeting"] = _to_hundred(Decimal(rng.randrange(20, 200)) * 1000)
+        leaves["training"] = _to_hundred(Decimal(rng.randrange(20, 400)) * 1000)
+        share = {m: _to_hundred(v * Decimal(str(round(rng.uniform(0.5, 0.9), 2)))) for m, v in leaves.items()}
+        sides[side] = {
+            coded[0][0]: _three_sums(share),
+            coded[1][0]: _three_sums({m: leaves[m] - share[m] for m in leaves}),
+            "": _three_sums(leaves),
+        }
+    t = SpecTable(kind="three_public", unit="元")
+    for key, label, line in (
+        ("", "合计", ""),
+        ("", f"{dept_code}{spec.department}", group),
+        *((code, f"{code}{name}", f"unit:{code}{name}") for code, name in coded),
+    ):
+        values: dict[str, Decimal] = {}
+        for m in _THREE_COLS:
+            p, b = sides["prior"][key][m], sides["budget"][key][m]
+            values.update({f"prior.{m}": p, f"budget.{m}": b, f"change.{m}": b - p})
+        t.rows.append(
+            SpecRow(label=label, line_item=line, values={k: round_unit(v, "元") for k, v in values.items()})
+        )
+    spec.tables["three_public"] = t
+    spec.grids["three_public"] = three_public_units_grid
+    # 一般公共预算基本支出 by function code (表7): the general budget's 基本支出, split 人员经费 / 公用经费
+    gb = spec.tables["general_budget"]
+    leaves_b: dict[str, dict[str, Decimal]] = {}
+    codes = {r.subject_code for r in gb.rows if r.subject_code}
+    for r in gb.rows:
+        code = r.subject_code
+        if not code or any(c != code and c.startswith(code) for c in codes):
+            continue
+        basic = yuan_of(r.values.get("basic", Decimal(0)), gb.unit)
+        personnel = _to_hundred(basic * Decimal(str(round(rng.uniform(0.6, 0.95), 2))))
+        leaves_b[code] = {"total": basic, "personnel": personnel, "public": basic - personnel}
+    names = {r.subject_code: r.label for r in gb.rows if r.subject_code}
+    bf = SpecTable(kind="basic_function", unit=gb.unit)
+    measures = ("total", "personnel", "public")
+    whole = {m: sum((v[m] for v in leaves_b.values()), Decimal(0)) for m in measures}
+    bf.rows.append(
+        SpecRow(label="合计", line_item="total", values={m: round_unit(whole[m], gb.unit) for m in measures})
+    )
+    for code, vals in _tree(leaves_b, measures):
+        bf.rows.append(
+            SpecRow(
+                label=names.get(code, code),
+                subject_code=code,
+                values={m: round_unit(vals[m], gb.unit) for m in measures},
+            )
+        )
+    spec.tables["basic_function"] = bf
+    spec.grids["basic_function"] = basic_function_grid
+
+
+_SOURCE_HEAD = {"general_budget": "一般公共预算拨款", "business": "事业收入", "other": "其他收入"}
+
+
+def unit_codes_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
+    """单位编码 | 单位名称 | 合计 | 一般公共预算拨款 | 事业收入 | 其他收入 under one 部门预算 header."""
+    sources = ("general_budget", "business", "other")
+    header = [
+        HCell(0, 0, "单位编码", rowspan=2),
+        HCell(0, 1, "单位名称", rowspan=2),
+        HCell(0, 2, "部门预算", colspan=4),
+    ]
+    header += [HCell(1, 2, "合计")] + [HCell(1, 3 + j, _SOURCE_HEAD[m]) for j, m in enumerate(sources)]
+    prefix = "fund." if table.kind == "expenditure" else ""
+    body: list[list[BCell]] = []
+    for row in table.rows:
+        vals = [
+            BCell(_amount(row.values.get(m if m == "total" else prefix + m)), align="r")
+            for m in ("total", *sources)
+        ]
+        if row.line_item == "total":
+            body.append([BCell(""), BCell("合计", align="c"), *vals])
+            continue
+        code = _lead_code(row.label)
+        body.append([BCell(code), BCell(row.label[len(code) :]), *vals])
+    return _grid(spec, table, title, [1.0, 3.2] + [1.3] * 4, header, 2, body)
+
+
+def _lead_code(label: str) -> str:
+    return label[: len(label) - len(label.lstrip("0123456789"))]
+
+
+def three_public_units_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
+    """上年 / 当年 / 增减变化情况, each: 合计 | 一般公共预算拨款安排的“三公”经费预算 (小计, 因公出国（境）费用, 公务接待费,
+    公务用车购置及运行维护费: 小计, 购置费, 运行维护费) | 会议费 | 培训费; a row per unit (单位编码 | 单位名称)."""
+    title = "部门综合预算一般公共预算拨款“三公”经费及会议费、培训费支出预算表"  # 西安's title names 会议费、培训费
+    header = [HCell(0, 0, "单位编码", rowspan=4), HCell(0, 1, "单位名称", rowspan=4)]
+    col = 2
+    for side in ("上年", "当年", "增减变化情况"):
+        header.append(HCell(0, col, side, colspan=9))
+        header.append(HCell(1, col, "合计", rowspan=3))
+        header.append(HCell(1, col + 1, "一般公共预算拨款安排的“三公”经费预算", colspan=6))
+        header += [HCell(2, col + 1, "小计", rowspan=2), HCell(2, col + 2, "因公出国（境）费用", rowspan=2)]
+        header += [
+            HCell(2, col + 3, "公务接待费", rowspan=2),
+            HCell(2, col + 4, "公务用车购置及运行维护费", colspan=3),
+        ]
+        header += [
+            HCell(3, col + 4, "小计"),
+            HCell(3, col + 5, "公务用车购置费"),
+            HCell(3, col + 6, "公务用车运行维护费"),
+        ]
+        header += [HCell(1, col + 7, "会议费", rowspan=3), HCell(1, col + 8, "培训费", rowspan=3)]
+        col += 9
+    body: list[list[BCell]] = []
+    for row in table.rows:
+        vals = [
+            BCell(_amount(row.values.get(f"{side}.{m}")), align="r")
+            for side in ("prior", "budget", "change")
+            for m in _THREE_COLS
+        ]
+        if not row.line_item:
+            body.append([BCell(""), BCell("合计", align="c"), *vals])
+            continue
+        code = _lead_code(row.label)
+        body.append([BCell(code), BCell(row.label[len(code) :]), *vals])
+    return _grid(spec, table, title, [0.9, 2.2] + [0.85] * 27, header, 4, body, landscape=True)
+
+
+def basic_function_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
+    """功能科目编码 | 功能科目名称 | 合计 | 人员经费支出 | 公用经费支出 (西安 表7)."""
+    header = [HCell(0, 0, "功能科目编码"), HCell(0, 1, "功能科目名称"), HCell(0, 2, "合计")]
+    header += [HCell(0, 3, "人员经费支出"), HCell(0, 4, "公用经费支出")]
+    body: list[list[BCell]] = []
+    for row in table.rows:
+        vals = [BCell(_amount(row.values.get(m)), align="r") for m in ("total", "personnel", "public")]
+        if row.line_item == "total":
+            body.append([BCell("合计", colspan=2, align="c"), *vals])
+        else:
+            body.append([BCell(row.subject_code), BCell(row.label), *vals])
+    return _grid(spec, table, title, [1.2, 3.0, 1.3, 1.3, 1.3], header, 1, body)
+
+
 #: layout family → the function re-laying a factory budget in it
 LAYOUTS = {
+    "unit_codes": unit_codes,
     "crossed_economic": crossed_economic,
     "multi_panel_summary": multi_panel_summary,
     "unit_blocks": unit_blocks,

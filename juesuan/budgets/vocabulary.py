@@ -101,6 +101,11 @@ BUDGET_TABLE_KINDS: dict[str, BudgetTableKind] = {
             (("amount", "预算数"), ("total", "合计"), ("personnel", "人员经费"), ("public", "公用经费")),
         ),
         BudgetTableKind(
+            "basic_function",
+            "一般公共预算基本支出表（按功能分类）",
+            (("total", "合计"), ("personnel", "人员经费"), ("public", "公用经费")),
+        ),
+        BudgetTableKind(
             "three_public",
             "财政拨款“三公”经费支出表",
             tuple((f"budget.{k}", f"本年预算数{lbl}") for k, lbl in _THREE)
@@ -183,7 +188,7 @@ def classify_title(text: str) -> str | None:
         return "state_capital"
     if "一般公共预算" in t and "基本支出" in t:
         if "功能" in t:
-            return "other"  # 基本支出 by function (西安 表7): recognised, not one of the family
+            return "basic_function"  # 基本支出 by function code (西安 表7)
         return "basic_expenditure"
     if "一般公共预算" in t and "支出" in t:
         return "general_budget_economic" if "经济" in t else "general_budget"
@@ -348,7 +353,7 @@ def measure(kind: str, path: list[str], side: str | None) -> str | None:
             if any(w in j for w in words):
                 return prefix + key
         return prefix + "total" if prefix == "change." else None  # a lone 增减 column: of the total
-    if kind == "basic_expenditure":
+    if kind in ("basic_expenditure", "basic_function"):
         for key, words in (
             ("personnel", ("人员经费", "人员支出")),
             ("public", ("公用经费", "公用支出")),
@@ -555,7 +560,7 @@ _EXTRAS = (
     ("project_expenditure", re.compile(r"项目支出|专项业务经费|专项资金|上年结转资金")),
     (
         "basic_total",
-        re.compile(r"基本支出(?:总|预算(?:情况)?)表|部门预算基本支出预算表|基本支出明细表（按支出功能"),
+        re.compile(r"基本支出(?:总|预算(?:情况)?)表|部门预算基本支出预算表"),
     ),
 )
 
@@ -565,8 +570,8 @@ def extra_table_kind(title: str) -> str | None:
     t = norm(title)
     if "表" not in t or "。" in t or "，" in t:
         return None
-    if "一般公共预算" in t and "基本支出" in t and "功能" not in t:
-        return None  # the family's 一般公共预算基本支出表 itself
+    if "一般公共预算" in t and "基本支出" in t:
+        return None  # the family's 一般公共预算基本支出表 itself (by economic or by function code)
     for kind, pattern in _EXTRAS:
         if pattern.search(t):
             return kind
