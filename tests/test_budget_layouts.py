@@ -73,6 +73,11 @@ def test_layout_read_exactly(layout: str, style: str, tmp_path: Path) -> None:
             "budget_class_equals_sum_of_kuan",
             "budget_kuan_equals_sum_of_xiang",
         }
+        tp = report.tables["three_public"].rows  # 深圳: the department's rows, then a block per unit
+        assert tp[0].line_item is None and [r.line_item.startswith("unit:") for r in tp[1:]] == [True, True]
+        assert any(
+            r.rule_id == "budget_three_public_sums" and r.line_item for r in results if r.outcome == "pass"
+        )
     if layout == "multi_panel_summary":
         keys = {r.line_item or r.subject_code for r in report.tables["summary"].rows}
         for side in ("expenditure", "expenditure.economic", "expenditure.gov_economic"):
@@ -86,3 +91,14 @@ def test_layout_read_exactly(layout: str, style: str, tmp_path: Path) -> None:
         assert any(c.measure.startswith("fund.") for _, _, c in report.iter_cells() if c.amount_yuan)
         passed = {r.rule_id for r in results if r.outcome == "pass"}
         assert {"budget_three_public_sums", "budget_cross_basic_function", "budget_unit_sum"} <= passed
+    if layout.startswith("annotated_economic"):
+        rows = [r for r in report.tables["basic_expenditure"].rows if r.subject_code]
+        keyed = [r for r in rows if (r.line_item or "").startswith("gov_economic:")]
+        if layout == "annotated_economic":  # some 款 printed under two 政府经济分类 款: keyed by the pair
+            codes = [r.subject_code for r in keyed]
+            assert keyed and len(codes) > len(set(codes))
+            assert all(len(r.subject_code or "") == 5 for r in keyed), "classes printed once, unkeyed"
+        else:  # every 款 once: the 政府经济分类 codes only annotate, the code alone keys the row
+            assert not keyed
+        passed = {r.rule_id for r in results if r.outcome == "pass" and r.table_kind == "basic_expenditure"}
+        assert "budget_economic_class_sum" in passed

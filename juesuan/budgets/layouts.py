@@ -142,8 +142,12 @@ def crossed_economic(spec: BudgetSpec, seed: int = 0) -> None:
     spec.grids["basic_expenditure"] = crossed_economic_grid
 
 
-def crossed_economic_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
-    """Two code + name groups before the amounts; codes split 类 | 款 in the excel style, whole in the word one."""
+def crossed_economic_grid(
+    spec: BudgetSpec, table: SpecTable, title: str, printed_gov: list[str] | None = None
+) -> Grid:
+    """Two code + name groups before the amounts; codes split 类 | 款 in the excel style, whole in the word one.
+
+    `printed_gov`: the 政府经济分类 code printed on each row (when the truth does not key rows by it)."""
     split = spec.style == "excel"
     header: list[HCell] = []
     col = 0
@@ -164,9 +168,13 @@ def crossed_economic_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Gri
         if row.line_item == "total":
             body.append([BCell("合计", colspan=col, align="c"), *vals])
             continue
-        gov = (row.line_item or "").split(":", 1)[1]
+        i = len(body)
+        gov = printed_gov[i] if printed_gov is not None else (row.line_item or ":").split(":", 1)[1]
         lead: list[BCell] = []
-        for code, name in ((row.subject_code or "", row.label), (gov, GOV_ECONOMIC_NAMES.get(gov, gov))):
+        for code, name in (
+            (row.subject_code or "", row.label),
+            (gov, GOV_ECONOMIC_NAMES.get(gov, gov) if gov else ""),
+        ):
             if split:
                 lead += [BCell(code[:3], align="c"), BCell(code[3:5], align="c")]
             else:
@@ -175,6 +183,53 @@ def crossed_economic_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Gri
         body.append([*lead, *vals])
     widths = ([0.5, 0.5, 2.4] if split else [1.0, 2.4]) * 2 + [1.1] * 3
     return _grid(spec, table, title, widths, header, 2, body, landscape=True)
+
+
+def annotated_economic(spec: BudgetSpec, seed: int = 0, *, split: bool = True) -> None:
+    """Re-lay the 一般公共预算基本支出表 as 西安 prints its 明细表（按支出经济分类科目）: each 部门经济分类 class once
+    (no 政府经济分类 code), each 款 with the 政府经济分类 款 it maps to beside it. With `split` some 款 are shared
+    between the 机关 code and the 事业单位 one (西安市司法局: 30101 under 50101 and again under 50501), so the 款
+    rows are keyed by the pair; without (西安市统计局) every 款 is printed once and its code alone keys it."""
+    rng = random.Random(f"{seed}:annotated:{spec.doc_id}")
+    table = spec.tables["basic_expenditure"]
+    unit = table.unit
+    out = SpecTable(kind="basic_expenditure", unit=unit, note=table.note)
+    printed: list[str] = []
+    rows: list[tuple[SpecRow, str]] = []
+    for row in table.rows:
+        code = row.subject_code
+        if not code or len(code) != 5:
+            rows.append((row, ""))
+            continue
+        institution = GOV_ECONOMIC_INSTITUTION.get(code[:3])
+        total = yuan_of(row.values.get("total", Decimal(0)), unit)
+        if not (split and institution and total >= 200 and rng.random() < 0.5):
+            rows.append((row, _gov_code(code)))
+            continue
+        share = Decimal(str(round(rng.uniform(0.2, 0.5), 2)))
+        first = {
+            m: _to_hundred(yuan_of(row.values.get(m, Decimal(0)), unit) * (1 - share)) for m in _MEASURES
+        }
+        first["total"] = first["personnel"] + first["public"]
+        rest = {m: yuan_of(row.values.get(m, Decimal(0)), unit) - first[m] for m in _MEASURES}
+        for vals, gov in ((first, _gov_code(code)), (rest, institution)):
+            values = {m: round_unit(vals[m], unit) for m in _MEASURES}
+            rows.append((SpecRow(label=row.label, subject_code=code, values=values), gov))
+    codes = [r.subject_code for r, gov in rows if gov]
+    keyed = len(codes) != len(set(codes))
+    for row, gov in rows:
+        line = f"{CROSS_KEY}:{gov}" if keyed and gov else row.line_item
+        out.rows.append(
+            SpecRow(label=row.label, subject_code=row.subject_code, line_item=line, values=row.values)
+        )
+        printed.append(gov)
+    spec.tables["basic_expenditure"] = out
+    spec.grids["basic_expenditure"] = lambda s, t, title: crossed_economic_grid(s, t, title, printed)
+
+
+def annotated_economic_unique(spec: BudgetSpec, seed: int = 0) -> None:
+    """`annotated_economic` without shared 款 (西安市统计局): the 政府经济分类 codes only annotate the rows."""
+    annotated_economic(spec, seed, split=False)
 
 
 def _amount(value: Decimal | None) -> str:
@@ -233,6 +288,79 @@ def unit_blocks(spec: BudgetSpec, seed: int = 0) -> None:
                 )
         spec.tables[kind] = blocks
         spec.grids[kind] = unit_blocks_grid
+    _three_public_blocks(spec, rng)
+
+
+_FUNDS = (
+    ("general_budget", "一般公共预算"),
+    ("gov_fund", "政府性基金预算"),
+    ("state_capital", "国有资本经营预算"),
+)
+_BLOCK_ITEMS = ("total", "overseas", "reception", "vehicle_total", "vehicle_purchase", "vehicle_operation")
+
+
+def _three_public_blocks(spec: BudgetSpec, rng: random.Random) -> None:
+    """深圳's 财政拨款“三公”经费支出表: a block of three rows (上年, 本年, 增减变化金额) for the department, then
+    one per unit; a column per item × fund source (all of it 一般公共预算, the other funds printed 0.00)."""
+    tp = spec.tables["three_public"].rows[0].values
+    leaves = ("overseas", "reception", "vehicle_purchase", "vehicle_operation")
+    blocks: dict[str, dict[str, dict[str, Decimal]]] = {}
+    for side in ("prior", "budget"):
+        whole = {m: yuan_of(tp.get(f"{side}.{m}", Decimal(0)), "万元") for m in leaves}
+        first = {m: _to_hundred(v * Decimal(str(round(rng.uniform(0.4, 0.9), 2)))) for m, v in whole.items()}
+        for name, vals in (
+            (spec.department, whole),
+            (spec.units[0], first),
+            (spec.units[1], {m: whole[m] - first[m] for m in leaves}),
+        ):
+            v = dict(vals)
+            v["vehicle_total"] = v["vehicle_purchase"] + v["vehicle_operation"]
+            v["total"] = v["overseas"] + v["reception"] + v["vehicle_total"]
+            blocks.setdefault(name, {})[side] = v
+    t = SpecTable(kind="three_public", unit="万元")
+    for name, sides in blocks.items():
+        sides["change"] = {m: sides["budget"][m] - sides["prior"][m] for m in _BLOCK_ITEMS}
+        values = {
+            f"{side}.{m}.{fund}": round_unit(
+                sides[side][m] if fund == "general_budget" else Decimal(0), "万元"
+            )
+            for side in ("prior", "budget", "change")
+            for m in _BLOCK_ITEMS
+            for fund, _ in _FUNDS
+        }
+        line = "" if name == spec.department else f"unit:{name}"
+        t.rows.append(SpecRow(label=name, line_item=line, values=values))
+    spec.tables["three_public"] = t
+    spec.grids["three_public"] = three_public_blocks_grid
+
+
+def three_public_blocks_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
+    """预算单位 | 年度 | 总计 · 因公出国(境)费 · 公务接待费 · 公务用车购置及运行维护费 (小计 · 购置费 · 运行维护费), each
+    split by fund source; the unit named on the first of its three rows."""
+    title = "财政拨款“三公”经费支出表"
+    header = [HCell(0, 0, "预算单位", rowspan=3), HCell(0, 1, "年度", rowspan=3)]
+    col = 2
+    for label in ("总计", "因公出国(境)费", "公务接待费"):
+        header.append(HCell(0, col, label, rowspan=2, colspan=3))
+        col += 3
+    header.append(HCell(0, col, "公务用车购置及运行维护费", colspan=9))
+    for j, label in enumerate(("小计", "公务用车购置费", "公务用车运行维护费")):
+        header.append(HCell(1, col + 3 * j, label, colspan=3))
+    header += [HCell(2, 2 + k, _FUNDS[k % 3][1]) for k in range(18)]
+    body: list[list[BCell]] = []
+    for row in table.rows:
+        for side, year in (
+            ("prior", f"{spec.year - 1}年"),
+            ("budget", f"{spec.year}年"),
+            ("change", "增减变化金额"),
+        ):
+            vals = [
+                BCell(_amount(row.values.get(f"{side}.{m}.{fund}")), align="r")
+                for m in _BLOCK_ITEMS
+                for fund, _ in _FUNDS
+            ]
+            body.append([BCell(row.label if side == "prior" else ""), BCell(year), *vals])
+    return _grid(spec, table, title, [2.2, 1.0] + [0.75] * 18, header, 3, body, landscape=True)
 
 
 def _in(vals: dict[str, Decimal], unit: str) -> dict[str, Decimal]:
@@ -538,6 +666,8 @@ def basic_function_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
 
 #: layout family → the function re-laying a factory budget in it
 LAYOUTS = {
+    "annotated_economic": annotated_economic,
+    "annotated_economic_unique": annotated_economic_unique,
     "unit_codes": unit_codes,
     "crossed_economic": crossed_economic,
     "multi_panel_summary": multi_panel_summary,
@@ -546,6 +676,8 @@ LAYOUTS = {
 
 __all__ = [
     "LAYOUTS",
+    "annotated_economic",
+    "annotated_economic_unique",
     "crossed_economic",
     "crossed_economic_grid",
     "multi_panel_grid",
