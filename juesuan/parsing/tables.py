@@ -810,6 +810,19 @@ def _read_row(
         if cr.second:  # the second classification: its code keys the row beside the first (names implied)
             if cr.role == "code" and (m := _CODE_LABEL.match(text) or re.fullmatch(r"\d+", text)):
                 p["codes2"].append((cr.level or "full", m.group(1) if m.re is _CODE_LABEL else text))
+            elif _DECIMAL.match(
+                text
+            ):  # an amount in the second classification's columns: never dropped silently
+                table.problems.append(
+                    Problem(
+                        code="unmapped_cell",
+                        message=f"amount {text!r} on page {g.page} sits in the second classification's "
+                        f"column {cr.header!r}; not read",
+                        table_kind=kind,
+                        page=g.page,
+                        severity="error",
+                    )
+                )
             elif text not in ("类", "款", "项"):
                 p["label2"].append(text)
             continue
