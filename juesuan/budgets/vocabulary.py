@@ -361,6 +361,8 @@ def measure(kind: str, path: list[str], side: str | None) -> str | None:
         ):
             if any(w in j for w in words):
                 return prefix + key
+        if kind == "basic_expenditure" and path and path[-1] == "基本支出":
+            return prefix + "total"  # 江苏 2019: the one amount column is headed 基本支出
         return None
     if kind == "appropriation_summary" and side == "expenditure":
         for key, words in (
