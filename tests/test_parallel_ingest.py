@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from warehouse.ingest import ingest_dir
-from warehouse.workers import MIN_PARALLEL_DOCUMENTS, batches
+from warehouse.workers import DEFAULT_BATCH_SIZE, MIN_PARALLEL_DOCUMENTS, batches
 
 pytestmark = pytest.mark.slow
 
@@ -59,17 +59,18 @@ def test_two_workers_publish_what_one_publishes(corpus: Path, tmp_path: Path):
     # one Data Docs site for the warehouse, a page per batch (not per report), whichever worker wrote it
     site = tmp_path / "two" / "data-docs"
     assert (site / "index.html").exists()
-    assert len(list((site / "validations").rglob("*.html"))) == len(batches(len(two.outcomes), 2, 25))
+    assert len(list((site / "validations").rglob("*.html"))) == len(batches(len(two.outcomes), 2, DEFAULT_BATCH_SIZE))
     # nothing new: a second night derives nothing, with any number of workers
     again = ingest_dir(corpus, tmp_path / "two", workers=2)
     assert again.changed == 0
 
 
 def test_batches_cover_every_document_once():
-    for n in (0, 1, 11, 12, 25, 26, 101):
+    for n in (0, 1, 4, 11, 12, 25, 26, 74, 76, 101, 2000):
         for workers in (1, 2, 3):
             ranges = batches(n, workers, 25)
             assert [i for r in ranges for i in r] == list(range(n))
-            assert all(len(r) <= 25 for r in ranges)
+            assert all(len(r) <= 1.5 * 25 for r in ranges)
+            assert max(map(len, ranges), default=0) - min(map(len, ranges), default=0) <= 1  # balanced
             if n >= workers:
-                assert len(ranges) >= workers
+                assert len(ranges) % workers == 0  # every worker gets as many batches

@@ -13,7 +13,6 @@ cluster instead, on as many machines as it has workers (docs/scaling.md).
 from __future__ import annotations
 
 import itertools
-import math
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -26,9 +25,10 @@ from juesuan.model import Region, Report, RuleResult
 
 T = TypeVar("T")
 
-#: Documents per batch: large enough that the per-batch cost of GX (context, checkpoint) is small per report,
-#: small enough that a worker's memory stays bounded whatever the corpus size.
-DEFAULT_BATCH_SIZE = 25
+#: Documents per batch: large enough that the per-batch cost of the rules (GX context and checkpoint, planning
+#: each rule's query) is small per report, small enough that a worker's memory stays bounded whatever the corpus
+#: size. Measured CPU per report for checking (57 rules, GX): 0.58 s at 5, 0.21 s at 25, 0.14 s at 50.
+DEFAULT_BATCH_SIZE = 50
 #: Below this many documents, starting worker processes costs more than it saves.
 MIN_PARALLEL_DOCUMENTS = 12
 #: `JUESUAN_WORKERS`: how many processes parse and check (default: the machine's CPU count).
@@ -133,11 +133,16 @@ def derive_batch(jobs: Sequence[Job], runner: str = "gx", data_docs_dir: Path | 
 
 
 def batches(n: int, workers: int, batch_size: int) -> list[range]:
-    """Index ranges of at most `batch_size` covering 0..n, at least one per worker when there are enough."""
+    """Index ranges of about `batch_size` (at most 1.5×) covering 0..n, in a multiple of `workers` of equal
+    size, so that no worker is left with a last batch while the others wait idle."""
     if n <= 0:
         return []
-    size = max(1, min(batch_size, math.ceil(n / max(workers, 1))))
-    return [range(i, min(i + size, n)) for i in range(0, n, size)]
+    workers = max(workers, 1)
+    rounds = max(1, round(n / (workers * max(batch_size, 1))))
+    count = min(n, workers * rounds)
+    base, extra = divmod(n, count)
+    bounds = list(itertools.accumulate([base + 1] * extra + [base] * (count - extra), initial=0))
+    return [range(a, b) for a, b in itertools.pairwise(bounds)]
 
 
 def derive_all(
