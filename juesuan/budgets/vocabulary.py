@@ -42,6 +42,7 @@ _THREE = (
     ("meeting", "会议费"),
     ("training", "培训费"),
     ("admin_operation", "机关运行经费"),
+    ("total_all", "合计（三公、会议费、培训费）"),
 )
 
 BUDGET_TABLE_KINDS: dict[str, BudgetTableKind] = {
@@ -65,6 +66,9 @@ BUDGET_TABLE_KINDS: dict[str, BudgetTableKind] = {
                 ("other", "其他收入"),
                 ("carryover", "上年结转结余"),
                 ("use_business_fund", "用事业基金弥补收支差额"),
+                ("use_non_fiscal_balance", "使用非财政拨款结余"),
+                ("cash_balance", "上年实户资金余额"),
+                ("general_budget.special_funds", "其中：专项资金列入部门预算的项目"),
             ),
         ),
         BudgetTableKind(
@@ -76,6 +80,13 @@ BUDGET_TABLE_KINDS: dict[str, BudgetTableKind] = {
                 ("remit_superior", "上缴上级支出"),
                 ("affiliated_subsidy", "对附属单位补助支出"),
                 ("carry_forward", "结转下年"),
+                ("fund.general_budget", "一般公共预算拨款（西安：支出总表按资金来源）"),
+                ("fund.gov_fund", "政府性基金拨款"),
+                ("fund.business", "事业收入"),
+                ("fund.operating", "事业单位经营收入"),
+                ("fund.other", "其他收入"),
+                ("fund.carryover", "上年结转"),
+                ("fund.cash_balance", "上年实户资金余额"),
             ),
         ),
         BudgetTableKind(
@@ -606,6 +617,36 @@ BUDGET_LINE_ITEMS: dict[str, str] = {
     "expenditure.total": "本年支出合计",
     "expenditure.carry_forward": "结转下年",
     "expenditure.grand_total": "支出总计",
+    "income.department_budget": "部门预算（收入）",
+    "income.general_budget.special_funds": "其中：专项资金列入部门预算的项目",
+    "income.business.fiscal_special": "其中：纳入财政专户管理的收费",
+    "income.use_non_fiscal_balance": "使用非财政拨款结余",
+    "income.cash_balance": "上年实户资金余额",
+    "expenditure.department_budget": "部门预算（支出）",
+    "expenditure.fiscal": "财政拨款（支出）",
+    "expenditure.unallocated_cash": "未安排支出的实户资金",
+    **{
+        f"expenditure.{panel}.{key}": f"{label}（{name}）"
+        for panel, name in (("economic", "部门预算支出经济分类"), ("gov_economic", "政府预算支出经济分类"))
+        for key, label in (
+            ("department_budget", "部门预算"),
+            ("fiscal", "财政拨款"),
+            ("total", "本年支出合计"),
+            ("carry_forward", "结转下年"),
+            ("unallocated_cash", "未安排支出的实户资金"),
+            ("grand_total", "支出总计"),
+        )
+    },
+    **{
+        f"expenditure.economic.{key}": label
+        for key, label in (
+            ("basic", "人员经费和公用经费支出"),
+            ("project", "专项业务经费支出"),
+            ("remit_superior", "上缴上级支出"),
+            ("operating", "事业单位经营支出"),
+            ("affiliated_subsidy", "对附属单位补助支出"),
+        )
+    },
     "total": "合计",
     "personnel_total": "人员经费合计",
     "public_total": "公用经费合计",
