@@ -16,6 +16,7 @@ import dagster as dg
 from juesuan.model import Region
 from juesuan.paths import PROJECT_ROOT, data_root
 from pipelines.parse_cache import ParseCache
+from warehouse.workers import DEFAULT_BATCH_SIZE
 
 
 def default_sources_file() -> str:
@@ -48,7 +49,7 @@ class ParseCacheResource(dg.ConfigurableResource):
 
     root: str = ""
     workers: int = 0
-    batch_size: int = 25
+    batch_size: int = DEFAULT_BATCH_SIZE
     dask_scheduler: str = ""
 
     def cache(self) -> ParseCache:

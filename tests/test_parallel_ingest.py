@@ -59,7 +59,9 @@ def test_two_workers_publish_what_one_publishes(corpus: Path, tmp_path: Path):
     # one Data Docs site for the warehouse, a page per batch (not per report), whichever worker wrote it
     site = tmp_path / "two" / "data-docs"
     assert (site / "index.html").exists()
-    assert len(list((site / "validations").rglob("*.html"))) == len(batches(len(two.outcomes), 2, DEFAULT_BATCH_SIZE))
+    assert len(list((site / "validations").rglob("*.html"))) == len(
+        batches(len(two.outcomes), 2, DEFAULT_BATCH_SIZE)
+    )
     # nothing new: a second night derives nothing, with any number of workers
     again = ingest_dir(corpus, tmp_path / "two", workers=2)
     assert again.changed == 0

@@ -148,6 +148,14 @@ def three_public_item_off(report: Report) -> tuple[str, str]:
     return "narrative", "three_public"
 
 
+def sme_beyond_procurement(report: Report) -> tuple[str, str]:
+    """授予中小企业合同金额 stated 100 万元 above the 政府采购 total stated before it."""
+    total = fact_where(report, lambda f: f.label == "政府采购支出总额" and f.kind == "amount")
+    sme = fact_where(report, lambda f: f.label == "授予中小企业合同金额" and f.kind == "amount")
+    sme.value = total.value + 100
+    return "narrative", "sme"
+
+
 def placeholder_left(report: Report) -> tuple[str, str]:
     para = next(p for p in report.paragraphs if not p.is_heading and p.section == "explanation")
     para.text = para.text.replace("主要", "XX主要", 1) if "主要" in para.text else para.text + "XX"
@@ -323,6 +331,7 @@ EXAMPLES: dict[str, Example] = {
     "narrative_growth_stated_elsewhere": Example("sc", growth_elsewhere),
     "narrative_empty_tables": Example("sc", says_none_but_printed),
     "narrative_list_sums": Example("sc", three_public_item_off),
+    "narrative_parts_within_whole": Example("sc", sme_beyond_procurement),
     "narrative_percentages": Example("sc", wrong_share),
     "narrative_subject_names": Example("sc", wrong_subject_name, False),
     "narrative_wording": Example("sc", wrong_direction),

@@ -298,9 +298,9 @@ def narrative(
             if budget:
                 text += f"，完成年初预算的{n.pct(percent(actual, budget))}"
             if actual > budget:
-                text += "。决算数大于年初预算数的主要原因是年中追加预算。"
+                text += "，决算数大于年初预算数的主要原因是年中追加预算。"
             elif actual < budget:
-                text += "。决算数小于年初预算数的主要原因是严格控制支出、部分项目按进度结转下年。"
+                text += "，决算数小于年初预算数的主要原因是严格控制支出、部分项目按进度结转下年。"
             else:
                 text += "。"
             paras.append(text)
@@ -402,12 +402,63 @@ def procurement_parts(spec: ReportSpec) -> tuple[Decimal, Decimal, Decimal]:
 
 
 def procurement_paragraph(spec: ReportSpec, n: Narrator) -> str:
-    """（二）政府采购支出情况: the total and its three complete parts (政府采购 goods + works + services = total)."""
+    """（二）政府采购支出情况: the total and its parts (货物 + 工程 + 服务 = total), then the amounts granted to
+    中小企业 (of them to 小微企业) and the 中小企业 amounts by type, as the 2020s templates print them.
+
+    `spec.procurement_style` picks a clean variant ("partial": 工程 of 0 left out of the list, as drafters do) or
+    a prose defect's ("sme_exceeds": 中小企业 more than the whole procurement; "sme_parts_off": the 中小企业 parts
+    do not add up to their total; "parts_exceed": a partial list whose parts exceed the total it states)."""
+    import random
+
     goods, works, services = spec.procurement or procurement_parts(spec)
     total = (goods + works + services) if spec.procurement_total is None else spec.procurement_total
+    rng = random.Random(f"{spec.seed}:sme:{spec.doc_id}")
+    partial = (
+        rng.random() < 0.5 and works == 0 and spec.procurement_total is None
+    )  # list_sum_mismatch: all three
+    style = spec.procurement_style or ("partial" if partial else "")
+    cent = Decimal("0.01")
+    if style == "parts_exceed":
+        total = goods + services - max(cent, ((goods + services) * Decimal("0.1")).quantize(cent))
+    listed = (
+        [("货物", goods), ("服务", services)]
+        if style in ("partial", "parts_exceed")
+        else [
+            ("货物", goods),
+            ("工程", works),
+            ("服务", services),
+        ]
+    )
+    text = (
+        f"（二）政府采购支出情况。{spec.year}年度政府采购支出总额{n.amt(total)}万元，其中："
+        + "、".join(f"政府采购{w}支出{n.amt(v)}万元" for w, v in listed)
+        + "。"
+    )
+    if total <= 0 or style == "parts_exceed":
+        return text
+    sme_parts = [
+        (v * Decimal(str(round(rng.uniform(0.3, 1.0), 2)))).quantize(cent) for v in (goods, works, services)
+    ]
+    sme = sum(sme_parts, Decimal("0.00"))
+    if style == "sme_exceeds":
+        sme = max(total + cent, (total * Decimal("1.08")).quantize(cent))
+    small = (sme * Decimal(str(round(rng.uniform(0.3, 0.9), 2)))).quantize(cent)
+    text += (
+        f"授予中小企业合同金额{n.amt(sme)}万元，占政府采购支出总额的{n.pct(percent(sme, total))}，"
+        f"其中：授予小微企业合同金额{n.amt(small)}万元，占授予中小企业合同金额的{n.pct(percent(small, sme) if sme else Decimal('0.00'))}。"
+    )
+    if style == "sme_exceeds":
+        return text
+    if style == "sme_parts_off":
+        big = max(range(3), key=lambda i: sme_parts[i])
+        sme_parts[big] -= max(cent, (sme_parts[big] * Decimal("0.2")).quantize(cent))
     return (
-        f"（二）政府采购支出情况。{spec.year}年度政府采购支出总额{n.amt(total)}万元，其中：政府采购货物支出{n.amt(goods)}万元、"
-        f"政府采购工程支出{n.amt(works)}万元、政府采购服务支出{n.amt(services)}万元。"
+        text
+        + "、".join(
+            f"授予中小企业{w}合同金额{n.amt(v)}万元"
+            for w, v in zip(("货物", "工程", "服务"), sme_parts, strict=True)
+        )
+        + "。"
     )
 
 
@@ -482,7 +533,7 @@ def render_document(spec: ReportSpec, path: Path) -> tuple[int, dict[str, list[i
         detached_figures="detached_figures" in spec.options,
     )
     dep, y = spec.department, spec.year
-    w.text_page(TextPage([("big", f"{y}年度"), ("big", dep), ("big", "部门决算")]))
+    w.text_page(TextPage([("big", f"{spec.cover_year or y}年度"), ("big", dep), ("big", "部门决算")]))
     toc: list[tuple[str, str]] = [("title", "目录")]
     toc.append(("item", f"第一部分 {dep}概况"))
     toc += [("item", "    一、部门职责"), ("item", "    二、机构设置及决算单位构成")]

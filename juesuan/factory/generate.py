@@ -26,6 +26,7 @@ from juesuan.factory.document import (
     narrative,
     render_document,
 )
+from juesuan.factory.layouts import TITLES
 from juesuan.factory.model import Books, Profile, make_books, make_profile
 from juesuan.factory.regions import OTHER_PROVINCES, TEMPLATE_HOME, Place, pick_place
 from juesuan.factory.render import FactoryError
@@ -63,7 +64,25 @@ PROSE_DEFECT_KINDS: tuple[str, ...] = (
     "template_placeholder",
     "repeated_paragraph",
     "prose_says_none",
+    "fund_continuity_break",
+    "sme_exceeds_procurement",
+    "sme_parts_mismatch",
+    "partial_list_exceeds",
+    "cover_wrong_year",
+    "title_other_department",
+    "title_wrong_year",
+    "budget_comparison_reversed",
+    "level_word_wrong",
+    "rate_on_zero_base",
+    "figure_listed_twice",
+    "amount_on_empty_fund",
+    "fund_continuity_summary",
+    "item_budget_off",
+    "three_public_part_off",
+    "zero_base_stated",  # a clean case: 比上年决算数0万元增加X万元 with no rate, which no rule may report
 )
+#: prose defects that need a government-fund or state-capital table with rows
+FUND_DEFECTS = ("fund_continuity_break", "fund_continuity_summary")
 DEFAULT_SEED = 20261127
 DEFAULT_DEFECT_RATE = 0.15
 
@@ -181,6 +200,13 @@ def plan_corpus(
     rng.shuffle(kinds_cycle)
     for n, idx in enumerate(chosen):
         plans[idx].defect = kinds_cycle[n % len(kinds_cycle)]
+    # a fund-continuity defect needs a government-fund or state-capital table with rows: swap it onto such a report
+    has_funds = [i for i in chosen if plans[i].profile.gov_fund_items or plans[i].profile.state_capital_items]
+    for i in chosen:
+        if plans[i].defect in FUND_DEFECTS and i not in has_funds and has_funds:
+            j = next((j for j in has_funds if plans[j].defect not in FUND_DEFECTS), None)
+            if j is not None:
+                plans[i].defect, plans[j].defect = plans[j].defect, plans[i].defect
     return plans
 
 
@@ -259,6 +285,29 @@ _PROSE_LOCATION = {
     "template_placeholder": ("template_residue", "document", "placeholder"),
     "repeated_paragraph": ("template_residue", "document", "repeated_paragraph"),
     "prose_says_none": ("narrative_empty_tables", "three_public", "said_none"),
+    "fund_continuity_break": ("fund_continuity", "gov_fund", "total"),
+    "sme_exceeds_procurement": ("narrative_parts_within_whole", "narrative", "sme"),
+    "sme_parts_mismatch": ("narrative_list_sums", "narrative", "sme"),
+    "partial_list_exceeds": ("narrative_parts_within_whole", "narrative", "list"),
+    "cover_wrong_year": ("document_identity", "document", "year"),
+    "title_other_department": ("document_identity", "document", "department"),
+    "title_wrong_year": ("document_identity", "document", "year"),
+    "budget_comparison_reversed": ("narrative_wording", "narrative", "budget_comparison"),
+    "level_word_wrong": ("narrative_wording", "narrative", "direction"),
+    "rate_on_zero_base": ("narrative_percentages", "narrative", ""),
+    "figure_listed_twice": ("template_residue", "document", "figure_listed_twice"),
+    "amount_on_empty_fund": ("narrative_empty_tables", "gov_fund", "stated_but_blank"),
+    "fund_continuity_summary": ("fund_continuity", "appropriation_summary", "expenditure.closing_balance"),
+    "item_budget_off": ("narrative_list_sums", "narrative", "items_budget"),
+    "three_public_part_off": ("narrative_list_sums", "narrative", "three_public"),
+    # clean: recorded with no rule, so any finding is a false alarm
+    "zero_base_stated": ("", "narrative", ""),
+}
+#: 政府采购 paragraph variant each procurement defect prints (document.procurement_paragraph)
+_PROCUREMENT_STYLE = {
+    "sme_exceeds_procurement": "sme_exceeds",
+    "sme_parts_mismatch": "sme_parts_off",
+    "partial_list_exceeds": "parts_exceed",
 }
 
 
@@ -272,12 +321,109 @@ def _plan_prose(kind: str, spec: ReportSpec) -> None:
         spec.procurement_total = goods + works + services + Decimal("12.34")
     elif kind == "wrong_year_heading":
         spec.explanation_year = spec.year - 1
+    elif kind in _PROCUREMENT_STYLE:
+        spec.procurement_style = _PROCUREMENT_STYLE[kind]
+    elif kind == "cover_wrong_year":
+        spec.cover_year = spec.year - 1
+    elif kind == "title_other_department":
+        spec.titles["summary"] = (
+            f"{_other_department(spec)}{spec.year}年度{spec.titles.get('summary', '收入支出决算总表')}"
+        )
+    elif kind == "title_wrong_year":
+        kind_ = "general_budget"
+        spec.titles[kind_] = f"{spec.year - 1}年度{spec.titles.get(kind_, TITLES[kind_])}"
+    elif kind == "fund_continuity_break":
+        _break_fund_continuity(spec)
+    elif kind == "fund_continuity_summary":
+        _break_summary_continuity(spec)
+
+
+def _other_department(spec: ReportSpec) -> str:
+    """The same office one level up (永州市…县自然资源局 → 永州市自然资源局), or another central department: a table
+    title left from the template of another report."""
+    dep = spec.department
+    for part in (spec.county, spec.city):
+        if part and part in dep and dep.replace(part, "", 1) and dep.replace(part, "", 1) != dep:
+            other = dep.replace(part, "", 1)
+            if len(other) >= 4:
+                return other
+    return next(name for name, _ in CENTRAL_DEPARTMENTS if name not in dep and dep not in name)
+
+
+def _break_summary_continuity(spec: ReportSpec) -> None:
+    """In the appropriation summary, part of one fund column's 年末结转和结余 (一般公共预算 or 政府性基金 / 国有资本经营,
+    whichever holds more) printed in the other's, its 总计 following: every column and row still adds up, but neither fund's
+    年初 + 本年收入 − 本年支出 = 年末 holds any more (with one fund only, the balance identities would catch it)."""
+    t = spec.tables["appropriation_summary"]
+    rows = {r.line_item: r for r in t.rows if r.line_item}
+    keys = ("expenditure.total", "expenditure.closing_balance", "expenditure.grand_total")
+    spent, closing, grand = (rows.get(k) for k in keys)
+    if not (spent and closing and grand):
+        return
+    fund = next((f for f in ("gov_fund", "state_capital") if spent.values.get(f)), None)
+    if fund is None:
+        return
+    # from the column whose closing balance is larger to the other one
+    src, dst = sorted(
+        ("general_budget", fund), key=lambda f: closing.values.get(f) or Decimal(0), reverse=True
+    )
+    have = closing.values.get(src) or Decimal(0)
+    step = Decimal("0.01") if t.unit == "万元" else Decimal("100")
+    delta = min(have, max(step * 100, (have * Decimal("0.3")).quantize(step)))
+    if delta < step:
+        return
+    for row in (closing, grand):
+        row.values[src] = (row.values.get(src) or Decimal(0)) - delta
+        row.values[dst] = (row.values.get(dst) or Decimal(0)) + delta
+    spec.defects.append(
+        Defect(
+            kind="fund_continuity_summary",
+            table_kind="appropriation_summary",
+            line_item="expenditure.closing_balance",
+            measure="fund_continuity",
+            description=f"appropriation_summary: {delta} {t.unit} of the {src} 年末结转和结余 printed in the "
+            f"{dst} column",
+        )
+    )
+
+
+def _break_fund_continuity(spec: ReportSpec) -> None:
+    """年末结转和结余 printed off by a few percent on the fund table's largest 项 and on its 款, 类 and 合计 rows
+    (the columns still add up; only 年初 + 本年收入 − 本年支出 = 年末 breaks), before the prose restates them."""
+    for kind in ("gov_fund", "state_capital"):
+        table = spec.tables.get(kind)
+        leaves = (
+            [r for r in table.rows if len(r.subject_code) == 7 and "closing_balance" in r.values]
+            if table
+            else []
+        )
+        if not leaves:
+            continue
+        leaf = max(leaves, key=lambda r: (r.values.get("total") or 0, r.subject_code))
+        step = Decimal("1.00") if table.unit == "万元" else Decimal("10000")
+        delta = max(step, ((leaf.values.get("total") or 0) * Decimal("0.03")).quantize(step))
+        chain = {leaf.subject_code, leaf.subject_code[:5], leaf.subject_code[:3]}
+        for row in table.rows:
+            if row.subject_code in chain or row.line_item == "total":
+                row.values["closing_balance"] = (row.values.get("closing_balance") or Decimal(0)) + delta
+        spec.defects.append(
+            Defect(
+                kind="fund_continuity_break",
+                table_kind=kind,
+                subject_code=leaf.subject_code,
+                line_item="total",
+                measure="fund_continuity",
+                description=f"{kind} 年末结转和结余 of 项 {leaf.subject_code} (and its 款, 类, 合计) printed {delta} "
+                f"{table.unit} above 年初 + 本年收入 − 本年支出",
+            )
+        )
+        return
 
 
 def _apply_prose(kind: str, spec: ReportSpec) -> None:
     """Edit the written 情况说明 for a wording defect, and record it with the rule and location that must find it."""
     rule, table, where = _PROSE_LOCATION[kind]
-    description = ""
+    description, old = "", ""
     sections = spec.narrative
 
     def edit(pred, change) -> str:  # the first paragraph `pred` accepts, rewritten by `change`
@@ -357,15 +503,113 @@ def _apply_prose(kind: str, spec: ReportSpec) -> None:
                 if "其他重要事项" in head:
                     sections[s_i] = (head, [*paras, copy])
         description = "the 基本支出 paragraph printed again under 其他重要事项"
-    else:  # prose_says_none
-        from juesuan.factory.document import figure
-
+    elif kind == "prose_says_none":
         spent = figure(spec, "three_public", "", "actual.total") or 0
         old = edit(
             lambda h, p: spent > 0 and p.startswith("（一）“三公”经费"),
             lambda p: "本部门本年度无“三公”经费支出。" + p,
         )
         description = "says there is no 三公 spending while the table prints it"
+    elif kind in FUND_DEFECTS:
+        old = ""  # recorded where the tables are changed (none when the report has no fund with rows)
+    elif kind in _PROCUREMENT_STYLE:
+        old = next((p for _, ps in sections for p in ps if "政府采购支出总额" in p), "")
+        description = {
+            "sme_exceeds_procurement": "授予中小企业合同金额 stated above the 政府采购 total",
+            "sme_parts_mismatch": "the 中小企业 amounts by 货物/工程/服务 do not add up to their total",
+            "partial_list_exceeds": "a partial 其中 list (货物, 服务) whose parts exceed the 政府采购 total",
+        }[kind]
+    elif kind == "budget_comparison_reversed":
+        old = edit(
+            lambda h, p: "决算数大于年初预算数" in p or "决算数小于年初预算数" in p,
+            lambda p: (
+                p.replace("决算数大于", "@").replace("决算数小于", "决算数大于").replace("@", "决算数小于")
+            ),
+        )
+        description = "决算数大于/小于年初预算数 turned round against the item's two figures"
+    elif kind in ("level_word_wrong", "rate_on_zero_base", "zero_base_stated"):
+        both = re.compile(
+            r"比上年决算数\s*([\d.,]+)\s*万元(增加|减少)\s*([\d.,]+)\s*万元，(增长|下降)[\d.]+%"
+        )
+        this_year = re.compile(r"支出\s*([\d.,]+)\s*万元，比上年")
+
+        def rewrite_both(p: str) -> str:
+            m = both.search(p)
+            if kind == "level_word_wrong":
+                return p[: m.start()] + f"比上年决算数{m.group(1)}万元持平" + p[m.end() :]
+            cur = this_year.search(p).group(1)
+            rate = "，增长100.00%" if kind == "rate_on_zero_base" else ""
+            return p[: m.start()] + f"比上年决算数0万元增加{cur}万元{rate}" + p[m.end() :]
+
+        old = edit(lambda h, p: both.search(p) is not None and this_year.search(p) is not None, rewrite_both)
+        description = {
+            "level_word_wrong": "持平 said where this year's figure differs from last year's",
+            "rate_on_zero_base": "增长100.00% on a prior year of 0",
+            "zero_base_stated": "a prior year of 0 stated with its change and no rate (clean)",
+        }[kind]
+    elif kind == "figure_listed_twice":
+
+        def twice(p: str) -> str:
+            head, _, tail = p.partition("其中：")
+            items, dot, rest = tail.partition("。")
+            last = items.split("；")[-1]
+            return f"{head}其中：{items}；{last}{dot}{rest}"
+
+        old = edit(lambda h, p: h.startswith("二、") and "其中：" in p, twice)
+        description = "the last income line listed twice in 二、收入决算情况说明"
+    elif kind == "amount_on_empty_fund":
+        none = "本部门本年度没有政府性基金预算财政拨款收入，也没有使用政府性基金预算财政拨款安排的支出。"
+        gb = figure(spec, "general_budget", "total", "total") or Decimal("100.00")
+        stated = (gb * Decimal("0.05")).quantize(Decimal("0.01"))
+        old = edit(
+            lambda h, p: p == none,
+            lambda p: f"{spec.year}年度政府性基金预算财政拨款支出{stated}万元。",
+        )
+        description = "the prose states a 政府性基金 amount while the gov_fund table is blank"
+    elif kind == "item_budget_off":
+        item = re.compile(
+            r"年初预算为\s*([\d.,]+)\s*万元，支出决算为\s*([\d.,]+)\s*万元，完成年初预算的([\d.]+)%"
+        )
+
+        def off_budget(p: str) -> str:
+            m = item.search(p)
+            budget, actual = (Decimal(m.group(i).replace(",", "")) for i in (1, 2))
+            # 10 万元 off, on the side that keeps 决算数大于/小于年初预算数 true; the rate follows the new budget
+            new = (
+                budget + 10 if actual <= budget else max(budget - 10, (budget / 2).quantize(Decimal("0.01")))
+            )
+            rate = (actual * 100 / new).quantize(Decimal("0.01"))
+            return (
+                p[: m.start()]
+                + f"年初预算为{new}万元，支出决算为{m.group(2)}万元，完成年初预算的{rate}%"
+                + p[m.end() :]
+            )
+
+        old = edit(
+            lambda h, p: (m := item.search(p)) is not None and Decimal(m.group(1).replace(",", "")) >= 1,
+            off_budget,
+        )
+        description = (
+            "one item's 年初预算 stated 10 万元 off: the items no longer add up to the 年初预算 stated"
+        )
+    elif kind == "three_public_part_off":
+        part = re.compile(r"公务接待费支出决算为\s*([\d.,]+)\s*万元")
+        old = edit(
+            lambda h, p: part.search(p) is not None,
+            lambda p: part.sub(
+                lambda m: f"公务接待费支出决算为{Decimal(m.group(1).replace(',', '')) + 1}万元", p, count=1
+            ),
+        )
+        description = "公务接待费 stated 1 万元 above the table: the 三公 items exceed the 三公 total stated"
+    elif kind == "cover_wrong_year":
+        old = "x"
+        description = f"the cover says {spec.year - 1}年度"
+    elif kind == "title_other_department":
+        old = "x"
+        description = f"the summary table is titled “{spec.titles['summary']}”"
+    elif kind == "title_wrong_year":
+        old = "x"
+        description = f"the general-budget table is titled “{spec.titles['general_budget']}”"
     if old:
         spec.defects.append(
             Defect(kind=kind, table_kind=table, line_item=where, measure=rule, description=description)

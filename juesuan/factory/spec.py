@@ -208,6 +208,12 @@ class ReportSpec:
     procurement_total: Any = None
     #: the year printed in the 第三部分 heading when it is not the report's (a wrong_year_heading defect)
     explanation_year: int | None = None
+    #: the year printed on the cover when it is not the report's (a cover_wrong_year defect)
+    cover_year: int | None = None
+    #: how the 政府采购 paragraph is printed: "" (complete: 货物/工程/服务 and the 中小企业 amounts), "partial" (only
+    #: 货物 and 服务 listed, as reports do when 工程 is 0), or a prose defect's variant ("sme_exceeds",
+    #: "sme_parts_off", "parts_exceed")
+    procurement_style: str = ""
     item_budgets: dict[str, Decimal] = field(default_factory=dict)  # 项 → 年初预算 (万元), narrated in 五(三)
     seed: int = 0
 
