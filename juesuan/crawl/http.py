@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import heapq
 import http.client
 import ipaddress
+import itertools
 import re
 import socket
 import threading
@@ -111,21 +113,57 @@ def is_private_address(address: str) -> bool:
     )
 
 
+class _Watchdog:
+    """One thread for every request's deadline (a timer thread per request cost more than the request itself on
+    an unchanged night): deadlines wait in a heap and the thread expires each one that is still armed."""
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, _Deadline]] = []
+        self._cond = threading.Condition()
+        self._seq = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def arm(self, deadline: _Deadline) -> None:
+        with self._cond:
+            heapq.heappush(self._heap, (time.monotonic() + deadline.seconds, next(self._seq), deadline))
+            if self._thread is None or not self._thread.is_alive():  # first use, or after a fork
+                self._thread = threading.Thread(target=self._loop, name="juesuan-http-deadlines", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                while self._heap and self._heap[0][2].cancelled:
+                    heapq.heappop(self._heap)
+                if not self._heap:
+                    self._cond.wait()
+                    continue
+                wait = self._heap[0][0] - time.monotonic()
+                if wait > 0:
+                    self._cond.wait(wait)
+                    continue
+                _, _, due = heapq.heappop(self._heap)
+            due._expire()
+
+
+_WATCHDOG = _Watchdog()
+
+
 class _Deadline:
-    """One request's whole-request deadline: a timer shuts the socket down when it passes, so neither a server
-    that stalls nor one that drips a byte at a time can hold a request longer than the timeout."""
+    """One request's whole-request deadline: when it passes the socket is shut down, so neither a server that
+    stalls nor one that drips a byte at a time can hold a request longer than the timeout."""
 
     def __init__(self, seconds: float, private_ok: bool) -> None:
         self.seconds = seconds
         self.private_ok = private_ok
         self.expired = False
+        self.cancelled = False
         self._sock: socket.socket | None = None
         self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
 
     def start(self) -> None:
-        self._timer.start()
+        _WATCHDOG.arm(self)
 
     def attach(self, sock: socket.socket) -> None:
         with self._lock:
@@ -140,11 +178,14 @@ class _Deadline:
 
     def _expire(self) -> None:
         with self._lock:
+            if self.cancelled:
+                return
             self.expired = True
             self._shutdown()
 
     def cancel(self) -> None:
-        self._timer.cancel()
+        with self._lock:
+            self.cancelled = True
 
 
 _request_local = threading.local()
