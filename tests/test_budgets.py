@@ -28,17 +28,10 @@ NARRATIVE_ONLY = {
 
 #: Real budgets that do not meet the bar yet, each with what is missing (strict: a fix makes the test say so).
 KNOWN_GAPS = {
-    "shenzhen-hrss-2026-budget.pdf": "its tables are printed per budget unit (a block per unit, 262 pages) "
-    "repeating the same codes in every block, which one table keyed by code cannot hold",
-    "xian-justice-2026-budget.pdf": "部门综合预算 summaries with three expenditure panels (function / 部门经济 / "
-    "政府经济) and 明细表 with 人员经费支出/公用经费支出/专项业务经费支出 columns are not read",
-    "xian-statistics-2026-budget.pdf": "as xian-justice",
-    "yantai-audit-2026-budget.pdf": "the 一般公共预算基本支出情况表 is 部门经济分类 × 政府经济分类 (a row per pair of codes): "
-    "keyed by one code its rows conflict, so it is a parse_error",
-    "yantai-civil-affairs-2026-budget.pdf": "as yantai-audit",
-    "yantai-housing-2026-budget.pdf": "as yantai-audit",
-    "budget-jiangsu-high-court-2019.pdf": "2019 layouts: 收入预算总表 and 支出预算总表 share one page, split amounts "
-    "('7,.' + '318834'), wrapped class names in the 收支预算总表",
+    "budget-jiangsu-high-court-2019.pdf": "2019 layouts, five tables unread: the 收支预算总表's 支出用途 panel "
+    "(基本支出 / 项目支出 / 单位预留机动经费) and 当年收入小计 lines; the 收入预算总表 as a tree of fund names whose amounts "
+    "sit across the grid's row rules; the 支出预算总表 as one row without a label column; the 一般公共预算支出表's class rows "
+    "without codes (an unruled grid); 三公 amounts split across cells ('.00')",
 }
 
 

@@ -52,6 +52,14 @@ def good(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Report]:
     budget = write_budget(budget_from_final(build_spec(plan, 7, None)[0], style="word"), out)
     picked["bud"] = parse_report(out / str(budget["file"]))
     assert picked["bud"].kind == "budget"
+    # `bud_x`: the same budget in 西安's layouts (three-panel summary, per-unit tables, 基本支出 by function code)
+    from juesuan.budgets.layouts import multi_panel_summary, unit_codes
+
+    spec = budget_from_final(build_spec(plan, 7, None)[0], style="word")
+    spec.doc_id += "-x"
+    multi_panel_summary(spec, seed=7)
+    unit_codes(spec, seed=7)
+    picked["bud_x"] = parse_report(out / str(write_budget(spec, out)["file"]))
     return picked
 
 
@@ -268,6 +276,8 @@ BUDGET_EXAMPLES: dict[str, Example] = {
     "budget_cross_general_budget_project": Example(
         "bud", bump("project_economic", "total", "total"), at=("general_budget", "total")
     ),
+    "budget_cross_basic_function": Example("bud_x", bump("basic_function", level=7, measure="total")),
+    "budget_summary_panels": Example("bud_x", bump("summary", "expenditure.economic.basic", "amount")),
 }
 
 EXAMPLES: dict[str, Example] = {

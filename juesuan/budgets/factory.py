@@ -11,6 +11,7 @@ split 类|款|项, amounts in 元, 三公 in 万元) and `word` (Beijing / Yanta
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -30,6 +31,7 @@ TITLES = {
         "general_budget": "{y}年预算单位一般公共预算支出功能分类预算表",
         "basic_expenditure": "{y}年预算单位一般公共预算基本支出部门预算经济分类预算表",
         "three_public": "{y}年单位“三公”经费预算表",
+        "basic_function": "{y}年一般公共预算基本支出明细表（按支出功能分类科目）",
         "gov_fund": "{y}年预算单位政府性基金预算支出功能分类预算表",
         "state_capital": "{y}年预算单位国有资本经营预算支出功能分类预算表",
         "project_economic": "{y}年预算单位一般公共预算项目支出经济分类预算表",
@@ -43,6 +45,7 @@ TITLES = {
         "general_budget": "一般公共预算支出表",
         "basic_expenditure": "一般公共预算基本支出表",
         "three_public": "一般公共预算“三公”经费支出表",
+        "basic_function": "一般公共预算基本支出明细表（按支出功能分类科目）",
         "gov_fund": "政府性基金预算支出表",
         "state_capital": "国有资本经营预算支出表",
         "project_economic": "一般公共预算项目支出情况表（按经济分类科目）",
@@ -78,6 +81,8 @@ class BudgetSpec:
     narrative_defect: str | None = None
     #: a real producer's imitation (`juesuan.budgets.templates`): titles, numbering, metadata, per-unit parts
     template: object | None = None
+    #: table kind → drawing of another layout family (juesuan.budgets.layouts), instead of the style's own
+    grids: dict[str, Callable[[BudgetSpec, SpecTable, str], Grid]] = field(default_factory=dict)
 
     def truth_rows(self) -> list[dict[str, str]]:
         out = []
@@ -765,7 +770,9 @@ def budget_grids(spec: BudgetSpec) -> list[Grid]:
     titles = TITLES[spec.style] if tpl is None else tpl.titles  # type: ignore[attr-defined]
     for number, (kind, table) in enumerate(spec.tables.items(), start=1):
         title = titles[kind].format(y=y)
-        if kind in ("summary", "appropriation_summary"):
+        if kind in spec.grids:
+            grid = spec.grids[kind](spec, table, title)
+        elif kind in ("summary", "appropriation_summary"):
             grid = _two_sided_grid(spec, table, title)
         elif kind == "income":
             grid = _income_grid(spec, table, title)

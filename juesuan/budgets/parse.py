@@ -59,6 +59,7 @@ def assemble_budget(
     """The budget tables of `result` into `report` as every format shares them: 三公 folded, 绩效 tables as
     extras, unreadable layouts as parse errors, the extras noted, a table-less budget said to be narrative-only."""
     _fold_three_public(result.tables)
+    _fold_three_public_by_unit(result.tables)
     _performance_tables_are_extras(result.tables, page_texts)
     for table in result.tables.values():
         _unreadable_layout(table)
@@ -116,28 +117,58 @@ def _fold_three_public(tables: dict[str, Table]) -> None:
     if funds is None or funds.status == "absent" or tables.get("three_public", Table("")).status != "absent":
         return
     row = Row(label=funds.title, page=funds.rows[0].page if funds.rows else None)
+    units: dict[str, Row] = {}  # 深圳 per unit: the department's block first, then a block per unit
     for r in funds.rows:
         if not (r.line_item or "").startswith("three_public."):
             continue
         key = r.line_item.split(".", 1)[1]
+        target = row
+        if "@unit:" in key:
+            key, unit = key.split("@unit:", 1)
+            target = units.setdefault(unit, Row(label=unit, line_item=f"unit:{unit}", page=r.page))
         for c in r.cells:
             if key.startswith("side:"):  # 深圳: the row is the year, the column the item × fund
                 c.measure = f"{key[5:]}.{c.measure}"
             else:  # 广州: the row is the item, the column the fund (合计: all funds)
                 c.measure = f"budget.{key}" if c.measure == "total" else f"budget.{key}.{c.measure}"
-            row.cells.append(c)
+            target.cells.append(c)
     folded = Table(
         kind="three_public",
         unit=funds.unit,
         title=funds.title,
         status=funds.status,
         pages=funds.pages,
-        rows=[row] if row.cells else [],
+        rows=([row] if row.cells else []) + [u for u in units.values() if u.cells],
         note=funds.note,
         problems=[replace(p, table_kind="three_public") for p in funds.problems],
     )
     folded.columns = [Column(measure=f"budget.*.{c.measure}", header=c.header) for c in funds.columns]
     tables["three_public"] = folded
+
+
+def _fold_three_public_by_unit(tables: dict[str, Table]) -> None:
+    """西安 prints 三公 with 会议费 and 培训费, a row per budget unit (合计, the department, its units) and the
+    上年 / 当年 / 增减 sides as columns: the 合计 row is the department's three_public row, each unit's row is
+    kept beside it under its unit line item."""
+    by_unit = tables.pop("three_public_meetings", None)
+    if (
+        by_unit is None
+        or by_unit.status == "absent"
+        or tables.get("three_public", Table("")).status != "absent"
+    ):
+        return
+    rows = []
+    for r in by_unit.rows:
+        if r.line_item == "total":
+            r = replace(r, line_item=None)
+        rows.append(r)
+    rows.sort(key=lambda r: r.line_item is not None)  # the department's row first
+    tables["three_public"] = replace(
+        by_unit,
+        kind="three_public",
+        rows=rows,
+        problems=[replace(p, table_kind="three_public") for p in by_unit.problems],
+    )
 
 
 _PERFORMANCE_HEAD = re.compile(r"项目.*预算.*绩效目标|绩效目标.*预算数")

@@ -42,6 +42,7 @@ _THREE = (
     ("meeting", "会议费"),
     ("training", "培训费"),
     ("admin_operation", "机关运行经费"),
+    ("total_all", "合计（三公、会议费、培训费）"),
 )
 
 BUDGET_TABLE_KINDS: dict[str, BudgetTableKind] = {
@@ -65,6 +66,9 @@ BUDGET_TABLE_KINDS: dict[str, BudgetTableKind] = {
                 ("other", "其他收入"),
                 ("carryover", "上年结转结余"),
                 ("use_business_fund", "用事业基金弥补收支差额"),
+                ("use_non_fiscal_balance", "使用非财政拨款结余"),
+                ("cash_balance", "上年实户资金余额"),
+                ("general_budget.special_funds", "其中：专项资金列入部门预算的项目"),
             ),
         ),
         BudgetTableKind(
@@ -76,6 +80,13 @@ BUDGET_TABLE_KINDS: dict[str, BudgetTableKind] = {
                 ("remit_superior", "上缴上级支出"),
                 ("affiliated_subsidy", "对附属单位补助支出"),
                 ("carry_forward", "结转下年"),
+                ("fund.general_budget", "一般公共预算拨款（西安：支出总表按资金来源）"),
+                ("fund.gov_fund", "政府性基金拨款"),
+                ("fund.business", "事业收入"),
+                ("fund.operating", "事业单位经营收入"),
+                ("fund.other", "其他收入"),
+                ("fund.carryover", "上年结转"),
+                ("fund.cash_balance", "上年实户资金余额"),
             ),
         ),
         BudgetTableKind(
@@ -99,6 +110,11 @@ BUDGET_TABLE_KINDS: dict[str, BudgetTableKind] = {
             "basic_expenditure",
             "一般公共预算基本支出表",
             (("amount", "预算数"), ("total", "合计"), ("personnel", "人员经费"), ("public", "公用经费")),
+        ),
+        BudgetTableKind(
+            "basic_function",
+            "一般公共预算基本支出表（按功能分类）",
+            (("total", "合计"), ("personnel", "人员经费"), ("public", "公用经费")),
         ),
         BudgetTableKind(
             "three_public",
@@ -139,10 +155,15 @@ BUDGET_TABLE_KINDS: dict[str, BudgetTableKind] = {
     ]
 }
 
+#: 烟台 prints the 基本支出 table as 部门经济分类 × 政府经济分类 (a row per pair: 301 工资福利支出 under 501 机关工资福利支出
+#: and again under 505 对事业单位经常性补助): each row is keyed by its 部门经济分类 code and the line item
+#: `gov_economic:<政府经济分类 code>`.
+CROSS_KEY = "gov_economic"
+
 #: Tables read into cells (the others are recognised and reported with a note).
 PARSED_KINDS = tuple(k for k, t in BUDGET_TABLE_KINDS.items() if t.parsed)
 #: Read, then folded into another kind (广州's 行政经费及“三公”经费预算表 → three_public).
-FOLDED_KINDS = ("three_public_funds",)
+FOLDED_KINDS = ("three_public_funds", "three_public_meetings")
 
 
 def norm(text: str) -> str:
@@ -174,6 +195,8 @@ def classify_title(text: str) -> str | None:
         return "procurement"  # read when it is by function code (烟台), dropped as an extra when by item
     if "政府购买服务" in t:
         return "other"
+    if "三公" in t and ("会议费" in t or "培训费" in t):
+        return "three_public_meetings"  # 西安: 三公 with 会议费 and 培训费, a row per unit (folded into three_public)
     if "三公" in t:
         # 广州: 行政经费 and the 三公 items as rows, fund sources as columns (read, then folded into three_public)
         return "three_public_funds" if "行政经费" in t else "three_public"
@@ -199,7 +222,7 @@ def classify_title(text: str) -> str | None:
         return "state_capital"
     if "一般公共预算" in t and "基本支出" in t:
         if "功能" in t:
-            return "other"  # 基本支出 by function (西安 表7): recognised, not one of the family
+            return "basic_function"  # 基本支出 by function code (西安 表7)
         return "basic_expenditure"
     if "一般公共预算" in t and "支出" in t:
         return "general_budget_economic" if "经济" in t else "general_budget"
@@ -254,9 +277,37 @@ def label_column(path: list[str]) -> bool:
     """The subject column headed by its classification alone (广州: 部门预算支出经济科目, 功能分类科目) holds
     "[301]工资福利支出": code and name in one cell, read as a label whose leading code keys the row."""
     leaf = path[-1] if path else ""
-    if leaf in ("预算单位", "单位名称", "单位", "年度"):
+    if leaf in ("预算单位", "单位名称", "单位", "年度", "单位编码", "单位代码"):
         return True  # 深圳: the budget unit of each block; the year of each 三公 row
-    return bool(re.fullmatch(r".*(?:经济|功能)(?:分类)?科目", leaf)) and "编码" not in leaf
+    return (
+        bool(re.fullmatch(r".*(?:经济|功能)(?:分类)?科目(?:[（(][^）)]*[）)])?", leaf)) and "编码" not in leaf
+    )
+
+
+#: Fund sources of the 收入总表 columns (and of 西安's 支出总表 by fund source): (measure key, header words), the
+#: more specific first (使用非财政拨款结余 before 财政拨款; 其中：专项资金列入部门预算的项目 before 一般公共预算).
+INCOME_SOURCES = (
+    ("affiliated_remittance", ("附属单位上缴",)),
+    ("superior_subsidy", ("上级补助",)),
+    ("carryover", ("上年结转", "结转结余", "上年结余")),
+    ("use_business_fund", ("事业基金",)),
+    ("use_non_fiscal_balance", ("非财政拨款结余",)),
+    ("cash_balance", ("实户资金",)),
+    ("gov_fund", ("政府性基金",)),
+    ("state_capital", ("国有资本",)),
+    ("general_budget.special_funds", ("专项资金列入",)),
+    ("general_budget", ("一般公共预算", "公共预算拨款")),
+    ("fiscal_special.education_fees", ("教育收费",)),
+    ("fiscal_special.other", ("其他专户",)),
+    ("fiscal_special", ("财政专户",)),
+    ("fiscal_appropriation", ("财政拨款",)),
+    ("operating", ("经营收入",)),
+    ("business", ("事业收入",)),
+    ("other", ("其他收入",)),
+    ("total", ("合计", "小计", "总计")),
+)
+#: Header words that make a 支出总表 column a fund source rather than a kind of expenditure.
+_FUND_WORDS = ("拨款", "收入", "上年结转", "实户资金")
 
 
 def measure(kind: str, path: list[str], side: str | None) -> str | None:
@@ -267,7 +318,7 @@ def measure(kind: str, path: list[str], side: str | None) -> str | None:
         if "%" in j or "率" in j or "幅" in j:
             return None  # a rate column is derived, not a money measure
         prefix = "change."
-    elif re.search(r"上年(?:预算|年初)|上年数|年初预算", j) or _earlier_year(j):
+    elif re.search(r"上年(?:预算|年初)|上年数|年初预算", j) or _earlier_year(j) or path[:1] == ["上年"]:
         prefix = "prior."
     if kind == "three_public_funds":
         fund = next(
@@ -288,7 +339,7 @@ def measure(kind: str, path: list[str], side: str | None) -> str | None:
         if fund:  # 广州: a row per item, a column per fund source
             return fund
         return "total" if any(w in j for w in ("合计", "小计", "预算数")) else None
-    if kind == "three_public":
+    if kind in ("three_public", "three_public_meetings"):
         side_key = prefix.rstrip(".") or "budget"
         r = re.sub(r"公务用车购置及运行(?:（?维护）?)?费", "", j)
         if "出国" in j:
@@ -303,31 +354,18 @@ def measure(kind: str, path: list[str], side: str | None) -> str | None:
             m = "admin_operation"
         elif "公务用车" in j:
             m = "vehicle_purchase" if "购置" in r else "vehicle_operation" if "运行" in r else "vehicle_total"
+        elif kind == "three_public_meetings" and "三公" not in j and "合计" in j:
+            m = "total_all"  # 西安: 三公 + 会议费 + 培训费, beside the 三公 小计
         elif "合计" in j or "小计" in j or "三公" in j:
             m = "total"
         else:
             return None
         return f"{side_key}.{m}"
-    if kind == "income":
-        for key, words in (
-            ("affiliated_remittance", ("附属单位上缴",)),
-            ("superior_subsidy", ("上级补助",)),
-            ("carryover", ("上年结转", "结转结余", "上年结余")),
-            ("use_business_fund", ("事业基金",)),
-            ("gov_fund", ("政府性基金",)),
-            ("state_capital", ("国有资本",)),
-            ("general_budget", ("一般公共预算", "公共预算拨款")),
-            ("fiscal_special.education_fees", ("教育收费",)),
-            ("fiscal_special.other", ("其他专户",)),
-            ("fiscal_special", ("财政专户",)),
-            ("fiscal_appropriation", ("财政拨款",)),
-            ("operating", ("经营收入",)),
-            ("business", ("事业收入",)),
-            ("other", ("其他收入",)),
-            ("total", ("合计", "小计", "总计")),
-        ):
+    if kind == "income" or (kind == "expenditure" and any(w in j for w in _FUND_WORDS)):
+        # 西安's 支出总表 is by fund source (the 收入总表's columns): `fund.<source>` beside its 合计
+        for key, words in INCOME_SOURCES:
             if any(w in j for w in words):
-                return prefix + key
+                return prefix + (key if kind == "income" or key == "total" else f"fund.{key}")
         return None
     if kind == "expenditure" and "政府采购" in j:  # 深圳: procurement within the year's expenditure
         if "中小企业" in j:
@@ -381,7 +419,7 @@ def measure(kind: str, path: list[str], side: str | None) -> str | None:
             if any(w in j for w in words):
                 return prefix + key
         return None
-    if kind == "basic_expenditure":
+    if kind in ("basic_expenditure", "basic_function"):
         for key, words in (
             ("personnel", ("人员经费", "人员支出")),
             ("public", ("公用经费", "公用支出")),
@@ -389,6 +427,8 @@ def measure(kind: str, path: list[str], side: str | None) -> str | None:
         ):
             if any(w in j for w in words):
                 return prefix + key
+        if kind == "basic_expenditure" and path and path[-1] == "基本支出":
+            return prefix + "total"  # 江苏 2019: the one amount column is headed 基本支出
         return None
     if kind == "appropriation_summary" and side == "expenditure":
         for key, words in (
@@ -443,13 +483,72 @@ _EXPENDITURE_LINES = (
 )
 
 
+#: Sides of the expenditure panels a summary prints by economic classification (西安's 部门综合预算收支总表: by
+#: function, by 部门预算支出经济分类 and by 政府预算支出经济分类, each panel summing to the same 支出总计).
+ECONOMIC_PANELS = ("expenditure.economic", "expenditure.gov_economic")
+_HEADINGS = {"部门预算": "department_budget", "财政拨款": "fiscal"}
+#: 部门预算支出经济分类 sections of 西安's summary panel (their (1)… items belong to the section above them)
+_ECONOMIC_SECTIONS = (
+    ("basic", ("人员经费和公用经费", "基本支出")),
+    ("project", ("专项业务经费", "项目支出")),
+    ("remit_superior", ("上缴上级",)),
+    ("operating", ("经营支出",)),
+    ("affiliated_subsidy", ("对附属单位补助",)),
+)
+#: Summary lines beyond the final-account ones (西安): matched before the generic lines of the side.
+_SUMMARY_EXTRA_LINES = {
+    "income": (
+        ("income.general_budget.special_funds", ("专项资金列入",)),
+        ("income.business.fiscal_special", ("纳入财政专户",)),
+        ("income.use_non_fiscal_balance", ("使用非财政拨款结余",)),
+        ("income.cash_balance", ("实户资金",)),
+    ),
+    "expenditure": (("expenditure.unallocated_cash", ("实户资金",)),),
+}
+
+
+def panel_side(path: str, side: str) -> str:
+    """An expenditure panel headed by an economic classification (部门预算支出经济分类科目, 政府预算支出经济分类科目)."""
+    if side == "expenditure" and "经济分类" in path:
+        return "expenditure.gov_economic" if "政府" in path else "expenditure.economic"
+    return side
+
+
+def _economic_panel_line(side: str, n: str, state: object) -> str | None:
+    """Line item of a row of an economic expenditure panel: its totals, sections and items by name."""
+    for key, words in (
+        ("grand_total", ("总计",)),
+        ("total", ("合计",)),
+        ("carry_forward", ("结转",)),
+        ("unallocated_cash", ("实户资金",)),
+    ):
+        if any(w in n for w in words):
+            return f"{side}.{key}"
+    if n in _HEADINGS:
+        return f"{side}.{_HEADINGS[n]}"
+    if side == "expenditure.economic":
+        for key, words in _ECONOMIC_SECTIONS:
+            if any(w in n for w in words):
+                state.sub = key  # type: ignore[attr-defined]
+                return f"{side}.{key}"
+        return f"{side}.{getattr(state, 'sub', None) or 'other'}:{n}"
+    return f"{side}:{n}"
+
+
 def line_item(kind: str, side: str | None, label: str, state: object) -> str | None:
     """Line-item key of an uncoded row (summary sides, 合计, 人员经费/公用经费)."""
     n = strip_ordinal(label)
     if not n:
         return None
     if kind in ("summary", "appropriation_summary"):
-        n = re.sub(r"^\d+[.．、]", "", n)
+        n = re.sub(r"^(?:\d+[.．、]|其中[:：])", "", n.strip())
+        if side in ECONOMIC_PANELS:
+            return _economic_panel_line(side, n, state)
+        if n in _HEADINGS:  # 西安: 一、部门预算 / 一、财政拨款 atop each panel, its amount the panel's total
+            return f"{'income' if side == 'income' else 'expenditure'}.{_HEADINGS[n]}"
+        for key, words in _SUMMARY_EXTRA_LINES.get(side or "", ()):
+            if any(w in n for w in words):
+                return key
         lines = _INCOME_LINES if side == "income" else _EXPENDITURE_LINES
         if side == "income" and n in ("本年收入", "财政拨款收入", "财政拨款", "本年财政拨款收入"):
             return "income.fiscal" if "财政拨款" in n else "income.subtotal"
@@ -509,7 +608,15 @@ def line_item(kind: str, side: str | None, label: str, state: object) -> str | N
 
 
 #: Tables some regions print per budget unit (a row per 单位 instead of, or above, the subject codes).
-_BY_UNIT = ("income", "expenditure", "general_budget", "general_budget_economic", "gov_fund", "state_capital")
+_BY_UNIT = (
+    "income",
+    "expenditure",
+    "general_budget",
+    "general_budget_economic",
+    "gov_fund",
+    "state_capital",
+    "three_public_meetings",
+)
 _UNIT_NAME = re.compile(
     r"(?:局|院|中心|所|委员会|委|办公室|办|站|队|校|学院|馆|会|处|室|社|部|厅|团|台|场|园|署|（本级）|\(本级\)|本级)$"
 )
@@ -521,7 +628,7 @@ _EXTRAS = (
     ("project_expenditure", re.compile(r"项目支出|专项业务经费|专项资金|上年结转资金")),
     (
         "basic_total",
-        re.compile(r"基本支出(?:总|预算(?:情况)?)表|部门预算基本支出预算表|基本支出明细表（按支出功能"),
+        re.compile(r"基本支出(?:总|预算(?:情况)?)表|部门预算基本支出预算表"),
     ),
 )
 
@@ -531,8 +638,8 @@ def extra_table_kind(title: str) -> str | None:
     t = norm(title)
     if "表" not in t or "。" in t or "，" in t:
         return None
-    if "一般公共预算" in t and "基本支出" in t and "功能" not in t:
-        return None  # the family's 一般公共预算基本支出表 itself
+    if "一般公共预算" in t and "基本支出" in t:
+        return None  # the family's 一般公共预算基本支出表 itself (by economic or by function code)
     if project_by_economic_code(t):
         return None  # read into cells (project_economic)
     for kind, pattern in _EXTRAS:
@@ -567,6 +674,36 @@ BUDGET_LINE_ITEMS: dict[str, str] = {
     "expenditure.total": "本年支出合计",
     "expenditure.carry_forward": "结转下年",
     "expenditure.grand_total": "支出总计",
+    "income.department_budget": "部门预算（收入）",
+    "income.general_budget.special_funds": "其中：专项资金列入部门预算的项目",
+    "income.business.fiscal_special": "其中：纳入财政专户管理的收费",
+    "income.use_non_fiscal_balance": "使用非财政拨款结余",
+    "income.cash_balance": "上年实户资金余额",
+    "expenditure.department_budget": "部门预算（支出）",
+    "expenditure.fiscal": "财政拨款（支出）",
+    "expenditure.unallocated_cash": "未安排支出的实户资金",
+    **{
+        f"expenditure.{panel}.{key}": f"{label}（{name}）"
+        for panel, name in (("economic", "部门预算支出经济分类"), ("gov_economic", "政府预算支出经济分类"))
+        for key, label in (
+            ("department_budget", "部门预算"),
+            ("fiscal", "财政拨款"),
+            ("total", "本年支出合计"),
+            ("carry_forward", "结转下年"),
+            ("unallocated_cash", "未安排支出的实户资金"),
+            ("grand_total", "支出总计"),
+        )
+    },
+    **{
+        f"expenditure.economic.{key}": label
+        for key, label in (
+            ("basic", "人员经费和公用经费支出"),
+            ("project", "专项业务经费支出"),
+            ("remit_superior", "上缴上级支出"),
+            ("operating", "事业单位经营支出"),
+            ("affiliated_subsidy", "对附属单位补助支出"),
+        )
+    },
     "total": "合计",
     "personnel_total": "人员经费合计",
     "public_total": "公用经费合计",

@@ -113,14 +113,24 @@ class TableVocabulary:
     #: a second code + name group before the amounts (部门经济分类 301… beside 政府经济分类 501…) is the same
     #: row under another classification: its columns are ignored, the first group keys the row
     single_classification: bool = False
+    #: with single_classification, key the second group instead of ignoring it: a table crossing two
+    #: classifications (部门经济分类 × 政府经济分类, a row per pair) keys each row by its first code and
+    #: line item f"{cross_key}:{second code}", so rows repeating a first code under other second codes stay apart
+    cross_key: str | None = None
     #: a header that names the row's subject column in words this vocabulary knows (部门预算支出经济科目)
     label_column: Callable[[list[str]], bool] = lambda path: False
     #: regroup the located tables before they are read (a title repeated atop every page of one table)
     post_locate: Callable[[list[Found]], list[Found]] | None = None
+    #: re-key a table's rows (in printed order) before repeated keys are judged (per-unit blocks repeating codes)
+    post_rows: Callable[[str, list[Row]], None] | None = None
+    #: the side of a summary panel from its first column's header path and the default side (a summary printing
+    #: its expenditure in several panels, by function and by economic classification, names each panel's side)
+    panel_side: Callable[[str, str], str] | None = None
 
 
-def _drop_second_classification(roles: list[ColRole]) -> None:
-    """Blank the code/label columns of a second classification printed before the first amount column."""
+def _drop_second_classification(roles: list[ColRole], keep: bool = False) -> None:
+    """Blank the code/label columns of a second classification printed before the first amount column
+    (`keep`: mark them as the second classification instead, read as the row's cross key)."""
     seen_code = seen_label = second = False
     for cr in roles:
         if cr.role in ("amount", "rowno"):
@@ -128,7 +138,10 @@ def _drop_second_classification(roles: list[ColRole]) -> None:
         elif cr.role == "code" and seen_code and seen_label:
             second = True
         if second and cr.role in ("code", "label"):
-            cr.role = "blank"
+            if keep:
+                cr.second = True
+            else:
+                cr.role = "blank"
         seen_code = seen_code or cr.role == "code"
         seen_label = seen_label or (cr.role == "label" and seen_code)
 
@@ -157,6 +170,7 @@ class ColRole:
     level: str | None = None  # code columns: 类 / 款 / 项 / full
     panel: int = 0
     side: str | None = None  # income / expenditure (two-panel summaries)
+    second: bool = False  # code/label of a second classification (TableVocabulary.cross_key)
 
 
 def _measure(kind: str, path: list[str], side: str | None) -> str | None:
@@ -312,7 +326,7 @@ def _header_roles(kind: str, g: Grid, header_rows: range) -> list[ColRole]:
         else:
             roles.append(ColRole("amount", j))
     if vocabulary is not None and vocabulary.single_classification:
-        _drop_second_classification(roles)
+        _drop_second_classification(roles, keep=vocabulary.cross_key is not None)
     # panels: a code/label column after an amount column starts a new panel
     panel, seen_amount = 0, False
     for cr in roles:
@@ -328,11 +342,13 @@ def _header_roles(kind: str, g: Grid, header_rows: range) -> list[ColRole]:
         side = "income" if "收入" in top else "expenditure" if "支出" in top else None
         if side is None:
             side = "income" if p == 0 else "expenditure"
+        if vocabulary is not None and vocabulary.panel_side is not None and cols:
+            side = vocabulary.panel_side("".join(paths[cols[0]]), side)
         for i in cols:
             roles[i].side = side
     # code levels for split codes: adjacent code columns in a panel are 类 | 款 | 项
-    for p in range(panel + 1):
-        codes = [cr for cr in roles if cr.panel == p and cr.role == "code"]
+    for p, second in itertools.product(range(panel + 1), (False, True)):
+        codes = [cr for cr in roles if cr.panel == p and cr.role == "code" and cr.second == second]
         if len(codes) > 1 and any(cr.level is None for cr in codes):
             for cr, lv in zip(codes, ("类", "款", "项"), strict=False):
                 cr.level = lv
@@ -615,6 +631,8 @@ def interpret(found: Found, learned_classes: dict[str, str]) -> Table:
         )
     if three_public is not None:
         rows = [three_public] if three_public.cells else []
+    if (vocabulary := _VOCABULARY.get()) is not None and vocabulary.post_rows is not None:
+        vocabulary.post_rows(found.kind, rows)
     table.rows = _dedupe(rows, table, part_of)
     cells = [c for r in table.rows for c in r.cells]
     if not cells or (note and not any(c.value != 0 for c in cells)):
@@ -738,7 +756,9 @@ def _read_row(
         cid = g.cell_of[r][c]
         r0, _, c0, _ = g.spans[cid]
         start_role = roles[colmap[c0]]
-        p = panels.setdefault(cr.panel, {"codes": [], "label": [], "cells": [], "side": cr.side})
+        p = panels.setdefault(
+            cr.panel, {"codes": [], "label": [], "cells": [], "side": cr.side, "codes2": [], "label2": []}
+        )
         if cr.role == "amount":
             if start_role.role != "amount":
                 continue  # a label cell spanning over amount columns
@@ -787,6 +807,25 @@ def _read_row(
         text = norm(g.cell_text(cid))
         if not text:
             continue
+        if cr.second:  # the second classification: its code keys the row beside the first (names implied)
+            if cr.role == "code" and (m := _CODE_LABEL.match(text) or re.fullmatch(r"\d+", text)):
+                p["codes2"].append((cr.level or "full", m.group(1) if m.re is _CODE_LABEL else text))
+            elif _DECIMAL.match(
+                text
+            ):  # an amount in the second classification's columns: never dropped silently
+                table.problems.append(
+                    Problem(
+                        code="unmapped_cell",
+                        message=f"amount {text!r} on page {g.page} sits in the second classification's "
+                        f"column {cr.header!r}; not read",
+                        table_kind=kind,
+                        page=g.page,
+                        severity="error",
+                    )
+                )
+            elif text not in ("类", "款", "项"):
+                p["label2"].append(text)
+            continue
         if cr.role == "code":
             if text in ("类", "款", "项"):
                 continue
@@ -827,6 +866,21 @@ def _read_row(
             continue
         code = _compose_code(p["codes"], state) if p["codes"] else None
         row = Row(label=label, page=g.page, cells=p["cells"])
+        if code and p["codes2"] and (vocabulary := _VOCABULARY.get()) is not None and vocabulary.cross_key:
+            code2 = _compose_code(p["codes2"], states.setdefault(-1 - pi, _PanelState()))
+            if code2 is None:
+                table.problems.append(
+                    Problem(
+                        code="unknown_row",
+                        message=f"row {code} {label!r} on page {g.page}: second classification code "
+                        f"{''.join(d for _, d in p['codes2'])!r} not readable; not read",
+                        table_kind=kind,
+                        page=g.page,
+                        severity="error",
+                    )
+                )
+                continue
+            row.line_item = f"{vocabulary.cross_key}:{code2}"
         if code:
             row.subject_code = code
             if len(code) == 3 and label:

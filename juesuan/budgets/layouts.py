@@ -1,0 +1,687 @@
+"""Budget layout families seen in real budgets, imitated by the factory with exact truth.
+
+Each function takes a factory `BudgetSpec` (drawn from a final account's books, every identity exact) and
+re-lays one of its tables the way a family of real budgets prints it, keeping the truth in step, so the parser's
+handling of that layout stays covered without the real file:
+
+- `crossed_economic`: the 一般公共预算基本支出表 as 部门经济分类 × 政府经济分类 (烟台: a row per pair of codes, 301
+  工资福利支出 once under 501 机关工资福利支出 and again under 505 对事业单位经常性补助).
+- `unit_blocks`: 支出总表 and 一般公共预算支出表 as a block per budget unit (深圳: 预算单位 | 科目编码 | 科目名称, the
+  department's row, then each unit's row followed by its function codes, the same codes again in the next block).
+- `multi_panel_summary`: the 收支总表 with its expenditure printed in three panels (西安's 部门综合预算收支总表: by
+  function class, by 部门预算支出经济分类 in 人员经费和公用经费 / 专项业务经费 sections, by 政府预算支出经济分类).
+- `unit_codes`: 西安's per-unit tables with hierarchical unit codes (单位编码 | 单位名称: 合计, the department's
+  group row 101, its units 101001 …): the 收入总表, the 支出总表 by fund source (fund.<source>), the 三公 table
+  with 会议费 and 培训费 (上年 / 当年 / 增减 column groups, a row per unit), and the 一般公共预算基本支出表 by
+  function code (表7).
+"""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+
+from juesuan.budgets.factory import _MEASURE_LABELS, BudgetSpec, _grid, _to_hundred, _tree
+from juesuan.budgets.vocabulary import CROSS_KEY
+from juesuan.factory.render import BCell, Grid, HCell
+from juesuan.factory.spec import SpecRow, SpecTable, format_amount, round_unit, yuan_of
+
+#: 部门预算支出经济分类 → 政府预算支出经济分类, as the 2018 correspondence table maps them (the common cases):
+#: a 款 of the department classification → the 政府经济分类 款 a 机关 books it under; classes not listed → 59999.
+GOV_ECONOMIC_OF = {
+    "30101": "50101",
+    "30102": "50101",
+    "30103": "50101",
+    "30107": "50101",
+    "30108": "50102",
+    "30109": "50102",
+    "30110": "50102",
+    "30111": "50102",
+    "30112": "50102",
+    "30113": "50103",
+    "301": "50199",
+    "30215": "50202",
+    "30216": "50203",
+    "30217": "50206",
+    "30231": "50208",
+    "30299": "50299",
+    "302": "50201",
+    "30302": "50905",
+    "30399": "50999",
+    "303": "50901",
+    "310": "50306",
+}
+#: the 事业单位 share of a department class: booked under 对事业单位经常性 / 资本性补助 (class 303 has none)
+GOV_ECONOMIC_INSTITUTION = {"301": "50501", "302": "50502", "310": "50601"}
+GOV_ECONOMIC_NAMES = {
+    "501": "机关工资福利支出",
+    "50101": "工资奖金津补贴",
+    "50102": "社会保障缴费",
+    "50103": "住房公积金",
+    "50199": "其他工资福利支出",
+    "502": "机关商品和服务支出",
+    "50201": "办公经费",
+    "50202": "会议费",
+    "50203": "培训费",
+    "50206": "公务接待费",
+    "50208": "公务用车运行维护费",
+    "50299": "其他商品和服务支出",
+    "503": "机关资本性支出（一）",
+    "50306": "设备购置",
+    "505": "对事业单位经常性补助",
+    "50501": "工资福利支出",
+    "50502": "商品和服务支出",
+    "506": "对事业单位资本性补助",
+    "50601": "资本性支出（一）",
+    "509": "对个人和家庭的补助",
+    "50901": "社会福利和救助",
+    "50905": "离退休费",
+    "50999": "其他对个人和家庭的补助",
+    "599": "其他支出",
+    "59999": "其他支出",
+}
+_MEASURES = ("total", "personnel", "public")
+
+
+def _gov_code(dept_code: str) -> str:
+    return GOV_ECONOMIC_OF.get(dept_code) or GOV_ECONOMIC_OF.get(dept_code[:3]) or "59999"
+
+
+def crossed_economic(spec: BudgetSpec, seed: int = 0) -> None:
+    """Re-lay `spec`'s 一般公共预算基本支出表 as 部门经济分类 × 政府经济分类 (烟台), truth included.
+
+    Each 部门经济分类 款 goes to its 政府经济分类 款; about half of those with an institution counterpart are split
+    between the 机关 code and the 事业单位 one (505/506), so a 部门 class is printed under two 政府 classes.
+    """
+    rng = random.Random(f"{seed}:crossed:{spec.doc_id}")
+    table = spec.tables["basic_expenditure"]
+    unit = table.unit
+    names = {r.subject_code: r.label for r in table.rows if r.subject_code}
+    leaves: dict[tuple[str, str], dict[str, Decimal]] = {}
+    for row in table.rows:
+        code = row.subject_code
+        if not code or len(code) != 5:
+            continue
+        yuan = {m: yuan_of(row.values.get(m, Decimal(0)), unit) for m in _MEASURES}
+        institution = GOV_ECONOMIC_INSTITUTION.get(code[:3])
+        parts = [(_gov_code(code), Decimal(1))]
+        if institution and yuan["total"] >= 200 and rng.random() < 0.5:
+            share = Decimal(str(round(rng.uniform(0.2, 0.5), 2)))
+            parts = [(_gov_code(code), 1 - share), (institution, share)]
+        left = dict(yuan)
+        for i, (gov, share) in enumerate(parts):
+            if i == len(parts) - 1:
+                vals = left
+            else:
+                vals = {m: _to_hundred(v * share) for m, v in yuan.items()}
+                vals["total"] = vals["personnel"] + vals["public"]
+                left = {m: left[m] - vals[m] for m in _MEASURES}
+            leaves[(code, gov)] = vals
+    crossed = SpecTable(kind="basic_expenditure", unit=unit, note=table.note)
+    total = {m: sum((v[m] for v in leaves.values()), Decimal(0)) for m in _MEASURES}
+    crossed.rows.append(
+        SpecRow(label="合计", line_item="total", values={m: round_unit(total[m], unit) for m in _MEASURES})
+    )
+    pairs = sorted({(code[:3], gov[:3]) for code, gov in leaves})
+    for dept_class, gov_class in pairs:
+        members = sorted(
+            (k, v) for k, v in leaves.items() if k[0][:3] == dept_class and k[1][:3] == gov_class
+        )
+        sums = {m: sum((v[m] for _, v in members), Decimal(0)) for m in _MEASURES}
+        rows = [(dept_class, gov_class, sums)] + [(code, gov, v) for (code, gov), v in members]
+        for code, gov, vals in rows:
+            crossed.rows.append(
+                SpecRow(
+                    label=names.get(code, code),
+                    subject_code=code,
+                    line_item=f"{CROSS_KEY}:{gov}",
+                    values={m: round_unit(vals[m], unit) for m in _MEASURES},
+                )
+            )
+    spec.tables["basic_expenditure"] = crossed
+    spec.grids["basic_expenditure"] = crossed_economic_grid
+
+
+def crossed_economic_grid(
+    spec: BudgetSpec, table: SpecTable, title: str, printed_gov: list[str] | None = None
+) -> Grid:
+    """Two code + name groups before the amounts; codes split 类 | 款 in the excel style, whole in the word one.
+
+    `printed_gov`: the 政府经济分类 code printed on each row (when the truth does not key rows by it)."""
+    split = spec.style == "excel"
+    header: list[HCell] = []
+    col = 0
+    for system in ("部门预算支出经济分类", "政府预算支出经济分类"):
+        if split:
+            header += [HCell(0, col, "科目编码", colspan=2), HCell(1, col, "类"), HCell(1, col + 1, "款")]
+            header.append(HCell(0, col + 2, f"{system}科目名称", rowspan=2))
+            col += 3
+        else:
+            header += [HCell(0, col, f"{system}科目编码", rowspan=2)]
+            header += [HCell(0, col + 1, f"{system}科目名称", rowspan=2)]
+            col += 2
+    header.append(HCell(0, col, "基本支出预算", colspan=3))
+    header += [HCell(1, col + j, t) for j, t in enumerate(("小计", "人员支出", "日常公用支出"))]
+    body: list[list[BCell]] = []
+    for row in table.rows:
+        vals = [BCell(_amount(row.values.get(m)), align="r") for m in _MEASURES]
+        if row.line_item == "total":
+            body.append([BCell("合计", colspan=col, align="c"), *vals])
+            continue
+        i = len(body)
+        gov = printed_gov[i] if printed_gov is not None else (row.line_item or ":").split(":", 1)[1]
+        lead: list[BCell] = []
+        for code, name in (
+            (row.subject_code or "", row.label),
+            (gov, GOV_ECONOMIC_NAMES.get(gov, gov) if gov else ""),
+        ):
+            if split:
+                lead += [BCell(code[:3], align="c"), BCell(code[3:5], align="c")]
+            else:
+                lead.append(BCell(code))
+            lead.append(BCell(name))
+        body.append([*lead, *vals])
+    widths = ([0.5, 0.5, 2.4] if split else [1.0, 2.4]) * 2 + [1.1] * 3
+    return _grid(spec, table, title, widths, header, 2, body, landscape=True)
+
+
+def annotated_economic(spec: BudgetSpec, seed: int = 0, *, split: bool = True) -> None:
+    """Re-lay the 一般公共预算基本支出表 as 西安 prints its 明细表（按支出经济分类科目）: each 部门经济分类 class once
+    (no 政府经济分类 code), each 款 with the 政府经济分类 款 it maps to beside it. With `split` some 款 are shared
+    between the 机关 code and the 事业单位 one (西安市司法局: 30101 under 50101 and again under 50501), so the 款
+    rows are keyed by the pair; without (西安市统计局) every 款 is printed once and its code alone keys it."""
+    rng = random.Random(f"{seed}:annotated:{spec.doc_id}")
+    table = spec.tables["basic_expenditure"]
+    unit = table.unit
+    out = SpecTable(kind="basic_expenditure", unit=unit, note=table.note)
+    printed: list[str] = []
+    rows: list[tuple[SpecRow, str]] = []
+    for row in table.rows:
+        code = row.subject_code
+        if not code or len(code) != 5:
+            rows.append((row, ""))
+            continue
+        institution = GOV_ECONOMIC_INSTITUTION.get(code[:3])
+        total = yuan_of(row.values.get("total", Decimal(0)), unit)
+        if not (split and institution and total >= 200 and rng.random() < 0.5):
+            rows.append((row, _gov_code(code)))
+            continue
+        share = Decimal(str(round(rng.uniform(0.2, 0.5), 2)))
+        first = {
+            m: _to_hundred(yuan_of(row.values.get(m, Decimal(0)), unit) * (1 - share)) for m in _MEASURES
+        }
+        first["total"] = first["personnel"] + first["public"]
+        rest = {m: yuan_of(row.values.get(m, Decimal(0)), unit) - first[m] for m in _MEASURES}
+        for vals, gov in ((first, _gov_code(code)), (rest, institution)):
+            values = {m: round_unit(vals[m], unit) for m in _MEASURES}
+            rows.append((SpecRow(label=row.label, subject_code=code, values=values), gov))
+    codes = [r.subject_code for r, gov in rows if gov]
+    keyed = len(codes) != len(set(codes))
+    for row, gov in rows:
+        line = f"{CROSS_KEY}:{gov}" if keyed and gov else row.line_item
+        out.rows.append(
+            SpecRow(label=row.label, subject_code=row.subject_code, line_item=line, values=row.values)
+        )
+        printed.append(gov)
+    spec.tables["basic_expenditure"] = out
+    spec.grids["basic_expenditure"] = lambda s, t, title: crossed_economic_grid(s, t, title, printed)
+
+
+def annotated_economic_unique(spec: BudgetSpec, seed: int = 0) -> None:
+    """`annotated_economic` without shared 款 (西安市统计局): the 政府经济分类 codes only annotate the rows."""
+    annotated_economic(spec, seed, split=False)
+
+
+def _amount(value: Decimal | None) -> str:
+    return "" if value is None else format_amount(value, thousands=True)
+
+
+_SPLIT = ("total", "basic", "project")
+
+
+def unit_blocks(spec: BudgetSpec, seed: int = 0) -> None:
+    """Re-lay `spec`'s 支出总表 and 一般公共预算支出表 as a block per budget unit (深圳), truth included.
+
+    Every 项 is shared between the units (some 项 belong to one unit only), each unit's block sums its own
+    codes; the department's row on top is the sum of the units, printed without a 合计 row, as 深圳 does.
+    """
+    rng = random.Random(f"{seed}:unit_blocks:{spec.doc_id}")
+    units = spec.units
+    for kind in ("expenditure", "general_budget"):
+        table = spec.tables[kind]
+        unit = table.unit
+        names = {r.subject_code: r.label for r in table.rows if r.subject_code}
+        codes = set(names)
+        leaves = {c: r for c, r in ((r.subject_code, r) for r in table.rows if r.subject_code) if c}
+        per_unit: dict[str, dict[str, dict[str, Decimal]]] = {u: {} for u in units}
+        for code, row in sorted(leaves.items()):
+            if any(c != code and c.startswith(code) for c in codes):
+                continue  # a parent: summed from the leaves of each block
+            yuan = {m: yuan_of(row.values.get(m, Decimal(0)), unit) for m in ("basic", "project")}
+            draw = rng.random()
+            share = (
+                Decimal(1)
+                if draw < 0.25
+                else Decimal(0)
+                if draw < 0.4
+                else Decimal(str(round(rng.uniform(0.3, 0.8), 2)))
+            )
+            first = {m: _to_hundred(v * share) for m, v in yuan.items()}
+            for u, vals in ((units[0], first), (units[1], {m: yuan[m] - first[m] for m in yuan})):
+                if any(vals.values()):
+                    per_unit[u][code] = {**vals, "total": vals["basic"] + vals["project"]}
+        blocks = SpecTable(kind=kind, unit=unit, note=table.note)
+        whole = {m: sum((v[m] for b in per_unit.values() for v in b.values()), Decimal(0)) for m in _SPLIT}
+        label = spec.department
+        blocks.rows.append(SpecRow(label=label, line_item=f"unit:{label}", values=_in(whole, unit)))
+        for u in units:
+            own = {m: sum((v[m] for v in per_unit[u].values()), Decimal(0)) for m in _SPLIT}
+            blocks.rows.append(SpecRow(label=u, line_item=f"unit:{u}", values=_in(own, unit)))
+            for code, vals in _tree(per_unit[u], _SPLIT):
+                blocks.rows.append(
+                    SpecRow(
+                        label=names.get(code, code),
+                        subject_code=code,
+                        line_item=f"unit:{u}",
+                        values=_in(vals, unit),
+                    )
+                )
+        spec.tables[kind] = blocks
+        spec.grids[kind] = unit_blocks_grid
+    _three_public_blocks(spec, rng)
+
+
+_FUNDS = (
+    ("general_budget", "一般公共预算"),
+    ("gov_fund", "政府性基金预算"),
+    ("state_capital", "国有资本经营预算"),
+)
+_BLOCK_ITEMS = ("total", "overseas", "reception", "vehicle_total", "vehicle_purchase", "vehicle_operation")
+
+
+def _three_public_blocks(spec: BudgetSpec, rng: random.Random) -> None:
+    """深圳's 财政拨款“三公”经费支出表: a block of three rows (上年, 本年, 增减变化金额) for the department, then
+    one per unit; a column per item × fund source (all of it 一般公共预算, the other funds printed 0.00)."""
+    tp = spec.tables["three_public"].rows[0].values
+    leaves = ("overseas", "reception", "vehicle_purchase", "vehicle_operation")
+    blocks: dict[str, dict[str, dict[str, Decimal]]] = {}
+    for side in ("prior", "budget"):
+        whole = {m: yuan_of(tp.get(f"{side}.{m}", Decimal(0)), "万元") for m in leaves}
+        first = {m: _to_hundred(v * Decimal(str(round(rng.uniform(0.4, 0.9), 2)))) for m, v in whole.items()}
+        for name, vals in (
+            (spec.department, whole),
+            (spec.units[0], first),
+            (spec.units[1], {m: whole[m] - first[m] for m in leaves}),
+        ):
+            v = dict(vals)
+            v["vehicle_total"] = v["vehicle_purchase"] + v["vehicle_operation"]
+            v["total"] = v["overseas"] + v["reception"] + v["vehicle_total"]
+            blocks.setdefault(name, {})[side] = v
+    t = SpecTable(kind="three_public", unit="万元")
+    for name, sides in blocks.items():
+        sides["change"] = {m: sides["budget"][m] - sides["prior"][m] for m in _BLOCK_ITEMS}
+        values = {
+            f"{side}.{m}.{fund}": round_unit(
+                sides[side][m] if fund == "general_budget" else Decimal(0), "万元"
+            )
+            for side in ("prior", "budget", "change")
+            for m in _BLOCK_ITEMS
+            for fund, _ in _FUNDS
+        }
+        line = "" if name == spec.department else f"unit:{name}"
+        t.rows.append(SpecRow(label=name, line_item=line, values=values))
+    spec.tables["three_public"] = t
+    spec.grids["three_public"] = three_public_blocks_grid
+
+
+def three_public_blocks_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
+    """预算单位 | 年度 | 总计 · 因公出国(境)费 · 公务接待费 · 公务用车购置及运行维护费 (小计 · 购置费 · 运行维护费), each
+    split by fund source; the unit named on the first of its three rows."""
+    title = "财政拨款“三公”经费支出表"
+    header = [HCell(0, 0, "预算单位", rowspan=3), HCell(0, 1, "年度", rowspan=3)]
+    col = 2
+    for label in ("总计", "因公出国(境)费", "公务接待费"):
+        header.append(HCell(0, col, label, rowspan=2, colspan=3))
+        col += 3
+    header.append(HCell(0, col, "公务用车购置及运行维护费", colspan=9))
+    for j, label in enumerate(("小计", "公务用车购置费", "公务用车运行维护费")):
+        header.append(HCell(1, col + 3 * j, label, colspan=3))
+    header += [HCell(2, 2 + k, _FUNDS[k % 3][1]) for k in range(18)]
+    body: list[list[BCell]] = []
+    for row in table.rows:
+        for side, year in (
+            ("prior", f"{spec.year - 1}年"),
+            ("budget", f"{spec.year}年"),
+            ("change", "增减变化金额"),
+        ):
+            vals = [
+                BCell(_amount(row.values.get(f"{side}.{m}.{fund}")), align="r")
+                for m in _BLOCK_ITEMS
+                for fund, _ in _FUNDS
+            ]
+            body.append([BCell(row.label if side == "prior" else ""), BCell(year), *vals])
+    return _grid(spec, table, title, [2.2, 1.0] + [0.75] * 18, header, 3, body, landscape=True)
+
+
+def _in(vals: dict[str, Decimal], unit: str) -> dict[str, Decimal]:
+    return {m: round_unit(vals[m], unit) for m in _SPLIT}
+
+
+def unit_blocks_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
+    """预算单位 | 科目编码 | 科目名称 | 合计 | 基本支出 | 项目支出: a unit's row names it in the first column only."""
+    header = [HCell(0, 0, "预算单位"), HCell(0, 1, "科目编码"), HCell(0, 2, "科目名称")]
+    header += [HCell(0, 3 + j, _MEASURE_LABELS[m]) for j, m in enumerate(_SPLIT)]
+    body: list[list[BCell]] = []
+    for row in table.rows:
+        vals = [BCell(_amount(row.values.get(m)), align="r") for m in _SPLIT]
+        if row.subject_code:
+            body.append([BCell(""), BCell(row.subject_code), BCell(row.label), *vals])
+        else:
+            body.append([BCell(row.label), BCell(""), BCell(""), *vals])
+    return _grid(spec, table, title, [3.0, 1.1, 2.6, 1.2, 1.2, 1.2], header, 1, body, landscape=True)
+
+
+#: 部门预算支出经济分类 class → the 政府预算支出经济分类 class of a 机关 (the summary's third panel)
+GOV_CLASS_OF = {"301": "501", "302": "502", "303": "509", "310": "503"}
+_NUM = "一二三四五六七八九十"
+
+
+def multi_panel_summary(spec: BudgetSpec, seed: int = 0) -> None:
+    """Re-lay `spec`'s 收支总表 in four panels (西安): income, expenditure by function class, by 部门预算支出经济分类
+    (the 基本支出 classes under 人员经费和公用经费支出, the 项目支出 as 商品和服务支出 under 专项业务经费支出) and by
+    政府预算支出经济分类, each headed by 一、部门预算 and closed by its own 本年支出合计 and 支出总计."""
+    old = spec.tables["summary"]
+    unit = old.unit
+    line = {r.line_item: r.values.get("amount", Decimal(0)) for r in old.rows if r.line_item}
+    basic_table = spec.tables["basic_expenditure"]
+    classes = [r for r in basic_table.rows if r.subject_code and len(r.subject_code) == 3]
+    basic = sum((r.values["total"] for r in classes), Decimal(0))
+    total = line["expenditure.total"]
+    project = total - basic
+    t = SpecTable(kind="summary", unit=unit, note=old.note)
+
+    def add(side: str, label: str, key: str, value: Decimal, code: str = "") -> None:
+        t.rows.append(
+            SpecRow(label=label, subject_code=code, line_item=key, side=side, values={"amount": value})
+        )
+
+    add("income", "一、部门预算", "income.department_budget", line["income.total"])
+    add("income", "1、财政拨款", "income.fiscal", line["income.general_budget"])
+    add("income", "(1)一般公共预算拨款", "income.general_budget", line["income.general_budget"])
+    add("income", "2、事业收入", "income.business", line["income.business"])
+    add("income", "3、其他收入", "income.other", line["income.other"])
+    panels: list[list[tuple[str, str, Decimal, str]]] = [[], [], []]
+    panels[0].append(("一、部门预算", "expenditure.department_budget", total, ""))
+    for i, r in enumerate(r for r in old.rows if r.subject_code):
+        name = r.label.split("、", 1)[-1]
+        panels[0].append((f"{i + 1}、{name}", "", r.values["amount"], r.subject_code))
+    e, g = "expenditure.economic", "expenditure.gov_economic"
+    panels[1].append(("一、部门预算", f"{e}.department_budget", total, ""))
+    panels[1].append(("1、人员经费和公用经费支出", f"{e}.basic", basic, ""))
+    for i, r in enumerate(classes):
+        panels[1].append((f"({i + 1}){r.label}", f"{e}.basic:{r.label}", r.values["total"], ""))
+    panels[1].append(("2、专项业务经费支出", f"{e}.project", project, ""))
+    panels[1].append(("(1)商品和服务支出", f"{e}.project:商品和服务支出", project, ""))
+    gov: dict[str, Decimal] = {}
+    for r in classes:
+        key = GOV_CLASS_OF.get(r.subject_code, "599")
+        gov[key] = gov.get(key, Decimal(0)) + r.values["total"]
+    gov["502"] = gov.get("502", Decimal(0)) + project
+    panels[2].append(("一、部门预算", f"{g}.department_budget", total, ""))
+    for i, (code, value) in enumerate(sorted(gov.items())):
+        name = GOV_ECONOMIC_NAMES[code]
+        panels[2].append((f"{i + 1}、{name}", f"{g}:{name}", value, ""))
+    for side, rows in zip(("expenditure", e, g), panels, strict=True):
+        for label, key, value, code in rows:
+            add(side, label, key, value, code)
+    add("income", "本年收入合计", "income.total", line["income.total"])
+    add("income", "上年结转", "income.carryover", line["income.carryover"])
+    add("income", "收入总计", "income.grand_total", line["income.grand_total"])
+    for side in ("expenditure", e, g):
+        add(side, "本年支出合计", f"{side}.total", total)
+        add(side, "结转下年", f"{side}.carry_forward", line["expenditure.carry_forward"])
+        add(side, "支出总计", f"{side}.grand_total", line["expenditure.grand_total"])
+    spec.tables["summary"] = t
+    spec.grids["summary"] = multi_panel_grid
+
+
+def multi_panel_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
+    """收入 (项目 | 预算数) beside 支出 in three panels, each a 科目（按大类） | 预算数 pair; the totals close each panel
+    on the last lines, the other lines fill from the top."""
+    sides = ("income", "expenditure", "expenditure.economic", "expenditure.gov_economic")
+    heads = (
+        "项目",
+        "支出功能分类科目（按大类）",
+        "部门预算支出经济分类科目（按大类）",
+        "政府预算支出经济分类科目（按大类）",
+    )
+    foot = ("total", "carry_forward", "grand_total", "carryover")
+    header = [HCell(0, 0, "收入", colspan=2), HCell(0, 2, "支出", colspan=6)]
+    for i, head in enumerate(heads):
+        header += [HCell(1, 2 * i, head), HCell(1, 2 * i + 1, "预算数")]
+    columns = []
+    for side in sides:
+        rows = [r for r in table.rows if r.side == side]
+        body = [r for r in rows if r.line_item.rsplit(".", 1)[-1] not in foot]
+        columns.append((body, [r for r in rows if r.line_item.rsplit(".", 1)[-1] in foot]))
+    n = max(len(b) for b, _ in columns)
+    grid_body: list[list[BCell]] = []
+    for i in range(n + 3):
+        cells: list[BCell] = []
+        for body, tail in columns:
+            r = body[i] if i < len(body) else tail[i - n] if n <= i < n + len(tail) else None
+            cells += [
+                BCell(r.label if r else ""),
+                BCell(_amount(r.values.get("amount")) if r else "", align="r"),
+            ]
+        grid_body.append(cells)
+    return _grid(spec, table, title, [2.4, 1.3] * 4, header, 2, grid_body, landscape=True)
+
+
+_THREE_LEAVES = ("overseas", "reception", "vehicle_purchase", "vehicle_operation", "meeting", "training")
+_THREE_COLS = (
+    "total_all",
+    "total",
+    "overseas",
+    "reception",
+    "vehicle_total",
+    "vehicle_purchase",
+    "vehicle_operation",
+    "meeting",
+    "training",
+)
+
+
+def _three_sums(v: dict[str, Decimal]) -> dict[str, Decimal]:
+    v = dict(v)
+    v["vehicle_total"] = v["vehicle_purchase"] + v["vehicle_operation"]
+    v["total"] = v["overseas"] + v["reception"] + v["vehicle_total"]
+    v["total_all"] = v["total"] + v["meeting"] + v["training"]
+    return v
+
+
+def unit_codes(spec: BudgetSpec, seed: int = 0) -> None:
+    """Re-lay `spec` the way 西安 prints its per-unit tables (unit codes, the department's group row), truth included."""
+    rng = random.Random(f"{seed}:unit_codes:{spec.doc_id}")
+    dept_code = "1" + str(rng.randrange(10, 99))
+    coded = [(f"{dept_code}{i + 1:03d}", u) for i, u in enumerate(spec.units)]
+    group = f"unit_group:{dept_code}{spec.department}"
+    # 收入总表 and the 支出总表 by fund source: the same sources, a row per unit
+    inc = spec.tables["income"]
+    by_unit = {r.label: r.values for r in inc.rows if r.line_item.startswith("unit:")}
+    tot = next(r.values for r in inc.rows if r.line_item == "total")
+    for kind, prefix in (("income", ""), ("expenditure", "fund.")):
+        t = SpecTable(kind=kind, unit=inc.unit)
+
+        def keyed(vals: dict[str, Decimal], prefix: str = prefix) -> dict[str, Decimal]:
+            return {(m if m == "total" else prefix + m): v for m, v in vals.items()}
+
+        t.rows.append(SpecRow(label="合计", line_item="total", values=keyed(tot)))
+        t.rows.append(SpecRow(label=f"{dept_code}{spec.department}", line_item=group, values=keyed(tot)))
+        for code, name in coded:
+            t.rows.append(
+                SpecRow(label=f"{code}{name}", line_item=f"unit:{code}{name}", values=keyed(by_unit[name]))
+            )
+        spec.tables[kind] = t
+        spec.grids[kind] = unit_codes_grid
+    # 三公 with 会议费 and 培训费, a row per unit
+    tp = spec.tables["three_public"].rows[0].values
+    sides: dict[str, dict[str, dict[str, Decimal]]] = {}
+    for side in ("prior", "budget"):
+        leaves = {m: yuan_of(tp.get(f"{side}.{m}", Decimal(0)), "万元") for m in _THREE_LEAVES[:4]}
+        leaves["meeting"] = _to_hundred(Decimal(rng.randrange(20, 200)) * 1000)
+        leaves["training"] = _to_hundred(Decimal(rng.randrange(20, 400)) * 1000)
+        share = {m: _to_hundred(v * Decimal(str(round(rng.uniform(0.5, 0.9), 2)))) for m, v in leaves.items()}
+        sides[side] = {
+            coded[0][0]: _three_sums(share),
+            coded[1][0]: _three_sums({m: leaves[m] - share[m] for m in leaves}),
+            "": _three_sums(leaves),
+        }
+    t = SpecTable(kind="three_public", unit="元")
+    for key, label, line in (
+        ("", "合计", ""),
+        ("", f"{dept_code}{spec.department}", group),
+        *((code, f"{code}{name}", f"unit:{code}{name}") for code, name in coded),
+    ):
+        values: dict[str, Decimal] = {}
+        for m in _THREE_COLS:
+            p, b = sides["prior"][key][m], sides["budget"][key][m]
+            values.update({f"prior.{m}": p, f"budget.{m}": b, f"change.{m}": b - p})
+        t.rows.append(
+            SpecRow(label=label, line_item=line, values={k: round_unit(v, "元") for k, v in values.items()})
+        )
+    spec.tables["three_public"] = t
+    spec.grids["three_public"] = three_public_units_grid
+    # 一般公共预算基本支出 by function code (表7): the general budget's 基本支出, split 人员经费 / 公用经费
+    gb = spec.tables["general_budget"]
+    leaves_b: dict[str, dict[str, Decimal]] = {}
+    codes = {r.subject_code for r in gb.rows if r.subject_code}
+    for r in gb.rows:
+        code = r.subject_code
+        if not code or any(c != code and c.startswith(code) for c in codes):
+            continue
+        basic = yuan_of(r.values.get("basic", Decimal(0)), gb.unit)
+        personnel = _to_hundred(basic * Decimal(str(round(rng.uniform(0.6, 0.95), 2))))
+        leaves_b[code] = {"total": basic, "personnel": personnel, "public": basic - personnel}
+    names = {r.subject_code: r.label for r in gb.rows if r.subject_code}
+    bf = SpecTable(kind="basic_function", unit=gb.unit)
+    measures = ("total", "personnel", "public")
+    whole = {m: sum((v[m] for v in leaves_b.values()), Decimal(0)) for m in measures}
+    bf.rows.append(
+        SpecRow(label="合计", line_item="total", values={m: round_unit(whole[m], gb.unit) for m in measures})
+    )
+    for code, vals in _tree(leaves_b, measures):
+        bf.rows.append(
+            SpecRow(
+                label=names.get(code, code),
+                subject_code=code,
+                values={m: round_unit(vals[m], gb.unit) for m in measures},
+            )
+        )
+    spec.tables["basic_function"] = bf
+    spec.grids["basic_function"] = basic_function_grid
+
+
+_SOURCE_HEAD = {"general_budget": "一般公共预算拨款", "business": "事业收入", "other": "其他收入"}
+
+
+def unit_codes_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
+    """单位编码 | 单位名称 | 合计 | 一般公共预算拨款 | 事业收入 | 其他收入 under one 部门预算 header."""
+    sources = ("general_budget", "business", "other")
+    header = [
+        HCell(0, 0, "单位编码", rowspan=2),
+        HCell(0, 1, "单位名称", rowspan=2),
+        HCell(0, 2, "部门预算", colspan=4),
+    ]
+    header += [HCell(1, 2, "合计")] + [HCell(1, 3 + j, _SOURCE_HEAD[m]) for j, m in enumerate(sources)]
+    prefix = "fund." if table.kind == "expenditure" else ""
+    body: list[list[BCell]] = []
+    for row in table.rows:
+        vals = [
+            BCell(_amount(row.values.get(m if m == "total" else prefix + m)), align="r")
+            for m in ("total", *sources)
+        ]
+        if row.line_item == "total":
+            body.append([BCell(""), BCell("合计", align="c"), *vals])
+            continue
+        code = _lead_code(row.label)
+        body.append([BCell(code), BCell(row.label[len(code) :]), *vals])
+    return _grid(spec, table, title, [1.0, 3.2] + [1.3] * 4, header, 2, body)
+
+
+def _lead_code(label: str) -> str:
+    return label[: len(label) - len(label.lstrip("0123456789"))]
+
+
+def three_public_units_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
+    """上年 / 当年 / 增减变化情况, each: 合计 | 一般公共预算拨款安排的“三公”经费预算 (小计, 因公出国（境）费用, 公务接待费,
+    公务用车购置及运行维护费: 小计, 购置费, 运行维护费) | 会议费 | 培训费; a row per unit (单位编码 | 单位名称)."""
+    title = "部门综合预算一般公共预算拨款“三公”经费及会议费、培训费支出预算表"  # 西安's title names 会议费、培训费
+    header = [HCell(0, 0, "单位编码", rowspan=4), HCell(0, 1, "单位名称", rowspan=4)]
+    col = 2
+    for side in ("上年", "当年", "增减变化情况"):
+        header.append(HCell(0, col, side, colspan=9))
+        header.append(HCell(1, col, "合计", rowspan=3))
+        header.append(HCell(1, col + 1, "一般公共预算拨款安排的“三公”经费预算", colspan=6))
+        header += [HCell(2, col + 1, "小计", rowspan=2), HCell(2, col + 2, "因公出国（境）费用", rowspan=2)]
+        header += [
+            HCell(2, col + 3, "公务接待费", rowspan=2),
+            HCell(2, col + 4, "公务用车购置及运行维护费", colspan=3),
+        ]
+        header += [
+            HCell(3, col + 4, "小计"),
+            HCell(3, col + 5, "公务用车购置费"),
+            HCell(3, col + 6, "公务用车运行维护费"),
+        ]
+        header += [HCell(1, col + 7, "会议费", rowspan=3), HCell(1, col + 8, "培训费", rowspan=3)]
+        col += 9
+    body: list[list[BCell]] = []
+    for row in table.rows:
+        vals = [
+            BCell(_amount(row.values.get(f"{side}.{m}")), align="r")
+            for side in ("prior", "budget", "change")
+            for m in _THREE_COLS
+        ]
+        if not row.line_item:
+            body.append([BCell(""), BCell("合计", align="c"), *vals])
+            continue
+        code = _lead_code(row.label)
+        body.append([BCell(code), BCell(row.label[len(code) :]), *vals])
+    return _grid(spec, table, title, [0.9, 2.2] + [0.85] * 27, header, 4, body, landscape=True)
+
+
+def basic_function_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
+    """功能科目编码 | 功能科目名称 | 合计 | 人员经费支出 | 公用经费支出 (西安 表7)."""
+    header = [HCell(0, 0, "功能科目编码"), HCell(0, 1, "功能科目名称"), HCell(0, 2, "合计")]
+    header += [HCell(0, 3, "人员经费支出"), HCell(0, 4, "公用经费支出")]
+    body: list[list[BCell]] = []
+    for row in table.rows:
+        vals = [BCell(_amount(row.values.get(m)), align="r") for m in ("total", "personnel", "public")]
+        if row.line_item == "total":
+            body.append([BCell("合计", colspan=2, align="c"), *vals])
+        else:
+            body.append([BCell(row.subject_code), BCell(row.label), *vals])
+    return _grid(spec, table, title, [1.2, 3.0, 1.3, 1.3, 1.3], header, 1, body)
+
+
+#: layout family → the function re-laying a factory budget in it
+LAYOUTS = {
+    "annotated_economic": annotated_economic,
+    "annotated_economic_unique": annotated_economic_unique,
+    "unit_codes": unit_codes,
+    "crossed_economic": crossed_economic,
+    "multi_panel_summary": multi_panel_summary,
+    "unit_blocks": unit_blocks,
+}
+
+__all__ = [
+    "LAYOUTS",
+    "annotated_economic",
+    "annotated_economic_unique",
+    "crossed_economic",
+    "crossed_economic_grid",
+    "multi_panel_grid",
+    "multi_panel_summary",
+    "unit_blocks",
+    "unit_blocks_grid",
+]

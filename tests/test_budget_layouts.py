@@ -1,0 +1,104 @@
+"""Budget layout families of the real budgets, imitated by the factory (juesuan.budgets.layouts) with truth:
+100% recall and precision of nonzero cells and every budget identity passing on each, in both styles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from expectations.engine import check_report
+from juesuan.budgets.factory import STYLES, budget_from_final, write_budget
+from juesuan.budgets.layouts import LAYOUTS
+from juesuan.model import read_gold_csv
+from juesuan.parsing import parse_report
+
+
+def _final_spec(seed: int, template: str):  # type: ignore[no-untyped-def]
+    from juesuan.factory.generate import build_spec, plan_corpus
+
+    plan = plan_corpus(seed, 1, 1, (2024,), (template,), 0.0)[0]
+    return build_spec(plan, seed, None)[0]
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_layout_read_exactly(layout: str, style: str, tmp_path: Path) -> None:
+    template = "shanghai2024" if style == "excel" else "central2024"
+    spec = budget_from_final(_final_spec(7, template), style=style, seed=7)
+    LAYOUTS[layout](spec, seed=7)
+    entry = write_budget(spec, tmp_path)
+    report = parse_report(tmp_path / entry["file"])
+    assert report.kind == "budget"
+    truth = {
+        (c.table_kind, c.subject_code, c.line_item, c.measure): c.amount_yuan
+        for c in read_gold_csv(tmp_path / entry["truth_file"])
+        if c.amount_yuan != 0
+    }
+    got = {
+        (t.kind, r.subject_code or "", r.line_item or "", c.measure): c.amount_yuan
+        for t, r, c in report.iter_cells()
+        if c.amount_yuan != 0
+    }
+    missed, extra = set(truth) - set(got), set(got) - set(truth)
+    recall = 1 - len(missed) / len(truth)
+    precision = 1 - len(extra) / len(got) if got else 0.0
+    print(f"\n{layout} [{style}]: recall {recall:.2%} precision {precision:.2%} ({len(truth)} nonzero cells)")
+    assert not missed and not extra, (sorted(missed)[:5], sorted(extra)[:5])
+    assert {k: got[k] for k in truth} == truth
+    assert not [p.message for p in report.problems if p.severity == "error"]
+    results = check_report(report, runner="duckdb")
+    bad = [(r.rule_id, r.message) for r in results if r.outcome in ("fail", "parse_error", "execution_error")]
+    assert not bad, bad[:5]
+    if layout == "crossed_economic":
+        rows = report.tables["basic_expenditure"].rows
+        classes = [r.subject_code for r in rows if r.subject_code and len(r.subject_code) == 3]
+        assert len(classes) > len(set(classes)), "a 部门经济分类 class printed under two 政府经济分类 classes"
+        passed = {r.rule_id for r in results if r.outcome == "pass" and r.table_kind == "basic_expenditure"}
+        assert {"budget_economic_class_sum", "budget_economic_total_sum", "budget_basic_split"} <= passed
+    if layout == "unit_blocks":
+        for kind in ("expenditure", "general_budget"):
+            rows = report.tables[kind].rows
+            coded = [(r.subject_code, r.line_item) for r in rows if r.subject_code]
+            assert all((li or "").startswith("unit:") for _, li in coded), "codes keyed by their unit's block"
+            codes = [c for c, _ in coded]
+            assert len(codes) > len(set(codes)), "the same code printed in two blocks"
+        checked = {
+            (r.rule_id, r.line_item)
+            for r in results
+            if r.outcome == "pass" and (r.line_item or "").startswith("unit:")
+        }
+        assert {rule for rule, _ in checked} >= {
+            "budget_total_equals_sum_of_classes",
+            "budget_class_equals_sum_of_kuan",
+            "budget_kuan_equals_sum_of_xiang",
+        }
+        tp = report.tables["three_public"].rows  # 深圳: the department's rows, then a block per unit
+        assert tp[0].line_item is None and [r.line_item.startswith("unit:") for r in tp[1:]] == [True, True]
+        assert any(
+            r.rule_id == "budget_three_public_sums" and r.line_item for r in results if r.outcome == "pass"
+        )
+    if layout == "multi_panel_summary":
+        keys = {r.line_item or r.subject_code for r in report.tables["summary"].rows}
+        for side in ("expenditure", "expenditure.economic", "expenditure.gov_economic"):
+            assert {f"{side}.total", f"{side}.grand_total"} <= keys, side
+        assert any(k.startswith("expenditure.economic.basic:") for k in keys)
+        assert any(k.startswith("expenditure.gov_economic:") for k in keys)
+    if layout == "unit_codes":
+        tp = report.tables["three_public"]
+        assert tp.rows[0].line_item is None and len(tp.rows) == 4
+        assert {r.line_item.split(":")[0] for r in tp.rows[1:]} == {"unit_group", "unit"}
+        assert any(c.measure.startswith("fund.") for _, _, c in report.iter_cells() if c.amount_yuan)
+        passed = {r.rule_id for r in results if r.outcome == "pass"}
+        assert {"budget_three_public_sums", "budget_cross_basic_function", "budget_unit_sum"} <= passed
+    if layout.startswith("annotated_economic"):
+        rows = [r for r in report.tables["basic_expenditure"].rows if r.subject_code]
+        keyed = [r for r in rows if (r.line_item or "").startswith("gov_economic:")]
+        if layout == "annotated_economic":  # some 款 printed under two 政府经济分类 款: keyed by the pair
+            codes = [r.subject_code for r in keyed]
+            assert keyed and len(codes) > len(set(codes))
+            assert all(len(r.subject_code or "") == 5 for r in keyed), "classes printed once, unkeyed"
+        else:  # every 款 once: the 政府经济分类 codes only annotate, the code alone keys the row
+            assert not keyed
+        passed = {r.rule_id for r in results if r.outcome == "pass" and r.table_kind == "basic_expenditure"}
+        assert "budget_economic_class_sum" in passed
