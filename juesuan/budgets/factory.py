@@ -693,16 +693,24 @@ def budget_narrative(spec: BudgetSpec) -> list[tuple[str, str]]:
     fiscal = yuan("summary", "amount", "income.general_budget")
     business = yuan("summary", "amount", "income.business")
     other = yuan("summary", "amount", "income.other")
-    basic, project = yuan("expenditure", "basic", "total"), yuan("expenditure", "project", "total")
+    # a table another layout family redraws (`layouts`: unit blocks, two code systems, panels) is restated only
+    # through the summary: its own rows are no longer the department's plain 合计 and classes
+    laid_out = set(spec.grids)
+    split = ""
+    if "expenditure" not in laid_out:
+        basic, project = yuan("expenditure", "basic", "total"), yuan("expenditure", "project", "total")
+        split = f"，其中：基本支出{say('basic', basic)}万元，项目支出{_wan(project)}万元"
     out = [
         ("heading", "一、收支预算总体情况"),
         (
             "para",
             f"{y}年{dep}收入预算{say('income_total', income)}万元，其中：一般公共预算拨款收入"
             f"{say('general_budget', fiscal)}万元，事业收入{_wan(business)}万元，其他收入{_wan(other)}万元。"
-            f"支出预算{_wan(income)}万元，其中：基本支出{say('basic', basic)}万元，项目支出{_wan(project)}万元。",
+            f"支出预算{_wan(income)}万元{split}。",
         ),
     ]
+    if laid_out & {"general_budget", "three_public"}:
+        return out
     gb = spec.tables["general_budget"]
     total_row = next(r for r in gb.rows if r.line_item == "total")
     first = next(r for r in gb.rows if r.subject_code and len(r.subject_code) == 3)
