@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from nonzero_cells import nonzero_cells, nonzero_truth
 
 from expectations.engine import check_report
 from juesuan.budgets.factory import budget_from_final
 from juesuan.budgets.formats import write_budget_as
 from juesuan.budgets.templates import budget_from_template
-from juesuan.model import read_gold_csv
 from juesuan.parsing import parse_report
 from juesuan.parsing.document import NotAFinalAccount
 
@@ -35,16 +35,8 @@ def test_budget_formats_read_exactly(final_spec, tmp_path: Path, layout: str, fm
     report = parse_report(tmp_path / str(entry["file"]))
     assert report.kind == "budget" and report.source.format == fmt
     assert report.department == spec.department and report.year == spec.year
-    truth = {
-        (c.table_kind, c.subject_code, c.line_item, c.measure): c.amount_yuan
-        for c in read_gold_csv(tmp_path / str(entry["truth_file"]))
-        if c.amount_yuan != 0
-    }
-    got = {
-        (t.kind, r.subject_code or "", r.line_item or "", c.measure): c.amount_yuan
-        for t, r, c in report.iter_cells()
-        if c.amount_yuan != 0
-    }
+    truth = nonzero_truth(tmp_path / str(entry["truth_file"]))
+    got = nonzero_cells(report)
     hits = sum(1 for k, v in got.items() if truth.get(k) == v)
     print(f"{layout:15} {fmt:5} recall {hits}/{len(truth)} precision {hits}/{len(got)}")
     assert got == truth, set(got) ^ set(truth)

@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from nonzero_cells import nonzero_cells, nonzero_truth
 
 from expectations.engine import check_report
 from juesuan.budgets.factory import STYLES, budget_from_final, write_budget
 from juesuan.budgets.layouts import LAYOUTS
-from juesuan.model import read_gold_csv
 from juesuan.parsing import parse_report
 
 
@@ -30,16 +30,8 @@ def test_layout_read_exactly(layout: str, style: str, tmp_path: Path) -> None:
     entry = write_budget(spec, tmp_path)
     report = parse_report(tmp_path / entry["file"])
     assert report.kind == "budget"
-    truth = {
-        (c.table_kind, c.subject_code, c.line_item, c.measure): c.amount_yuan
-        for c in read_gold_csv(tmp_path / entry["truth_file"])
-        if c.amount_yuan != 0
-    }
-    got = {
-        (t.kind, r.subject_code or "", r.line_item or "", c.measure): c.amount_yuan
-        for t, r, c in report.iter_cells()
-        if c.amount_yuan != 0
-    }
+    truth = nonzero_truth(tmp_path / entry["truth_file"])
+    got = nonzero_cells(report)
     missed, extra = set(truth) - set(got), set(got) - set(truth)
     recall = 1 - len(missed) / len(truth)
     precision = 1 - len(extra) / len(got) if got else 0.0

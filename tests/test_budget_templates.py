@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
+from nonzero_cells import nonzero_cells, nonzero_truth
 
 from expectations.catalogue import load_catalogue
 from expectations.engine import check_report
 from juesuan.budgets.factory import write_budget
 from juesuan.budgets.templates import TEMPLATES, budget_from_template
-from juesuan.model import Report, read_gold_csv
+from juesuan.model import Report
 from juesuan.parsing import parse_report
 
 LARGE = "shenzhen_itext_large"
@@ -35,16 +36,8 @@ def _read(final_spec, template: str, out: Path) -> tuple[dict, Report]:
 def _check(entry: dict, report: Report, out: Path) -> list:
     tpl = TEMPLATES[entry["doc_id"].split("-budget-")[1]]
     assert report.kind == "budget"
-    truth = {
-        (c.table_kind, c.subject_code, c.line_item, c.measure): c.amount_yuan
-        for c in read_gold_csv(out / entry["truth_file"])
-        if c.amount_yuan != 0
-    }
-    got = {
-        (t.kind, r.subject_code or "", r.line_item or "", c.measure): c.amount_yuan
-        for t, r, c in report.iter_cells()
-        if c.amount_yuan != 0
-    }
+    truth = nonzero_truth(out / entry["truth_file"])
+    got = nonzero_cells(report)
     hits = sum(1 for k, v in got.items() if truth.get(k) == v)
     print(f"{tpl.name:22} {entry['pages']:4} pages  recall {hits}/{len(truth)}  precision {hits}/{len(got)}")
     assert got == truth, set(got) ^ set(truth)

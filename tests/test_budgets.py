@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
+from nonzero_cells import nonzero_cells, nonzero_truth
 
 from expectations.catalogue import load_catalogue
 from expectations.engine import check_report
@@ -241,16 +242,8 @@ def test_factory_budgets_read_exactly(factory_pairs: tuple[Path, list]) -> None:
         styles.add(budget["style"])
         report = parse_report(out / budget["file"])
         assert report.kind == "budget"
-        truth = {
-            (c.table_kind, c.subject_code, c.line_item, c.measure): c.amount_yuan
-            for c in read_gold_csv(out / budget["truth_file"])
-            if c.amount_yuan != 0
-        }
-        got = {
-            (t.kind, r.subject_code or "", r.line_item or "", c.measure): c.amount_yuan
-            for t, r, c in report.iter_cells()
-            if c.amount_yuan != 0
-        }
+        truth = nonzero_truth(out / budget["truth_file"])
+        got = nonzero_cells(report)
         assert got == truth, (budget["file"], set(truth) ^ set(got))
         results = check_report(report, runner="duckdb")
         assert not [r for r in results if r.outcome in ("fail", "parse_error", "execution_error")]
