@@ -285,10 +285,11 @@ def test_portal_and_dashboard_options_with_injection_strings(
     warehouse_dir: Path, tmp_path: Path, monkeypatch, capsys
 ) -> None:
     """The server commands' every option given injection strings, with the long-running part (building the
-    portal, serving it, starting Streamlit) replaced by a stand-in that records what it was given: each value is
+    portal, serving it, the dashboard's web server) replaced by a stand-in that records what it was given: each value is
     refused or passed on as plain data (a path, an address), the published warehouse never changes, nothing is
     written outside this test's folder."""
-    from juesuan.dashboard import launch
+    import uvicorn
+
     from juesuan.portal import sample, site
 
     scoreboard.tried("security:server_cli_injection", "security")
@@ -305,7 +306,7 @@ def test_portal_and_dashboard_options_with_injection_strings(
 
         return record
 
-    monkeypatch.setattr(launch, "start", stand_in("dashboard"))
+    monkeypatch.setattr(uvicorn, "run", stand_in("dashboard"))  # `juesuan dashboard` serves in its process
     monkeypatch.setattr(site, "build_site", stand_in("portal build"))
     monkeypatch.setattr(sample, "ensure_site", stand_in("portal serve"))
     base = {
