@@ -29,7 +29,7 @@ import pandas as pd
 WAN = Decimal(10000)
 CENT = Decimal("0.01")
 
-STATUS_LABELS = {"published": "已发布", "quarantined": "已隔离", "failed": "解析失败"}
+STATUS_LABELS = {"published": "已发布", "quarantined": "已隔离", "failed": "未能读取"}
 SEVERITY_LABELS = {"error": "错误", "warning": "警告"}
 OUTCOME_LABELS = {
     "pass": "通过",

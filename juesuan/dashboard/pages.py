@@ -105,7 +105,7 @@ def overview(p: Page) -> None:
             "published": "已发布",
             "with_warnings": "其中有警告",
             "quarantined": "已隔离",
-            "failed": "解析失败",
+            "failed": "未能读取",
             "total": "合计",
         },
         key="ov-by",
