@@ -154,13 +154,7 @@ def time_queries(published: Path) -> dict[str, dict[str, float]]:
             except duckdb.Error as exc:
                 out[name] = {"error": str(exc).splitlines()[0]}  # type: ignore[dict-item]
                 continue
-            times.sort()
-            out[name] = {
-                "p50_ms": round(statistics.median(times), 2),
-                "p95_ms": round(times[max(0, math.ceil(0.95 * len(times)) - 1)], 2),
-                "max_ms": round(times[-1], 2),
-                "rows": rows,
-            }
+            out[name] = {**_percentiles(times), "rows": rows}
     finally:
         con.close()
     try:
@@ -177,13 +171,18 @@ def time_queries(published: Path) -> dict[str, dict[str, float]]:
         except Exception as exc:
             out[name] = {"error": f"{type(exc).__name__}: {exc}".splitlines()[0]}  # type: ignore[dict-item]
             continue
-        times.sort()
-        out[name] = {
-            "p50_ms": round(statistics.median(times), 2),
-            "p95_ms": round(times[max(0, math.ceil(0.95 * len(times)) - 1)], 2),
-            "max_ms": round(times[-1], 2),
-        }
+        out[name] = _percentiles(times)
     return out
+
+
+def _percentiles(times: list[float]) -> dict[str, float]:
+    """p50, p95 (nearest rank) and max of query times in ms."""
+    times = sorted(times)
+    return {
+        "p50_ms": round(statistics.median(times), 2),
+        "p95_ms": round(times[max(0, math.ceil(0.95 * len(times)) - 1)], 2),
+        "max_ms": round(times[-1], 2),
+    }
 
 
 # ---- one size, in its own process ----------------------------------------------------------------------------

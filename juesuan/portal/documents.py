@@ -11,6 +11,7 @@ import io
 import os
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfbase import pdfmetrics
@@ -131,17 +132,8 @@ def tables_workbook(truth_csv: Path, entry: dict) -> bytes:
     parser reads like the PDF; the warehouse keeps the PDF as the current document of that department-year.
     """
     from juesuan.factory.formats import write_xlsx
-    from juesuan.factory.gold import spec_from_gold
 
-    spec = spec_from_gold(
-        truth_csv,
-        template=str(entry["template"]),
-        department=str(entry["department"]),
-        year=int(entry["year"]),
-        units=dict(entry.get("units") or {}),
-        kinds=tuple(entry.get("table_pages") or ()),
-        headcount=None,  # not in the manifest; a made-up one would land in core.headcount
-    )
+    spec = _spec_of(truth_csv, entry)
     buf = io.BytesIO()
     write_xlsx(spec, buf)
     return buf.getvalue()
@@ -150,17 +142,8 @@ def tables_workbook(truth_csv: Path, entry: dict) -> bytes:
 def report_article(truth_csv: Path, entry: dict) -> str:
     """The report in `entry` as the body of an article page: prose and its tables inline (no attachment)."""
     from juesuan.factory.formats import article_html
-    from juesuan.factory.gold import spec_from_gold
 
-    spec = spec_from_gold(
-        truth_csv,
-        template=str(entry["template"]),
-        department=str(entry["department"]),
-        year=int(entry["year"]),
-        units=dict(entry.get("units") or {}),
-        kinds=tuple(entry.get("table_pages") or ()),
-        headcount=None,  # not in the manifest; a made-up one would land in core.headcount
-    )
+    spec = _spec_of(truth_csv, entry)
     return article_html(spec)
 
 
@@ -171,3 +154,18 @@ def error_page(path: str) -> bytes:
         f'<body><div class="err"><h2>抱歉，您访问的页面不存在或已被删除！</h2><p>{path}</p>'
         '<a href="/">返回首页</a></div></body></html>\n'
     ).encode()
+
+
+def _spec_of(truth_csv: Path, entry: dict) -> Any:
+    """The report of a manifest `entry` rebuilt from its truth file (what the workbook and the article print)."""
+    from juesuan.factory.gold import spec_from_gold
+
+    return spec_from_gold(
+        truth_csv,
+        template=str(entry["template"]),
+        department=str(entry["department"]),
+        year=int(entry["year"]),
+        units=dict(entry.get("units") or {}),
+        kinds=tuple(entry.get("table_pages") or ()),
+        headcount=None,  # not in the manifest; a made-up one would land in core.headcount
+    )
