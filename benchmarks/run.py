@@ -480,8 +480,12 @@ def parse_and_check(args: argparse.Namespace, corpus: Path) -> dict | None:
         print(
             f"\nPDFium triage: pdfplumber opened {triage} of {results['juesuan-pdfplumber']['pages']} pages"
         )
-    if per_kind:
+    if per_kind and per_kind["final"]["pages"] and per_kind["budget"]["pages"]:
         summary["budget_vs_final"] = budget_vs_final(per_kind)
+    elif per_kind:
+        print(
+            "\nbudget / final-account cost per page: not measured (no real final accounts or budgets found)"
+        )
     if checks and checks["reports"]:
         n = checks["reports"]
         parse_per = checks["parse_seconds"] / n

@@ -102,3 +102,17 @@ def test_merged_cells_match_their_reference() -> None:
         want = joined_grid(1, xs, ys, joins)
         got = _build_grid(1, xs, ys, hs, vs)
         assert (got.cell_of, got.spans) == (want.cell_of, want.spans)
+
+
+def test_dedupe_fast_path_is_taken_only_when_nothing_is_near() -> None:
+    """The numpy check says "nothing to drop" on a plain table row and defers to the exact loop otherwise."""
+    from juesuan.parsing.pdfgeom import _none_near
+
+    row = [Char(t, 10 + 5 * i, 100, 14 + 5 * i, 109) for i, t in enumerate("1,234.00 1,234.00")]
+    assert _none_near(row, 1.5)
+    assert not _none_near([*row, Char("3", row[3].x0 + 1.4, 100.5, 0, 0)], 1.5)  # an overprint
+    assert not _none_near(
+        [*row, Char("3", row[3].x0 + 1.7, 100, 0, 0)], 1.5
+    )  # adjacent cell: the loop decides
+    assert _none_near([*row, Char("5", row[3].x0 + 1.0, 100, 0, 0)], 1.5)  # another text may sit close
+    assert dedupe_chars(row) == row
