@@ -116,3 +116,5 @@ def test_dedupe_fast_path_is_taken_only_when_nothing_is_near() -> None:
     )  # adjacent cell: the loop decides
     assert _none_near([*row, Char("5", row[3].x0 + 1.0, 100, 0, 0)], 1.5)  # another text may sit close
     assert dedupe_chars(row) == row
+    nan = Char("9", float("nan"), 100, 0, 0)
+    assert not _none_near([*row, nan], 1.5)  # a glyph without a position: the exact loop decides

@@ -63,6 +63,8 @@ class Grid:
 
     def cell_chars(self, cid: int) -> list[Char]:
         r0, r1, c0, c1 = self.spans[cid]
+        if r0 == r1 and c0 == c1:  # most cells are one atomic cell
+            return list(self.atomic_chars.get((r0, c0), ()))
         out: list[Char] = []
         for r in range(r0, r1 + 1):
             for c in range(c0, c1 + 1):
@@ -83,7 +85,9 @@ def chars_text(chars: list[Char]) -> str:
     """Text of characters in one cell: lines top to bottom, each left to right, joined without spaces."""
     if not chars:
         return ""
-    return "".join("".join(c.text for c in line) for line in group_lines(chars))
+    if len(chars) == 1:
+        return chars[0].text
+    return "".join([c.text for line in group_lines(chars) for c in line])
 
 
 def group_lines(chars: list[Char]) -> list[list[Char]]:
@@ -273,14 +277,20 @@ def place_chars(geom: PageGeom, grids: list[Grid]) -> None:
     """Put each character into the atomic cell containing its centre; the rest stay free text."""
     free: list[Char] = []
     # each grid's bounds and last row/column looked up once, not per character (every glyph of a table page)
-    frames = [(g.xs[0], g.xs[-1], g.ys[0], g.ys[-1], g.xs, g.ys, g.ncols - 1, g.nrows - 1, g) for g in grids]
+    frames = [
+        (g.xs[0], g.xs[-1], g.ys[0], g.ys[-1], g.xs, g.ys, g.ncols, g.nrows, g.atomic_chars) for g in grids
+    ]
     for ch in geom.chars:
         cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
-        for x0, x1, y0, y1, xs, ys, last_c, last_r, g in frames:
+        for x0, x1, y0, y1, xs, ys, nc, nr, cells in frames:
             if x0 <= cx <= x1 and y0 <= cy <= y1:
-                r = min(bisect_right(ys, cy) - 1, last_r)
-                c = min(bisect_right(xs, cx) - 1, last_c)
-                g.atomic_chars.setdefault((r, c), []).append(ch)
+                r = bisect_right(ys, cy) - 1
+                c = bisect_right(xs, cx) - 1
+                key = (r if r < nr else nr - 1, c if c < nc else nc - 1)
+                if (cell := cells.get(key)) is None:
+                    cells[key] = [ch]
+                else:
+                    cell.append(ch)
                 break
         else:
             free.append(ch)

@@ -184,19 +184,19 @@ def _none_near(chars: list[Char], tol: float) -> bool:
         return False
     bx = np.floor(np.fromiter((ch.x0 for ch in chars), np.float64, n) / tol)
     by = np.floor(np.fromiter((ch.top for ch in chars), np.float64, n) / tol)
-    if not (np.all(np.abs(bx) < 1 << 13) and np.all(np.abs(by) < 1 << 13)):  # far off the page (or NaN)
+    lo, hi = np.minimum(bx.min(), by.min()), np.maximum(bx.max(), by.max())  # NaN stays NaN
+    if not (lo > -(1 << 13) and hi < 1 << 13):  # far off the page (or NaN)
         return False
-    keys = (codes << 32) | ((bx.astype(np.int64) + (1 << 14)) << 16) | (by.astype(np.int64) + (1 << 14))
-    uniq = np.unique(keys)
-    if len(uniq) < n:
+    keys = np.sort(
+        (codes << 32) | ((bx.astype(np.int64) + (1 << 14)) << 16) | (by.astype(np.int64) + (1 << 14))
+    )
+    if (keys[1:] == keys[:-1]).any():
         return False
-    for dx, dy in ((0, 1), (1, -1), (1, 0), (1, 1)):  # the other half of the neighbours is the same pairs
-        shifted = keys + ((dx << 16) + dy)
-        at = np.searchsorted(uniq, shifted)
-        at[at == len(uniq)] = 0
-        if np.any(uniq[at] == shifted):
-            return False
-    return True
+    # the neighbour cells (x, y+1), (x+1, y-1), (x+1, y), (x+1, y+1): the other four give the same pairs
+    shifted = (keys[None, :] + np.array([[1], [(1 << 16) - 1], [1 << 16], [(1 << 16) + 1]])).ravel()
+    at = np.searchsorted(keys, shifted)
+    at[at == n] = 0
+    return not (keys[at] == shifted).any()
 
 
 _UNIT_LINE = re.compile(r"单位\s*[:：]\s*(?:万元|元)")
