@@ -1,8 +1,10 @@
-"""The table-page hot loops (glyph dedupe, line grouping, merged-cell detection) against plain reference versions.
+"""The parser's fast paths against plain reference versions: the table-page hot loops (glyph dedupe, line
+grouping, merged-cell detection) and the raw font look into object streams.
 
 They were rewritten for speed (4 buckets looked at instead of 9, centres computed once, rulings looked up by
-position); the output must be the same as the obvious quadratic definitions, on seeded random pages with the
-awkward cases (glyphs exactly one tolerance apart, on bucket edges, ties in height, rulings stopping short).
+position, pdfminer skipped when the raw bytes already show every font has a Unicode map); the output must be the
+same as the obvious definitions, on seeded random pages with the awkward cases (glyphs exactly one tolerance
+apart, on bucket edges, ties in height, rulings stopping short).
 """
 
 from __future__ import annotations
@@ -118,3 +120,35 @@ def test_dedupe_fast_path_is_taken_only_when_nothing_is_near() -> None:
     assert dedupe_chars(row) == row
     nan = Char("9", float("nan"), 100, 0, 0)
     assert not _none_near([*row, nan], 1.5)  # a glyph without a position: the exact loop decides
+
+
+def _objstm_file(*objects: bytes, compress=None) -> bytes:
+    """A file's bytes holding one object stream with `objects` (object numbers 10, 11, ...)."""
+    import zlib
+
+    offsets, body = [], b""
+    for obj in objects:
+        offsets.append(len(body))
+        body += obj + b"\n"
+    header = b" ".join(b"%d %d" % (10 + i, o) for i, o in enumerate(offsets)) + b"\n"
+    data = (compress or zlib.compress)(header + body)
+    head = b"<</Type/ObjStm/N %d/First %d/Filter/FlateDecode/Length %d>>" % (
+        len(objects),
+        len(header),
+        len(data),
+    )
+    return b"%PDF-1.5\n5 0 obj\n" + head + b"stream\r\n" + data + b"\r\nendstream\nendobj\n%%EOF\n"
+
+
+def test_fonts_inside_object_streams_get_the_raw_look() -> None:
+    """A file with object streams skips pdfminer only when every font dictionary inside them has a Unicode
+    map (or is a standard font); a font without one, or a stream it cannot inflate, still gets the full look."""
+    from juesuan.parsing.fonts import _object_stream_fonts_safe
+
+    mapped = b"<</Type/Font/Subtype/Type0/BaseFont/ABCDEF+SimSun/Encoding/Identity-H/ToUnicode 20 0 R>>"
+    bare = b"<</Type/Font/Subtype/Type0/BaseFont/ABCDEF+SimSun/Encoding/Identity-H/DescendantFonts[21 0 R]>>"
+    other = b"<</Type/Page/Parent 3 0 R>>"
+    assert _object_stream_fonts_safe(_objstm_file(other, mapped))
+    assert not _object_stream_fonts_safe(_objstm_file(other, bare, mapped))
+    assert not _object_stream_fonts_safe(_objstm_file(mapped, compress=lambda b: b"not zlib" + b))
+    assert not _object_stream_fonts_safe(_objstm_file(mapped).replace(b"%%EOF", b"/Encrypt 9 0 R %%EOF"))
