@@ -152,3 +152,35 @@ def test_fonts_inside_object_streams_get_the_raw_look() -> None:
     assert not _object_stream_fonts_safe(_objstm_file(other, bare, mapped))
     assert not _object_stream_fonts_safe(_objstm_file(mapped, compress=lambda b: b"not zlib" + b))
     assert not _object_stream_fonts_safe(_objstm_file(mapped).replace(b"%%EOF", b"/Encrypt 9 0 R %%EOF"))
+
+
+def _joined_reference(nr: int, nc: int, joins: list) -> tuple[list, list]:
+    """Merged cells numbered in reading order of their first atomic cell, each with its row and column span."""
+    group = {(r, c): {(r, c)} for r in range(nr) for c in range(nc)}
+    for a, b in joins:
+        if group[a] is not group[b]:
+            merged = group[a] | group[b]
+            for cell in merged:
+                group[cell] = merged
+    order: list[frozenset] = []
+    for r in range(nr):
+        for c in range(nc):
+            if frozenset(group[(r, c)]) not in order:
+                order.append(frozenset(group[(r, c)]))
+    cell_of = [[order.index(frozenset(group[(r, c)])) for c in range(nc)] for r in range(nr)]
+    spans = [
+        (min(r for r, _ in g), max(r for r, _ in g), min(c for _, c in g), max(c for _, c in g))
+        for g in order
+    ]
+    return cell_of, spans
+
+
+def test_joined_cells_match_their_reference() -> None:
+    rng = random.Random(11)
+    for _ in range(300):
+        nr, nc = rng.randint(1, 7), rng.randint(1, 7)
+        pairs = [((r, c), (r, c + 1)) for r in range(nr) for c in range(nc - 1)]
+        pairs += [((r, c), (r + 1, c)) for r in range(nr - 1) for c in range(nc)]
+        joins = rng.sample(pairs, rng.randint(0, len(pairs)))
+        g = joined_grid(1, [float(x) for x in range(nc + 1)], [float(y) for y in range(nr + 1)], joins)
+        assert (g.cell_of, g.spans) == _joined_reference(nr, nc, joins)

@@ -54,12 +54,18 @@ class Grid:
         chars = self.atomic_chars.get((r, c))
         if not chars:
             return None
-        return (
-            round(min(ch.x0 for ch in chars), 2),
-            round(min(ch.top for ch in chars), 2),
-            round(max(ch.x1 for ch in chars), 2),
-            round(max(ch.bottom for ch in chars), 2),
-        )
+        first = chars[0]
+        x0, top, x1, bottom = first.x0, first.top, first.x1, first.bottom
+        for ch in chars:  # one pass, not four (every cell of every table)
+            if ch.x0 < x0:
+                x0 = ch.x0
+            if ch.top < top:
+                top = ch.top
+            if ch.x1 > x1:
+                x1 = ch.x1
+            if ch.bottom > bottom:
+                bottom = ch.bottom
+        return round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2)
 
     def cell_chars(self, cid: int) -> list[Char]:
         r0, r1, c0, c1 = self.spans[cid]
@@ -260,16 +266,23 @@ def joined_grid(
     ids: dict[int, int] = {}
     cell_of = [[0] * nc for _ in range(nr)]
     spans: list[list[int]] = []
-    for r in range(nr):
+    for r in range(nr):  # row by row: a span's first row is where it was met first, its last row is r
+        row = cell_of[r]
         for c in range(nc):
-            root = find(r * nc + c)
-            if root not in ids:
-                ids[root] = len(spans)
+            i = r * nc + c
+            root = i if parent[i] == i else find(i)  # most cells are joined to none
+            cid = ids.get(root)
+            if cid is None:
+                ids[root] = cid = len(spans)
                 spans.append([r, r, c, c])
-            cid = ids[root]
-            cell_of[r][c] = cid
-            s = spans[cid]
-            s[0], s[1], s[2], s[3] = min(s[0], r), max(s[1], r), min(s[2], c), max(s[3], c)
+            else:
+                s = spans[cid]
+                s[1] = r
+                if c < s[2]:
+                    s[2] = c
+                elif c > s[3]:
+                    s[3] = c
+            row[c] = cid
     return Grid(page=page, xs=xs, ys=ys, cell_of=cell_of, spans=[tuple(s) for s in spans])
 
 
