@@ -11,6 +11,7 @@ import ctypes
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
@@ -173,8 +174,6 @@ def _none_near(chars: list[Char], tol: float) -> bool:
     `dedupe_chars` drops nothing), decided in numpy: two such glyphs fall in the same or in adjacent cells of a
     `tol` grid, so it is enough that no cell holds two glyphs of one text and no adjacent cell one of the same
     text. False whenever that cannot be shown (then the exact loop decides)."""
-    import numpy as np
-
     n = len(chars)
     if n < 2:
         return True
