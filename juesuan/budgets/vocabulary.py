@@ -124,6 +124,15 @@ BUDGET_TABLE_KINDS: dict[str, BudgetTableKind] = {
             + tuple((f"change.{k}", f"增减{lbl}") for k, lbl in _THREE),
         ),
         BudgetTableKind("gov_fund", "政府性基金预算支出表", _SPLIT + _PRIOR),
+        BudgetTableKind("appropriation_expenditure", "财政拨款支出表（按功能分类）", _SPLIT + _PRIOR),
+        BudgetTableKind(
+            "appropriation_basic",
+            "财政拨款基本支出表（按经济分类）",
+            (("amount", "预算数"), ("total", "合计"), ("personnel", "人员经费"), ("public", "公用经费")),
+        ),
+        BudgetTableKind(
+            "admin_operation", "一般公共预算机关运行经费支出表", (("total", "机关运行经费支出"),)
+        ),
         BudgetTableKind("state_capital", "国有资本经营预算支出表", _SPLIT + _PRIOR),
         BudgetTableKind(
             "basic_total",
@@ -197,6 +206,8 @@ def classify_title(text: str) -> str | None:
         return "other"
     if "三公" in t and ("会议费" in t or "培训费" in t):
         return "three_public_meetings"  # 西安: 三公 with 会议费 and 培训费, a row per unit (folded into three_public)
+    if "机关运行经费" in t and "三公" not in t:
+        return "admin_operation"  # 江苏 2019: 机关运行经费 by economic code (the 三公 tables print it as a column)
     if "三公" in t:
         # 广州: 行政经费 and the 三公 items as rows, fund sources as columns (read, then folded into three_public)
         return "three_public_funds" if "行政经费" in t else "three_public"
@@ -220,6 +231,9 @@ def classify_title(text: str) -> str | None:
         return "gov_fund"
     if "国有资本经营" in t:
         return "state_capital"
+    if "财政拨款" in t and "支出" in t and "一般公共预算" not in t:
+        # 江苏 2019: 财政拨款支出预算表（功能科目） and 财政拨款基本支出预算表（经济科目）, all funds of the appropriation
+        return "appropriation_basic" if "基本支出" in t else "appropriation_expenditure"
     if "一般公共预算" in t and "基本支出" in t:
         if "功能" in t:
             return "basic_function"  # 基本支出 by function code (西安 表7)
@@ -373,7 +387,18 @@ def measure(kind: str, path: list[str], side: str | None) -> str | None:
         if "小型" in j or "微型" in j:
             return prefix + "procurement.small_micro_reserved"
         return prefix + "procurement"
-    if kind in ("expenditure", "general_budget", "general_budget_economic", "gov_fund", "state_capital"):
+    if kind == "admin_operation":
+        if any(w in j for w in ("机关运行经费", "合计", "小计", "预算数", "金额")):
+            return prefix + "total"
+        return None
+    if kind in (
+        "expenditure",
+        "general_budget",
+        "general_budget_economic",
+        "gov_fund",
+        "state_capital",
+        "appropriation_expenditure",
+    ):
         if "基本支出" in j and ("人员" in path[-1] or "公用" in path[-1]):
             return prefix + ("basic.personnel" if "人员" in path[-1] else "basic.public")
         if re.fullmatch(
@@ -419,7 +444,7 @@ def measure(kind: str, path: list[str], side: str | None) -> str | None:
             if any(w in j for w in words):
                 return prefix + key
         return None
-    if kind in ("basic_expenditure", "basic_function"):
+    if kind in ("basic_expenditure", "basic_function", "appropriation_basic"):
         for key, words in (
             ("personnel", ("人员经费", "人员支出")),
             ("public", ("公用经费", "公用支出")),
@@ -539,7 +564,9 @@ def line_item(kind: str, side: str | None, label: str, state: object) -> str | N
     """Line-item key of an uncoded row (summary sides, 合计, 人员经费/公用经费)."""
     n = strip_ordinal(label)
     if not n:
-        return None
+        # 江苏 2019 prints 三公, 会议费 and 培训费 as one row of amounts under the header, without a label column:
+        # the row is the table's (the department's) total
+        return "total" if kind == "three_public_meetings" else None
     if kind in ("summary", "appropriation_summary"):
         n = re.sub(r"^(?:\d+[.．、]|其中[:：])", "", n.strip())
         if side in ECONOMIC_PANELS:
@@ -595,7 +622,7 @@ def line_item(kind: str, side: str | None, label: str, state: object) -> str | N
             if test:
                 return f"three_public.{key}"
         return None
-    if kind in ("basic_expenditure", "basic_total"):
+    if kind in ("basic_expenditure", "basic_total", "appropriation_basic"):
         if n.startswith("人员经费"):
             return "personnel_total"
         if n.startswith("公用经费"):
@@ -638,8 +665,8 @@ def extra_table_kind(title: str) -> str | None:
     t = norm(title)
     if "表" not in t or "。" in t or "，" in t:
         return None
-    if "一般公共预算" in t and "基本支出" in t:
-        return None  # the family's 一般公共预算基本支出表 itself (by economic or by function code)
+    if ("一般公共预算" in t or "财政拨款" in t) and "基本支出" in t:
+        return None  # the family's 一般公共预算 / 财政拨款基本支出表 itself (by economic or by function code)
     if project_by_economic_code(t):
         return None  # read into cells (project_economic)
     for kind, pattern in _EXTRAS:

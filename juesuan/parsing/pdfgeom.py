@@ -18,6 +18,8 @@ import pypdfium2.raw as pdfium_c
 MIN_SEGMENT = 2.0
 #: A path drawn this thin (points) in one direction is a line, whatever its construction.
 THIN = 2.5
+#: A colour channel at least this bright (of 255) on every channel is the paper's white.
+WHITE = 250
 
 
 @dataclass(slots=True)
@@ -198,6 +200,8 @@ def _load_segments(page: pdfium.PdfPage, geom: PageGeom) -> None:
     for raw, outer in _path_objects(page.raw):
         if not pdfium_c.FPDFPageObj_GetBounds(raw, left_, bottom_, right_, top_):
             continue
+        if _invisible(raw):
+            continue
         left, bottom, right, top = left_.value, bottom_.value, right_.value, top_.value
         w, h = right - left, top - bottom
         if w < MIN_SEGMENT and h < MIN_SEGMENT:
@@ -240,6 +244,30 @@ def _load_segments(page: pdfium.PdfPage, geom: PageGeom) -> None:
             if pdfium_c.FPDFPathSegment_GetClose(seg) and start is not None:
                 _add_segment(prev, start, hsegs, vsegs)
                 prev = start
+
+
+_fill_mode, _stroke = ctypes.c_int(), ctypes.c_int()
+_rgba = tuple(ctypes.c_uint() for _ in range(4))
+
+
+def _invisible(raw) -> bool:  # type: ignore[no-untyped-def]
+    """A path painted white (or transparent) on the white page, neither filled nor stroked in a visible
+    colour: 江苏's Excel export draws each cell as a white background rect inset from the black rules, whose
+    edges are no column or row boundary (they cut '160.00' into '1', '6', '0', '.00')."""
+    if not pdfium_c.FPDFPath_GetDrawMode(raw, ctypes.byref(_fill_mode), ctypes.byref(_stroke)):
+        return False
+    painted = []
+    if _stroke.value:
+        painted.append(pdfium_c.FPDFPageObj_GetStrokeColor)
+    if _fill_mode.value != pdfium_c.FPDF_FILLMODE_NONE:
+        painted.append(pdfium_c.FPDFPageObj_GetFillColor)
+    for get in painted:
+        r, g, b, a = _rgba
+        if not get(raw, *(ctypes.byref(v) for v in _rgba)):
+            return False
+        if a.value > 0 and min(r.value, g.value, b.value) < WHITE:
+            return False
+    return True
 
 
 def _path_objects(raw_page, depth: int = 0, outer: tuple = ()):  # type: ignore[no-untyped-def]

@@ -23,7 +23,16 @@ from typing import Any
 
 import pypdfium2 as pdfium
 
-from juesuan.parsing.pdfgeom import MIN_SEGMENT, THIN, Char, PageGeom, _add_segment, dedupe_chars, load_page
+from juesuan.parsing.pdfgeom import (
+    MIN_SEGMENT,
+    THIN,
+    WHITE,
+    Char,
+    PageGeom,
+    _add_segment,
+    dedupe_chars,
+    load_page,
+)
 
 #: Characters the PDFium reader drops as whitespace; dropped here too so both engines see the same glyphs.
 _BLANKS = frozenset(" \r\n\t\xa0\u3000\ufeff\x02")
@@ -88,6 +97,8 @@ def page_geom(ppage: Any) -> PageGeom:
                 Char(text, float(obj.x0), height - obj.y1 + mb_top, float(obj.x1), height - obj.y0 + mb_top)
             )
         elif isinstance(obj, LTCurve):  # LTLine and LTRect are curves too
+            if _invisible(obj):
+                continue
             box = (float(obj.x0), float(obj.x1), height - obj.y1 + mb_top, height - obj.y0 + mb_top)
             _add_object(box, isinstance(obj, LTRect), obj, ppage, geom)
         elif isinstance(obj, LTContainer):  # a form XObject (LTFigure): its objects are in page space already
@@ -95,6 +106,24 @@ def page_geom(ppage: Any) -> PageGeom:
     if chars:
         geom.chars = dedupe_chars(chars)
     return geom
+
+
+def _white(color: Any) -> bool:
+    """pdfminer's colour (gray, RGB or CMYK tuple, or a bare number) is the paper's white."""
+    c = color if isinstance(color, (tuple, list)) else (color,)
+    if not c or not all(isinstance(v, (int, float)) for v in c):
+        return False  # a pattern or an unknown space: count it as visible
+    if len(c) == 4:  # CMYK: white is no ink at all
+        return max(c) <= 1 - WHITE / 255
+    return min(c) >= WHITE / 255
+
+
+def _invisible(obj: Any) -> bool:
+    """As `pdfgeom._invisible`: a path painted only in the paper's white is no ruling line."""
+    painted = [
+        col for on, col in ((obj.stroke, obj.stroking_color), (obj.fill, obj.non_stroking_color)) if on
+    ]
+    return all(_white(col) for col in painted)
 
 
 def _unreadable(text: str) -> bool:

@@ -126,6 +126,8 @@ class TableVocabulary:
     #: the side of a summary panel from its first column's header path and the default side (a summary printing
     #: its expenditure in several panels, by function and by economic classification, names each panel's side)
     panel_side: Callable[[str, str], str] | None = None
+    #: the family's name in notes about tables it does not read ("not one of the public 预算 tables")
+    family: str = "决算"
 
 
 def _drop_second_classification(roles: list[ColRole], keep: bool = False) -> None:
@@ -1073,7 +1075,7 @@ def locate_tables(
                         skipped = Unplaced(
                             geom.number,
                             amounts,
-                            f"table {title_text!r} is not one of the public 决算 tables",
+                            f"table {title_text!r} is not one of the public {_family()} tables",
                             last_public.kind if last_public else None,
                             skipped_kind="other",
                             title=title_text,
@@ -1122,7 +1124,7 @@ def locate_tables(
                         Unplaced(
                             geom.number,
                             amounts,
-                            f"continuation of {other[0]!r}, not one of the public 决算 tables",
+                            f"continuation of {other[0]!r}, not one of the public {_family()} tables",
                             last_public.kind if last_public else None,
                             skipped_kind="other",
                             title=other[0],
@@ -1223,11 +1225,28 @@ def _add_notes(found: Found, lines: list[TextLine]) -> None:
             found.note_lines.append(t)  # a wrapped note line
 
 
+def _family() -> str:
+    """决算, or the name of the family whose vocabulary is reading (预算)."""
+    vocabulary = _VOCABULARY.get()
+    return vocabulary.family if vocabulary is not None else "决算"
+
+
 def _unit_of(lines: list[TextLine]) -> str | None:
-    for ln in lines:
-        m = _UNIT.search(norm(ln.text))
+    for i, ln in enumerate(lines):
+        t = norm(ln.text)
+        m = _UNIT.search(t)
         if m:
             return m.group(1)
+        nxt = lines[i + 1] if i + 1 < len(lines) else None
+        if (
+            re.search(r"单位[:：]万$", t)
+            and nxt
+            and norm(nxt.text).endswith("元")
+            and abs(nxt.x1 - ln.x1) < 12
+        ):
+            return (
+                "万元"  # 单位：万元 wrapped in a narrow right-aligned box, 元 on the line below (江苏 2019)
+            )
     return None
 
 
