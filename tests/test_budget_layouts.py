@@ -94,3 +94,40 @@ def test_layout_read_exactly(layout: str, style: str, tmp_path: Path) -> None:
             assert not keyed
         passed = {r.rule_id for r in results if r.outcome == "pass" and r.table_kind == "basic_expenditure"}
         assert "budget_economic_class_sum" in passed
+    if layout == "padded_cells":
+        for kind in ("appropriation_expenditure", "appropriation_basic", "admin_operation", "three_public"):
+            assert report.tables[kind].status == "parsed", kind
+        assert not [
+            p for p in report.problems if p.code in ("unit_missing", "table_skipped") and p.page != 19
+        ]
+        measures = {c.measure for c in report.tables["three_public"].rows[0].cells}
+        assert {"budget.total_all", "budget.total", "budget.meeting", "budget.training"} <= measures
+        passed = {(r.rule_id, r.table_kind) for r in results if r.outcome == "pass"}
+        assert {
+            ("budget_three_public_sums", "three_public"),
+            ("budget_admin_operation_within_basic", "admin_operation"),
+            ("budget_economic_class_sum", "admin_operation"),
+            ("budget_economic_total_sum", "appropriation_basic"),
+            ("budget_class_equals_sum_of_kuan", "appropriation_expenditure"),
+            ("budget_kuan_equals_sum_of_xiang", "appropriation_expenditure"),
+        } <= passed
+
+
+def test_padded_cells_need_invisible_rects_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """江苏 2019's white cell backgrounds are what the `padded_cells` layout reproduces: read as ruling (as before
+    the fix) they split the class rows' amount cells from their codes and cut '160.00' into pieces; ignored, the
+    pdfplumber engine reads the layout as exactly as PDFium does."""
+    from juesuan.parsing import pdfgeom
+
+    spec = budget_from_final(_final_spec(7, "central2024"), style="word", seed=7)
+    LAYOUTS["padded_cells"](spec, seed=7)
+    entry = write_budget(spec, tmp_path)
+    truth = nonzero_truth(tmp_path / entry["truth_file"])
+    plumber = parse_report(tmp_path / entry["file"], engine="pdfplumber")
+    assert nonzero_cells(plumber) == truth
+    monkeypatch.setattr(pdfgeom, "_invisible", lambda raw: False)
+    naive = parse_report(tmp_path / entry["file"], engine="pdfium")
+    codes = {p.code for p in naive.problems if p.severity == "error"}
+    assert {"unknown_row", "unreadable_cell"} <= codes, codes
+    assert naive.tables["general_budget"].status == "parse_error"
+    assert naive.tables["three_public"].status == "parse_error"

@@ -29,10 +29,10 @@ NARRATIVE_ONLY = {
 
 #: Real budgets that do not meet the bar yet, each with what is missing (strict: a fix makes the test say so).
 KNOWN_GAPS = {
-    "budget-jiangsu-high-court-2019.pdf": "2019 layouts, five tables unread: the 收支预算总表's 支出用途 panel "
-    "(基本支出 / 项目支出 / 单位预留机动经费) and 当年收入小计 lines; the 收入预算总表 as a tree of fund names whose amounts "
-    "sit across the grid's row rules; the 支出预算总表 as one row without a label column; the 一般公共预算支出表's class rows "
-    "without codes (an unruled grid); 三公 amounts split across cells ('.00')",
+    "budget-jiangsu-high-court-2019.pdf": "2019 layouts, three tables unread (pages 8-9): the 收支预算总表's "
+    "支出用途 panel (基本支出 / 项目支出 / 单位预留机动经费) and 当年收入小计 lines; the 收入预算总表 as a tree of fund "
+    "names (一般公共预算资金小计, 公共财政拨款（补助）资金) whose rows the vocabulary does not key; the 支出预算总表 as one "
+    "row without a label column (its 单位预留机动经费 column has no measure)",
 }
 
 
@@ -131,6 +131,35 @@ def test_shanghai_budget_figures(real_budget_reports: dict) -> None:
     g = report.tables["general_budget"]
     assert g.find(line_item="total").cell("total").amount_yuan == Decimal("121224000")
     assert report.tables["three_public"].unit == "万元"
+
+
+def test_jiangsu_2019_coded_tables(real_budget_reports: dict) -> None:
+    """江苏 2019 pages 10-15 (an Excel export drawing a white background rect inset in every cell): the class rows
+    keep their codes, the 财政拨款 tables by function and economic code and the 机关运行经费 table are read, the one
+    row of 三公 / 会议费 / 培训费 is whole (not '1', '6', '0', '.00') and its unit 单位：万 / 元 is found."""
+    report, results = real_budget_reports["budget-jiangsu-high-court-2019.pdf"]
+    for kind in ("general_budget", "appropriation_expenditure", "appropriation_basic", "admin_operation"):
+        assert report.tables[kind].status == "parsed", kind
+    for kind in ("general_budget", "appropriation_expenditure"):
+        assert report.tables[kind].find(subject_code="204").cell("total").value == Decimal("27488.23")
+    assert report.tables["appropriation_basic"].find(line_item="total").cell("total").value == Decimal(
+        "21968.00"
+    )
+    admin = report.tables["admin_operation"]
+    assert admin.pages == [15] and admin.find(line_item="total").cell("total").value == Decimal("3580.05")
+    tp = report.tables["three_public"]
+    assert tp.status == "parsed" and tp.unit == "万元"
+    cells = {c.measure: c.value for c in tp.rows[0].cells}
+    assert cells["budget.total_all"] == Decimal("2382.02") and cells["budget.overseas"] == Decimal("160.00")
+    assert cells["budget.training"] == Decimal("1597.25")
+    assert not [p for p in report.problems if p.code in ("unit_missing", "table_skipped", "duplicate_table")]
+    passed = {(r.rule_id, r.table_kind) for r in results if r.outcome == "pass"}
+    assert {
+        ("budget_three_public_sums", "three_public"),
+        ("budget_admin_operation_within_basic", "admin_operation"),
+        ("budget_class_equals_sum_of_kuan", "appropriation_expenditure"),
+        ("budget_economic_total_sum", "appropriation_basic"),
+    } <= passed
 
 
 #: Real disagreements of a budget's prose with its tables, as (file, words of the figure): shown, not hidden.

@@ -60,6 +60,13 @@ def good(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Report]:
     multi_panel_summary(spec, seed=7)
     unit_codes(spec, seed=7)
     picked["bud_x"] = parse_report(out / str(write_budget(spec, out)["file"]))
+    # `bud_j`: the same budget in 江苏 2019's layouts (财政拨款 tables by code, 机关运行经费, one-row 三公)
+    from juesuan.budgets.layouts import padded_cells
+
+    spec = budget_from_final(build_spec(plan, 7, None)[0], style="word")
+    spec.doc_id += "-j"
+    padded_cells(spec, seed=7)
+    picked["bud_j"] = parse_report(out / str(write_budget(spec, out)["file"]))
     return picked
 
 
@@ -278,6 +285,9 @@ BUDGET_EXAMPLES: dict[str, Example] = {
     ),
     "budget_cross_basic_function": Example("bud_x", bump("basic_function", level=7, measure="total")),
     "budget_summary_panels": Example("bud_x", bump("summary", "expenditure.economic.basic", "amount")),
+    "budget_admin_operation_within_basic": Example(
+        "bud_j", bump("admin_operation", level=5, measure="total")
+    ),
 }
 
 EXAMPLES: dict[str, Example] = {

@@ -777,7 +777,7 @@ def budget_grids(spec: BudgetSpec) -> list[Grid]:
     out = []
     titles = TITLES[spec.style] if tpl is None else tpl.titles  # type: ignore[attr-defined]
     for number, (kind, table) in enumerate(spec.tables.items(), start=1):
-        title = titles[kind].format(y=y)
+        title = (titles.get(kind) or TITLES["word"].get(kind, kind)).format(y=y)  # layouts name their own
         if kind in spec.grids:
             grid = spec.grids[kind](spec, table, title)
         elif kind in ("summary", "appropriation_summary"):

@@ -10,6 +10,8 @@ handling of that layout stays covered without the real file:
   department's row, then each unit's row followed by its function codes, the same codes again in the next block).
 - `multi_panel_summary`: the 收支总表 with its expenditure printed in three panels (西安's 部门综合预算收支总表: by
   function class, by 部门预算支出经济分类 in 人员经费和公用经费 / 专项业务经费 sections, by 政府预算支出经济分类).
+- `padded_cells`: 江苏 2019's Excel export (white background rects inset in every cell, one 金额 column, the
+  财政拨款 tables by function and economic code, the 机关运行经费 table, one row of 三公 / 会议费 / 培训费).
 - `unit_codes`: 西安's per-unit tables with hierarchical unit codes (单位编码 | 单位名称: 合计, the department's
   group row 101, its units 101001 …): the 收入总表, the 支出总表 by fund source (fund.<source>), the 三公 table
   with 会议费 and 培训费 (上年 / 当年 / 增减 column groups, a row per unit), and the 一般公共预算基本支出表 by
@@ -664,6 +666,145 @@ def basic_function_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
     return _grid(spec, table, title, [1.2, 3.0, 1.3, 1.3, 1.3], header, 1, body)
 
 
+_PADDED_TITLES = {
+    "appropriation_expenditure": "财政拨款支出预算表（功能科目）",
+    "appropriation_basic": "财政拨款基本支出预算表（经济科目）",
+    "general_budget": "一般公共预算支出预算表（功能科目）",
+    "basic_expenditure": "一般公共预算基本支出预算表（经济科目）",
+    "three_public": "“三公”经费、会议费、培训费支出预算表",
+    "admin_operation": "一般公共预算机关运行经费支出预算表",
+}
+#: the amount column's header in each 江苏 2019 coded table
+_PADDED_AMOUNT_HEAD = {"basic_expenditure": "基本支出", "admin_operation": "机关运行经费支出"}
+_PADDED_THREE = (
+    "total_all",
+    "total",
+    "overseas",
+    "vehicle_total",
+    "vehicle_purchase",
+    "vehicle_operation",
+    "reception",
+    "meeting",
+    "training",
+)
+
+
+def _amount_column(table: SpecTable, kind: str, codes: str = "") -> SpecTable:
+    """`table` with its 合计 column alone (江苏 2019 prints one 金额 column), keyed as `kind`; with `codes`,
+    only the rows of that economic class, its class row as the 合计."""
+    out = SpecTable(kind=kind, unit=table.unit)
+    for r in table.rows:
+        if codes and not r.subject_code.startswith(codes):
+            continue
+        out.rows.append(
+            SpecRow(
+                label=r.label,
+                subject_code=r.subject_code,
+                line_item=r.line_item,
+                values={"total": r.values["total"]},
+            )
+        )
+    if codes and out.rows:
+        out.rows.insert(0, SpecRow(label="合计", line_item="total", values=dict(out.rows[0].values)))
+    return out
+
+
+def padded_cells(spec: BudgetSpec, seed: int = 0) -> None:
+    """Re-lay `spec` the way 江苏 2019 (Excel export) prints its coded tables, truth included: one 金额 column,
+    black rules as thin filled bars and a white background rect inset in every cell (edges that are no cell
+    boundary), class rows whose amount cell is split by white strips above and below the text; the 财政拨款支出表
+    by function and 财政拨款基本支出表 by economic code (财政拨款 = 一般公共预算 + 政府性基金 + 国有资本经营: the factory's
+    budgets have no fund money, so they equal the 一般公共预算 tables); the 一般公共预算机关运行经费支出表 (the 302
+    商品和服务支出 rows of the basic expenditure: a department of administrative units); and one row of 三公, 会议费
+    and 培训费 under a three-level header, amounts centred under header lines drawn on white boxes, the unit
+    wrapped as 单位：万 / 元."""
+    rng = random.Random(f"{seed}:padded_cells:{spec.doc_id}")
+    gb, basic = spec.tables["general_budget"], spec.tables["basic_expenditure"]
+    laid = {
+        "appropriation_expenditure": _amount_column(gb, "appropriation_expenditure"),
+        "appropriation_basic": _amount_column(basic, "appropriation_basic"),
+        "general_budget": _amount_column(gb, "general_budget"),
+        "basic_expenditure": _amount_column(basic, "basic_expenditure"),
+    }
+    admin = _amount_column(basic, "admin_operation", codes="302")
+    tp = spec.tables["three_public"].rows[0].values
+    leaves = {m: tp.get(f"budget.{m}", Decimal(0)) for m in _THREE_LEAVES[:4]}
+    leaves["meeting"] = Decimal(rng.randrange(2000, 40000)) / 100
+    leaves["training"] = Decimal(rng.randrange(2000, 90000)) / 100
+    sums = _three_sums(leaves)
+    three = SpecTable(kind="three_public", unit="万元")
+    three.rows.append(SpecRow(label="", values={f"budget.{m}": sums[m] for m in _PADDED_THREE if sums[m]}))
+    tables: dict[str, SpecTable] = {}
+    for kind, table in spec.tables.items():
+        if kind in ("general_budget", "basic_expenditure"):
+            continue
+        tables[kind] = three if kind == "three_public" else table
+        if (
+            kind == "appropriation_summary"
+        ):  # 江苏: the 财政拨款 tables follow their 收支总表, then 一般公共预算
+            tables.update(laid)
+    if admin.rows:
+        tables["admin_operation"] = admin
+    spec.tables = tables
+    for kind in (*laid, "admin_operation"):
+        spec.grids[kind] = padded_coded_grid
+    spec.grids["three_public"] = padded_three_public_grid
+
+
+def padded_coded_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
+    """科目编码 | 科目名称 | 金额 in 江苏 2019's padded cells (class rows and 合计 banded)."""
+    economic = table.kind in ("appropriation_basic", "basic_expenditure", "admin_operation")
+    head = "科目编码" if economic else "功能科目编码"
+    header = [HCell(0, 0, head), HCell(0, 1, head.replace("编码", "名称"))]
+    header.append(HCell(0, 2, _PADDED_AMOUNT_HEAD.get(table.kind, "金 额")))
+    body: list[list[BCell]] = []
+    for row in table.rows:
+        amount = BCell(_amount(row.values.get("total")), align="r", band=len(row.subject_code) <= 3)
+        if row.line_item == "total":
+            body.append([BCell("合计", colspan=2, align="c"), amount])
+        else:
+            body.append([BCell(row.subject_code), BCell(row.label), amount])
+    g = _grid(spec, table, _PADDED_TITLES[table.kind], [1.6, 2.4, 1.8], header, 1, body)
+    g.border_style, g.row_min_height = "padded", 24.0
+    g.notes = ["注：“科目编码”和“科目名称”为必填项。"]
+    return g
+
+
+def padded_three_public_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
+    """合计 | “三公”经费 {小计, 因公出国（境）费, 公务用车购置及运行维护费 {小计, 购置费, 运行维护费}, 公务接待费} |
+    会议费 | 培训费 over one row of centred amounts (江苏 2019)."""
+    header = [
+        HCell(0, 0, "合计", rowspan=3),
+        HCell(0, 1, "“三公”经费", colspan=6),
+        HCell(0, 7, "会议费", rowspan=3),
+        HCell(0, 8, "培训费", rowspan=3),
+        HCell(1, 1, "小计", rowspan=2),
+        HCell(1, 2, "因公出国（境）费", rowspan=2),
+        HCell(1, 3, "公务用车购置及运行维护费", colspan=3),
+        HCell(1, 6, "公务接待费", rowspan=2),
+        HCell(2, 3, "小计"),
+        HCell(2, 4, "公务用车购置费"),
+        HCell(2, 5, "公务用车运行维护费"),
+    ]
+    values = table.rows[0].values
+    body = [[BCell(_amount(values.get(f"budget.{m}")), align="c") for m in _PADDED_THREE]]
+    widths = [
+        1.2,
+        1.0,
+        1.15,
+        1.0,
+        1.15,
+        1.15,
+        1.0,
+        1.0,
+        1.0,
+    ]  # 因公出国（境） / 费: a one-character last line
+    g = _grid(spec, table, _PADDED_TITLES["three_public"], widths, header, 3, body)
+    g.border_style, g.header_font_size, g.row_min_height = "padded", 9.0, 30.0
+    g.unit_line = "单位：万\n元"
+    return g
+
+
 #: layout family → the function re-laying a factory budget in it
 LAYOUTS = {
     "annotated_economic": annotated_economic,
@@ -671,6 +812,7 @@ LAYOUTS = {
     "unit_codes": unit_codes,
     "crossed_economic": crossed_economic,
     "multi_panel_summary": multi_panel_summary,
+    "padded_cells": padded_cells,
     "unit_blocks": unit_blocks,
 }
 
@@ -682,6 +824,7 @@ __all__ = [
     "crossed_economic_grid",
     "multi_panel_grid",
     "multi_panel_summary",
+    "padded_cells",
     "unit_blocks",
     "unit_blocks_grid",
 ]
