@@ -125,7 +125,7 @@ def test_padded_cells_need_invisible_rects_ignored(tmp_path: Path, monkeypatch: 
     truth = nonzero_truth(tmp_path / entry["truth_file"])
     plumber = parse_report(tmp_path / entry["file"], engine="pdfplumber")
     assert nonzero_cells(plumber) == truth
-    monkeypatch.setattr(pdfgeom, "_invisible", lambda raw: False)
+    monkeypatch.setattr(pdfgeom, "_paint", lambda raw: pdfgeom.DRAWN)
     naive = parse_report(tmp_path / entry["file"], engine="pdfium")
     codes = {p.code for p in naive.problems if p.severity == "error"}
     assert {"unknown_row", "unreadable_cell"} <= codes, codes

@@ -32,6 +32,7 @@ from juesuan.parsing.pdfgeom import (
     _add_segment,
     dedupe_chars,
     load_page,
+    on_shade,
 )
 
 #: Characters the PDFium reader drops as whitespace; dropped here too so both engines see the same glyphs.
@@ -79,6 +80,7 @@ def page_geom(ppage: Any) -> PageGeom:
     chars = geom.chars
     norm = ppage.pdf.unicode_norm
     stack = [iter(ppage.layout._objs)]
+    shaded: list[tuple[float, float, float, float]] = []  # (x0, top, x1, bottom) of areas filled in a colour
     while stack:
         obj = next(stack[-1], None)
         if obj is None:
@@ -97,9 +99,17 @@ def page_geom(ppage: Any) -> PageGeom:
                 Char(text, float(obj.x0), height - obj.y1 + mb_top, float(obj.x1), height - obj.y0 + mb_top)
             )
         elif isinstance(obj, LTCurve):  # LTLine and LTRect are curves too
-            if _invisible(obj):
-                continue
             box = (float(obj.x0), float(obj.x1), height - obj.y1 + mb_top, height - obj.y0 + mb_top)
+            area = (box[0], box[2], box[1], box[3])  # x0, top, x1, bottom
+            if _white_only(obj) and not on_shade(shaded, *area):
+                continue  # as pdfgeom: white on the white paper is no ruling line
+            if (
+                obj.fill
+                and not _white(obj.non_stroking_color)
+                and box[1] - box[0] > THIN
+                and box[3] - box[2] > THIN
+            ):
+                shaded.append(area)
             _add_object(box, isinstance(obj, LTRect), obj, ppage, geom)
         elif isinstance(obj, LTContainer):  # a form XObject (LTFigure): its objects are in page space already
             stack.append(iter(obj._objs))
@@ -118,8 +128,8 @@ def _white(color: Any) -> bool:
     return min(c) >= WHITE / 255
 
 
-def _invisible(obj: Any) -> bool:
-    """As `pdfgeom._invisible`: a path painted only in the paper's white is no ruling line."""
+def _white_only(obj: Any) -> bool:
+    """As `pdfgeom._paint`: a path painted only in the paper's white (no ruling line unless on a shade)."""
     painted = [
         col for on, col in ((obj.stroke, obj.stroking_color), (obj.fill, obj.non_stroking_color)) if on
     ]
