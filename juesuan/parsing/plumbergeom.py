@@ -23,7 +23,16 @@ from typing import Any
 
 import pypdfium2 as pdfium
 
-from juesuan.parsing.pdfgeom import MIN_SEGMENT, THIN, Char, PageGeom, _add_segment, dedupe_chars, load_page
+from juesuan.parsing.pdfgeom import (
+    MIN_SEGMENT,
+    THIN,
+    WHITE,
+    Char,
+    PageGeom,
+    _add_segment,
+    dedupe_chars,
+    load_page,
+)
 
 #: Characters the PDFium reader drops as whitespace; dropped here too so both engines see the same glyphs.
 _BLANKS = frozenset(" \r\n\t\xa0\u3000\ufeff\x02")
@@ -102,6 +111,19 @@ def _unreadable(text: str) -> bool:
     return o == 0xFFFD or 0xE000 <= o <= 0xF8FF or (o < 32 and text not in "\r\n\t")
 
 
+def _invisible(obj: Any) -> bool:
+    """A path filled white and not stroked (a cell's background box) draws no ruling line, as in pdfgeom."""
+    if getattr(obj, "stroke", True) or not getattr(obj, "fill", False):
+        return False
+    color = obj.non_stroking_color
+    values = color if isinstance(color, (tuple, list)) else (color,)
+    if not values or not all(isinstance(v, (int, float)) for v in values):
+        return False
+    if len(values) == 4:  # CMYK: white is no ink
+        return max(values) <= 1 - WHITE / 255
+    return min(values) >= WHITE / 255
+
+
 def _add_object(
     box: tuple[float, float, float, float], rect: bool, obj: Any, ppage: Any, geom: PageGeom
 ) -> None:
@@ -110,6 +132,8 @@ def _add_object(
     x0, x1, top, bottom = box
     w, h = x1 - x0, bottom - top
     if w < MIN_SEGMENT and h < MIN_SEGMENT:
+        return
+    if _invisible(obj):
         return
     if h <= THIN and w >= MIN_SEGMENT:
         geom.hsegs.append(((top + bottom) / 2, x0, x1))
