@@ -573,7 +573,7 @@ def line_item(kind: str, side: str | None, label: str, state: object) -> str | N
             return "income.grand_total" if side == "income" else "expenditure.grand_total"
         if side == "income" and n in ("本年收入", "财政拨款收入", "财政拨款", "本年财政拨款收入"):
             return "income.fiscal" if "财政拨款" in n else "income.subtotal"
-        if side == "income" and n in ("本年其他资金收入", "其他资金收入", "单位资金"):
+        if side == "income" and n in ("本年其他资金收入", "其他资金收入", "单位资金", "其他资金"):
             return "income.other_funds"
         if side == "income" and re.search(r"结余|结转", n) and not re.search(r"总计|合计", n):
             for key, words in (
