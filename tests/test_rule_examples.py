@@ -289,6 +289,7 @@ BUDGET_EXAMPLES: dict[str, Example] = {
     "budget_summary_use_split": Example(
         "bud_j", bump("summary", "expenditure.reserve", "amount"), at=("summary", "expenditure.total")
     ),
+    "budget_summary_classes": Example("bud", bump("summary", level=3), at=("summary", "expenditure.total")),
     "budget_income_fund_tree": Example("bud_j", bump("income", "total", "general_budget.appropriation")),
 }
 
