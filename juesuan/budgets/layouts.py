@@ -773,7 +773,8 @@ def panels_with_use_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid
     lines span the 支出 panels' label columns, their amounts under 支出用途's 金额."""
     header = [HCell(0, 0, "收入", colspan=2), HCell(0, 2, "支出", colspan=4)]
     header += [HCell(1, 0, "项目名称", rowspan=2), HCell(1, 1, "金额", rowspan=2)]
-    header += [HCell(1, 2, "功能分类", colspan=2), HCell(1, 4, "支出用途", colspan=2)]
+    # as 江苏 draws it: 功能分类 over the name column alone, 支出用途 over the 功能分类 金额 column too
+    header += [HCell(1, 2, "功能分类"), HCell(1, 3, "支出用途", colspan=3)]
     header += [HCell(2, 2, "功能科目名称"), HCell(2, 3, "金额"), HCell(2, 4, "项目名称"), HCell(2, 5, "金额")]
 
     def pair(row: SpecRow | None) -> list[BCell]:

@@ -69,7 +69,7 @@ BUDGET_TABLE_KINDS: dict[str, BudgetTableKind] = {
                 ("use_non_fiscal_balance", "使用非财政拨款结余"),
                 ("cash_balance", "上年实户资金余额"),
                 ("general_budget.special_funds", "其中：专项资金列入部门预算的项目"),
-                ("general_budget.appropriation", "公共财政拨款（补助）资金（江苏 2019 收入预算总表）"),
+                ("general_budget.appropriation", "公共财政拨款（补助）资金"),
                 ("general_budget.special_income", "专项收入"),
                 ("fiscal_special.education_fees", "专户管理教育收费"),
                 ("fiscal_special.other_non_tax", "其他非税收入（财政专户）"),
