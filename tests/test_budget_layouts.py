@@ -131,3 +131,52 @@ def test_padded_cells_need_invisible_rects_ignored(tmp_path: Path, monkeypatch: 
     assert {"unknown_row", "unreadable_cell"} <= codes, codes
     assert naive.tables["general_budget"].status == "parse_error"
     assert naive.tables["three_public"].status == "parse_error"
+
+
+def test_jiangsu_2019_pages_read_exactly_and_need_the_invisible_boxes_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """江苏 2019's three layouts together (收支预算总表 with a 支出用途 panel, 收入预算总表 as a tree of funds, one-row
+    支出预算总表), drawn as its exports draw them: every nonzero cell read, the identities they carry evaluated and
+    passing; and the drawing really is the hard one: read the white background boxes as rules and the cells split."""
+    from juesuan.budgets.layouts import fund_tree, panels_with_use, single_row_totals
+    from juesuan.parsing import pdfgeom
+
+    spec = budget_from_final(_final_spec(11, "central2024"), style="word", seed=11)
+    for layout in (panels_with_use, fund_tree, single_row_totals):
+        layout(spec, seed=11)
+    entry = write_budget(spec, tmp_path)
+    report = parse_report(tmp_path / entry["file"])
+    truth = nonzero_truth(tmp_path / entry["truth_file"])
+    assert nonzero_cells(report) == truth
+    assert not [p.message for p in report.problems if p.severity == "error"]
+    results = check_report(report, runner="duckdb")
+    passed = {r.rule_id for r in results if r.outcome == "pass"}
+    assert {
+        "budget_summary_use_split",
+        "budget_income_fund_tree",
+        "budget_row_split",
+        "budget_summary_balance",
+        "budget_cross_expenditure_total",
+    } <= passed
+    assert not [r.rule_id for r in results if r.outcome in ("fail", "parse_error", "execution_error")]
+    summary = {r.line_item for r in report.tables["summary"].rows}
+    assert {"expenditure.reserve", "income.total", "income.grand_total", "income.other_funds"} <= summary
+    (total,) = report.tables["expenditure"].rows
+    assert total.line_item == "total" and {c.measure for c in total.cells} == {
+        "total",
+        "basic",
+        "project",
+        "reserve",
+    }
+
+    plumber = parse_report(tmp_path / entry["file"], engine="pdfplumber")  # the other geometry reader alike
+    assert nonzero_cells(plumber) == truth
+
+    monkeypatch.setattr(pdfgeom, "_paint", lambda raw: pdfgeom.DRAWN)
+    split = parse_report(tmp_path / entry["file"])
+    assert {k for k in ("summary", "income", "expenditure") if split.tables[k].status == "parse_error"} == {
+        "summary",
+        "income",
+        "expenditure",
+    }

@@ -28,12 +28,7 @@ NARRATIVE_ONLY = {
 }
 
 #: Real budgets that do not meet the bar yet, each with what is missing (strict: a fix makes the test say so).
-KNOWN_GAPS = {
-    "budget-jiangsu-high-court-2019.pdf": "2019 layouts, three tables unread (pages 8-9): the 收支预算总表's "
-    "支出用途 panel (基本支出 / 项目支出 / 单位预留机动经费) and 当年收入小计 lines; the 收入预算总表 as a tree of fund "
-    "names (一般公共预算资金小计, 公共财政拨款（补助）资金) whose rows the vocabulary does not key; the 支出预算总表 as one "
-    "row without a label column (its 单位预留机动经费 column has no measure)",
-}
+KNOWN_GAPS: dict[str, str] = {}  # 江苏 2019 left it when pages 8-9 (jsa) and 10-15 (jsb) were both read
 
 
 def _real_budgets(real_corpus: Path) -> list[Path]:
@@ -160,6 +155,56 @@ def test_jiangsu_2019_coded_tables(real_budget_reports: dict) -> None:
         ("budget_class_equals_sum_of_kuan", "appropriation_expenditure"),
         ("budget_economic_total_sum", "appropriation_basic"),
     } <= passed
+
+
+def test_jiangsu_2019_summary_income_and_expenditure_figures(real_budget_reports: dict) -> None:
+    """江苏 2019 pages 8-9 as printed (万元): the 收支预算总表's three panels, the 收入预算总表's tree of funds (amounts
+    drawn across white cell boxes) and the one-row 支出预算总表, every amount read and their identities passing."""
+    report, results = real_budget_reports["budget-jiangsu-high-court-2019.pdf"]
+    w = Decimal(10000)
+    s = report.tables["summary"]
+    assert s.status == "parsed"
+    amounts = {r.line_item or r.subject_code: r.cell("amount").value for r in s.rows if r.cells}
+    assert amounts == {
+        "income.fiscal": Decimal("37188.34"),
+        "income.general_budget": Decimal("37188.34"),
+        "expenditure.basic": Decimal("21968.00"),
+        "expenditure.project": Decimal("10208.94"),
+        "expenditure.reserve": Decimal("5011.40"),
+        "204": Decimal("27488.23"),
+        "208": Decimal("2355.65"),
+        "221": Decimal("7344.46"),
+        "income.total": Decimal("37188.34"),
+        "expenditure.total": Decimal("37188.34"),
+        "income.grand_total": Decimal("37188.34"),
+        "expenditure.grand_total": Decimal("37188.34"),
+    }
+    (income,) = report.tables["income"].rows
+    assert income.line_item == "total"
+    assert {c.measure: c.amount_yuan for c in income.cells} == {
+        m: Decimal("37188.34") * w for m in ("total", "general_budget", "general_budget.appropriation")
+    }
+    (total,) = report.tables["expenditure"].rows
+    assert {c.measure: c.value for c in total.cells} == {
+        "total": Decimal("37188.34"),
+        "basic": Decimal("21968.00"),
+        "project": Decimal("10208.94"),
+        "reserve": Decimal("5011.40"),
+    }
+    mine = ("summary", "income", "expenditure")
+    assert not [p.message for p in report.problems if p.severity == "error" and p.table_kind in mine]
+    passed = {r.rule_id for r in results if r.outcome == "pass" and r.table_kind in mine}
+    assert {
+        "budget_summary_balance",
+        "budget_summary_classes",
+        "budget_summary_use_split",
+        "budget_income_fund_tree",
+        "budget_row_split",
+        "budget_cross_expenditure_total",
+    } <= passed
+    assert not [
+        r.rule_id for r in results if r.table_kind in mine and r.outcome not in ("pass", "not_applicable")
+    ]
 
 
 #: Real disagreements of a budget's prose with its tables, as (file, words of the figure): shown, not hidden.

@@ -691,8 +691,12 @@ def budget_narrative(spec: BudgetSpec) -> list[tuple[str, str]]:
     y, dep = spec.year, spec.department
     income = yuan("summary", "amount", "income.total")
     fiscal = yuan("summary", "amount", "income.general_budget")
-    business = yuan("summary", "amount", "income.business")
-    other = yuan("summary", "amount", "income.other")
+    lines = {r.line_item for r in spec.tables["summary"].rows}
+    # 江苏 2019's summary prints 其他资金 as one line: its parts are the 收入总表's 合计 row (事业收入, 其他收入)
+    business, other = (
+        yuan("summary", "amount", f"income.{k}") if f"income.{k}" in lines else yuan("income", k, "total")
+        for k in ("business", "other")
+    )
     # a table another layout family redraws (`layouts`: unit blocks, two code systems, panels) is restated only
     # through the summary: its own rows are no longer the department's plain 合计 and classes
     laid_out = set(spec.grids)

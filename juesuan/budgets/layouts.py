@@ -806,13 +806,241 @@ def padded_three_public_grid(spec: BudgetSpec, table: SpecTable, title: str) -> 
 
 
 #: layout family → the function re-laying a factory budget in it
+
+# ---- 江苏 2019: panels with the expenditure by use, a tree of fund sources, a one-row 支出预算总表 ----------------
+
+#: The 21 function classes of the 2019 classification, in the order 江苏's 收支预算总表 lists them (every class
+#: printed, an amount only beside the department's own).
+CLASSES_2019 = (
+    ("201", "一般公共服务支出"),
+    ("202", "外交支出"),
+    ("203", "国防支出"),
+    ("204", "公共安全支出"),
+    ("205", "教育支出"),
+    ("206", "科学技术支出"),
+    ("207", "文化旅游体育与传媒支出"),
+    ("208", "社会保障和就业支出"),
+    ("210", "卫生健康支出"),
+    ("211", "节能环保支出"),
+    ("212", "城乡社区支出"),
+    ("213", "农林水支出"),
+    ("214", "交通运输支出"),
+    ("215", "资源勘探信息等支出"),
+    ("216", "商业服务业等支出"),
+    ("217", "金融支出"),
+    ("220", "自然资源海洋气象等支出"),
+    ("221", "住房保障支出"),
+    ("222", "粮油物资储备支出"),
+    ("224", "灾害防治及应急管理支出"),
+    ("229", "其他支出"),
+)
+_CN = "零一二三四五六七八九"
+#: 江苏 2019's drawing: white boxes inset in every cell (their edges cut each row in three), amounts printed low
+_INSET, _ROW_H = 4.5, 21.0
+
+
+def _cn(n: int) -> str:
+    if n <= 10:
+        return "十" if n == 10 else _CN[n]
+    tens, ones = divmod(n, 10)
+    return f"{_CN[tens] if tens > 1 else ''}十{_CN[ones] if ones else ''}"
+
+
+def _uses(spec: BudgetSpec) -> dict[str, Decimal]:
+    """The 支出总表's 合计 by use in its unit: 基本支出, 项目支出 and the share of the project budget a unit keeps
+    as 单位预留机动经费 (江苏 2019: 基本 + 项目 + 预留 = 合计)."""
+    total = next(r for r in spec.tables["expenditure"].rows if r.line_item == "total").values
+    if "reserve" in total:
+        return dict(total)
+    reserve = (total["project"] * Decimal("0.3")).quantize(Decimal("0.01"))
+    return {
+        "total": total["total"],
+        "basic": total["basic"],
+        "project": total["project"] - reserve,
+        "reserve": reserve,
+    }
+
+
+def _jiangsu_grid(grid: Grid) -> Grid:
+    grid.inset_backgrounds, grid.numbers_low = _INSET, True
+    grid.row_min_height = max(grid.row_min_height, _ROW_H)
+    grid.border_style = "bars"
+    return grid
+
+
+def panels_with_use(spec: BudgetSpec, seed: int = 0) -> None:
+    """Re-lay the 收支总表 as 江苏 2019's 收支预算总表: 收入 (一、财政拨款 1.一般公共预算 …) beside 支出 in two panels,
+    by 功能分类 (all 21 classes, amounts beside the department's) and by 支出用途 (一、基本支出 / 二、项目支出 /
+    三、单位预留机动经费), closed by 当年收入小计 / 当年支出小计, 上年结转资金 / 结转下年资金, 收入合计 / 支出合计."""
+    old = spec.tables["summary"]
+    line = {r.line_item: r.values.get("amount", Decimal(0)) for r in old.rows if r.line_item}
+    amounts = {r.subject_code: r.values.get("amount", Decimal(0)) for r in old.rows if r.subject_code}
+    names = {r.subject_code: r.label.split("、", 1)[-1] for r in old.rows if r.subject_code}
+    uses = _uses(spec)
+    t = SpecTable(kind="summary", unit=old.unit, note=old.note)
+
+    def add(side: str, label: str, key: str, value: Decimal | None, code: str = "") -> None:
+        values = {"amount": value} if value else {}
+        t.rows.append(SpecRow(label=label, subject_code=code, line_item=key, side=side, values=values))
+
+    gb = line["income.general_budget"]
+    add("income", "一、财政拨款", "income.fiscal", gb + line.get("income.gov_fund", Decimal(0)))
+    add("income", "1.一般公共预算", "income.general_budget", gb)
+    add("income", "2.政府性基金预算", "income.gov_fund", line.get("income.gov_fund"))
+    add("income", "二、财政专户管理资金", "income.fiscal_special", None)
+    other = line.get("income.business", Decimal(0)) + line.get("income.other", Decimal(0))
+    add("income", "三、其他资金", "income.other_funds", other)
+    listed = dict(CLASSES_2019)
+    codes = [c for c, _ in CLASSES_2019] + sorted(c for c in amounts if c not in listed)
+    for i, code in enumerate(codes, start=1):
+        name = names.get(code) or listed[code]
+        add("expenditure", f"{_cn(i)}、{name}", "", amounts.get(code), code)
+    add("expenditure.use", "一、基本支出", "expenditure.basic", uses["basic"])
+    add("expenditure.use", "二、项目支出", "expenditure.project", uses["project"])
+    add("expenditure.use", "三、单位预留机动经费", "expenditure.reserve", uses["reserve"])
+    for il, ik, el, ek in (
+        ("当年收入小计", "income.total", "当年支出小计", "expenditure.total"),
+        ("上年结转资金", "income.carryover", "结转下年资金", "expenditure.carry_forward"),
+        ("收入合计", "income.grand_total", "支出合计", "expenditure.grand_total"),
+    ):
+        add("income", il, ik, line.get(ik))
+        add("expenditure.foot", el, ek, line.get(ek))
+    spec.tables["summary"] = t
+    spec.grids["summary"] = panels_with_use_grid
+
+
+def panels_with_use_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
+    """收入 (项目名称 | 金额) | 支出: 功能分类 (功能科目名称 | 金额) and 支出用途 (项目名称 | 金额); the three closing
+    lines span the 支出 panels' label columns, their amounts under 支出用途's 金额."""
+    header = [HCell(0, 0, "收入", colspan=2), HCell(0, 2, "支出", colspan=4)]
+    header += [HCell(1, 0, "项目名称", rowspan=2), HCell(1, 1, "金额", rowspan=2)]
+    # as 江苏 draws it: 功能分类 over the name column alone, 支出用途 over the 功能分类 金额 column too
+    header += [HCell(1, 2, "功能分类"), HCell(1, 3, "支出用途", colspan=3)]
+    header += [HCell(2, 2, "功能科目名称"), HCell(2, 3, "金额"), HCell(2, 4, "项目名称"), HCell(2, 5, "金额")]
+
+    def pair(row: SpecRow | None) -> list[BCell]:
+        if row is None:
+            return [BCell(""), BCell("")]
+        return [BCell(row.label), BCell(_amount(row.values.get("amount")), align="r")]
+
+    foot_keys = ("income.total", "income.carryover", "income.grand_total")
+    income = [r for r in table.rows if r.side == "income" and r.line_item not in foot_keys]
+    income_foot = [r for r in table.rows if r.side == "income" and r.line_item in foot_keys]
+    classes = [r for r in table.rows if r.side == "expenditure"]
+    uses = [r for r in table.rows if r.side == "expenditure.use"]
+    foot = [r for r in table.rows if r.side == "expenditure.foot"]
+    body: list[list[BCell]] = []
+    for i in range(max(len(income), len(classes), len(uses))):
+        cols = [income, classes, uses]
+        body.append([c for rows in cols for c in pair(rows[i] if i < len(rows) else None)])
+    for a, b in zip(income_foot, foot, strict=True):
+        body.append([*pair(a), BCell(b.label, colspan=3, align="c"), pair(b)[1]])
+    grid = _grid(spec, table, title, [2.0, 1.25, 2.0, 1.25, 2.2, 1.25], header, 3, body)
+    return _jiangsu_grid(grid)
+
+
+#: The fund sources of 江苏 2019's 收入预算总表: (group, its rows as (label, measure)), the group's 小计 first.
+FUND_TREE = (
+    (
+        "一般公共预算资金",
+        (
+            ("小计", "general_budget"),
+            ("公共财政拨款（补助）资金", "general_budget.appropriation"),
+            ("专项收入", "general_budget.special_income"),
+        ),
+    ),
+    ("政府性基金", (("小计", "gov_fund"),)),
+    (
+        "财政专户管理资金",
+        (
+            ("小计", "fiscal_special"),
+            ("专户管理教育收费", "fiscal_special.education_fees"),
+            ("其他非税收入", "fiscal_special.other_non_tax"),
+        ),
+    ),
+    (
+        "其他资金",
+        (
+            ("小计", "other_funds"),
+            ("事业收入", "business"),
+            ("经营收入", "operating"),
+            ("其他收入", "other"),
+            ("债务资金（银行贷款）", "debt"),
+        ),
+    ),
+    ("上年结转和结余资金", (("小计", "carryover"), ("其中：动用上年结转和结余资金", "carryover.used"))),
+)
+
+
+def fund_tree(spec: BudgetSpec, seed: int = 0) -> None:
+    """Re-lay the 收入总表 as 江苏 2019's 收入预算总表: one 金额 column, a row per fund source under its group (the
+    group's name in a cell merged down its rows), read into the 合计 row with a measure per fund source."""
+    old = spec.tables["income"]
+    tot = next(r for r in old.rows if r.line_item == "total").values
+    gb = tot.get("general_budget", Decimal(0))
+    values = {
+        "total": tot["total"],
+        "general_budget": gb,
+        "general_budget.appropriation": gb,
+        "other_funds": tot.get("business", Decimal(0)) + tot.get("other", Decimal(0)),
+        "business": tot.get("business", Decimal(0)),
+        "other": tot.get("other", Decimal(0)),
+    }
+    row = SpecRow(label="收入总计", line_item="total", values={k: v for k, v in values.items() if v})
+    spec.tables["income"] = SpecTable(kind="income", unit=old.unit, rows=[row], note=old.note)
+    spec.grids["income"] = fund_tree_grid
+
+
+def fund_tree_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
+    """项目名称 (group | item) | 金额: 收入总计 first, then each group's 小计 and items, the group's name merged down."""
+    values = table.rows[0].values
+    header = [HCell(0, 0, "项目名称", colspan=2), HCell(0, 2, "金额")]
+    body = [[BCell("收入总计", colspan=2, align="c"), BCell(_amount(values.get("total")), align="r")]]
+    for group, items in FUND_TREE:
+        n = len(items)
+        for i, (label, key) in enumerate(items):
+            merge = "" if n == 1 else "first" if i == 0 else "last" if i == n - 1 else "mid"
+            lead = BCell(group if i == 0 else "", align="c", vmerge=merge)
+            body.append([lead, BCell(label), BCell(_amount(values.get(key)), align="r")])
+    return _jiangsu_grid(_grid(spec, table, title, [2.0, 3.6, 1.6], header, 1, body))
+
+
+def single_row_totals(spec: BudgetSpec, seed: int = 0) -> None:
+    """Re-lay the 支出总表 as 江苏 2019's 支出预算总表: a header of 合计 / 基本支出 / 项目支出 / 单位预留机动经费 /
+    结转下年资金 over one row of amounts, no label column: the table's total."""
+    old = spec.tables["expenditure"]
+    uses = _uses(spec)
+    row = SpecRow(label="", line_item="total", values={k: v for k, v in uses.items() if v})
+    spec.tables["expenditure"] = SpecTable(kind="expenditure", unit=old.unit, rows=[row], note=old.note)
+    spec.grids["expenditure"] = single_row_totals_grid
+
+
+def single_row_totals_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
+    heads = (
+        ("total", "合计"),
+        ("basic", "基本支出"),
+        ("project", "项目支出"),
+        ("reserve", "单位预留机动经费"),
+    )
+    heads += (("carry_forward", "结转下年资金"),)
+    header = [HCell(0, i, label) for i, (_, label) in enumerate(heads)]
+    values = table.rows[0].values
+    body = [[BCell(_amount(values.get(key)), align="r") for key, _ in heads]]
+    grid = _grid(spec, table, title, [1.0] * len(heads), header, 1, body)
+    grid.row_min_height = 30.0
+    return _jiangsu_grid(grid)
+
+
 LAYOUTS = {
     "annotated_economic": annotated_economic,
     "annotated_economic_unique": annotated_economic_unique,
     "unit_codes": unit_codes,
     "crossed_economic": crossed_economic,
+    "fund_tree": fund_tree,
     "multi_panel_summary": multi_panel_summary,
     "padded_cells": padded_cells,
+    "panels_with_use": panels_with_use,
+    "single_row_totals": single_row_totals,
     "unit_blocks": unit_blocks,
 }
 
@@ -822,9 +1050,15 @@ __all__ = [
     "annotated_economic_unique",
     "crossed_economic",
     "crossed_economic_grid",
+    "fund_tree",
+    "fund_tree_grid",
     "multi_panel_grid",
     "multi_panel_summary",
     "padded_cells",
+    "panels_with_use",
+    "panels_with_use_grid",
+    "single_row_totals",
+    "single_row_totals_grid",
     "unit_blocks",
     "unit_blocks_grid",
 ]

@@ -69,6 +69,13 @@ BUDGET_TABLE_KINDS: dict[str, BudgetTableKind] = {
                 ("use_non_fiscal_balance", "使用非财政拨款结余"),
                 ("cash_balance", "上年实户资金余额"),
                 ("general_budget.special_funds", "其中：专项资金列入部门预算的项目"),
+                ("general_budget.appropriation", "公共财政拨款（补助）资金"),
+                ("general_budget.special_income", "专项收入"),
+                ("fiscal_special.education_fees", "专户管理教育收费"),
+                ("fiscal_special.other_non_tax", "其他非税收入（财政专户）"),
+                ("other_funds", "其他资金（小计）"),
+                ("debt", "债务资金（银行贷款）"),
+                ("carryover.used", "其中：动用上年结转和结余资金"),
             ),
         ),
         BudgetTableKind(
@@ -76,6 +83,7 @@ BUDGET_TABLE_KINDS: dict[str, BudgetTableKind] = {
             "支出总表",
             (
                 *_SPLIT,
+                ("reserve", "单位预留机动经费"),
                 ("operating", "事业单位经营支出"),
                 ("remit_superior", "上缴上级支出"),
                 ("affiliated_subsidy", "对附属单位补助支出"),
@@ -380,6 +388,10 @@ def measure(kind: str, path: list[str], side: str | None) -> str | None:
         for key, words in INCOME_SOURCES:
             if any(w in j for w in words):
                 return prefix + (key if kind == "income" or key == "total" else f"fund.{key}")
+        if kind == "income" and re.search(r"金额|预算数", j):
+            return (
+                prefix + "amount"
+            )  # 江苏 2019: one 金额 column, a row per fund source (folded: fund_tree_key)
         return None
     if kind == "expenditure" and "政府采购" in j:  # 深圳: procurement within the year's expenditure
         if "中小企业" in j:
@@ -412,6 +424,7 @@ def measure(kind: str, path: list[str], side: str | None) -> str | None:
             ("remit_superior", ("上缴上级",)),
             ("operating", ("经营支出",)),
             ("carry_forward", ("结转下年",)),
+            ("reserve", ("预留机动经费",)),
             ("basic", ("基本支出",)),
             ("project", ("项目支出",)),
             ("total", ("合计", "小计", "总计", "本年支出", "预算数", "金额")),
@@ -502,6 +515,7 @@ _EXPENDITURE_LINES = (
     ("expenditure.carry_forward", ("结转下年", "年末结转")),
     ("expenditure.basic", ("基本支出",)),
     ("expenditure.project", ("项目支出",)),
+    ("expenditure.reserve", ("预留机动经费",)),
     ("expenditure.operating", ("经营支出",)),
     ("expenditure.remit_superior", ("上缴上级支出",)),
     ("expenditure.affiliated_subsidy", ("对附属单位补助支出",)),
@@ -577,9 +591,16 @@ def line_item(kind: str, side: str | None, label: str, state: object) -> str | N
             if any(w in n for w in words):
                 return key
         lines = _INCOME_LINES if side == "income" else _EXPENDITURE_LINES
+        if re.fullmatch(r"(?:当年|本年)(?:收入|支出)小计", n):
+            # 江苏 2019: 当年收入小计 / 当年支出小计 is the year's total; the 收入合计 / 支出合计 below it adds the
+            # 上年结转 / 结转下年 lines, i.e. it is the grand total
+            state.year_subtotal = True  # type: ignore[attr-defined]
+            return "income.total" if side == "income" else "expenditure.total"
+        if getattr(state, "year_subtotal", False) and n in ("收入合计", "支出合计"):
+            return "income.grand_total" if side == "income" else "expenditure.grand_total"
         if side == "income" and n in ("本年收入", "财政拨款收入", "财政拨款", "本年财政拨款收入"):
             return "income.fiscal" if "财政拨款" in n else "income.subtotal"
-        if side == "income" and n in ("本年其他资金收入", "其他资金收入", "单位资金"):
+        if side == "income" and n in ("本年其他资金收入", "其他资金收入", "单位资金", "其他资金"):
             return "income.other_funds"
         if side == "income" and re.search(r"结余|结转", n) and not re.search(r"总计|合计", n):
             for key, words in (
@@ -627,10 +648,68 @@ def line_item(kind: str, side: str | None, label: str, state: object) -> str | N
             return "personnel_total"
         if n.startswith("公用经费"):
             return "public_total"
+    if kind == "income" and (fund := fund_tree_line(n, state)):
+        return fund
     if n in ("合计", "总计", "本年合计", "合计数", "支出合计", "收入合计") or n.endswith("合计"):
         return "total"
     if kind in _BY_UNIT and _UNIT_NAME.search(re.sub(r"[（(][^（()）]*[）)]$", "", n) or n):
         return f"unit:{n}"  # a row per budget unit (部门/单位) in a per-unit table
+    return None
+
+
+#: 江苏 2019's 收入预算总表 is a tree of fund sources with one 金额 column: a group (一般公共预算资金 …) over its 小计
+#: and items. Each row is keyed `fund:<measure>` and the rows are folded into the 合计 row of the income table
+#: (`juesuan.budgets.parse`), the measure being the fund source as in the other regions' 收入总表 columns.
+FUND_GROUPS = (
+    ("general_budget", ("一般公共预算资金", "一般公共预算")),
+    ("gov_fund", ("政府性基金",)),
+    ("state_capital", ("国有资本经营",)),
+    ("fiscal_special", ("财政专户管理资金", "财政专户")),
+    ("other_funds", ("其他资金",)),
+    ("carryover", ("上年结转和结余资金", "上年结转")),
+)
+#: Items under each group → measure key (其他资金's items are the 收入总表's own columns: 事业收入, 经营收入 …).
+FUND_ITEMS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    "general_budget": (
+        ("general_budget.appropriation", ("公共财政拨款", "财政拨款")),
+        ("general_budget.special_income", ("专项收入",)),
+    ),
+    "fiscal_special": (
+        ("fiscal_special.education_fees", ("教育收费",)),
+        ("fiscal_special.other_non_tax", ("其他非税收入",)),
+    ),
+    "other_funds": (
+        ("business", ("事业收入",)),
+        ("operating", ("经营收入",)),
+        ("other", ("其他收入",)),
+        ("debt", ("债务资金", "银行贷款")),
+    ),
+    "carryover": (("carryover.used", ("动用",)),),
+}
+
+
+def fund_tree_line(n: str, state: object) -> str | None:
+    """`fund:<measure>` of a row of a fund-source tree (收入总计, 一般公共预算资金 小计, its items …), or None.
+
+    The group's name is printed once, in a cell merged down its rows (read with its first row): it sets the group
+    for the item rows under it.
+    """
+    if n == "收入总计":
+        state.fund_group = None  # type: ignore[attr-defined]
+        return "fund:total"
+    rest = n
+    for key, words in FUND_GROUPS:
+        word = next((w for w in words if n.startswith(w)), None)
+        if word is not None:
+            state.fund_group, rest = key, n[len(word) :]  # type: ignore[attr-defined]
+            if rest in ("", "小计", "合计"):
+                return f"fund:{key}"
+            break
+    group = getattr(state, "fund_group", None)
+    rest = re.sub(r"^其中[:：]", "", rest)
+    for key, words in FUND_ITEMS.get(group or "", ()):
+        if any(w in rest for w in words):
+            return f"fund:{key}"
     return None
 
 
@@ -695,6 +774,7 @@ BUDGET_LINE_ITEMS: dict[str, str] = {
     "income.grand_total": "收入总计",
     "expenditure.basic": "基本支出",
     "expenditure.project": "项目支出",
+    "expenditure.reserve": "单位预留机动经费",
     "expenditure.operating": "事业单位经营支出",
     "expenditure.remit_superior": "上缴上级支出",
     "expenditure.affiliated_subsidy": "对附属单位补助支出",

@@ -139,6 +139,9 @@ class BCell:
     #: "padded" style: white bands above and below the text too (Excel's 江苏 2019 class rows), so the cell's
     #: background splits into three strips beside the code and name cells that span them
     band: bool = False
+    #: merged down with the cells below it (江苏 2019's tree of fund names): "first" (its text, no bottom edge),
+    #: "mid" (no top or bottom edge), "last" (no top edge); "" = a cell of its own
+    vmerge: str = ""
 
 
 @dataclass
@@ -165,8 +168,10 @@ class Grid:
     empty_spill: bool = False  # an empty bordered page after the table (as ONLYOFFICE spills)
     blank_row_after_break: bool = False  # continued pages open with an empty bordered row
     number_font: str = ""  # amounts in a Latin font (Arial-like) in some exports; "" = the body font
-    border_style: str = "rect"  # rect: one rectangle per cell (Excel); lines: four segments per cell (WPS/ONLYOFFICE)  # bars: thin filled rectangles; padded: bars plus white background rects inset in every cell and
-    # behind every header line (江苏 2019's Excel export: invisible edges that are no cell boundary)
+    #: rect: one rectangle per cell (Excel); lines: four segments per cell (WPS/ONLYOFFICE); bars: thin filled
+    #: rectangles; padded: bars plus white background rects inset in every cell and behind every header line
+    #: (江苏 2019's Excel export: invisible edges that are no cell boundary)
+    border_style: str = "rect"
     section_title: str = ""  # e.g. 第二部分 …决算表 above the first table
     header_layout: str = (
         "stacked"  # "stacked": table_no, unit, dept on separate lines; "central": dept left / unit right
@@ -181,6 +186,11 @@ class Grid:
     label_cols: int = 0
     split_repeats_labels: bool = True
     no_title: bool = False  # the right half of a split table: no title block, its header only
+    #: white background boxes painted inside every cell, this far in from its rules (江苏 2019: five white
+    #: rectangles per cell, invisible, whose edges cut each row in three); 0 = none
+    inset_backgrounds: float = 0.0
+    #: amounts printed low, the middle of their digits on the bottom edge of the cell's inset box
+    numbers_low: bool = False
 
 
 @dataclass
@@ -217,6 +227,7 @@ class PdfWriter:
         self.running_header = running_header  # a line atop every page but the cover
         self.size = A4
         self._page_open = False
+        self._inset, self._numbers_low = 0.0, False  # the drawing options of the table being drawn
 
     # -- pages ----------------------------------------------------------------------------------------
     def new_page(self, *, land: bool = False) -> None:
@@ -314,6 +325,7 @@ class PdfWriter:
             left, right = split_columns(grid)
             return self.table(left) + self.table(right)
         pages: list[int] = []
+        self._inset, self._numbers_low = grid.inset_backgrounds, grid.numbers_low
         self.new_page(land=grid.landscape)
         pages.append(self.page_no)
         w, h = self.size
@@ -480,6 +492,9 @@ class PdfWriter:
             tops.append(tops[-1] - hgt)
         for cell in grid.header:
             x0, x1 = xs[cell.col], xs[cell.col + cell.colspan]
+            self._background(x0, tops[cell.row + cell.rowspan], x1, tops[cell.row])
+        for cell in grid.header:
+            x0, x1 = xs[cell.col], xs[cell.col + cell.colspan]
             y0, y1 = tops[cell.row], tops[cell.row + cell.rowspan]
             self._cell_border(grid.border_style, x0, y1, x1, y0)
             lines = wrap(cell.text, x1 - x0 - 4, hs)
@@ -505,15 +520,41 @@ class PdfWriter:
             col += cell.colspan
         return max(min_h, n * (fs + 2) + 6)
 
-    def _cell_border(self, style: str, x0: float, y0: float, x1: float, y1: float) -> None:
-        if style == "lines":
-            for a, b, cc, d in ((x0, y0, x1, y0), (x0, y1, x1, y1), (x0, y0, x0, y1), (x1, y0, x1, y1)):
+    def _background(self, x0: float, y0: float, x1: float, y1: float) -> None:
+        """The white boxes some exports paint inside a cell (`Grid.inset_backgrounds`): a band along each edge
+        and the inner box, filled white, not stroked."""
+        i = self._inset
+        if not i or x1 - x0 <= 2 * i or y1 - y0 <= 2 * i:
+            return
+        c = self.c
+        c.saveState()
+        c.setFillColorRGB(1, 1, 1)
+        for bx, by, bw, bh in (
+            (x0, y1 - i, x1 - x0, i),
+            (x0, y0, x1 - x0, i),
+            (x0, y0 + i, i, y1 - y0 - 2 * i),
+            (x1 - i, y0 + i, i, y1 - y0 - 2 * i),
+            (x0 + i, y0 + i, x1 - x0 - 2 * i, y1 - y0 - 2 * i),
+        ):
+            c.rect(bx, by, bw, bh, stroke=0, fill=1)
+        c.restoreState()
+
+    def _cell_border(self, style: str, x0: float, y0: float, x1: float, y1: float, vmerge: str = "") -> None:
+        bottom = vmerge not in ("first", "mid")  # y0 is the bottom edge (PDF space), y1 the top
+        top = vmerge not in ("mid", "last")
+        if style == "lines" or (style != "bars" and not (top and bottom)):
+            edges = [(x0, y0, x0, y1), (x1, y0, x1, y1)]
+            edges += [(x0, y0, x1, y0)] if bottom else []
+            edges += [(x0, y1, x1, y1)] if top else []
+            for a, b, cc, d in edges:
                 self.c.line(a, b, cc, d)
         elif style in ("bars", "padded"):
             # borders as thin filled rectangles, as older Excel exports draw them
             t = 0.5
-            self.c.rect(x0, y0 - t / 2, x1 - x0, t, stroke=0, fill=1)
-            self.c.rect(x0, y1 - t / 2, x1 - x0, t, stroke=0, fill=1)
+            if bottom:
+                self.c.rect(x0, y0 - t / 2, x1 - x0, t, stroke=0, fill=1)
+            if top:
+                self.c.rect(x0, y1 - t / 2, x1 - x0, t, stroke=0, fill=1)
             self.c.rect(x0 - t / 2, y0, t, y1 - y0, stroke=0, fill=1)
             self.c.rect(x1 - t / 2, y0, t, y1 - y0, stroke=0, fill=1)
         else:
@@ -558,10 +599,14 @@ class PdfWriter:
         c.setLineWidth(0.5)
         c.setFont(_Font.name, fs)
         col = 0
-        inset = 6.0 if style == "padded" else 3  # the text starts where the white pad ends
+        text_inset = 6.0 if style == "padded" else 3  # the text starts where the white pad ends
+        for cell in row:
+            self._background(xs[col], y - rh, xs[col + cell.colspan], y)
+            col += cell.colspan
+        col = 0
         for cell in row:
             x0, x1 = xs[col], xs[col + cell.colspan]
-            self._cell_border(style, x0, y - rh, x1, y)
+            self._cell_border(style, x0, y - rh, x1, y, cell.vmerge)
             if style == "padded" and (cell.text or not cell.band):
                 half = len(wrap(cell.text, x1 - x0 - 4 - cell.indent, fs)) * (fs + 2) / 2 + 1
                 mid = y - rh / 2
@@ -570,6 +615,9 @@ class PdfWriter:
                 lines = wrap(cell.text, x1 - x0 - 4 - cell.indent, fs)
                 block = len(lines) * (fs + 2)
                 ty = y - rh / 2 + block / 2 - fs + 1
+                inset = self._inset
+                if cell.align == "r" and inset and self._numbers_low and len(lines) == 1:
+                    ty = y - rh + inset - fs * 0.35  # the digits' middle on the inset box's bottom edge
                 for n_line, line in enumerate(lines):
                     if cell.align == "d" and len(lines) > 1 and n_line < len(lines) - 1 and len(line) > 1:
                         # distributed (justified) text, as ONLYOFFICE prints wrapped labels: 因 公 出 国 （ 境 ）
@@ -581,13 +629,13 @@ class PdfWriter:
                     elif cell.align == "r":
                         if number_font:
                             c.setFont(number_font, fs)
-                        c.drawRightString(x1 - inset, ty, line)
+                        c.drawRightString(x1 - text_inset, ty, line)
                         if number_font:
                             c.setFont(_Font.name, fs)
                     elif cell.align == "c":
                         c.drawCentredString((x0 + x1) / 2, ty, line)
                     else:
-                        c.drawString(x0 + inset + cell.indent, ty, line)
+                        c.drawString(x0 + text_inset + cell.indent, ty, line)
                     ty -= fs + 2
             col += cell.colspan
         return y - rh

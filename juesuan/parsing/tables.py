@@ -889,6 +889,16 @@ def _read_row(
                 learned.setdefault(strip_ordinal(label), code)
         elif kind != "three_public":
             row.line_item = _line_item(kind, p["side"], label, state)
+            if (
+                row.line_item is None
+                and not label
+                and p["cells"]
+                and not getattr(state, "total_seen", False)
+                and not any(cr.role in ("code", "label") for cr in roles)
+            ):
+                # a header over one row of amounts, no code or name column (江苏 2019's 支出预算总表): the row is
+                # the table's total; a second such row stays unknown
+                state.total_seen, row.line_item = True, "total"  # type: ignore[attr-defined]
             if row.line_item is None and kind in ("summary", "appropriation_summary"):
                 row.subject_code = class_code(label, learned)
             if row.line_item is None and row.subject_code is None:
