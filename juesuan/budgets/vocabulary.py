@@ -578,9 +578,7 @@ def line_item(kind: str, side: str | None, label: str, state: object) -> str | N
     """Line-item key of an uncoded row (summary sides, 合计, 人员经费/公用经费)."""
     n = strip_ordinal(label)
     if not n:
-        # 江苏 2019 prints 三公, 会议费 and 培训费 as one row of amounts under the header, without a label column:
-        # the row is the table's (the department's) total
-        return "total" if kind == "three_public_meetings" else None
+        return None  # a row of amounts without a label column is its table's total (juesuan.parsing.tables)
     if kind in ("summary", "appropriation_summary"):
         n = re.sub(r"^(?:\d+[.．、]|其中[:：])", "", n.strip())
         if side in ECONOMIC_PANELS:
