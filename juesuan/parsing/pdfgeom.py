@@ -203,7 +203,7 @@ def _load_segments(page: pdfium.PdfPage, geom: PageGeom) -> None:
             continue
         left, bottom, right, top = left_.value, bottom_.value, right_.value, top_.value
         w, h = right - left, top - bottom
-        paint = _paint(raw)
+        paint = _paint(raw) if w > THIN and h > THIN else DRAWN  # a line is drawn to be seen
         if paint == WHITE_ONLY and not on_shade(shaded, left, bottom, right, top):
             continue  # white on the white paper: invisible, no ruling (but white lines on a shade are drawn)
         if paint == SHADE and w > THIN and h > THIN and not outer:

@@ -101,7 +101,10 @@ def page_geom(ppage: Any) -> PageGeom:
         elif isinstance(obj, LTCurve):  # LTLine and LTRect are curves too
             box = (float(obj.x0), float(obj.x1), height - obj.y1 + mb_top, height - obj.y0 + mb_top)
             area = (box[0], box[2], box[1], box[3])  # x0, top, x1, bottom
-            if _white_only(obj) and not on_shade(shaded, *area):
+            thick = (
+                box[1] - box[0] > THIN and box[3] - box[2] > THIN
+            )  # a line is drawn to be seen (as pdfgeom)
+            if thick and _white_only(obj) and not on_shade(shaded, *area):
                 continue  # as pdfgeom: white on the white paper is no ruling line
             if (
                 obj.fill
