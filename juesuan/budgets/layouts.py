@@ -11,7 +11,8 @@ handling of that layout stays covered without the real file:
 - `multi_panel_summary`: the 收支总表 with its expenditure printed in three panels (西安's 部门综合预算收支总表: by
   function class, by 部门预算支出经济分类 in 人员经费和公用经费 / 专项业务经费 sections, by 政府预算支出经济分类).
 - `padded_cells`: 江苏 2019's Excel export (white background rects inset in every cell, one 金额 column, the
-  财政拨款 tables by function and economic code, the 机关运行经费 table, one row of 三公 / 会议费 / 培训费).
+  财政拨款 tables by function and economic code, the 机关运行经费 table, one row of 三公 / 会议费 / 培训费);
+  `unruled_codes`: the same coded tables printed without any rule.
 - `unit_codes`: 西安's per-unit tables with hierarchical unit codes (单位编码 | 单位名称: 合计, the department's
   group row 101, its units 101001 …): the 收入总表, the 支出总表 by fund source (fund.<source>), the 三公 table
   with 会议费 and 培训费 (上年 / 当年 / 增减 column groups, a row per unit), and the 一般公共预算基本支出表 by
@@ -751,6 +752,22 @@ def padded_cells(spec: BudgetSpec, seed: int = 0) -> None:
     spec.grids["three_public"] = padded_three_public_grid
 
 
+def unruled_codes(spec: BudgetSpec, seed: int = 0) -> None:
+    """`padded_cells`' coded tables printed without any rule: 科目编码 | 科目名称 | 金额 by alignment alone, the code
+    header centred right of the short left-aligned codes and the name header right of short names (the columns of
+    an unruled table come from where its data lines have words)."""
+    padded_cells(spec, seed)
+    for kind, draw in list(spec.grids.items()):
+        if draw is padded_coded_grid:
+            spec.grids[kind] = unruled_coded_grid
+
+
+def unruled_coded_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
+    g = padded_coded_grid(spec, table, title)
+    g.border_style, g.row_min_height = "none", 16.0
+    return g
+
+
 def padded_coded_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
     """科目编码 | 科目名称 | 金额 in 江苏 2019's padded cells (class rows and 合计 banded)."""
     economic = table.kind in ("appropriation_basic", "basic_expenditure", "admin_operation")
@@ -1042,6 +1059,7 @@ LAYOUTS = {
     "panels_with_use": panels_with_use,
     "single_row_totals": single_row_totals,
     "unit_blocks": unit_blocks,
+    "unruled_codes": unruled_codes,
 }
 
 __all__ = [
@@ -1061,4 +1079,5 @@ __all__ = [
     "single_row_totals_grid",
     "unit_blocks",
     "unit_blocks_grid",
+    "unruled_codes",
 ]

@@ -170,7 +170,7 @@ class Grid:
     number_font: str = ""  # amounts in a Latin font (Arial-like) in some exports; "" = the body font
     #: rect: one rectangle per cell (Excel); lines: four segments per cell (WPS/ONLYOFFICE); bars: thin filled
     #: rectangles; padded: bars plus white background rects inset in every cell and behind every header line
-    #: (江苏 2019's Excel export: invisible edges that are no cell boundary)
+    #: (江苏 2019's Excel export: invisible edges that are no cell boundary); none: no rules at all
     border_style: str = "rect"
     section_title: str = ""  # e.g. 第二部分 …决算表 above the first table
     header_layout: str = (
@@ -540,6 +540,8 @@ class PdfWriter:
         c.restoreState()
 
     def _cell_border(self, style: str, x0: float, y0: float, x1: float, y1: float, vmerge: str = "") -> None:
+        if style == "none":
+            return  # an unruled table: columns by alignment alone
         bottom = vmerge not in ("first", "mid")  # y0 is the bottom edge (PDF space), y1 the top
         top = vmerge not in ("mid", "last")
         if style == "lines" or (style != "bars" and not (top and bottom)):
