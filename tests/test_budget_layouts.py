@@ -179,3 +179,25 @@ def test_jiangsu_2019_pages_read_exactly_and_need_the_invisible_boxes_ignored(
         "income",
         "expenditure",
     }
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "html"])
+def test_jiangsu_2019_layouts_as_workbook_and_article(tmp_path: Path, fmt: str) -> None:
+    """The same three 江苏 2019 tables published as a workbook or a portal article read exactly too (the fund tree's
+    group name in its first row only, the one-row 支出预算总表 without a label column)."""
+    from juesuan.budgets.formats import write_budget_as
+    from juesuan.budgets.layouts import fund_tree, panels_with_use, single_row_totals
+
+    spec = budget_from_final(_final_spec(7, "central2024"), style="word", seed=7)
+    for layout in (panels_with_use, fund_tree, single_row_totals):
+        layout(spec, seed=7)
+    entry = write_budget_as(spec, tmp_path, fmt)
+    report = parse_report(tmp_path / str(entry["file"]))
+    assert report.kind == "budget" and report.source.format == fmt
+    assert nonzero_cells(report) == nonzero_truth(tmp_path / str(entry["truth_file"]))
+    assert not [p.message for p in report.problems if p.severity == "error"]
+    results = check_report(report, runner="duckdb")
+    assert not [r.rule_id for r in results if r.outcome in ("fail", "parse_error", "execution_error")]
+    assert {"budget_income_fund_tree", "budget_summary_use_split"} <= {
+        r.rule_id for r in results if r.outcome == "pass"
+    }
