@@ -114,8 +114,9 @@ def test_layout_read_exactly(layout: str, style: str, tmp_path: Path) -> None:
 
 def test_padded_cells_need_invisible_rects_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """江苏 2019's white cell backgrounds are what the `padded_cells` layout reproduces: read as ruling (as before
-    the fix) they split the class rows' amount cells from their codes and cut '160.00' into pieces; ignored, the
-    pdfplumber engine reads the layout as exactly as PDFium does."""
+    the fix) they split the class rows' amount cells from their codes (and cut '160.00' into pieces, which the
+    reading of a cell spanning columns of one measure mends); ignored, the pdfplumber engine reads the layout as
+    exactly as PDFium does."""
     from juesuan.parsing import pdfgeom
 
     spec = budget_from_final(_final_spec(7, "central2024"), style="word", seed=7)
@@ -127,9 +128,11 @@ def test_padded_cells_need_invisible_rects_ignored(tmp_path: Path, monkeypatch: 
     monkeypatch.setattr(pdfgeom, "_paint", lambda raw: pdfgeom.DRAWN)
     naive = parse_report(tmp_path / entry["file"], engine="pdfium")
     codes = {p.code for p in naive.problems if p.severity == "error"}
-    assert {"unknown_row", "unreadable_cell"} <= codes, codes
+    assert "unknown_row" in codes, codes
     assert naive.tables["general_budget"].status == "parse_error"
-    assert naive.tables["three_public"].status == "parse_error"
+    # the 三公 row survives even then: a cell over columns of one measure is read whole, not cut at their edges
+    assert naive.tables["three_public"].status == "parsed"
+    assert nonzero_cells(naive).keys() >= {k for k in truth if k[0] == "three_public"}
 
 
 def test_jiangsu_2019_pages_read_exactly_and_need_the_invisible_boxes_ignored(

@@ -765,6 +765,14 @@ def _read_row(
             if start_role.role != "amount":
                 continue  # a label cell spanning over amount columns
             text = unicodedata.normalize("NFKC", norm(g.atomic_text(r, c)))  # full-width digits too
+            _, _, sc0, sc1 = g.spans[cid]
+            if sc1 > sc0 and text and _one_measure(roles, colmap, sc0, sc1):
+                # one cell over columns of one measure (the header spans them too): its amount is read whole, not
+                # cut where a rule of another row (or a shaded box's edge) crosses it ('160.00', not '1' '6' '0')
+                if cid in seen:
+                    continue
+                seen.add(cid)
+                text = unicodedata.normalize("NFKC", norm(g.cell_text(cid)))
             if not text or text in _BLANK_MARKS:
                 continue
             if r0 != r and cid in seen:
@@ -917,6 +925,15 @@ def _read_row(
                 continue
         out.append(row)
     return out
+
+
+def _one_measure(roles: list[ColRole], colmap: list[int], c0: int, c1: int) -> bool:
+    """Are columns c0..c1 all amount columns of the same known measure?"""
+    first = roles[colmap[c0]]
+    return first.measure is not None and all(
+        roles[colmap[c]].role == "amount" and roles[colmap[c]].measure == first.measure
+        for c in range(c0 + 1, c1 + 1)
+    )
 
 
 def _dedupe(rows: list[Row], table: Table, part_of: dict[int, int] | None = None) -> list[Row]:
