@@ -765,10 +765,11 @@ def _read_row(
             if start_role.role != "amount":
                 continue  # a label cell spanning over amount columns
             text = unicodedata.normalize("NFKC", norm(g.atomic_text(r, c)))  # full-width digits too
-            _, _, sc0, sc1 = g.spans[cid]
-            if sc1 > sc0 and text and _one_measure(roles, colmap, sc0, sc1):
-                # one cell over columns of one measure (the header spans them too): its amount is read whole, not
-                # cut where a rule of another row (or a shaded box's edge) crosses it ('160.00', not '1' '6' '0')
+            sr0, sr1, sc0, sc1 = g.spans[cid]
+            if sc1 > sc0 and sr0 == sr1 and text and _one_measure(roles, colmap, sc0, sc1):
+                # one cell of this row over columns of one measure (the header spans them too): its amount is read
+                # whole, not cut where a rule of another row (or a shaded box's edge) crosses it ('160.00', not
+                # '1' '6' '0' '.00')
                 if cid in seen:
                     continue
                 seen.add(cid)
