@@ -10,6 +10,7 @@ font are refused (the table is a `parse_error` naming the font), never read.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from pathlib import Path
 
 from juesuan.parsing.pdfgeom import PageGeom
@@ -158,9 +159,9 @@ _STD14_RAW = re.compile(rb"/BaseFont\s*/(?:Times|Helvetica|Courier|Symbol|ZapfDi
 
 def _may_lack_unicode(path: Path | str) -> bool:
     """Cheap first look at the raw font dictionaries: any that might lack a Unicode map? Fonts inside object
-    streams cannot be seen this way, so such files always get the proper look."""
+    streams are looked at once the streams are inflated; a stream this cannot read gets the proper look."""
     data = Path(path).read_bytes()
-    if b"/ObjStm" in data:
+    if b"/ObjStm" in data and not _object_stream_fonts_safe(data):
         return True
     for m in _FONT_DICT.finditer(data):
         start = data.rfind(b"obj", 0, m.start())
@@ -169,6 +170,58 @@ def _may_lack_unicode(path: Path | str) -> bool:
         if not _SAFE_RAW.search(head) and not _STD14_RAW.search(head):
             return True
     return False
+
+
+_OBJSTM = re.compile(rb"/Type\s*/ObjStm\b")
+_FLATE = re.compile(rb"/Filter\s*/FlateDecode\b")
+_OBJSTM_INT = {
+    key: re.compile(rb"/" + key + rb"\s+(\d+)(?!\s+\d+\s+R)") for key in (b"N", b"First", b"Length")
+}
+
+
+def _object_stream_fonts_safe(data: bytes) -> bool:
+    """Whether every font dictionary inside the file's object streams passes the same raw test as the others.
+
+    Only plainly Flate-compressed streams of an unencrypted file with direct /N and /First are read; anything
+    else (another filter, predictors, encryption, a stream that does not inflate whole) answers False, and the
+    file gets the proper look through pdfminer, as every file with object streams did before.
+    """
+    import zlib
+
+    if b"/Encrypt" in data:
+        return False
+    for m in _OBJSTM.finditer(data):
+        start = data.rfind(b"obj", 0, m.start())
+        body = data.find(b"stream", m.end())
+        if start < 0 or body < 0:
+            return False
+        head = data[start:body]
+        n, first = (_OBJSTM_INT[k].search(head) for k in (b"N", b"First"))
+        if not _FLATE.search(head) or b"/DecodeParms" in head or b"[" in head or n is None or first is None:
+            return False
+        body += 6
+        body += 2 if data[body : body + 2] == b"\r\n" else 1
+        length = _OBJSTM_INT[b"Length"].search(head)
+        end = body + int(length.group(1)) if length else data.find(b"endstream", body)
+        inflate = zlib.decompressobj()
+        try:
+            content = inflate.decompress(data[body:end])
+        except zlib.error:
+            return False
+        if not inflate.eof:
+            return False
+        numbers = content[: int(first.group(1))].split()
+        if len(numbers) != 2 * int(n.group(1)):
+            return False
+        try:
+            offsets = [int(first.group(1)) + int(x) for x in numbers[1::2]] + [len(content)]
+        except ValueError:
+            return False
+        for a, b in pairwise(offsets):
+            obj = content[a:b]
+            if _FONT_DICT.search(obj) and not _SAFE_RAW.search(obj) and not _STD14_RAW.search(obj):
+                return False
+    return True
 
 
 __all__ = ["mark_undecodable", "undecodable_fonts"]

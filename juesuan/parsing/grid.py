@@ -7,9 +7,10 @@ placed by their centre, once, with a binary search, instead of cropping the page
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from juesuan.parsing.pdfgeom import Char, PageGeom
 
@@ -53,15 +54,23 @@ class Grid:
         chars = self.atomic_chars.get((r, c))
         if not chars:
             return None
-        return (
-            round(min(ch.x0 for ch in chars), 2),
-            round(min(ch.top for ch in chars), 2),
-            round(max(ch.x1 for ch in chars), 2),
-            round(max(ch.bottom for ch in chars), 2),
-        )
+        first = chars[0]
+        x0, top, x1, bottom = first.x0, first.top, first.x1, first.bottom
+        for ch in chars:  # one pass, not four (every cell of every table)
+            if ch.x0 < x0:
+                x0 = ch.x0
+            if ch.top < top:
+                top = ch.top
+            if ch.x1 > x1:
+                x1 = ch.x1
+            if ch.bottom > bottom:
+                bottom = ch.bottom
+        return round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2)
 
     def cell_chars(self, cid: int) -> list[Char]:
         r0, r1, c0, c1 = self.spans[cid]
+        if r0 == r1 and c0 == c1:  # most cells are one atomic cell
+            return list(self.atomic_chars.get((r0, c0), ()))
         out: list[Char] = []
         for r in range(r0, r1 + 1):
             for c in range(c0, c1 + 1):
@@ -82,7 +91,9 @@ def chars_text(chars: list[Char]) -> str:
     """Text of characters in one cell: lines top to bottom, each left to right, joined without spaces."""
     if not chars:
         return ""
-    return "".join("".join(c.text for c in line) for line in group_lines(chars))
+    if len(chars) == 1:
+        return chars[0].text
+    return "".join([c.text for line in group_lines(chars) for c in line])
 
 
 def group_lines(chars: list[Char]) -> list[list[Char]]:
@@ -91,21 +102,30 @@ def group_lines(chars: list[Char]) -> list[list[Char]]:
     A character joins the current line when its centre lies within the line's vertical extent: tight glyph
     boxes of '.', ',' or '一' sit at different heights but their centres stay inside the line.
     """
-    chars = sorted(chars, key=lambda ch: ch.cy)
+    # centres computed once, inline (`Char.cy` is a property call): this runs for every cell of every table
+    cys = [(ch.top + ch.bottom) / 2 for ch in chars]
     lines: list[list[Char]] = []
     top = bottom = 0.0
-    for ch in chars:
-        if lines and ch.cy <= bottom + 0.5:
+    for i in sorted(range(len(chars)), key=cys.__getitem__):  # stable, as sorting the characters by centre
+        ch, cy = chars[i], cys[i]
+        if lines and cy <= bottom + 0.5:
             lines[-1].append(ch)
-            top, bottom = min(top, ch.top), max(bottom, ch.bottom)
+            if ch.top < top:
+                top = ch.top
+            if ch.bottom > bottom:
+                bottom = ch.bottom
         else:
             lines.append([ch])
             top, bottom = ch.top, ch.bottom
             if bottom - top < 3:  # a lone dot or dash: give the line a plausible height
-                top, bottom = ch.cy - 3, ch.cy + 3
+                top, bottom = cy - 3, cy + 3
     for line in lines:
-        line.sort(key=lambda ch: ch.x0)
+        if len(line) > 1:
+            line.sort(key=_x0)
     return lines
+
+
+_x0 = attrgetter("x0")
 
 
 def _merge_segments(segs: list[tuple[float, float, float]]) -> list[tuple[float, float, float]]:
@@ -194,17 +214,27 @@ def _covered(segs: list[tuple[float, float, float]], pos: float, a: float, b: fl
     return any(abs(p - pos) <= SNAP and s0 <= a + COVER and s1 >= b - COVER for p, s0, s1 in segs)
 
 
+def _near(segs: list[tuple[float, float, float]], keys: list[float], pos: float) -> list:
+    """The segments of `segs` (sorted, `keys` their positions) that may lie within SNAP of `pos`: `_covered`
+    looks at these alone instead of every segment of the table (rows × columns × segments on a long table)."""
+    return segs[bisect_left(keys, pos - SNAP - 0.01) : bisect_right(keys, pos + SNAP + 0.01)]
+
+
 def _build_grid(page: int, xs: list[float], ys: list[float], hs: list, vs: list) -> Grid:
     """Atomic cells with no ruling drawn between them are one merged cell."""
     nr, nc = len(ys) - 1, len(xs) - 1
     joins: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    vs, hs = sorted(vs), sorted(hs)
+    vkeys, hkeys = [s[0] for s in vs], [s[0] for s in hs]
+    near_x = [_near(vs, vkeys, xs[c + 1]) for c in range(nc - 1)]
     for r in range(nr):
         for c in range(nc - 1):  # boundary between (r, c) and (r, c + 1) is xs[c + 1]
-            if not _covered(vs, xs[c + 1], ys[r], ys[r + 1]):
+            if not _covered(near_x[c], xs[c + 1], ys[r], ys[r + 1]):
                 joins.append(((r, c), (r, c + 1)))
     for r in range(nr - 1):
+        near_y = _near(hs, hkeys, ys[r + 1])
         for c in range(nc):
-            if not _covered(hs, ys[r + 1], xs[c], xs[c + 1]):
+            if not _covered(near_y, ys[r + 1], xs[c], xs[c + 1]):
                 joins.append(((r, c), (r + 1, c)))
     return joined_grid(page, xs, ys, joins)
 
@@ -236,29 +266,44 @@ def joined_grid(
     ids: dict[int, int] = {}
     cell_of = [[0] * nc for _ in range(nr)]
     spans: list[list[int]] = []
-    for r in range(nr):
+    for r in range(nr):  # row by row: a span's first row is where it was met first, its last row is r
+        row = cell_of[r]
         for c in range(nc):
-            root = find(r * nc + c)
-            if root not in ids:
-                ids[root] = len(spans)
+            i = r * nc + c
+            root = i if parent[i] == i else find(i)  # most cells are joined to none
+            cid = ids.get(root)
+            if cid is None:
+                ids[root] = cid = len(spans)
                 spans.append([r, r, c, c])
-            cid = ids[root]
-            cell_of[r][c] = cid
-            s = spans[cid]
-            s[0], s[1], s[2], s[3] = min(s[0], r), max(s[1], r), min(s[2], c), max(s[3], c)
+            else:
+                s = spans[cid]
+                s[1] = r
+                if c < s[2]:
+                    s[2] = c
+                elif c > s[3]:
+                    s[3] = c
+            row[c] = cid
     return Grid(page=page, xs=xs, ys=ys, cell_of=cell_of, spans=[tuple(s) for s in spans])
 
 
 def place_chars(geom: PageGeom, grids: list[Grid]) -> None:
     """Put each character into the atomic cell containing its centre; the rest stay free text."""
     free: list[Char] = []
+    # each grid's bounds and last row/column looked up once, not per character (every glyph of a table page)
+    frames = [
+        (g.xs[0], g.xs[-1], g.ys[0], g.ys[-1], g.xs, g.ys, g.ncols, g.nrows, g.atomic_chars) for g in grids
+    ]
     for ch in geom.chars:
-        cx, cy = ch.cx, ch.cy
-        for g in grids:
-            if g.xs[0] <= cx <= g.xs[-1] and g.ys[0] <= cy <= g.ys[-1]:
-                r = min(bisect_right(g.ys, cy) - 1, g.nrows - 1)
-                c = min(bisect_right(g.xs, cx) - 1, g.ncols - 1)
-                g.atomic_chars.setdefault((r, c), []).append(ch)
+        cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
+        for x0, x1, y0, y1, xs, ys, nc, nr, cells in frames:
+            if x0 <= cx <= x1 and y0 <= cy <= y1:
+                r = bisect_right(ys, cy) - 1
+                c = bisect_right(xs, cx) - 1
+                key = (r if r < nr else nr - 1, c if c < nc else nc - 1)
+                if (cell := cells.get(key)) is None:
+                    cells[key] = [ch]
+                else:
+                    cell.append(ch)
                 break
         else:
             free.append(ch)

@@ -11,6 +11,7 @@ import ctypes
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
@@ -57,6 +58,16 @@ class PageGeom:
     bad_fonts: dict[int, str] = field(default_factory=dict)
 
 
+#: FPDFText_GetUnicode and FPDFText_GetCharBox with plain pointer arguments: called with integer addresses they
+#: skip the typed bindings' per-call argument checks, which cost as much as the calls themselves.
+_VOID = ctypes.c_void_p
+_GET_UNICODE = ctypes.CFUNCTYPE(ctypes.c_uint, _VOID, ctypes.c_int)(
+    ctypes.cast(pdfium_c.FPDFText_GetUnicode, _VOID).value
+)
+_GET_CHAR_BOX = ctypes.CFUNCTYPE(ctypes.c_int, _VOID, ctypes.c_int, _VOID, _VOID, _VOID, _VOID)(
+    ctypes.cast(pdfium_c.FPDFText_GetCharBox, _VOID).value
+)
+
 #: Characters that are not glyphs on the page: spaces, line ends, BOM, and PDFium's generated STX.
 _BLANK_CODES = frozenset((0x20, 0x0D, 0x0A, 0x09, 0xA0, 0x3000, 0xFEFF, 0x02))
 
@@ -82,16 +93,17 @@ def load_page(pdf: pdfium.PdfDocument, index: int, chars: bool = True) -> PageGe
             geom.table_like = ruled or _maybe_unruled_table(geom.text)
             if not (geom.table_like and chars):
                 n = 0
-            raw_tp = textpage.raw
+            raw_tp = ctypes.cast(textpage.raw, ctypes.c_void_p).value
             left, right, bottom, top = (
                 ctypes.c_double(),
                 ctypes.c_double(),
                 ctypes.c_double(),
                 ctypes.c_double(),
             )
-            # the per-character loop of every table page: names bound once, pointers made once
-            get_unicode, get_box = pdfium_c.FPDFText_GetUnicode, pdfium_c.FPDFText_GetCharBox
-            pl, pr, pb, pt = (ctypes.byref(v) for v in (left, right, bottom, top))
+            # the per-character loop of every table page: names bound once, addresses taken once, and the
+            # two calls made through untyped prototypes (half the ctypes cost of the typed bindings)
+            get_unicode, get_box = _GET_UNICODE, _GET_CHAR_BOX
+            pl, pr, pb, pt = (ctypes.addressof(v) for v in (left, right, bottom, top))
             append, unreadable = geom.chars.append, 0
             for i in range(n):
                 code = get_unicode(raw_tp, i)
@@ -122,15 +134,25 @@ def load_page(pdf: pdfium.PdfDocument, index: int, chars: bool = True) -> PageGe
 def dedupe_chars(chars: list[Char], tol: float = 1.5) -> list[Char]:
     """Drop glyphs drawn twice at (almost) the same place: producers fake bold by overprinting, which would
     read 收收入入决决算算表表 and 11,,223344.."""
+    if _none_near(chars, tol):  # nearly every page: nothing overprinted, nothing to drop
+        return list(chars)
+    # Buckets twice the tolerance wide: a glyph within `tol` of (x, y) lies in the bucket of (x, y) or in the one
+    # on the side (x, y) is nearer to, so 4 buckets are looked at instead of 9 (a margin keeps float rounding at
+    # a bucket's middle safe: both sides are looked at there). Same glyphs kept, in the same order.
+    size, near, far = 2 * tol, tol - 1e-6, tol + 1e-6
     kept: dict[tuple[str, int, int], list[Char]] = {}
+    get = kept.get
     out: list[Char] = []
     for ch in chars:  # plain loops: this runs for every glyph of every page (a generator cost 35% more)
         x, y, text = ch.x0, ch.top, ch.text
-        bx, by = int(x // tol), int(y // tol)
+        bx, by = int(x // size), int(y // size)
+        fx, fy = x - bx * size, y - by * size
+        xs = (bx - 1, bx, bx + 1) if near < fx < far else (bx - 1, bx) if fx < tol else (bx, bx + 1)
+        ys = (by - 1, by, by + 1) if near < fy < far else (by - 1, by) if fy < tol else (by, by + 1)
         dup = False
-        for kx in (bx - 1, bx, bx + 1):
-            for ky in (by - 1, by, by + 1):
-                for o in kept.get((text, kx, ky), ()):
+        for kx in xs:
+            for ky in ys:
+                for o in get((text, kx, ky), ()):
                     if abs(o.x0 - x) < tol and abs(o.top - y) < tol:
                         dup = True
                         break
@@ -139,9 +161,43 @@ def dedupe_chars(chars: list[Char], tol: float = 1.5) -> list[Char]:
             if dup:
                 break
         if not dup:
-            kept.setdefault((text, bx, by), []).append(ch)
+            key = (text, bx, by)
+            bucket = get(key)
+            if bucket is None:
+                kept[key] = [ch]
+            else:
+                bucket.append(ch)
             out.append(ch)
     return out
+
+
+def _none_near(chars: list[Char], tol: float) -> bool:
+    """True when no two glyphs of the same text lie within `tol` of each other in both directions (so
+    `dedupe_chars` drops nothing), decided in numpy: two such glyphs fall in the same or in adjacent cells of a
+    `tol` grid, so it is enough that no cell holds two glyphs of one text and no adjacent cell one of the same
+    text. False whenever that cannot be shown (then the exact loop decides)."""
+    n = len(chars)
+    if n < 2:
+        return True
+    try:
+        codes = np.fromiter((ord(ch.text) for ch in chars), np.int64, n)
+    except TypeError:  # a glyph of more than one character (ligature): the exact loop
+        return False
+    bx = np.floor(np.fromiter((ch.x0 for ch in chars), np.float64, n) / tol)
+    by = np.floor(np.fromiter((ch.top for ch in chars), np.float64, n) / tol)
+    lo, hi = np.minimum(bx.min(), by.min()), np.maximum(bx.max(), by.max())  # NaN stays NaN
+    if not (lo > -(1 << 13) and hi < 1 << 13):  # far off the page (or NaN)
+        return False
+    keys = np.sort(
+        (codes << 32) | ((bx.astype(np.int64) + (1 << 14)) << 16) | (by.astype(np.int64) + (1 << 14))
+    )
+    if (keys[1:] == keys[:-1]).any():
+        return False
+    # the neighbour cells (x, y+1), (x+1, y-1), (x+1, y), (x+1, y+1): the other four give the same pairs
+    shifted = (keys[None, :] + np.array([[1], [(1 << 16) - 1], [1 << 16], [(1 << 16) + 1]])).ravel()
+    at = np.searchsorted(keys, shifted)
+    at[at == n] = 0
+    return not (keys[at] == shifted).any()
 
 
 _UNIT_LINE = re.compile(r"单位\s*[:：]\s*(?:万元|元)")

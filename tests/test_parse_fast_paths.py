@@ -1,0 +1,186 @@
+"""The parser's fast paths against plain reference versions: the table-page hot loops (glyph dedupe, line
+grouping, merged-cell detection) and the raw font look into object streams.
+
+They were rewritten for speed (4 buckets looked at instead of 9, centres computed once, rulings looked up by
+position, pdfminer skipped when the raw bytes already show every font has a Unicode map); the output must be the
+same as the obvious definitions, on seeded random pages with the awkward cases (glyphs exactly one tolerance
+apart, on bucket edges, ties in height, rulings stopping short).
+"""
+
+from __future__ import annotations
+
+import random
+from itertools import pairwise
+
+import pytest
+
+from juesuan.parsing.grid import COVER, SNAP, _build_grid, group_lines, joined_grid
+from juesuan.parsing.pdfgeom import Char, dedupe_chars
+
+
+def _dedupe_reference(chars: list[Char], tol: float = 1.5) -> list[Char]:
+    kept: list[Char] = []
+    for ch in chars:
+        if not any(o.text == ch.text and abs(o.x0 - ch.x0) < tol and abs(o.top - ch.top) < tol for o in kept):
+            kept.append(ch)
+    return kept
+
+
+def _lines_reference(chars: list[Char]) -> list[list[Char]]:
+    lines: list[list[Char]] = []
+    top = bottom = 0.0
+    for ch in sorted(chars, key=lambda c: c.cy):
+        if lines and ch.cy <= bottom + 0.5:
+            lines[-1].append(ch)
+            top, bottom = min(top, ch.top), max(bottom, ch.bottom)
+        else:
+            lines.append([ch])
+            top, bottom = ch.top, ch.bottom
+            if bottom - top < 3:
+                top, bottom = ch.cy - 3, ch.cy + 3
+    return [sorted(line, key=lambda c: c.x0) for line in lines]
+
+
+def _page(rng: random.Random, n: int) -> list[Char]:
+    chars: list[Char] = []
+    for _ in range(n):
+        if (
+            chars and rng.random() < 0.4
+        ):  # near an earlier glyph: overprints, one tolerance away, bucket edges
+            b = rng.choice(chars)
+            step = rng.choice([0, 0.5, 0.75, 1.4999999, 1.5, 1.5000001, 2.25, 3.0, -1.5, rng.uniform(-2, 2)])
+            dy = rng.choice([0, step, -step, rng.uniform(-2, 2)])
+            chars.append(Char(b.text, b.x0 + step, b.top + dy, b.x1 + step, b.bottom + dy))
+        else:
+            on_grid = rng.random() < 0.5
+            x = rng.randint(-5, 100) * 0.75 if on_grid else rng.uniform(-5, 100)
+            y = rng.randint(-5, 100) * 0.75 if on_grid else rng.uniform(-5, 100)
+            h = rng.choice([1.0, 6.0, 10.0])
+            chars.append(Char(rng.choice("01,."), x, y, x + 5, y + h))
+    return chars
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_dedupe_and_lines_match_their_reference(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(300):
+        chars = _page(rng, rng.randint(1, 120))
+        assert [id(c) for c in dedupe_chars(chars)] == [id(c) for c in _dedupe_reference(chars)]
+        got, want = group_lines(chars), _lines_reference(chars)
+        assert [[id(c) for c in line] for line in got] == [[id(c) for c in line] for line in want]
+
+
+def test_merged_cells_match_their_reference() -> None:
+    """A ruling is looked up by position; the merged cells are those of checking every ruling at every edge."""
+    rng = random.Random(7)
+    for _ in range(200):
+        xs = sorted(rng.sample(range(0, 400, 10), rng.randint(2, 9)))
+        ys = sorted(rng.sample(range(0, 300, 10), rng.randint(2, 9)))
+        xs, ys = [float(x) for x in xs], [float(y) for y in ys]
+        vs, hs = [], []
+        for x in xs:  # a column rule, whole, in pieces, nudged off its position or stopping short
+            for a, b in pairwise(ys):
+                if rng.random() < 0.8:
+                    vs.append((x + rng.uniform(-SNAP - 0.5, SNAP + 0.5), a + rng.uniform(-1, COVER + 1), b))
+        for y in ys:
+            for a, b in pairwise(xs):
+                if rng.random() < 0.8:
+                    hs.append((y + rng.uniform(-SNAP - 0.5, SNAP + 0.5), a, b - rng.uniform(-1, COVER + 1)))
+
+        def covered(segs, pos, a, b):  # the definition, verbatim
+            return any(abs(p - pos) <= SNAP and s0 <= a + COVER and s1 >= b - COVER for p, s0, s1 in segs)
+
+        joins = [
+            ((r, c), (r, c + 1))
+            for r in range(len(ys) - 1)
+            for c in range(len(xs) - 2)
+            if not covered(vs, xs[c + 1], ys[r], ys[r + 1])
+        ] + [
+            ((r, c), (r + 1, c))
+            for r in range(len(ys) - 2)
+            for c in range(len(xs) - 1)
+            if not covered(hs, ys[r + 1], xs[c], xs[c + 1])
+        ]
+        want = joined_grid(1, xs, ys, joins)
+        got = _build_grid(1, xs, ys, hs, vs)
+        assert (got.cell_of, got.spans) == (want.cell_of, want.spans)
+
+
+def test_dedupe_fast_path_is_taken_only_when_nothing_is_near() -> None:
+    """The numpy check says "nothing to drop" on a plain table row and defers to the exact loop otherwise."""
+    from juesuan.parsing.pdfgeom import _none_near
+
+    row = [Char(t, 10 + 5 * i, 100, 14 + 5 * i, 109) for i, t in enumerate("1,234.00 1,234.00")]
+    assert _none_near(row, 1.5)
+    assert not _none_near([*row, Char("3", row[3].x0 + 1.4, 100.5, 0, 0)], 1.5)  # an overprint
+    assert not _none_near(
+        [*row, Char("3", row[3].x0 + 1.7, 100, 0, 0)], 1.5
+    )  # adjacent cell: the loop decides
+    assert _none_near([*row, Char("5", row[3].x0 + 1.0, 100, 0, 0)], 1.5)  # another text may sit close
+    assert dedupe_chars(row) == row
+    nan = Char("9", float("nan"), 100, 0, 0)
+    assert not _none_near([*row, nan], 1.5)  # a glyph without a position: the exact loop decides
+
+
+def _objstm_file(*objects: bytes, compress=None) -> bytes:
+    """A file's bytes holding one object stream with `objects` (object numbers 10, 11, ...)."""
+    import zlib
+
+    offsets, body = [], b""
+    for obj in objects:
+        offsets.append(len(body))
+        body += obj + b"\n"
+    header = b" ".join(b"%d %d" % (10 + i, o) for i, o in enumerate(offsets)) + b"\n"
+    data = (compress or zlib.compress)(header + body)
+    head = b"<</Type/ObjStm/N %d/First %d/Filter/FlateDecode/Length %d>>" % (
+        len(objects),
+        len(header),
+        len(data),
+    )
+    return b"%PDF-1.5\n5 0 obj\n" + head + b"stream\r\n" + data + b"\r\nendstream\nendobj\n%%EOF\n"
+
+
+def test_fonts_inside_object_streams_get_the_raw_look() -> None:
+    """A file with object streams skips pdfminer only when every font dictionary inside them has a Unicode
+    map (or is a standard font); a font without one, or a stream it cannot inflate, still gets the full look."""
+    from juesuan.parsing.fonts import _object_stream_fonts_safe
+
+    mapped = b"<</Type/Font/Subtype/Type0/BaseFont/ABCDEF+SimSun/Encoding/Identity-H/ToUnicode 20 0 R>>"
+    bare = b"<</Type/Font/Subtype/Type0/BaseFont/ABCDEF+SimSun/Encoding/Identity-H/DescendantFonts[21 0 R]>>"
+    other = b"<</Type/Page/Parent 3 0 R>>"
+    assert _object_stream_fonts_safe(_objstm_file(other, mapped))
+    assert not _object_stream_fonts_safe(_objstm_file(other, bare, mapped))
+    assert not _object_stream_fonts_safe(_objstm_file(mapped, compress=lambda b: b"not zlib" + b))
+    assert not _object_stream_fonts_safe(_objstm_file(mapped).replace(b"%%EOF", b"/Encrypt 9 0 R %%EOF"))
+
+
+def _joined_reference(nr: int, nc: int, joins: list) -> tuple[list, list]:
+    """Merged cells numbered in reading order of their first atomic cell, each with its row and column span."""
+    group = {(r, c): {(r, c)} for r in range(nr) for c in range(nc)}
+    for a, b in joins:
+        if group[a] is not group[b]:
+            merged = group[a] | group[b]
+            for cell in merged:
+                group[cell] = merged
+    order: list[frozenset] = []
+    for r in range(nr):
+        for c in range(nc):
+            if frozenset(group[(r, c)]) not in order:
+                order.append(frozenset(group[(r, c)]))
+    cell_of = [[order.index(frozenset(group[(r, c)])) for c in range(nc)] for r in range(nr)]
+    spans = [
+        (min(r for r, _ in g), max(r for r, _ in g), min(c for _, c in g), max(c for _, c in g))
+        for g in order
+    ]
+    return cell_of, spans
+
+
+def test_joined_cells_match_their_reference() -> None:
+    rng = random.Random(11)
+    for _ in range(300):
+        nr, nc = rng.randint(1, 7), rng.randint(1, 7)
+        pairs = [((r, c), (r, c + 1)) for r in range(nr) for c in range(nc - 1)]
+        pairs += [((r, c), (r + 1, c)) for r in range(nr - 1) for c in range(nc)]
+        joins = rng.sample(pairs, rng.randint(0, len(pairs)))
+        g = joined_grid(1, [float(x) for x in range(nc + 1)], [float(y) for y in range(nr + 1)], joins)
+        assert (g.cell_of, g.spans) == _joined_reference(nr, nc, joins)
