@@ -239,12 +239,16 @@ def _amount(value: Decimal | None) -> str:
 _SPLIT = ("total", "basic", "project")
 
 
-def unit_blocks(spec: BudgetSpec, seed: int = 0) -> None:
+def unit_blocks(spec: BudgetSpec, seed: int = 0, *, head: str = "department") -> None:
     """Re-lay `spec`'s 支出总表 and 一般公共预算支出表 as a block per budget unit (深圳), truth included.
 
     Every 项 is shared between the units (some 项 belong to one unit only), each unit's block sums its own
-    codes; the department's row on top is the sum of the units, printed without a 合计 row, as 深圳 does.
+    codes. `head` is what precedes the blocks: `department`, the department's row alone (the sum of the units,
+    no 合计 row, as 深圳 does); `department_block`, the department's row followed by its own codes (the sums
+    of the units' blocks), a block like the units'; `total`, a 合计 row and no department row at all.
     """
+    if head not in ("department", "department_block", "total"):
+        raise ValueError(f"unknown head of the unit blocks {head!r}")
     rng = random.Random(f"{seed}:unit_blocks:{spec.doc_id}")
     units = spec.units
     for kind in ("expenditure", "general_budget"):
@@ -273,7 +277,25 @@ def unit_blocks(spec: BudgetSpec, seed: int = 0) -> None:
         blocks = SpecTable(kind=kind, unit=unit, note=table.note)
         whole = {m: sum((v[m] for b in per_unit.values() for v in b.values()), Decimal(0)) for m in _SPLIT}
         label = spec.department
-        blocks.rows.append(SpecRow(label=label, line_item=f"unit:{label}", values=_in(whole, unit)))
+        if head == "total":
+            blocks.rows.append(SpecRow(label="合计", line_item="total", values=_in(whole, unit)))
+        else:
+            blocks.rows.append(SpecRow(label=label, line_item=f"unit:{label}", values=_in(whole, unit)))
+        if head == "department_block":
+            summed: dict[str, dict[str, Decimal]] = {}
+            for code, vals in ((c, v) for b in per_unit.values() for c, v in b.items()):
+                node = summed.setdefault(code, dict.fromkeys(_SPLIT, Decimal(0)))
+                for m in _SPLIT:
+                    node[m] += vals[m]
+            for code, vals in _tree(summed, _SPLIT):
+                blocks.rows.append(
+                    SpecRow(
+                        label=names.get(code, code),
+                        subject_code=code,
+                        line_item=f"unit:{label}",
+                        values=_in(vals, unit),
+                    )
+                )
         for u in units:
             own = {m: sum((v[m] for v in per_unit[u].values()), Decimal(0)) for m in _SPLIT}
             blocks.rows.append(SpecRow(label=u, line_item=f"unit:{u}", values=_in(own, unit)))
@@ -531,12 +553,15 @@ def unit_codes(spec: BudgetSpec, seed: int = 0) -> None:
         leaves = {m: yuan_of(tp.get(f"{side}.{m}", Decimal(0)), "万元") for m in _THREE_LEAVES[:4]}
         leaves["meeting"] = _to_hundred(Decimal(rng.randrange(20, 200)) * 1000)
         leaves["training"] = _to_hundred(Decimal(rng.randrange(20, 400)) * 1000)
-        share = {m: _to_hundred(v * Decimal(str(round(rng.uniform(0.5, 0.9), 2)))) for m, v in leaves.items()}
-        sides[side] = {
-            coded[0][0]: _three_sums(share),
-            coded[1][0]: _three_sums({m: leaves[m] - share[m] for m in leaves}),
-            "": _three_sums(leaves),
-        }
+        parts: dict[str, dict[str, Decimal]] = {"": _three_sums(leaves)}
+        left = dict(leaves)
+        for k, (code, _) in enumerate(coded):  # the first unit most of it, the last what is left
+            low, high = (0.5, 0.9) if k == 0 else (0.3, 0.7)
+            last = k == len(coded) - 1
+            share = left if last else {m: _to_hundred(v * Decimal(str(round(rng.uniform(low, high), 2)))) for m, v in left.items()}  # fmt: skip
+            parts[code] = _three_sums(share)
+            left = {m: left[m] - share[m] for m in leaves}
+        sides[side] = parts
     t = SpecTable(kind="three_public", unit="元")
     for key, label, line in (
         ("", "合计", ""),
@@ -672,6 +697,8 @@ LAYOUTS = {
     "crossed_economic": crossed_economic,
     "multi_panel_summary": multi_panel_summary,
     "unit_blocks": unit_blocks,
+    "unit_blocks_department_block": lambda spec, seed=0: unit_blocks(spec, seed, head="department_block"),
+    "unit_blocks_total": lambda spec, seed=0: unit_blocks(spec, seed, head="total"),
 }
 
 __all__ = [
