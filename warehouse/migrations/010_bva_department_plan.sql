@@ -18,9 +18,11 @@
 --    row per unit with 会议费 and 培训费): the department's row (the one without a unit key), the fund sources
 --    summed; 会议费 / 培训费 are compared only where the final account prints them.
 --
--- How each budget figure was read is a column (budget_basis), so an analyst can tell a printed cell from a sum.
+-- The budget side is its own view, mart.budget_plan (the department's plan by code from every current budget,
+-- with or without a final account beside it); how each figure was read is a column (budget_basis), so an analyst
+-- can tell a printed cell from a sum, and the dashboard links a printed cell to its box.
 
-CREATE OR REPLACE VIEW mart.budget_vs_actual AS
+CREATE VIEW mart.budget_plan AS
 WITH budget_cells AS (  -- the compared cells of current budgets, measures named as the final account's
     SELECT
         d.department_id,
@@ -226,14 +228,60 @@ three_public_plan AS (  -- the department's 三公 row (no unit key); a column s
     FROM budget_cells
     WHERE table_kind = 'three_public' AND line_item IS NULL
     GROUP BY ALL
-),
+)
 
-b AS (
+SELECT
+    p.year,
+    r.province,
+    r.city,
+    r.county,
+    dep.display_name AS department,
+    p.department_id,
+    p.table_kind,
+    p.scheme,
+    p.subject_code,
+    s.display_name AS subject_name,
+    s.level AS subject_level,
+    p.line_item,
+    p.measure,
+    p.amount_yuan,
+    p.budget_basis,
+    p.budget_line_item,
+    p.row_label,
+    p.document_sha256
+FROM (
     SELECT * FROM coded_plan
     UNION ALL
     SELECT * FROM total_plan
     UNION ALL
     SELECT * FROM three_public_plan
+) AS p
+LEFT JOIN core.departments AS dep ON p.department_id = dep.department_id
+LEFT JOIN core.regions AS r ON dep.region_id = r.region_id
+LEFT JOIN core.subjects AS s ON p.scheme = s.scheme AND p.subject_code = s.code;
+
+COMMENT ON VIEW mart.budget_plan IS 'The department''s own 本年预算数 per table, subject code and measure, from every published, current budget (部门预算), whatever its layout: the budget side of mart.budget_vs_actual. A table printed per budget unit gives the department''s figure from its own block, or summed over the units'' blocks where they partition it (the 合计 equals the sum of the units, or the department''s row does); a 部门经济分类 code printed under several 政府经济分类 codes is summed once; the 三公 department row, fund sources summed. Measures named as the final account''s (amount for the 基本支出 table).';
+COMMENT ON COLUMN mart.budget_plan.amount_yuan IS 'The department''s budgeted amount in yuan (DECIMAL, exact).';
+COMMENT ON COLUMN mart.budget_plan.line_item IS 'total for the table''s 合计; NULL for a coded row and for the 三公 items.';
+COMMENT ON COLUMN mart.budget_plan.budget_basis IS 'How the figure was read: printed, department_block, department_row, unit_block, sum_of_unit_blocks, sum_of_economic_pairs or sum_of_fund_sources (see mart.budget_vs_actual.budget_basis).';
+COMMENT ON COLUMN mart.budget_plan.budget_line_item IS 'The printed key of the cell where the figure is one cell (unit:<name>, gov_economic:<code>, total); NULL for a sum or an unkeyed row.';
+
+CREATE OR REPLACE VIEW mart.budget_vs_actual AS
+WITH b AS (
+    SELECT
+        department_id,
+        year,
+        document_sha256,
+        table_kind,
+        scheme,
+        subject_code,
+        line_item,
+        measure,
+        amount_yuan,
+        row_label,
+        budget_basis,
+        budget_line_item
+    FROM mart.budget_plan
 ),
 
 a AS (
