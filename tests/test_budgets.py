@@ -254,3 +254,47 @@ def test_factory_budgets_read_exactly(factory_pairs: tuple[Path, list]) -> None:
     assert styles == {"excel", "word"}
     units = {u for _, b in pairs for u in b["units"].values()}
     assert units == {"元", "万元"}
+
+
+def test_real_budgets_give_each_department_plan_by_code(real_budget_reports: dict, tmp_path: Path) -> None:
+    """mart.budget_plan on the real budgets: the department's plan by code, whatever the layout (深圳's block
+    per unit summed over the units, 烟台's 部门经济分类 × 政府经济分类 rows summed per code), and on it the 合计 of
+    each table equals the sum of its 类 (within the printed unit's rounding). Prints the basis per file."""
+    import duckdb
+
+    from warehouse.store import Warehouse
+
+    with Warehouse(tmp_path / "wh") as wh:
+        for name, (report, results) in real_budget_reports.items():
+            wh.load_document(report, results, source=name, raw_sha256=report.source.sha256)
+        published = wh.publish().path
+    con = duckdb.connect(str(published), read_only=True)
+    rows = con.execute(
+        """SELECT d.source, p.table_kind, p.measure, p.budget_basis, count(*) AS n
+           FROM mart.budget_plan AS p JOIN core.documents AS d USING (document_sha256)
+           WHERE p.subject_code IS NOT NULL GROUP BY ALL ORDER BY ALL"""
+    ).fetchall()
+    by_file: dict[str, Counter] = {}
+    for source, _, _, basis, n in rows:
+        by_file.setdefault(Path(source).name, Counter())[basis] += n
+    print()
+    for name, counts in sorted(by_file.items()):
+        print(f"{name:45} {dict(counts)}")
+    bases = {b for c in by_file.values() for b in c}
+    assert {"printed", "sum_of_unit_blocks", "sum_of_economic_pairs"} <= bases, bases
+    off = con.execute(  # rounding: half a printed unit per cell summed on either side
+        """WITH classes AS (
+               SELECT document_sha256, table_kind, measure, sum(amount_yuan) AS s, sum(printed_cells) AS n
+               FROM mart.budget_plan WHERE length(subject_code) = 3 GROUP BY ALL)
+           SELECT p.table_kind, p.measure, p.amount_yuan, c.s, p.department, p.budget_basis
+           FROM mart.budget_plan AS p JOIN classes AS c USING (document_sha256, table_kind, measure)
+           JOIN (SELECT DISTINCT document_sha256, table_kind, unit FROM core.facts) AS u
+             USING (document_sha256, table_kind)
+           WHERE p.line_item = 'total'
+             AND abs(p.amount_yuan - c.s) > (c.n + 1) * CASE WHEN u.unit = '万元' THEN 50 ELSE 0.005 END"""
+    ).fetchall()
+    assert not off, off[:5]
+    checked = con.execute(
+        "SELECT count(DISTINCT document_sha256) FROM mart.budget_plan WHERE subject_code IS NOT NULL"
+    ).fetchone()[0]
+    assert checked >= 14

@@ -36,6 +36,8 @@ WITH budget_cells AS (  -- the compared cells of current budgets, measures named
         f.measure AS printed_measure,
         f.amount_yuan,
         f.row_label,
+        -- half the printed unit: how far a figure printed in 万元 (2 decimals) may be from its yuan
+        CASE f.unit WHEN '万元' THEN 50 ELSE 0.005 END::DECIMAL(20, 3) AS half_unit,
         CASE
             WHEN f.table_kind = 'basic_expenditure' THEN 'amount'
             WHEN f.table_kind = 'three_public' THEN regexp_extract(f.measure, '^budget\.([a-z_]+)', 1)
@@ -58,7 +60,8 @@ unit_rows AS (  -- a unit's own row (or a group of units'), on the table's main 
         table_kind,
         row_no,
         line_item,
-        amount_yuan
+        amount_yuan,
+        half_unit
     FROM budget_cells
     WHERE
         table_kind <> 'three_public' AND subject_code IS NULL AND measure IN ('total', 'amount')
@@ -70,7 +73,8 @@ unit_totals AS (
         document_sha256,
         table_kind,
         sum(amount_yuan) AS all_units,
-        count(*) AS n_units
+        count(*) AS n_units,
+        sum(half_unit) AS rounding  -- the most the printed unit rows' rounding can add up to
     FROM unit_rows
     GROUP BY document_sha256, table_kind
 ),
@@ -79,22 +83,24 @@ table_totals AS (  -- the table's printed 合计, on its main measure
     SELECT
         document_sha256,
         table_kind,
-        amount_yuan AS total_yuan
+        amount_yuan AS total_yuan,
+        half_unit
     FROM budget_cells
     WHERE table_kind <> 'three_public' AND line_item = 'total' AND measure IN ('total', 'amount')
 ),
 
 department_rows AS (
     -- the department's own row among the unit rows: the only one, or the one equal to the sum of all the others
-    -- (深圳 prints the department's row above its units' blocks; 西安 a group row above its units); the first
-    -- printed where two qualify (two rows, the department and its one unit, equal)
+    -- (深圳 prints the department's row above its units' blocks; 西安 a group row above its units), within the
+    -- rounding of the printed figures (深圳's 万元: the department's row is 0.03 万元 off the sum of 21 units);
+    -- the first printed where two qualify (two rows, the department and its one unit, equal)
     SELECT
         u.document_sha256,
         u.table_kind,
         arg_min(u.line_item, u.row_no) AS department_line
     FROM unit_rows AS u
     INNER JOIN unit_totals AS t USING (document_sha256, table_kind)
-    WHERE t.n_units = 1 OR u.amount_yuan * 2 = t.all_units
+    WHERE t.n_units = 1 OR abs(u.amount_yuan * 2 - t.all_units) <= t.rounding
     GROUP BY u.document_sha256, u.table_kind
 ),
 
@@ -109,6 +115,7 @@ blocked_tables AS (  -- tables whose coded rows are keyed by a unit's block
 block_plan AS (
     -- how a blocked table gives the department's figure by code, decided from its own figures, in this order:
     -- sum_of_unit_blocks when the printed 合计 equals the sum of the unit rows (the blocks partition it);
+    --   "equals" here and above: within the rounding of the printed figures (half a printed unit each);
     -- department_block when the department's row is identified (above) and its block prints codes;
     -- sum_of_unit_blocks when the department's row is identified and prints no codes: it equals the sum of the
     --   other unit rows, so their blocks partition it;
@@ -116,9 +123,9 @@ block_plan AS (
     SELECT
         b.document_sha256,
         b.table_kind,
-        CASE WHEN tt.total_yuan IS DISTINCT FROM ut.all_units THEN dr.department_line END AS department_line,
+        CASE WHEN NOT coalesce(tp.partitions, false) THEN dr.department_line END AS department_line,
         CASE
-            WHEN tt.total_yuan = ut.all_units THEN 'sum_of_unit_blocks'
+            WHEN tp.partitions THEN 'sum_of_unit_blocks'
             WHEN
                 dr.department_line IS NOT NULL
                 AND EXISTS (
@@ -132,8 +139,13 @@ block_plan AS (
         END AS shape
     FROM blocked_tables AS b
     LEFT JOIN department_rows AS dr USING (document_sha256, table_kind)
-    LEFT JOIN unit_totals AS ut USING (document_sha256, table_kind)
-    LEFT JOIN table_totals AS tt USING (document_sha256, table_kind)
+    LEFT JOIN (
+        SELECT
+            tt.document_sha256,
+            tt.table_kind,
+            abs(tt.total_yuan - ut.all_units) <= ut.rounding + tt.half_unit AS partitions
+        FROM table_totals AS tt INNER JOIN unit_totals AS ut USING (document_sha256, table_kind)
+    ) AS tp USING (document_sha256, table_kind)
 ),
 
 coded_plan AS (  -- the department's figure per code and measure
@@ -159,7 +171,8 @@ coded_plan AS (  -- the department's figure per code and measure
             WHEN count(*) = 1 THEN 'printed'
             ELSE 'sum_of_economic_pairs'
         END AS budget_basis,
-        CASE WHEN count(*) = 1 THEN any_value(c.line_item) END AS budget_line_item
+        CASE WHEN count(*) = 1 THEN any_value(c.line_item) END AS budget_line_item,
+        coalesce(nullif(count(*) FILTER (WHERE c.line_item IS NULL), 0), count(*)) AS printed_cells
     FROM budget_cells AS c
     LEFT JOIN block_plan AS bp USING (document_sha256, table_kind)
     WHERE
@@ -189,7 +202,8 @@ total_plan AS (  -- the department's 合计: the printed 合计 row, else the de
         c.amount_yuan,
         c.row_label,
         CASE WHEN c.line_item = 'total' THEN 'printed' ELSE 'department_row' END AS budget_basis,
-        c.line_item AS budget_line_item
+        c.line_item AS budget_line_item,
+        1 AS printed_cells
     FROM budget_cells AS c
     LEFT JOIN department_rows AS dr USING (document_sha256, table_kind)
     WHERE
@@ -224,7 +238,8 @@ three_public_plan AS (  -- the department's 三公 row (no unit key); a column s
             WHEN count(*) FILTER (WHERE printed_measure = 'budget.' || measure) > 0 THEN 'printed'
             ELSE 'sum_of_fund_sources'
         END AS budget_basis,
-        NULL::VARCHAR AS budget_line_item
+        NULL::VARCHAR AS budget_line_item,
+        coalesce(nullif(count(*) FILTER (WHERE printed_measure = 'budget.' || measure), 0), count(*)) AS printed_cells
     FROM budget_cells
     WHERE table_kind = 'three_public' AND line_item IS NULL
     GROUP BY ALL
@@ -247,6 +262,7 @@ SELECT
     p.amount_yuan,
     p.budget_basis,
     p.budget_line_item,
+    p.printed_cells,
     p.row_label,
     p.document_sha256
 FROM (
@@ -264,6 +280,7 @@ COMMENT ON VIEW mart.budget_plan IS 'The department''s own 本年预算数 per t
 COMMENT ON COLUMN mart.budget_plan.amount_yuan IS 'The department''s budgeted amount in yuan (DECIMAL, exact).';
 COMMENT ON COLUMN mart.budget_plan.line_item IS 'total for the table''s 合计; NULL for a coded row and for the 三公 items.';
 COMMENT ON COLUMN mart.budget_plan.budget_basis IS 'How the figure was read: printed, department_block, department_row, unit_block, sum_of_unit_blocks, sum_of_economic_pairs or sum_of_fund_sources (see mart.budget_vs_actual.budget_basis).';
+COMMENT ON COLUMN mart.budget_plan.printed_cells IS 'How many printed cells the figure is (1, or the cells summed): a sum of figures printed in 万元 carries up to half a 万元 cent of rounding per cell.';
 COMMENT ON COLUMN mart.budget_plan.budget_line_item IS 'The printed key of the cell where the figure is one cell (unit:<name>, gov_economic:<code>, total); NULL for a sum or an unkeyed row.';
 
 CREATE OR REPLACE VIEW mart.budget_vs_actual AS
