@@ -82,16 +82,17 @@ def _plan_cells(plan_file: Path) -> dict[tuple[str, str, str, str], Decimal]:
 
 
 def _absent(cells: dict, tables: set[str], key: tuple[str, str, str, str]) -> Decimal | None:
-    """What a document that does not print `key` says there: 0 for a row of a kind it prints, else None."""
+    """What a document that does not print `key` says there: 0 where it has a column for it (it prints the
+    measure in that table, by code for a coded row; the six 三公 items always), else None."""
     kind, code, _, measure = key
     if kind not in tables:
         return None
     if code:  # a coded row: only where the document prints that table's measure by code
         return Decimal(0) if any(k[0] == kind and k[1] and k[3] == measure for k in cells) else None
-    if kind == "three_public":
-        printed = any(k[0] == kind and k[3] == measure for k in cells)
-        return Decimal(0) if measure in THREE_PUBLIC_COLUMNS or printed else None
-    return Decimal(0)
+    printed = any(k[0] == kind and k[3] == measure for k in cells)  # it has a column for the measure
+    if kind == "three_public" and measure in THREE_PUBLIC_COLUMNS:
+        return Decimal(0)
+    return Decimal(0) if printed else None
 
 
 def _expected(out: Path, pairs: list) -> dict[Key, tuple]:

@@ -379,25 +379,28 @@ joined AS (
             AND b.line_item IS NOT DISTINCT FROM a.line_item
 ),
 
--- What a document that does not print a row says there: 0 where it read the table and the row is of a kind it
--- prints (a coded row of a table it prints by code; its 合计; a 三公 item it has a column for), NULL otherwise
--- (the table absent or unreadable; a table printed without codes; 会议费 / 培训费 a final account has no column for).
-budget_coded AS (
-    SELECT DISTINCT
+-- What a document that does not print a row says there: 0 where it read the table and has a column for the
+-- figure (it prints that measure in that table; by code, for a coded row; the six 三公 items, whose columns both
+-- documents print, blank when 0), NULL otherwise: the table absent or unreadable, a table printed without codes (西安's
+-- 支出总表 by fund source: no code, no 基本 / 项目 column), 会议费 / 培训费 where the final account has no column.
+budget_columns AS (
+    SELECT
         document_sha256,
         table_kind,
-        measure
+        measure,
+        bool_or(subject_code IS NOT NULL) AS by_code
     FROM b
-    WHERE subject_code IS NOT NULL OR table_kind = 'three_public'
+    GROUP BY document_sha256, table_kind, measure
 ),
 
-actual_coded AS (
-    SELECT DISTINCT
+actual_columns AS (
+    SELECT
         document_sha256,
         table_kind,
-        measure
+        measure,
+        bool_or(subject_code IS NOT NULL) AS by_code
     FROM a
-    WHERE subject_code IS NOT NULL OR table_kind = 'three_public'
+    GROUP BY document_sha256, table_kind, measure
 ),
 
 paired AS (
@@ -419,8 +422,9 @@ paired AS (
                 WHEN
                     bt.status IN ('parsed', 'empty')
                     AND (
-                        bt.status = 'empty' OR (j.subject_code IS NULL AND j.table_kind <> 'three_public')
-                        OR bc.measure IS NOT NULL
+                        bt.status = 'empty'
+                        OR (j.subject_code IS NULL AND bc.measure IS NOT NULL)
+                        OR bc.by_code
                         OR (j.table_kind = 'three_public' AND j.measure IN (
                             'total', 'overseas', 'reception', 'vehicle_total', 'vehicle_purchase',
                             'vehicle_operation'
@@ -435,8 +439,9 @@ paired AS (
                 WHEN
                     atb.status IN ('parsed', 'empty')
                     AND (
-                        atb.status = 'empty' OR (j.subject_code IS NULL AND j.table_kind <> 'three_public')
-                        OR ac.measure IS NOT NULL
+                        atb.status = 'empty'
+                        OR (j.subject_code IS NULL AND ac.measure IS NOT NULL)
+                        OR ac.by_code
                         OR (j.table_kind = 'three_public' AND j.measure IN (
                             'total', 'overseas', 'reception', 'vehicle_total', 'vehicle_purchase',
                             'vehicle_operation'
@@ -451,9 +456,9 @@ paired AS (
     INNER JOIN both_kinds AS k ON j.department_id = k.department_id AND j.year = k.year
     LEFT JOIN core.document_tables AS bt ON k.budget_sha = bt.document_sha256 AND j.table_kind = bt.table_kind
     LEFT JOIN core.document_tables AS atb ON k.actual_sha = atb.document_sha256 AND j.table_kind = atb.table_kind
-    LEFT JOIN budget_coded AS bc
+    LEFT JOIN budget_columns AS bc
         ON k.budget_sha = bc.document_sha256 AND j.table_kind = bc.table_kind AND j.measure = bc.measure
-    LEFT JOIN actual_coded AS ac
+    LEFT JOIN actual_columns AS ac
         ON k.actual_sha = ac.document_sha256 AND j.table_kind = ac.table_kind AND j.measure = ac.measure
     UNION ALL
     SELECT
@@ -508,8 +513,8 @@ LEFT JOIN core.subjects AS s ON p.scheme = s.scheme AND p.subject_code = s.code;
 COMMENT ON VIEW mart.budget_vs_actual IS 'Plan vs spend per department, year and subject code: the department''s own 本年预算数 in its 部门预算 (budget_source budget) or the 年初预算数 a final account prints itself (budget_source final_account, 三公) against the 决算 actual. Only department-years with both documents (budget_source budget). A budget printed per unit gives the department''s figure by code from its own block, or summed over the units'' blocks where they partition it (budget_basis says which). Filter on table_kind and measure before summing.';
 COMMENT ON COLUMN mart.budget_vs_actual.table_kind IS 'expenditure (支出总表, all funds, function codes), general_budget (一般公共预算, function codes), basic_expenditure (一般公共预算基本支出, economic codes: the 部门经济分类) or three_public.';
 COMMENT ON COLUMN mart.budget_vs_actual.measure IS 'total, basic or project (function tables); amount (economic); total, overseas, vehicle_total, vehicle_purchase, vehicle_operation, reception, meeting, training, total_all (三公).';
-COMMENT ON COLUMN mart.budget_vs_actual.budget_yuan IS 'The department''s budgeted amount in yuan; 0 where the budget read the table and does not print the row; NULL where it does not print that table, prints it without codes (a coded row), or has no column for the item (三公 会议费 / 培训费).';
-COMMENT ON COLUMN mart.budget_vs_actual.actual_yuan IS 'Actual amount (决算数) in yuan; 0 where the final account read the table and does not print the row; NULL where it does not print that table or has no column for the item.';
+COMMENT ON COLUMN mart.budget_vs_actual.budget_yuan IS 'The department''s budgeted amount in yuan; 0 where the budget read the table and does not print the row; NULL where it does not print that table or has no column for the figure (a table printed without codes, or without 基本 / 项目 columns, as 西安''s 支出总表 by fund source; 三公 会议费 / 培训费).';
+COMMENT ON COLUMN mart.budget_vs_actual.actual_yuan IS 'Actual amount (决算数) in yuan; 0 where the final account read the table and does not print the row; NULL where it does not print that table or has no column for the figure (三公 会议费 / 培训费 in most final accounts).';
 COMMENT ON COLUMN mart.budget_vs_actual.difference_yuan IS 'actual_yuan - budget_yuan (negative: under-spent; NULL when either is).';
 COMMENT ON COLUMN mart.budget_vs_actual.execution_rate_pct IS 'actual / budget × 100, rounded to 0.01 exactly (DECIMAL); NULL when the budget is 0 or missing.';
 COMMENT ON COLUMN mart.budget_vs_actual.budget_source IS 'budget: the department''s 部门预算 document; final_account: the 年初预算数 printed in the final account itself.';
