@@ -662,6 +662,29 @@ def _wan(yuan: Decimal) -> str:
     return format_amount((yuan / 10000).quantize(Decimal("0.01")), thousands=False)
 
 
+def department_figures(spec: BudgetSpec, kind: str, code: str | None = None) -> dict[str, Decimal]:
+    """The department's own figures (yuan by measure) of a table's 合计, or of one code, in whatever layout the
+    table is printed (`layouts`): its 合计 row, or its own row above the units' blocks; a code's own block's row,
+    or the sum of the units' blocks; the 三公 department row, a column split by fund source summed."""
+    table = spec.tables[kind]
+    own = f"unit:{spec.department}"
+    if code is not None:
+        rows = [r for r in table.rows if r.subject_code == code]
+        rows = [r for r in rows if r.line_item == own] or rows
+    elif kind == "three_public":
+        rows = [next(r for r in table.rows if not r.line_item)]
+    else:
+        rows = [r for r in table.rows if r.line_item == "total" and not r.subject_code]
+        rows = rows or [r for r in table.rows if r.line_item == own and not r.subject_code]
+    out: dict[str, Decimal] = {}
+    for row in rows:
+        for m, v in row.values.items():
+            if m.endswith((".general_budget", ".gov_fund", ".state_capital")) and m.count(".") == 2:
+                m = m.rsplit(".", 1)[0]
+            out[m] = out.get(m, Decimal(0)) + yuan_of(v, table.unit)
+    return out
+
+
 def budget_narrative(spec: BudgetSpec) -> list[tuple[str, str]]:
     """The 预算情况说明 as the real ones word it, every figure from the tables (in 万元, 2 decimals): 收支总额,
     its sources, 基本 / 项目, a function class, 一般公共预算 against 上年, 三公 items and their change. A
@@ -693,13 +716,11 @@ def budget_narrative(spec: BudgetSpec) -> list[tuple[str, str]]:
     fiscal = yuan("summary", "amount", "income.general_budget")
     business = yuan("summary", "amount", "income.business")
     other = yuan("summary", "amount", "income.other")
-    # a table another layout family redraws (`layouts`: unit blocks, two code systems, panels) is restated only
-    # through the summary: its own rows are no longer the department's plain 合计 and classes
-    laid_out = set(spec.grids)
+    # the department's own figures, whatever layout a table is printed in (`department_figures`)
+    ex = department_figures(spec, "expenditure")
     split = ""
-    if "expenditure" not in laid_out:
-        basic, project = yuan("expenditure", "basic", "total"), yuan("expenditure", "project", "total")
-        split = f"，其中：基本支出{say('basic', basic)}万元，项目支出{_wan(project)}万元"
+    if "basic" in ex and "project" in ex:  # (西安's 支出总表 by fund source prints no 基本 / 项目 column)
+        split = f"，其中：基本支出{say('basic', ex['basic'])}万元，项目支出{_wan(ex['project'])}万元"
     out = [
         ("heading", "一、收支预算总体情况"),
         (
@@ -709,23 +730,20 @@ def budget_narrative(spec: BudgetSpec) -> list[tuple[str, str]]:
             f"支出预算{_wan(income)}万元{split}。",
         ),
     ]
-    if laid_out & {"general_budget", "three_public"}:
-        return out
-    gb = spec.tables["general_budget"]
-    total_row = next(r for r in gb.rows if r.line_item == "total")
-    first = next(r for r in gb.rows if r.subject_code and len(r.subject_code) == 3)
-    text = f"{y}年一般公共预算拨款支出预算{_wan(yuan_of(total_row.values['total'], gb.unit))}万元"
-    if "change.total" in total_row.values:
-        text += f"，比上年预算{change('general_budget_change', yuan_of(total_row.values['change.total'], gb.unit))}"
+    gb = department_figures(spec, "general_budget")
+    first = next(r for r in spec.tables["general_budget"].rows if r.subject_code and len(r.subject_code) == 3)
+    text = f"{y}年一般公共预算拨款支出预算{_wan(gb['total'])}万元"
+    if "change.total" in gb:
+        text += f"，比上年预算{change('general_budget_change', gb['change.total'])}"
     text += (
         f"。主要用于以下方面：“{first.label}”科目"
-        f"{say('class', yuan_of(first.values['total'], gb.unit))}万元。"
+        f"{say('class', department_figures(spec, 'general_budget', first.subject_code)['total'])}万元。"
     )
     out += [("heading", "二、一般公共预算拨款支出预算情况"), ("para", text)]
-    tp = spec.tables["three_public"].rows[0].values
+    tp = department_figures(spec, "three_public")
 
     def tpy(m: str) -> Decimal:
-        return yuan_of(tp.get(m, Decimal(0)), "万元")
+        return tp.get(m, Decimal(0))
 
     out += [
         ("heading", "三、“三公”经费预算情况"),
