@@ -112,6 +112,15 @@ blocked_tables AS (  -- tables whose coded rows are keyed by a unit's block
     WHERE subject_code IS NOT NULL AND (line_item LIKE 'unit:%' OR line_item LIKE 'unit_group:%')
 ),
 
+total_partitions AS (  -- the printed 合计 equals the sum of the unit rows, within their rounding
+    SELECT
+        tt.document_sha256,
+        tt.table_kind,
+        abs(tt.total_yuan - ut.all_units) <= ut.rounding + tt.half_unit AS partitions
+    FROM table_totals AS tt
+    INNER JOIN unit_totals AS ut USING (document_sha256, table_kind)
+),
+
 block_plan AS (
     -- how a blocked table gives the department's figure by code, decided from its own figures, in this order:
     -- sum_of_unit_blocks when the printed 合计 equals the sum of the unit rows (the blocks partition it);
@@ -123,7 +132,7 @@ block_plan AS (
     SELECT
         b.document_sha256,
         b.table_kind,
-        CASE WHEN NOT coalesce(tp.partitions, false) THEN dr.department_line END AS department_line,
+        CASE WHEN NOT coalesce(tp.partitions, FALSE) THEN dr.department_line END AS department_line,
         CASE
             WHEN tp.partitions THEN 'sum_of_unit_blocks'
             WHEN
@@ -139,13 +148,7 @@ block_plan AS (
         END AS shape
     FROM blocked_tables AS b
     LEFT JOIN department_rows AS dr USING (document_sha256, table_kind)
-    LEFT JOIN (
-        SELECT
-            tt.document_sha256,
-            tt.table_kind,
-            abs(tt.total_yuan - ut.all_units) <= ut.rounding + tt.half_unit AS partitions
-        FROM table_totals AS tt INNER JOIN unit_totals AS ut USING (document_sha256, table_kind)
-    ) AS tp USING (document_sha256, table_kind)
+    LEFT JOIN total_partitions AS tp USING (document_sha256, table_kind)
 ),
 
 coded_plan AS (  -- the department's figure per code and measure
