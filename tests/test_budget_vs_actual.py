@@ -215,3 +215,40 @@ def test_a_budget_printed_only_per_unit_gives_the_department_plan_by_code(bva) -
     ).fetchone()
     assert total[1] == "department_row"
     assert total[0] == sum(v for k, v in plan.items() if len(k[1]) == 3 and k[3] == "total")
+
+
+def test_unit_blocks_not_shown_to_partition_the_department_give_no_plan_by_code(tmp_path: Path) -> None:
+    """The sum over the units' blocks is the department's only where the blocks partition it: a budget whose
+    合计 is not the sum of its units (here: one unit's block left out of the 一般公共预算支出表) gets no figure by
+    code in that table (NULL, not a partial sum), while its other tables and its 合计 still compare."""
+    import duckdb
+
+    from warehouse.store import Warehouse
+
+    pairs = generate_pairs(
+        tmp_path, departments=1, years=(2024,), variants=(("excel", ("unit_blocks_total",)),)
+    )
+    ((fin, bud),) = pairs
+    reports = {name: parse_report(tmp_path / name) for name in (fin["file"], bud["file"])}
+    budget = reports[bud["file"]]
+    results = {name: check_report(r, runner="duckdb") for name, r in reports.items()}  # of the whole budget
+    table = budget.tables["general_budget"]
+    last = [r.line_item for r in table.rows if (r.line_item or "").startswith("unit:")][-1]
+    table.rows = [r for r in table.rows if r.line_item != last]
+    with Warehouse(tmp_path / "wh") as wh:
+        for name, report in reports.items():
+            wh.load_document(report, results[name], source=name, raw_sha256=report.source.sha256)
+        published = wh.publish().path
+    con = duckdb.connect(str(published), read_only=True)
+    got = con.execute(
+        """SELECT table_kind, subject_code IS NOT NULL, count(*), count(budget_yuan), count(actual_yuan),
+                  list(DISTINCT budget_basis ORDER BY budget_basis) FILTER (WHERE budget_basis IS NOT NULL)
+           FROM mart.budget_vs_actual WHERE budget_source = 'budget' AND table_kind <> 'three_public'
+           GROUP BY ALL ORDER BY ALL"""
+    ).fetchall()
+    shape = {(k, coded): (n, nb, na, bases) for k, coded, n, nb, na, bases in got}
+    n, nb, na, _ = shape[("general_budget", True)]
+    assert nb == 0 and na == n > 0, "no figure by code where the blocks do not add up to the 合计"
+    assert shape[("general_budget", False)][1:3] == (3, 3), "the 合计 (total, basic, project) still compares"
+    n, nb, _, bases = shape[("expenditure", True)]
+    assert nb == n and set(bases) <= {"sum_of_unit_blocks", "unit_block"}, shape

@@ -93,14 +93,18 @@ department_rows AS (
     -- the department's own row among the unit rows: the only one, or the one equal to the sum of all the others
     -- (深圳 prints the department's row above its units' blocks; 西安 a group row above its units), within the
     -- rounding of the printed figures (深圳's 万元: the department's row is 0.03 万元 off the sum of 21 units);
-    -- the first printed where two qualify (two rows, the department and its one unit, equal)
+    -- the first printed where two qualify (two rows, the department and its one unit, equal); and where the table
+    -- prints a 合计, one equal to it (a lone unit row under a 合计 it does not make up is a unit, not the department)
     SELECT
         u.document_sha256,
         u.table_kind,
         arg_min(u.line_item, u.row_no) AS department_line
     FROM unit_rows AS u
     INNER JOIN unit_totals AS t USING (document_sha256, table_kind)
-    WHERE t.n_units = 1 OR abs(u.amount_yuan * 2 - t.all_units) <= t.rounding
+    LEFT JOIN table_totals AS tt USING (document_sha256, table_kind)
+    WHERE
+        (t.n_units = 1 OR abs(u.amount_yuan * 2 - t.all_units) <= t.rounding)
+        AND (tt.total_yuan IS NULL OR abs(u.amount_yuan - tt.total_yuan) <= u.half_unit + tt.half_unit)
     GROUP BY u.document_sha256, u.table_kind
 ),
 
