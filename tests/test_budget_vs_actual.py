@@ -182,7 +182,7 @@ def test_budget_basis_says_how_each_figure_was_read(bva) -> None:  # type: ignor
         "department_row",
         "sum_of_unit_blocks",
         "sum_of_economic_pairs",
-        "sum_of_fund_sources",
+        "sum_of_columns",
     } <= set(basis), basis
     keyed = con.execute(
         """SELECT count(*) FROM mart.budget_vs_actual

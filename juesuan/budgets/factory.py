@@ -679,7 +679,9 @@ def department_figures(spec: BudgetSpec, kind: str, code: str | None = None) -> 
     out: dict[str, Decimal] = {}
     for row in rows:
         for m, v in row.values.items():
-            if m.endswith((".general_budget", ".gov_fund", ".state_capital")) and m.count(".") == 2:
+            if m.endswith(_FUND_SUFFIX) and m.count(".") == 2:
+                if m.rsplit(".", 1)[0] in row.values:  # the item's own column is printed too
+                    continue
                 m = m.rsplit(".", 1)[0]
             out[m] = out.get(m, Decimal(0)) + yuan_of(v, table.unit)
     return out
@@ -836,12 +838,13 @@ def write_budget(spec: BudgetSpec, out_dir: Path) -> dict[str, object]:
 #: The budgets of a pair corpus beside the plain styles: (template or style, layout families applied), one per
 #: real layout family `mart.budget_vs_actual` must read: a block per unit under the department's row (深圳), with
 #: the department's own block, under a 合计 row only; 部门经济分类 × 政府经济分类 rows (烟台) and 政府经济分类
-#: annotations (西安); 西安's per-unit tables by unit code (支出总表 by fund source, no codes) and its panels.
+#: annotations (西安); 西安's per-unit tables by unit code (支出总表 by fund source, no codes), its panels and its
+#: 一般公共预算支出表 with 基本支出 only as 人员经费 + 公用经费.
 REAL_LAYOUT_PAIRS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("shenzhen_itext", ("unit_blocks",)),
     ("word", ("unit_blocks_department_block", "crossed_economic")),
     ("excel", ("unit_blocks_total", "annotated_economic")),
-    ("xian_word2010", ("unit_codes", "annotated_economic_unique", "multi_panel_summary")),
+    ("xian_word2010", ("unit_codes", "annotated_economic_unique", "multi_panel_summary", "split_basic")),
 )
 #: The tables `mart.budget_vs_actual` sets against the final account's, with the measures it compares.
 PLAN_MEASURES = {

@@ -689,6 +689,68 @@ def basic_function_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
     return _grid(spec, table, title, [1.2, 3.0, 1.3, 1.3, 1.3], header, 1, body)
 
 
+def split_basic(spec: BudgetSpec, seed: int = 0) -> None:
+    """Re-lay the 一般公共预算支出表 as 西安 prints it: 基本支出 only in its two parts, 人员经费 and 公用经费 (no
+    基本支出 column), beside 合计 and 项目支出; each 项's 基本支出 split between the two, parents summed, truth included.
+    """
+    rng = random.Random(f"{seed}:split_basic:{spec.doc_id}")
+    table = spec.tables["general_budget"]
+    unit = table.unit
+    names = {r.subject_code: r.label for r in table.rows if r.subject_code}
+    codes = set(names)
+    leaves: dict[str, dict[str, Decimal]] = {}
+    for row in table.rows:
+        code = row.subject_code
+        if not code or any(c != code and c.startswith(code) for c in codes):
+            continue
+        basic = yuan_of(row.values.get("basic", Decimal(0)), unit)
+        personnel = _to_hundred(basic * Decimal(str(round(rng.uniform(0.5, 0.95), 2))))
+        leaves[code] = {
+            "total": yuan_of(row.values.get("total", Decimal(0)), unit),
+            "basic.personnel": personnel,
+            "basic.public": basic - personnel,
+            "project": yuan_of(row.values.get("project", Decimal(0)), unit),
+        }
+    measures = ("total", "basic.personnel", "basic.public", "project")
+    out = SpecTable(kind="general_budget", unit=unit, note=table.note)
+    whole = {m: sum((v[m] for v in leaves.values()), Decimal(0)) for m in measures}
+    out.rows.append(
+        SpecRow(label="合计", line_item="total", values={m: round_unit(whole[m], unit) for m in measures})
+    )
+    for code, vals in _tree(leaves, measures):
+        out.rows.append(
+            SpecRow(
+                label=names.get(code, code),
+                subject_code=code,
+                values={m: round_unit(vals[m], unit) for m in measures},
+            )
+        )
+    spec.tables["general_budget"] = out
+    spec.grids["general_budget"] = split_basic_grid
+
+
+def split_basic_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
+    """功能科目编码 | 功能科目名称 | 合计 | 基本支出 (人员经费 · 公用经费) | 项目支出 (西安 表5)."""
+    header = [HCell(0, 0, "功能科目编码", rowspan=2), HCell(0, 1, "功能科目名称", rowspan=2)]
+    header += [
+        HCell(0, 2, "合计", rowspan=2),
+        HCell(0, 3, "基本支出", colspan=2),
+        HCell(0, 5, "项目支出", rowspan=2),
+    ]
+    header += [HCell(1, 3, "人员经费"), HCell(1, 4, "公用经费")]
+    body: list[list[BCell]] = []
+    for row in table.rows:
+        vals = [
+            BCell(_amount(row.values.get(m)), align="r")
+            for m in ("total", "basic.personnel", "basic.public", "project")
+        ]
+        if row.line_item == "total":
+            body.append([BCell("合计", colspan=2, align="c"), *vals])
+        else:
+            body.append([BCell(row.subject_code), BCell(row.label), *vals])
+    return _grid(spec, table, title, [1.2, 3.0, 1.3, 1.3, 1.3, 1.3], header, 2, body)
+
+
 #: layout family → the function re-laying a factory budget in it
 LAYOUTS = {
     "annotated_economic": annotated_economic,
@@ -696,6 +758,7 @@ LAYOUTS = {
     "unit_codes": unit_codes,
     "crossed_economic": crossed_economic,
     "multi_panel_summary": multi_panel_summary,
+    "split_basic": split_basic,
     "unit_blocks": unit_blocks,
     "unit_blocks_department_block": lambda spec, seed=0: unit_blocks(spec, seed, head="department_block"),
     "unit_blocks_total": lambda spec, seed=0: unit_blocks(spec, seed, head="total"),
@@ -709,6 +772,7 @@ __all__ = [
     "crossed_economic_grid",
     "multi_panel_grid",
     "multi_panel_summary",
+    "split_basic",
     "unit_blocks",
     "unit_blocks_grid",
 ]

@@ -17,13 +17,15 @@
 -- 4. The 三公 table printed per unit (深圳: a block of rows per unit and a column per item × fund source; 西安: a
 --    row per unit with 会议费 and 培训费): the department's row (the one without a unit key), the fund sources
 --    summed; 会议费 / 培训费 are compared only where the final account prints them.
+-- 5. A column printed only in parts (西安's 一般公共预算支出表 prints 基本支出 as 人员经费 and 公用经费, no 基本支出
+--    column): the parts summed, where the whole is not printed on that row.
 --
 -- The budget side is its own view, mart.budget_plan (the department's plan by code from every current budget,
 -- with or without a final account beside it); how each figure was read is a column (budget_basis), so an analyst
 -- can tell a printed cell from a sum, and the dashboard links a printed cell to its box.
 
 CREATE VIEW mart.budget_plan AS
-WITH budget_cells AS (  -- the compared cells of current budgets, measures named as the final account's
+WITH printed_cells AS (  -- the compared cells of current budgets, measures named as the final account's
     SELECT
         d.department_id,
         d.year,
@@ -33,7 +35,6 @@ WITH budget_cells AS (  -- the compared cells of current budgets, measures named
         f.scheme,
         f.subject_code,
         f.line_item,
-        f.measure AS printed_measure,
         f.amount_yuan,
         f.row_label,
         -- half the printed unit: how far a figure printed in 万元 (2 decimals) may be from its yuan
@@ -41,17 +42,46 @@ WITH budget_cells AS (  -- the compared cells of current budgets, measures named
         CASE
             WHEN f.table_kind = 'basic_expenditure' THEN 'amount'
             WHEN f.table_kind = 'three_public' THEN regexp_extract(f.measure, '^budget\.([a-z_]+)', 1)
+            WHEN f.measure IN ('basic.personnel', 'basic.public') THEN 'basic'
             ELSE f.measure
-        END AS measure
+        END AS measure,
+        -- a part of a column: 西安 prints 基本支出 as 人员经费 and 公用经费 only; 深圳 / 广州 each 三公 item per fund
+        (
+            f.measure IN ('basic.personnel', 'basic.public')
+            OR regexp_matches(f.measure, '^budget\.[a-z_]+\.(general_budget|gov_fund|state_capital)$')
+        ) AS is_part
     FROM core.facts AS f
     INNER JOIN core.current_published_budgets AS d USING (document_sha256)
     WHERE
-        (f.table_kind IN ('expenditure', 'general_budget') AND f.measure IN ('total', 'basic', 'project'))
+        (
+            f.table_kind IN ('expenditure', 'general_budget')
+            AND f.measure IN ('total', 'basic', 'project', 'basic.personnel', 'basic.public')
+        )
         OR (f.table_kind = 'basic_expenditure' AND f.measure IN ('total', 'amount'))
         OR (
             f.table_kind = 'three_public'
             AND regexp_matches(f.measure, '^budget\.[a-z_]+(\.(general_budget|gov_fund|state_capital))?$')
         )
+),
+
+budget_cells AS (  -- one figure per row and measure: the column as printed, else the sum of its parts
+    SELECT
+        department_id,
+        year,
+        document_sha256,
+        table_kind,
+        row_no,
+        scheme,
+        subject_code,
+        line_item,
+        row_label,
+        half_unit,
+        measure,
+        coalesce(sum(amount_yuan) FILTER (WHERE NOT is_part), sum(amount_yuan)) AS amount_yuan,
+        coalesce(nullif(count(*) FILTER (WHERE NOT is_part), 0), count(*)) AS n_cells,
+        bool_and(is_part) AS summed_parts
+    FROM printed_cells
+    GROUP BY ALL
 ),
 
 unit_rows AS (  -- a unit's own row (or a group of units'), on the table's main measure
@@ -171,15 +201,17 @@ coded_plan AS (  -- the department's figure per code and measure
         ) AS amount_yuan,
         arg_min(c.row_label, c.row_no) AS row_label,
         CASE
+            WHEN count(*) FILTER (WHERE c.line_item IS NULL) > 0 AND bool_or(c.summed_parts) THEN 'sum_of_columns'
             WHEN count(*) FILTER (WHERE c.line_item IS NULL) > 0 THEN 'printed'
             WHEN any_value(bp.shape) = 'department_block' THEN 'department_block'
             WHEN any_value(bp.shape) = 'sum_of_unit_blocks' AND count(*) = 1 THEN 'unit_block'
             WHEN any_value(bp.shape) = 'sum_of_unit_blocks' THEN 'sum_of_unit_blocks'
-            WHEN count(*) = 1 THEN 'printed'
-            ELSE 'sum_of_economic_pairs'
+            WHEN count(*) > 1 THEN 'sum_of_economic_pairs'
+            WHEN bool_or(c.summed_parts) THEN 'sum_of_columns'
+            ELSE 'printed'
         END AS budget_basis,
         CASE WHEN count(*) = 1 THEN any_value(c.line_item) END AS budget_line_item,
-        coalesce(nullif(count(*) FILTER (WHERE c.line_item IS NULL), 0), count(*)) AS printed_cells
+        coalesce(sum(c.n_cells) FILTER (WHERE c.line_item IS NULL), sum(c.n_cells)) AS printed_cells
     FROM budget_cells AS c
     LEFT JOIN block_plan AS bp USING (document_sha256, table_kind)
     WHERE
@@ -208,9 +240,13 @@ total_plan AS (  -- the department's 合计: the printed 合计 row, else the de
         c.measure,
         c.amount_yuan,
         c.row_label,
-        CASE WHEN c.line_item = 'total' THEN 'printed' ELSE 'department_row' END AS budget_basis,
+        CASE
+            WHEN c.summed_parts THEN 'sum_of_columns'
+            WHEN c.line_item = 'total' THEN 'printed'
+            ELSE 'department_row'
+        END AS budget_basis,
         c.line_item AS budget_line_item,
-        1 AS printed_cells
+        c.n_cells AS printed_cells
     FROM budget_cells AS c
     LEFT JOIN department_rows AS dr USING (document_sha256, table_kind)
     WHERE
@@ -227,7 +263,7 @@ total_plan AS (  -- the department's 合计: the printed 合计 row, else the de
         )
 ),
 
-three_public_plan AS (  -- the department's 三公 row (no unit key); a column split by fund source summed
+three_public_plan AS (  -- the department's 三公 row (no unit key)
     SELECT
         department_id,
         year,
@@ -237,19 +273,13 @@ three_public_plan AS (  -- the department's 三公 row (no unit key); a column s
         NULL::VARCHAR AS subject_code,
         NULL::VARCHAR AS line_item,
         measure,
-        coalesce(
-            sum(amount_yuan) FILTER (WHERE printed_measure = 'budget.' || measure), sum(amount_yuan)
-        ) AS amount_yuan,
-        arg_min(row_label, row_no) AS row_label,
-        CASE
-            WHEN count(*) FILTER (WHERE printed_measure = 'budget.' || measure) > 0 THEN 'printed'
-            ELSE 'sum_of_fund_sources'
-        END AS budget_basis,
+        amount_yuan,
+        row_label,
+        CASE WHEN summed_parts THEN 'sum_of_columns' ELSE 'printed' END AS budget_basis,
         NULL::VARCHAR AS budget_line_item,
-        coalesce(nullif(count(*) FILTER (WHERE printed_measure = 'budget.' || measure), 0), count(*)) AS printed_cells
+        n_cells AS printed_cells
     FROM budget_cells
     WHERE table_kind = 'three_public' AND line_item IS NULL
-    GROUP BY ALL
 )
 
 SELECT
@@ -286,7 +316,7 @@ LEFT JOIN core.subjects AS s ON p.scheme = s.scheme AND p.subject_code = s.code;
 COMMENT ON VIEW mart.budget_plan IS 'The department''s own 本年预算数 per table, subject code and measure, from every published, current budget (部门预算), whatever its layout: the budget side of mart.budget_vs_actual. A table printed per budget unit gives the department''s figure from its own block, or summed over the units'' blocks where they partition it (the 合计 equals the sum of the units, or the department''s row does); a 部门经济分类 code printed under several 政府经济分类 codes is summed once; the 三公 department row, fund sources summed. Measures named as the final account''s (amount for the 基本支出 table).';
 COMMENT ON COLUMN mart.budget_plan.amount_yuan IS 'The department''s budgeted amount in yuan (DECIMAL, exact).';
 COMMENT ON COLUMN mart.budget_plan.line_item IS 'total for the table''s 合计; NULL for a coded row and for the 三公 items.';
-COMMENT ON COLUMN mart.budget_plan.budget_basis IS 'How the figure was read: printed, department_block, department_row, unit_block, sum_of_unit_blocks, sum_of_economic_pairs or sum_of_fund_sources (see mart.budget_vs_actual.budget_basis).';
+COMMENT ON COLUMN mart.budget_plan.budget_basis IS 'How the figure was read: printed, department_block, department_row, unit_block, sum_of_unit_blocks, sum_of_economic_pairs or sum_of_columns (see mart.budget_vs_actual.budget_basis).';
 COMMENT ON COLUMN mart.budget_plan.printed_cells IS 'How many printed cells the figure is (1, or the cells summed): a sum of figures printed in 万元 carries up to half a 万元 cent of rounding per cell.';
 COMMENT ON COLUMN mart.budget_plan.budget_line_item IS 'The printed key of the cell where the figure is one cell (unit:<name>, gov_economic:<code>, total); NULL for a sum or an unkeyed row.';
 
@@ -528,5 +558,5 @@ COMMENT ON COLUMN mart.budget_vs_actual.budget_source IS 'budget: the department
 COMMENT ON COLUMN mart.budget_vs_actual.budget_document_sha256 IS 'The document the budget figure comes from (the 部门预算, or the final account for budget_source final_account).';
 COMMENT ON COLUMN mart.budget_vs_actual.actual_document_sha256 IS 'The final account (决算) the actual figure comes from.';
 COMMENT ON COLUMN mart.budget_vs_actual.row_label IS 'Row label as printed (the final account''s when both print the row).';
-COMMENT ON COLUMN mart.budget_vs_actual.budget_basis IS 'How the budget figure was read: printed (one cell, the department''s), department_block (the department''s own block of a table printed per unit), department_row (the department''s row above its units: its 合计), unit_block (the one unit block printing the code, the blocks partitioning the department), sum_of_unit_blocks (summed over the units'' blocks, which partition the department: the 合计 equals the sum of the units, or the department''s row does), sum_of_economic_pairs (a 部门经济分类 code printed under several 政府经济分类 codes, summed), sum_of_fund_sources (三公 columns split by fund source, summed); NULL when the budget has no figure.';
+COMMENT ON COLUMN mart.budget_vs_actual.budget_basis IS 'How the budget figure was read: printed (one cell, the department''s), department_block (the department''s own block of a table printed per unit), department_row (the department''s row above its units: its 合计), unit_block (the one unit block printing the code, the blocks partitioning the department), sum_of_unit_blocks (summed over the units'' blocks, which partition the department: the 合计 equals the sum of the units, or the department''s row does), sum_of_economic_pairs (a 部门经济分类 code printed under several 政府经济分类 codes, summed), sum_of_columns (a column printed only in parts, summed: the 三公 items by fund source (深圳, 广州), 基本支出 as 人员经费 + 公用经费 (西安)); NULL when the budget has no figure.';
 COMMENT ON COLUMN mart.budget_vs_actual.budget_line_item IS 'The printed key of the budget''s cell where the figure is one cell (unit:<name> for a unit''s block or row, gov_economic:<code> for a crossed row); NULL for a sum of several cells or an unkeyed row.';
