@@ -258,7 +258,8 @@ def test_factory_budgets_read_exactly(factory_pairs: tuple[Path, list]) -> None:
 
 def test_real_budgets_give_each_department_plan_by_code(real_budget_reports: dict, tmp_path: Path) -> None:
     """mart.budget_plan on the real budgets: the department's plan by code, whatever the layout (深圳's block
-    per unit summed over the units, 烟台's 部门经济分类 × 政府经济分类 rows summed per code), and on it the 合计 of
+    per unit summed over the units, 烟台's 部门经济分类 × 政府经济分类 rows summed per code, 西安's 基本支出 printed as
+    人员经费 + 公用经费 summed), and on it the 合计 of
     each table equals the sum of its 类 (within the printed unit's rounding). Prints the basis per file."""
     import duckdb
 
@@ -281,7 +282,7 @@ def test_real_budgets_give_each_department_plan_by_code(real_budget_reports: dic
     for name, counts in sorted(by_file.items()):
         print(f"{name:45} {dict(counts)}")
     bases = {b for c in by_file.values() for b in c}
-    assert {"printed", "sum_of_unit_blocks", "sum_of_economic_pairs"} <= bases, bases
+    assert {"printed", "sum_of_unit_blocks", "sum_of_economic_pairs", "sum_of_columns"} <= bases, bases
     off = con.execute(  # rounding: half a printed unit per cell summed on either side
         """WITH classes AS (
                SELECT document_sha256, table_kind, measure, sum(amount_yuan) AS s, sum(printed_cells) AS n
