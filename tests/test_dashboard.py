@@ -845,7 +845,9 @@ def test_budget_page_shows_the_sql_figures_and_opens_the_budget_cell(
           AND department_id = ? AND subject_level = '类' ORDER BY subject_code""",
         [dept_id],
     )
-    assert [(r["科目编码"], r["预算数（万元）"]) for r in rows] == [(c, wan(b)) for c, b, _ in plan], dept
+    assert [(r["科目编码"], r["预算数（万元）"], r["预算数读法"]) for r in rows] == [
+        (c, wan(b), data.BASIS_LABELS[basis]) for c, b, basis in plan
+    ], dept
     summed = next(r for r, (_, _, basis) in zip(rows, plan, strict=True) if basis == "sum_of_unit_blocks")
     screenshot(tab, "budget_unit_blocks", tmp_path)
     open_page(tab, budget_server.url + summed["预算原文"])

@@ -675,6 +675,7 @@ def _bva_frame(df: pd.DataFrame, table_kind: str, measure: str) -> pd.DataFrame:
     for col in ("budget", "actual", "difference"):
         df[col] = [to_wan(v) for v in df[f"{col}_yuan"]]
     keys = list(zip(df.subject_code, df.line_item, strict=True))
+    df["basis"] = [BASIS_LABELS.get(b, "") if isinstance(b, str) else "" for b in df.budget_basis]
     df["budget_source"] = [
         _budget_link(s, table_kind, c, li, measure, basis, own)
         for s, (c, li), basis, own in zip(
@@ -899,6 +900,16 @@ def resolve_cell(r: WarehouseReader, params: dict[str, str]) -> SourceCell | Non
 
 #: The query parameters of a source link (see source_link).
 SOURCE_PARAMS = ("sha", "metric", "kind", "row", "code", "line", "m", "page", "sum")
+#: How the budget figure was read (mart.budget_vs_actual.budget_basis), as the budget page says it.
+BASIS_LABELS = {
+    "printed": "印出数",
+    "department_row": "本部门行",
+    "department_block": "本部门分块",
+    "unit_block": "单位分块",
+    "sum_of_unit_blocks": "各单位分块之和",
+    "sum_of_economic_pairs": "各政府经济分类之和",
+    "sum_of_columns": "分列之和",
+}
 #: A figure summed from several printed cells (mart.budget_vs_actual.budget_basis): no one cell holds it.
 SUMMED_NOTES = {
     "sum_of_unit_blocks": "该预算数是各预算单位分块所列数之和（预算按单位分块印出，没有本部门的分块），显示所在表格的第一页。",

@@ -675,6 +675,7 @@ def budget(p: Page) -> None:
             "actual": "决算数（万元）",
             "difference": "决算减预算（万元）",
             "execution_rate_pct": "执行率（%）",
+            "basis": "预算数读法",
             "budget_source": "预算原文",
             "actual_source": "决算原文",
         },
