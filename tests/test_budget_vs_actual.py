@@ -71,6 +71,14 @@ def _actual_cells(truth_file: Path) -> dict[tuple[str, str, str, str], Decimal]:
         elif not coded_or_total or (kind, m) not in COMPARED:
             continue
         out[(kind, c.subject_code, "" if c.subject_code else c.line_item, m)] = c.amount_yuan
+    # the 基本支出 table of a final account prints 人员经费合计 and 公用经费合计 (often no 合计): their sum is its 合计
+    halves = [
+        c.amount_yuan
+        for c in read_gold_csv(truth_file)
+        if c.table_kind == "basic_expenditure" and c.line_item in ("personnel_total", "public_total")
+    ]
+    if len(halves) == 2:
+        out.setdefault(("basic_expenditure", "", "total", "amount"), sum(halves, Decimal(0)))
     return out
 
 
@@ -83,16 +91,18 @@ def _plan_cells(plan_file: Path) -> dict[tuple[str, str, str, str], Decimal]:
 
 def _absent(cells: dict, tables: set[str], key: tuple[str, str, str, str]) -> Decimal | None:
     """What a document that does not print `key` says there: 0 where it has a column for it (it prints the
-    measure in that table, by code for a coded row; the six 三公 items always), else None."""
+    measure in that table, by code for a coded row, in a 合计 row for the 合计; the six 三公 items always), else
+    None."""
     kind, code, _, measure = key
     if kind not in tables:
         return None
     if code:  # a coded row: only where the document prints that table's measure by code
         return Decimal(0) if any(k[0] == kind and k[1] and k[3] == measure for k in cells) else None
     printed = any(k[0] == kind and k[3] == measure for k in cells)  # it has a column for the measure
-    if kind == "three_public" and measure in THREE_PUBLIC_COLUMNS:
-        return Decimal(0)
-    return Decimal(0) if printed else None
+    if kind == "three_public":
+        return Decimal(0) if measure in THREE_PUBLIC_COLUMNS or printed else None
+    has_total = any(k[0] == kind and k[2] == "total" for k in cells)  # it prints a 合计
+    return Decimal(0) if printed and has_total else None
 
 
 def _expected(out: Path, pairs: list) -> dict[Key, tuple]:

@@ -338,7 +338,7 @@ WITH b AS (
     FROM mart.budget_plan
 ),
 
-a AS (
+a_printed AS (
     SELECT
         d.department_id,
         d.year,
@@ -365,6 +365,36 @@ a AS (
             AND (f.subject_code IS NOT NULL OR f.line_item = 'total')
         )
         OR (f.table_kind = 'three_public' AND f.measure LIKE 'actual.%')
+),
+
+a AS (
+    SELECT * FROM a_printed
+    UNION ALL
+    -- a final account's 基本支出 table prints 人员经费合计 and 公用经费合计 and often no 合计: their sum is its 合计
+    SELECT
+        d.department_id,
+        d.year,
+        f.document_sha256,
+        f.table_kind,
+        NULL::VARCHAR AS scheme,
+        NULL::VARCHAR AS subject_code,
+        'total' AS line_item,
+        sum(f.amount_yuan) AS amount_yuan,
+        '人员经费合计 + 公用经费合计' AS row_label,
+        'amount' AS measure
+    FROM core.facts AS f
+    INNER JOIN core.current_published AS d USING (document_sha256)
+    WHERE
+        f.table_kind = 'basic_expenditure' AND f.measure = 'amount'
+        AND f.line_item IN ('personnel_total', 'public_total')
+        AND NOT EXISTS (
+            SELECT 1 FROM a_printed AS p
+            WHERE
+                p.document_sha256 = f.document_sha256 AND p.table_kind = 'basic_expenditure'
+                AND p.line_item = 'total'
+        )
+    GROUP BY d.department_id, d.year, f.document_sha256, f.table_kind
+    HAVING count(DISTINCT f.line_item) = 2
 ),
 
 both_kinds AS (  -- department-years with a current budget and a current final account
@@ -417,15 +447,18 @@ joined AS (
 ),
 
 -- What a document that does not print a row says there: 0 where it read the table and has a column for the
--- figure (it prints that measure in that table; by code, for a coded row; the six 三公 items, whose columns both
--- documents print, blank when 0), NULL otherwise: the table absent or unreadable, a table printed without codes (西安's
--- 支出总表 by fund source: no code, no 基本 / 项目 column), 会议费 / 培训费 where the final account has no column.
+-- figure (it prints that measure in that table; by code, for a coded row; in a 合计 row, for the 合计; the six 三公
+-- items, whose columns both documents print, blank when 0), NULL otherwise: the table absent or unreadable, a table
+-- printed without codes (西安's 支出总表 by fund source: no code, no 基本 / 项目 column), a table without a 合计 (and
+-- no department's row), 会议费 / 培训费 where the final account has no column.
 budget_columns AS (
     SELECT
         document_sha256,
         table_kind,
         measure,
-        bool_or(subject_code IS NOT NULL) AS by_code
+        bool_or(subject_code IS NOT NULL) AS by_code,
+        -- the table prints a 合计 (in any column): a 合计 cell it leaves blank is 0, no 合计 at all is no figure
+        bool_or(bool_or(line_item = 'total')) OVER (PARTITION BY document_sha256, table_kind) AS has_total
     FROM b
     GROUP BY document_sha256, table_kind, measure
 ),
@@ -435,7 +468,9 @@ actual_columns AS (
         document_sha256,
         table_kind,
         measure,
-        bool_or(subject_code IS NOT NULL) AS by_code
+        bool_or(subject_code IS NOT NULL) AS by_code,
+        -- the table prints a 合计 (in any column): a 合计 cell it leaves blank is 0, no 合计 at all is no figure
+        bool_or(bool_or(line_item = 'total')) OVER (PARTITION BY document_sha256, table_kind) AS has_total
     FROM a
     GROUP BY document_sha256, table_kind, measure
 ),
@@ -460,8 +495,11 @@ paired AS (
                     bt.status IN ('parsed', 'empty')
                     AND (
                         bt.status = 'empty'
-                        OR (j.subject_code IS NULL AND bc.measure IS NOT NULL)
-                        OR bc.by_code
+                        OR (
+                            j.subject_code IS NULL AND bc.measure IS NOT NULL
+                            AND (bc.has_total OR j.table_kind = 'three_public')
+                        )
+                        OR (j.subject_code IS NOT NULL AND bc.by_code)
                         OR (j.table_kind = 'three_public' AND j.measure IN (
                             'total', 'overseas', 'reception', 'vehicle_total', 'vehicle_purchase',
                             'vehicle_operation'
@@ -477,8 +515,11 @@ paired AS (
                     atb.status IN ('parsed', 'empty')
                     AND (
                         atb.status = 'empty'
-                        OR (j.subject_code IS NULL AND ac.measure IS NOT NULL)
-                        OR ac.by_code
+                        OR (
+                            j.subject_code IS NULL AND ac.measure IS NOT NULL
+                            AND (ac.has_total OR j.table_kind = 'three_public')
+                        )
+                        OR (j.subject_code IS NOT NULL AND ac.by_code)
                         OR (j.table_kind = 'three_public' AND j.measure IN (
                             'total', 'overseas', 'reception', 'vehicle_total', 'vehicle_purchase',
                             'vehicle_operation'
