@@ -16,7 +16,7 @@ from juesuan.budgets.factory import REAL_LAYOUT_PAIRS, STYLES, generate_pairs
 from juesuan.model import read_gold_csv
 from juesuan.parsing import parse_report
 
-#: Parses 12 factory documents and publishes a warehouse: about 15 s on one core.
+#: Parses 12 factory documents and publishes a warehouse once for the module: about 12 s at nice 15.
 pytestmark = pytest.mark.slow
 
 Key = tuple[str, str, str, str, str]  # department, table kind, subject code, line item, measure
