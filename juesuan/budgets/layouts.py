@@ -242,12 +242,16 @@ def _amount(value: Decimal | None) -> str:
 _SPLIT = ("total", "basic", "project")
 
 
-def unit_blocks(spec: BudgetSpec, seed: int = 0) -> None:
+def unit_blocks(spec: BudgetSpec, seed: int = 0, *, head: str = "department") -> None:
     """Re-lay `spec`'s 支出总表 and 一般公共预算支出表 as a block per budget unit (深圳), truth included.
 
     Every 项 is shared between the units (some 项 belong to one unit only), each unit's block sums its own
-    codes; the department's row on top is the sum of the units, printed without a 合计 row, as 深圳 does.
+    codes. `head` is what precedes the blocks: `department`, the department's row alone (the sum of the units,
+    no 合计 row, as 深圳 does); `department_block`, the department's row followed by its own codes (the sums
+    of the units' blocks), a block like the units'; `total`, a 合计 row and no department row at all.
     """
+    if head not in ("department", "department_block", "total"):
+        raise ValueError(f"unknown head of the unit blocks {head!r}")
     rng = random.Random(f"{seed}:unit_blocks:{spec.doc_id}")
     units = spec.units
     for kind in ("expenditure", "general_budget"):
@@ -276,7 +280,25 @@ def unit_blocks(spec: BudgetSpec, seed: int = 0) -> None:
         blocks = SpecTable(kind=kind, unit=unit, note=table.note)
         whole = {m: sum((v[m] for b in per_unit.values() for v in b.values()), Decimal(0)) for m in _SPLIT}
         label = spec.department
-        blocks.rows.append(SpecRow(label=label, line_item=f"unit:{label}", values=_in(whole, unit)))
+        if head == "total":
+            blocks.rows.append(SpecRow(label="合计", line_item="total", values=_in(whole, unit)))
+        else:
+            blocks.rows.append(SpecRow(label=label, line_item=f"unit:{label}", values=_in(whole, unit)))
+        if head == "department_block":
+            summed: dict[str, dict[str, Decimal]] = {}
+            for code, vals in ((c, v) for b in per_unit.values() for c, v in b.items()):
+                node = summed.setdefault(code, dict.fromkeys(_SPLIT, Decimal(0)))
+                for m in _SPLIT:
+                    node[m] += vals[m]
+            for code, vals in _tree(summed, _SPLIT):
+                blocks.rows.append(
+                    SpecRow(
+                        label=names.get(code, code),
+                        subject_code=code,
+                        line_item=f"unit:{label}",
+                        values=_in(vals, unit),
+                    )
+                )
         for u in units:
             own = {m: sum((v[m] for v in per_unit[u].values()), Decimal(0)) for m in _SPLIT}
             blocks.rows.append(SpecRow(label=u, line_item=f"unit:{u}", values=_in(own, unit)))
@@ -534,12 +556,15 @@ def unit_codes(spec: BudgetSpec, seed: int = 0) -> None:
         leaves = {m: yuan_of(tp.get(f"{side}.{m}", Decimal(0)), "万元") for m in _THREE_LEAVES[:4]}
         leaves["meeting"] = _to_hundred(Decimal(rng.randrange(20, 200)) * 1000)
         leaves["training"] = _to_hundred(Decimal(rng.randrange(20, 400)) * 1000)
-        share = {m: _to_hundred(v * Decimal(str(round(rng.uniform(0.5, 0.9), 2)))) for m, v in leaves.items()}
-        sides[side] = {
-            coded[0][0]: _three_sums(share),
-            coded[1][0]: _three_sums({m: leaves[m] - share[m] for m in leaves}),
-            "": _three_sums(leaves),
-        }
+        parts: dict[str, dict[str, Decimal]] = {"": _three_sums(leaves)}
+        left = dict(leaves)
+        for k, (code, _) in enumerate(coded):  # the first unit most of it, the last what is left
+            low, high = (0.5, 0.9) if k == 0 else (0.3, 0.7)
+            last = k == len(coded) - 1
+            share = left if last else {m: _to_hundred(v * Decimal(str(round(rng.uniform(low, high), 2)))) for m, v in left.items()}  # fmt: skip
+            parts[code] = _three_sums(share)
+            left = {m: left[m] - share[m] for m in leaves}
+        sides[side] = parts
     t = SpecTable(kind="three_public", unit="元")
     for key, label, line in (
         ("", "合计", ""),
@@ -822,6 +847,68 @@ def padded_three_public_grid(spec: BudgetSpec, table: SpecTable, title: str) -> 
     return g
 
 
+def split_basic(spec: BudgetSpec, seed: int = 0) -> None:
+    """Re-lay the 一般公共预算支出表 as 西安 prints it: 基本支出 only in its two parts, 人员经费 and 公用经费 (no
+    基本支出 column), beside 合计 and 项目支出; each 项's 基本支出 split between the two, parents summed, truth included.
+    """
+    rng = random.Random(f"{seed}:split_basic:{spec.doc_id}")
+    table = spec.tables["general_budget"]
+    unit = table.unit
+    names = {r.subject_code: r.label for r in table.rows if r.subject_code}
+    codes = set(names)
+    leaves: dict[str, dict[str, Decimal]] = {}
+    for row in table.rows:
+        code = row.subject_code
+        if not code or any(c != code and c.startswith(code) for c in codes):
+            continue
+        basic = yuan_of(row.values.get("basic", Decimal(0)), unit)
+        personnel = _to_hundred(basic * Decimal(str(round(rng.uniform(0.5, 0.95), 2))))
+        leaves[code] = {
+            "total": yuan_of(row.values.get("total", Decimal(0)), unit),
+            "basic.personnel": personnel,
+            "basic.public": basic - personnel,
+            "project": yuan_of(row.values.get("project", Decimal(0)), unit),
+        }
+    measures = ("total", "basic.personnel", "basic.public", "project")
+    out = SpecTable(kind="general_budget", unit=unit, note=table.note)
+    whole = {m: sum((v[m] for v in leaves.values()), Decimal(0)) for m in measures}
+    out.rows.append(
+        SpecRow(label="合计", line_item="total", values={m: round_unit(whole[m], unit) for m in measures})
+    )
+    for code, vals in _tree(leaves, measures):
+        out.rows.append(
+            SpecRow(
+                label=names.get(code, code),
+                subject_code=code,
+                values={m: round_unit(vals[m], unit) for m in measures},
+            )
+        )
+    spec.tables["general_budget"] = out
+    spec.grids["general_budget"] = split_basic_grid
+
+
+def split_basic_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
+    """功能科目编码 | 功能科目名称 | 合计 | 基本支出 (人员经费 · 公用经费) | 项目支出 (西安 表5)."""
+    header = [HCell(0, 0, "功能科目编码", rowspan=2), HCell(0, 1, "功能科目名称", rowspan=2)]
+    header += [
+        HCell(0, 2, "合计", rowspan=2),
+        HCell(0, 3, "基本支出", colspan=2),
+        HCell(0, 5, "项目支出", rowspan=2),
+    ]
+    header += [HCell(1, 3, "人员经费"), HCell(1, 4, "公用经费")]
+    body: list[list[BCell]] = []
+    for row in table.rows:
+        vals = [
+            BCell(_amount(row.values.get(m)), align="r")
+            for m in ("total", "basic.personnel", "basic.public", "project")
+        ]
+        if row.line_item == "total":
+            body.append([BCell("合计", colspan=2, align="c"), *vals])
+        else:
+            body.append([BCell(row.subject_code), BCell(row.label), *vals])
+    return _grid(spec, table, title, [1.2, 3.0, 1.3, 1.3, 1.3, 1.3], header, 2, body)
+
+
 #: layout family → the function re-laying a factory budget in it
 
 # ---- 江苏 2019: panels with the expenditure by use, a tree of fund sources, a one-row 支出预算总表 ----------------
@@ -1060,6 +1147,9 @@ LAYOUTS = {
     "single_row_totals": single_row_totals,
     "unit_blocks": unit_blocks,
     "unruled_codes": unruled_codes,
+    "split_basic": split_basic,
+    "unit_blocks_department_block": lambda spec, seed=0: unit_blocks(spec, seed, head="department_block"),
+    "unit_blocks_total": lambda spec, seed=0: unit_blocks(spec, seed, head="total"),
 }
 
 __all__ = [
@@ -1077,6 +1167,7 @@ __all__ = [
     "panels_with_use_grid",
     "single_row_totals",
     "single_row_totals_grid",
+    "split_basic",
     "unit_blocks",
     "unit_blocks_grid",
     "unruled_codes",
