@@ -62,7 +62,14 @@ def _code_system(table_kind: str, code: str | None) -> str | None:
         return None
     return (
         "economic"
-        if table_kind in ("basic_expenditure", "general_budget_economic", "project_economic")
+        if table_kind
+        in (
+            "basic_expenditure",
+            "general_budget_economic",
+            "project_economic",
+            "appropriation_basic",
+            "admin_operation",
+        )
         else "function"
     )
 

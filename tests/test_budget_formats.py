@@ -52,6 +52,23 @@ def test_budget_formats_read_exactly(final_spec, tmp_path: Path, layout: str, fm
         assert len(prose) >= 14
 
 
+@pytest.mark.parametrize("fmt", ["xlsx", "html"])
+def test_jiangsu_tables_in_workbooks_and_articles(final_spec, tmp_path: Path, fmt: str) -> None:
+    """江苏 2019's tables (`padded_cells`: 财政拨款 by function and economic code, 机关运行经费, one row of 三公 /
+    会议费 / 培训费 with its unit wrapped over two lines) read exactly from a workbook or an article too."""
+    from juesuan.budgets.layouts import padded_cells
+
+    spec = budget_from_final(final_spec, style="word")
+    padded_cells(spec, seed=7)
+    entry = write_budget_as(spec, tmp_path, fmt)
+    report = parse_report(tmp_path / str(entry["file"]))
+    assert nonzero_cells(report) == nonzero_truth(tmp_path / str(entry["truth_file"]))
+    assert not [p.message for p in report.problems if p.severity == "error"]
+    assert {"appropriation_expenditure", "appropriation_basic", "admin_operation"} <= {
+        k for k, t in report.tables.items() if t.status == "parsed"
+    }
+
+
 def test_html_page_listing_budget_documents_is_refused(real_corpus: Path) -> None:
     """重庆市商务委's page lists links to its budget PDFs: neither a budget table nor a budget figure."""
     with pytest.raises(NotAFinalAccount) as exc:

@@ -94,3 +94,113 @@ def test_layout_read_exactly(layout: str, style: str, tmp_path: Path) -> None:
             assert not keyed
         passed = {r.rule_id for r in results if r.outcome == "pass" and r.table_kind == "basic_expenditure"}
         assert "budget_economic_class_sum" in passed
+    if layout in ("padded_cells", "unruled_codes"):
+        for kind in ("appropriation_expenditure", "appropriation_basic", "admin_operation", "three_public"):
+            assert report.tables[kind].status == "parsed", kind
+        skipped = [p.message for p in report.problems if p.code in ("unit_missing", "table_skipped")]
+        assert all("绩效目标表" in m for m in skipped), skipped  # the factory's 项目支出绩效目标表 alone
+        measures = {c.measure for c in report.tables["three_public"].rows[0].cells}
+        assert {"budget.total_all", "budget.total", "budget.meeting", "budget.training"} <= measures
+        passed = {(r.rule_id, r.table_kind) for r in results if r.outcome == "pass"}
+        assert {
+            ("budget_three_public_sums", "three_public"),
+            ("budget_admin_operation_within_basic", "admin_operation"),
+            ("budget_economic_class_sum", "admin_operation"),
+            ("budget_economic_total_sum", "appropriation_basic"),
+            ("budget_class_equals_sum_of_kuan", "appropriation_expenditure"),
+            ("budget_kuan_equals_sum_of_xiang", "appropriation_expenditure"),
+        } <= passed
+
+
+def test_padded_cells_need_invisible_rects_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """江苏 2019's white cell backgrounds are what the `padded_cells` layout reproduces: read as ruling (as before
+    the fix) they split the class rows' amount cells from their codes (and cut '160.00' into pieces, which the
+    reading of a cell spanning columns of one measure mends); ignored, the pdfplumber engine reads the layout as
+    exactly as PDFium does."""
+    from juesuan.parsing import pdfgeom
+
+    spec = budget_from_final(_final_spec(7, "central2024"), style="word", seed=7)
+    LAYOUTS["padded_cells"](spec, seed=7)
+    entry = write_budget(spec, tmp_path)
+    truth = nonzero_truth(tmp_path / entry["truth_file"])
+    plumber = parse_report(tmp_path / entry["file"], engine="pdfplumber")
+    assert nonzero_cells(plumber) == truth
+    monkeypatch.setattr(pdfgeom, "_paint", lambda raw: pdfgeom.DRAWN)
+    naive = parse_report(tmp_path / entry["file"], engine="pdfium")
+    codes = {p.code for p in naive.problems if p.severity == "error"}
+    assert "unknown_row" in codes, codes
+    assert naive.tables["general_budget"].status == "parse_error"
+    # the 三公 row survives even then: a cell over columns of one measure is read whole, not cut at their edges
+    assert naive.tables["three_public"].status == "parsed"
+    assert nonzero_cells(naive).keys() >= {k for k in truth if k[0] == "three_public"}
+
+
+def test_jiangsu_2019_pages_read_exactly_and_need_the_invisible_boxes_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """江苏 2019's three layouts together (收支预算总表 with a 支出用途 panel, 收入预算总表 as a tree of funds, one-row
+    支出预算总表), drawn as its exports draw them: every nonzero cell read, the identities they carry evaluated and
+    passing; and the drawing really is the hard one: read the white background boxes as rules and the cells split."""
+    from juesuan.budgets.layouts import fund_tree, panels_with_use, single_row_totals
+    from juesuan.parsing import pdfgeom
+
+    spec = budget_from_final(_final_spec(11, "central2024"), style="word", seed=11)
+    for layout in (panels_with_use, fund_tree, single_row_totals):
+        layout(spec, seed=11)
+    entry = write_budget(spec, tmp_path)
+    report = parse_report(tmp_path / entry["file"])
+    truth = nonzero_truth(tmp_path / entry["truth_file"])
+    assert nonzero_cells(report) == truth
+    assert not [p.message for p in report.problems if p.severity == "error"]
+    results = check_report(report, runner="duckdb")
+    passed = {r.rule_id for r in results if r.outcome == "pass"}
+    assert {
+        "budget_summary_use_split",
+        "budget_income_fund_tree",
+        "budget_row_split",
+        "budget_summary_balance",
+        "budget_cross_expenditure_total",
+    } <= passed
+    assert not [r.rule_id for r in results if r.outcome in ("fail", "parse_error", "execution_error")]
+    summary = {r.line_item for r in report.tables["summary"].rows}
+    assert {"expenditure.reserve", "income.total", "income.grand_total", "income.other_funds"} <= summary
+    (total,) = report.tables["expenditure"].rows
+    assert total.line_item == "total" and {c.measure for c in total.cells} == {
+        "total",
+        "basic",
+        "project",
+        "reserve",
+    }
+
+    plumber = parse_report(tmp_path / entry["file"], engine="pdfplumber")  # the other geometry reader alike
+    assert nonzero_cells(plumber) == truth
+
+    monkeypatch.setattr(pdfgeom, "_paint", lambda raw: pdfgeom.DRAWN)
+    split = parse_report(tmp_path / entry["file"])
+    assert {k for k in ("summary", "income", "expenditure") if split.tables[k].status == "parse_error"} == {
+        "summary",
+        "income",
+        "expenditure",
+    }
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "html"])
+def test_jiangsu_2019_layouts_as_workbook_and_article(tmp_path: Path, fmt: str) -> None:
+    """The same three 江苏 2019 tables published as a workbook or a portal article read exactly too (the fund tree's
+    group name in its first row only, the one-row 支出预算总表 without a label column)."""
+    from juesuan.budgets.formats import write_budget_as
+    from juesuan.budgets.layouts import fund_tree, panels_with_use, single_row_totals
+
+    spec = budget_from_final(_final_spec(7, "central2024"), style="word", seed=7)
+    for layout in (panels_with_use, fund_tree, single_row_totals):
+        layout(spec, seed=7)
+    entry = write_budget_as(spec, tmp_path, fmt)
+    report = parse_report(tmp_path / str(entry["file"]))
+    assert report.kind == "budget" and report.source.format == fmt
+    assert nonzero_cells(report) == nonzero_truth(tmp_path / str(entry["truth_file"]))
+    assert not [p.message for p in report.problems if p.severity == "error"]
+    results = check_report(report, runner="duckdb")
+    assert not [r.rule_id for r in results if r.outcome in ("fail", "parse_error", "execution_error")]
+    assert {"budget_income_fund_tree", "budget_summary_use_split"} <= {
+        r.rule_id for r in results if r.outcome == "pass"
+    }

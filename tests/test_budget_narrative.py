@@ -56,6 +56,41 @@ def test_factory_budget_prose(final_spec, tmp_path: Path, style: str, defect: st
     assert ("(rate, %)" in fails[0].message) == defect.endswith("_rate")
 
 
+@pytest.mark.parametrize("defect", [None, "class", "three_public_total", "basic", "general_budget_change"])
+@pytest.mark.parametrize(
+    "layout",
+    ["unit_blocks", "unit_blocks_department_block", "unit_blocks_total", "unit_codes", "crossed_economic"],
+)
+def test_laid_out_budget_prose(final_spec, tmp_path: Path, layout: str, defect: str | None) -> None:
+    """A budget whose tables are printed per unit (or with two economic codes) states the department's figures in
+    its prose as a clean one does, and they are compared: the 一般公共预算 total with the department's own row
+    where no 合计 row is printed, a class with its department figure, the 三公 items with the department's row."""
+    from juesuan.budgets.layouts import LAYOUTS
+
+    spec = budget_from_final(final_spec, style="word")
+    LAYOUTS[layout](spec, seed=7)
+    spec.narrative_defect = defect
+    report = parse_report(tmp_path / str(write_budget(spec, tmp_path)["file"]))
+    results = check_report(report, _rule(), runner="duckdb")
+    fails = [r for r in results if r.outcome == "fail"]
+    passed = [r for r in results if r.outcome == "pass"]
+    assert len(passed) >= 12, [r.message for r in results]
+    assert any(r.table_kind == "general_budget" and r.line_item == "total" for r in passed), (
+        "一般公共预算 total"
+    )
+    assert any(r.table_kind == "three_public" for r in passed), "三公"
+    silent = (defect == "basic" and layout == "unit_codes") or (  # 西安's 支出总表 has no 基本 / 项目 column
+        defect == "general_budget_change" and layout.startswith("unit_blocks")  # blocks print no 上年预算数
+    )
+    if defect is None or silent:
+        assert not fails, [r.message for r in fails]
+        return
+    assert len(fails) == 1, [r.message for r in fails]
+    assert {"class": "科目", "three_public_total": "三公经费预算", "basic": "基本支出"}.get(
+        defect, "一般公共预算拨款支出预算 decrease"
+    ) in fails[0].message
+
+
 def test_factory_extras_by_code(final_spec, tmp_path: Path) -> None:
     """The factory prints both coded extras (项目支出 by economic code, 政府采购 by function code) with truth."""
     for style in ("excel", "word"):

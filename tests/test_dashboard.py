@@ -26,6 +26,7 @@ from urllib.parse import parse_qs, quote, urlparse
 import duckdb
 import pytest
 
+from juesuan.budgets.factory import REAL_LAYOUT_PAIRS, STYLES
 from juesuan.dashboard import data
 from juesuan.dashboard.launch import command, start
 
@@ -667,17 +668,20 @@ def test_a_publish_is_picked_up_by_the_next_interaction(built: Built, tab: Tab, 
 
 #: The 预算执行 page's figures: (table_kind, measure) as the page offers them.
 BVA_FIGURES = [(t, m) for t in data.BVA_TABLES.values() for m in data.BVA_MEASURES.values()]
+BVA_VARIANTS = tuple((style, ()) for style in STYLES) + REAL_LAYOUT_PAIRS
+BVA_DEPARTMENTS = len(BVA_VARIANTS)
 
 
 @pytest.fixture(scope="module")
 def budget_built(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    """Final accounts and budgets (部门预算) of the same departments and year (the budgets factory), ingested."""
+    """Final accounts and budgets (部门预算) of the same departments and year (the budgets factory), ingested: the
+    budgets in the plain styles and in the real layouts (per-unit blocks, crossed codes, 西安's unit codes)."""
     from juesuan.budgets.factory import generate_pairs
     from warehouse.ingest import default_checker, ingest_dir
 
     tmp = tmp_path_factory.mktemp("dashboard_budgets")
     corpus, root = tmp / "corpus", tmp / "warehouse"
-    pairs = generate_pairs(corpus, departments=3, years=(2024,))
+    pairs = generate_pairs(corpus, departments=BVA_DEPARTMENTS, years=(2024,), variants=BVA_VARIANTS)
     summary = ingest_dir(corpus, root, checker=default_checker("duckdb"))
     assert summary.publication is not None and summary.publication.document_count == 2 * len(pairs)
     return Built(root, root / "juesuan.duckdb", corpus)
@@ -697,7 +701,7 @@ def test_budget_page_figures_equal_sql_and_link_both_source_cells(budget_built: 
     reader = data.WarehouseReader(budget_built.published)
     try:
         assert data.budget_years(reader) == [2024]
-        resolved = 0
+        resolved = summed = nulls = 0
         for table_kind, measure in BVA_FIGURES:
             deps = data.budget_departments(reader, data.RegionFilter(), 2024, table_kind, measure)
             expected = _bva_sql(
@@ -705,10 +709,10 @@ def test_budget_page_figures_equal_sql_and_link_both_source_cells(budget_built: 
                 "table_kind = ? AND measure = ? AND line_item = 'total' AND year = 2024",
                 [table_kind, measure],
             )
-            assert len(deps) == len(expected) == 3
+            assert len(deps) == len(expected) == BVA_DEPARTMENTS
             rates = [r for r in deps.execution_rate_pct if r is not None]
             assert rates == sorted(rates), "ranked by execution rate, lowest first"
-            assert list(deps["rank"]) == [1, 2, 3]
+            assert list(deps["rank"]) == list(range(1, BVA_DEPARTMENTS + 1))
             by_id = {e[0]: e for e in expected}
             for row in deps.itertuples():
                 _, _, b, a, diff, rate, b_sha, a_sha = by_id[row.department_id]
@@ -717,12 +721,24 @@ def test_budget_page_figures_equal_sql_and_link_both_source_cells(budget_built: 
                     data.to_wan(a),
                     data.to_wan(diff),
                 )
-                assert row.execution_rate_pct == rate and isinstance(rate, Decimal)
+                assert row.execution_rate_pct == rate and isinstance(rate, Decimal | None)
+                if b is None:  # 西安's 支出总表 by fund source prints no 基本 / 项目 columns: no budget there
+                    assert (table_kind, measure) in {("expenditure", "basic"), ("expenditure", "project")}
+                    nulls += 1
+                    continue
                 # both links open the printed cell of their own document, holding the figure shown
+                # (a figure summed from several cells: its table, saying so: 西安's 基本支出 as 人员经费 + 公用经费)
+                basis = row.budget_basis if isinstance(row.budget_basis, str) else ""
                 for link, sha, amount in ((row.budget_source, b_sha, b), (row.actual_source, a_sha, a)):
                     params = {k: v[0] for k, v in parse_qs(urlparse(link).query).items()}
                     assert params["sha"] == sha
                     cell = data.resolve_cell(reader, params)
+                    if link == row.budget_source and basis.startswith("sum_of_"):
+                        assert (
+                            cell is not None and cell.bbox is None and cell.note == data.SUMMED_NOTES[basis]
+                        )
+                        resolved += 1
+                        continue
                     assert cell is not None and cell.bbox is not None and cell.note is None, (link, cell)
                     assert cell.amount_yuan == amount
                     resolved += 1
@@ -744,7 +760,23 @@ def test_budget_page_figures_equal_sql_and_link_both_source_cells(budget_built: 
                     ]
                     if measure == "total":
                         assert len(rows) > 0
-        assert resolved == 2 * 3 * len(BVA_FIGURES)
+                    for r in rows.itertuples():  # the budget link: its own cell, or its table for a sum
+                        if r.budget_yuan is None:
+                            continue
+                        params = {k: v[0] for k, v in parse_qs(urlparse(r.budget_source).query).items()}
+                        cell = data.resolve_cell(reader, params)
+                        assert cell is not None, r.budget_source
+                        if not isinstance(r.budget_basis, str):  # not printed: 0, its table shown
+                            assert cell.bbox is None and r.budget_yuan == 0
+                        elif r.budget_basis.startswith("sum_of_"):
+                            assert cell.bbox is None and cell.note == data.SUMMED_NOTES[r.budget_basis]
+                            summed += 1
+                        else:
+                            assert cell.bbox is not None and cell.amount_yuan == r.budget_yuan, (
+                                r.budget_source
+                            )
+        assert resolved == 2 * (BVA_DEPARTMENTS * len(BVA_FIGURES) - nulls) and nulls == 2
+        assert summed > 0, "a budget printed per unit only: its figures by code are sums"
         # a class row links to its own code in each document
         rows = data.budget_functions(
             reader, deps.department_id.iloc[0], 2024, "general_budget", "total", "类"
@@ -797,6 +829,31 @@ def test_budget_page_shows_the_sql_figures_and_opens_the_budget_cell(
     )[0][0]
     body = tab.page.locator("body").text_content()  # type: ignore[attr-defined]
     assert "年预算" in body and sha in body and text in body
+    # a budget printed only per unit (深圳): the department's plan by class is summed over the units' blocks,
+    # and its link shows the table, saying so, rather than one unit's cell
+    dept_id, dept = sql(
+        budget_built,
+        """SELECT DISTINCT department_id, department FROM mart.budget_vs_actual
+        WHERE table_kind = 'general_budget' AND budget_basis = 'sum_of_unit_blocks' AND subject_level = '类'""",
+    )[0]
+    open_page(tab, f"{budget_server.url}/budget?year=2024&dept={dept_id}")
+    rows = grid(tab, 1)
+    plan = sql(
+        budget_built,
+        """SELECT subject_code, budget_yuan, budget_basis FROM mart.budget_vs_actual
+        WHERE budget_source = 'budget' AND table_kind = 'general_budget' AND measure = 'total'
+          AND department_id = ? AND subject_level = '类' ORDER BY subject_code""",
+        [dept_id],
+    )
+    assert [(r["科目编码"], r["预算数（万元）"], r["预算数读法"]) for r in rows] == [
+        (c, wan(b), data.BASIS_LABELS[basis]) for c, b, basis in plan
+    ], dept
+    summed = next(r for r, (_, _, basis) in zip(rows, plan, strict=True) if basis == "sum_of_unit_blocks")
+    screenshot(tab, "budget_unit_blocks", tmp_path)
+    open_page(tab, budget_server.url + summed["预算原文"])
+    body = tab.page.locator("body").text_content()  # type: ignore[attr-defined]
+    assert data.SUMMED_NOTES["sum_of_unit_blocks"] in body
+    screenshot(tab, "budget_unit_blocks_source", tmp_path)
     # the overview counts budgets and final accounts apart, labelled by kind
     open_page(tab, f"{budget_server.url}/")
     kinds = sql(
@@ -810,7 +867,7 @@ def test_budget_page_shows_the_sql_figures_and_opens_the_budget_cell(
     assert (
         shown
         == {{"final_account": "决算", "budget": "预算"}[k]: n for k, n in kinds}
-        == {"决算": 3, "预算": 3}
+        == {"决算": BVA_DEPARTMENTS, "预算": BVA_DEPARTMENTS}
     )
 
 

@@ -60,6 +60,15 @@ def good(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Report]:
     multi_panel_summary(spec, seed=7)
     unit_codes(spec, seed=7)
     picked["bud_x"] = parse_report(out / str(write_budget(spec, out)["file"]))
+    # `bud_j`: 江苏 2019's layouts (summary with a 支出用途 panel, 收入 as a tree of funds, one-row 支出预算总表;
+    # 财政拨款 tables by code, 机关运行经费, one-row 三公 in white-padded cells)
+    from juesuan.budgets.layouts import fund_tree, padded_cells, panels_with_use, single_row_totals
+
+    spec = budget_from_final(build_spec(plan, 7, None)[0], style="word")
+    spec.doc_id += "-j"
+    for layout in (panels_with_use, fund_tree, single_row_totals, padded_cells):
+        layout(spec, seed=7)
+    picked["bud_j"] = parse_report(out / str(write_budget(spec, out)["file"]))
     return picked
 
 
@@ -278,6 +287,14 @@ BUDGET_EXAMPLES: dict[str, Example] = {
     ),
     "budget_cross_basic_function": Example("bud_x", bump("basic_function", level=7, measure="total")),
     "budget_summary_panels": Example("bud_x", bump("summary", "expenditure.economic.basic", "amount")),
+    "budget_admin_operation_within_basic": Example(
+        "bud_j", bump("admin_operation", level=5, measure="total")
+    ),
+    "budget_summary_use_split": Example(
+        "bud_j", bump("summary", "expenditure.reserve", "amount"), at=("summary", "expenditure.total")
+    ),
+    "budget_summary_classes": Example("bud", bump("summary", level=3), at=("summary", "expenditure.total")),
+    "budget_income_fund_tree": Example("bud_j", bump("income", "total", "general_budget.appropriation")),
 }
 
 EXAMPLES: dict[str, Example] = {

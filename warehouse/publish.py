@@ -80,6 +80,8 @@ MATERIALIZED_MARTS = (
     "expenditure_by_function",
     "region_class_totals",
     "year_over_year",
+    "budget_plan",
+    "budget_vs_actual",
 )
 #: Schema of the materialized rows in the published file (readers use the `mart` views over them).
 MART_CACHE_SCHEMA = "mart_rows"

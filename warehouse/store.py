@@ -125,7 +125,13 @@ def _scheme(table_kind: str, subject_code: str | None) -> str | None:
 
 
 #: Tables whose codes are economic classes (the rest are function codes); general_budget_economic is a budget's.
-ECONOMIC_TABLE_KINDS = ("basic_expenditure", "general_budget_economic", "project_economic")
+ECONOMIC_TABLE_KINDS = (
+    "basic_expenditure",
+    "general_budget_economic",
+    "project_economic",
+    "appropriation_basic",
+    "admin_operation",
+)
 
 
 def _now() -> datetime:

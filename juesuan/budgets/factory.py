@@ -662,6 +662,31 @@ def _wan(yuan: Decimal) -> str:
     return format_amount((yuan / 10000).quantize(Decimal("0.01")), thousands=False)
 
 
+def department_figures(spec: BudgetSpec, kind: str, code: str | None = None) -> dict[str, Decimal]:
+    """The department's own figures (yuan by measure) of a table's 合计, or of one code, in whatever layout the
+    table is printed (`layouts`): its 合计 row, or its own row above the units' blocks; a code's own block's row,
+    or the sum of the units' blocks; the 三公 department row, a column split by fund source summed."""
+    table = spec.tables[kind]
+    own = f"unit:{spec.department}"
+    if code is not None:
+        rows = [r for r in table.rows if r.subject_code == code]
+        rows = [r for r in rows if r.line_item == own] or rows
+    elif kind == "three_public":
+        rows = [next(r for r in table.rows if not r.line_item)]
+    else:
+        rows = [r for r in table.rows if r.line_item == "total" and not r.subject_code]
+        rows = rows or [r for r in table.rows if r.line_item == own and not r.subject_code]
+    out: dict[str, Decimal] = {}
+    for row in rows:
+        for m, v in row.values.items():
+            if m.endswith(_FUND_SUFFIX) and m.count(".") == 2:
+                if m.rsplit(".", 1)[0] in row.values:  # the item's own column is printed too
+                    continue
+                m = m.rsplit(".", 1)[0]
+            out[m] = out.get(m, Decimal(0)) + yuan_of(v, table.unit)
+    return out
+
+
 def budget_narrative(spec: BudgetSpec) -> list[tuple[str, str]]:
     """The 预算情况说明 as the real ones word it, every figure from the tables (in 万元, 2 decimals): 收支总额,
     its sources, 基本 / 项目, a function class, 一般公共预算 against 上年, 三公 items and their change. A
@@ -691,15 +716,17 @@ def budget_narrative(spec: BudgetSpec) -> list[tuple[str, str]]:
     y, dep = spec.year, spec.department
     income = yuan("summary", "amount", "income.total")
     fiscal = yuan("summary", "amount", "income.general_budget")
-    business = yuan("summary", "amount", "income.business")
-    other = yuan("summary", "amount", "income.other")
-    # a table another layout family redraws (`layouts`: unit blocks, two code systems, panels) is restated only
-    # through the summary: its own rows are no longer the department's plain 合计 and classes
-    laid_out = set(spec.grids)
+    lines = {r.line_item for r in spec.tables["summary"].rows}
+    # 江苏 2019's summary prints 其他资金 as one line: its parts are the 收入总表's 合计 row (事业收入, 其他收入)
+    business, other = (
+        yuan("summary", "amount", f"income.{k}") if f"income.{k}" in lines else yuan("income", k, "total")
+        for k in ("business", "other")
+    )
+    # the department's own figures, whatever layout a table is printed in (`department_figures`)
+    ex = department_figures(spec, "expenditure")
     split = ""
-    if "expenditure" not in laid_out:
-        basic, project = yuan("expenditure", "basic", "total"), yuan("expenditure", "project", "total")
-        split = f"，其中：基本支出{say('basic', basic)}万元，项目支出{_wan(project)}万元"
+    if "basic" in ex and "project" in ex:  # (西安's 支出总表 by fund source prints no 基本 / 项目 column)
+        split = f"，其中：基本支出{say('basic', ex['basic'])}万元，项目支出{_wan(ex['project'])}万元"
     out = [
         ("heading", "一、收支预算总体情况"),
         (
@@ -709,23 +736,20 @@ def budget_narrative(spec: BudgetSpec) -> list[tuple[str, str]]:
             f"支出预算{_wan(income)}万元{split}。",
         ),
     ]
-    if laid_out & {"general_budget", "three_public"}:
-        return out
-    gb = spec.tables["general_budget"]
-    total_row = next(r for r in gb.rows if r.line_item == "total")
-    first = next(r for r in gb.rows if r.subject_code and len(r.subject_code) == 3)
-    text = f"{y}年一般公共预算拨款支出预算{_wan(yuan_of(total_row.values['total'], gb.unit))}万元"
-    if "change.total" in total_row.values:
-        text += f"，比上年预算{change('general_budget_change', yuan_of(total_row.values['change.total'], gb.unit))}"
+    gb = department_figures(spec, "general_budget")
+    first = next(r for r in spec.tables["general_budget"].rows if r.subject_code and len(r.subject_code) == 3)
+    text = f"{y}年一般公共预算拨款支出预算{_wan(gb['total'])}万元"
+    if "change.total" in gb:
+        text += f"，比上年预算{change('general_budget_change', gb['change.total'])}"
     text += (
         f"。主要用于以下方面：“{first.label}”科目"
-        f"{say('class', yuan_of(first.values['total'], gb.unit))}万元。"
+        f"{say('class', department_figures(spec, 'general_budget', first.subject_code)['total'])}万元。"
     )
     out += [("heading", "二、一般公共预算拨款支出预算情况"), ("para", text)]
-    tp = spec.tables["three_public"].rows[0].values
+    tp = department_figures(spec, "three_public")
 
     def tpy(m: str) -> Decimal:
-        return yuan_of(tp.get(m, Decimal(0)), "万元")
+        return tp.get(m, Decimal(0))
 
     out += [
         ("heading", "三、“三公”经费预算情况"),
@@ -777,7 +801,7 @@ def budget_grids(spec: BudgetSpec) -> list[Grid]:
     out = []
     titles = TITLES[spec.style] if tpl is None else tpl.titles  # type: ignore[attr-defined]
     for number, (kind, table) in enumerate(spec.tables.items(), start=1):
-        title = titles[kind].format(y=y)
+        title = (titles.get(kind) or TITLES["word"].get(kind, kind)).format(y=y)  # layouts name their own
         if kind in spec.grids:
             grid = spec.grids[kind](spec, table, title)
         elif kind in ("summary", "appropriation_summary"):
@@ -815,6 +839,82 @@ def write_budget(spec: BudgetSpec, out_dir: Path) -> dict[str, object]:
     }
 
 
+#: The budgets of a pair corpus beside the plain styles: (template or style, layout families applied), one per
+#: real layout family `mart.budget_vs_actual` must read: a block per unit under the department's row (深圳), with
+#: the department's own block, under a 合计 row only; 部门经济分类 × 政府经济分类 rows (烟台) and 政府经济分类
+#: annotations (西安); 西安's per-unit tables by unit code (支出总表 by fund source, no codes), its panels and its
+#: 一般公共预算支出表 with 基本支出 only as 人员经费 + 公用经费.
+REAL_LAYOUT_PAIRS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("shenzhen_itext", ("unit_blocks",)),
+    ("word", ("unit_blocks_department_block", "crossed_economic")),
+    ("excel", ("unit_blocks_total", "annotated_economic")),
+    ("xian_word2010", ("unit_codes", "annotated_economic_unique", "multi_panel_summary", "split_basic")),
+)
+#: The tables `mart.budget_vs_actual` sets against the final account's, with the measures it compares.
+PLAN_MEASURES = {
+    "expenditure": ("total", "basic", "project"),
+    "general_budget": ("total", "basic", "project"),
+    "basic_expenditure": ("total",),
+}
+_FUND_SUFFIX = (".general_budget", ".gov_fund", ".state_capital")
+
+
+def department_plan(spec: BudgetSpec, plain: dict[str, SpecTable]) -> list[dict[str, str]]:
+    """The department's own 本年预算数 that `mart.budget_vs_actual` must show, from the spec (never the parser).
+
+    `plain` is the spec's tables before a layout re-laid them per unit or per pair of codes: the department's
+    figure of each code is that plain table's (a layout splits it between units or 政府经济分类 codes exactly).
+    A re-laid table that prints no codes at all (西安's 支出总表 by fund source) plans only its 合计. The 三公
+    plan is the department's row (the unit rows are the units'), a column split by fund source summed. Measures
+    are the mart's: the 基本支出 table's 合计 is `amount`, the 三公 items lose their `budget.` prefix.
+    """
+    out: list[dict[str, str]] = []
+
+    def add(kind: str, row: SpecRow, measure: str, value: Decimal, unit: str) -> None:
+        out.append(
+            {
+                "table_kind": kind,
+                "subject_code": row.subject_code or "",
+                "line_item": "" if row.subject_code else row.line_item or "",
+                "row_label": row.label,
+                "measure": measure,
+                "amount_yuan": f"{yuan_of(value, unit):.2f}",
+            }
+        )
+
+    for kind, measures in PLAN_MEASURES.items():
+        printed = spec.tables.get(kind)
+        if printed is None:
+            continue
+        coded = any(r.subject_code for r in printed.rows)
+        table = plain.get(kind, printed) if coded else printed
+        for row in table.rows:
+            if not row.subject_code and row.line_item != "total":
+                continue
+            for m in measures:
+                if m in row.values:
+                    add(kind, row, "amount" if kind == "basic_expenditure" else m, row.values[m], table.unit)
+    three = spec.tables.get("three_public")
+    department = next((r for r in three.rows if not r.line_item), None) if three else None
+    if three is not None and department is not None:
+        sums: dict[str, Decimal] = {}
+        plain_items = {
+            k for k in department.values if k.startswith("budget.") and not k.endswith(_FUND_SUFFIX)
+        }
+        for key, value in department.values.items():
+            if not key.startswith("budget."):
+                continue
+            item = key.removeprefix("budget.")
+            if key.endswith(_FUND_SUFFIX):
+                item = item.rsplit(".", 1)[0]
+                if f"budget.{item}" in plain_items:
+                    continue
+            sums[item] = sums.get(item, Decimal(0)) + value
+        for item, value in sums.items():
+            add("three_public", department, item, value, three.unit)
+    return out
+
+
 def generate_pairs(
     out_dir: Path,
     *,
@@ -822,13 +922,21 @@ def generate_pairs(
     departments: int = 2,
     years: tuple[int, ...] = (2024,),
     templates: tuple[str, ...] = ("shanghai2024", "central2024"),
+    variants: tuple[tuple[str, tuple[str, ...]], ...] | None = None,
 ) -> list[tuple[dict[str, object], dict[str, object]]]:
     """Final accounts and budgets for the same departments and years: [(final manifest, budget manifest)].
 
-    The final accounts are the factory's own (no defects); each budget alternates the two styles.
+    The final accounts are the factory's own (no defects). Each budget takes the next of `variants` (a style or
+    a `templates.TEMPLATES` name, and the `layouts.LAYOUTS` families re-laying it); by default the two plain
+    styles alternate. Each budget's manifest names its `plan_file`: the `department_plan` as a truth CSV.
     """
+    import copy
+
+    from juesuan.budgets.layouts import LAYOUTS
+    from juesuan.budgets.templates import TEMPLATES, budget_from_template
     from juesuan.factory.generate import build_spec, plan_corpus, write_report
 
+    variants = variants or tuple((style, ()) for style in STYLES)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     plans = plan_corpus(seed, 1, departments, tuple(sorted(years)), templates, 0.0)
@@ -836,17 +944,34 @@ def generate_pairs(
     for i, plan in enumerate(plans):
         final, _ = build_spec(plan, seed, None)
         entry = write_report(final, out_dir)
-        budget = budget_from_final(final, style=STYLES[i % len(STYLES)], seed=seed)
-        pairs.append((entry.to_dict(), write_budget(budget, out_dir)))
+        base, layouts = variants[i % len(variants)]
+        if base in TEMPLATES:
+            budget = budget_from_template(final, base, seed=seed)
+        else:
+            budget = budget_from_final(final, style=base, seed=seed)
+        plain = copy.deepcopy(budget.tables)
+        for layout in layouts:
+            LAYOUTS[layout](budget, seed=seed)
+        if layouts:
+            budget.doc_id += "-" + "-".join(layouts)
+        record = write_budget(budget, out_dir)
+        plan_file = out_dir / f"{budget.doc_id}.plan.csv"
+        lines = [",".join(GOLD_CSV_HEADER)]
+        lines += [",".join(r[k] for k in GOLD_CSV_HEADER) for r in department_plan(budget, plain)]
+        plan_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        record.update(variant=base, layouts=list(layouts), plan_file=plan_file.name)
+        pairs.append((entry.to_dict(), record))
     return pairs
 
 
 __all__ = [
     "NARRATIVE_DEFECTS",
+    "REAL_LAYOUT_PAIRS",
     "STYLES",
     "BudgetSpec",
     "budget_from_final",
     "budget_narrative",
+    "department_plan",
     "generate_pairs",
     "render_budget",
     "write_budget",

@@ -10,6 +10,9 @@ handling of that layout stays covered without the real file:
   department's row, then each unit's row followed by its function codes, the same codes again in the next block).
 - `multi_panel_summary`: the 收支总表 with its expenditure printed in three panels (西安's 部门综合预算收支总表: by
   function class, by 部门预算支出经济分类 in 人员经费和公用经费 / 专项业务经费 sections, by 政府预算支出经济分类).
+- `padded_cells`: 江苏 2019's Excel export (white background rects inset in every cell, one 金额 column, the
+  财政拨款 tables by function and economic code, the 机关运行经费 table, one row of 三公 / 会议费 / 培训费);
+  `unruled_codes`: the same coded tables printed without any rule.
 - `unit_codes`: 西安's per-unit tables with hierarchical unit codes (单位编码 | 单位名称: 合计, the department's
   group row 101, its units 101001 …): the 收入总表, the 支出总表 by fund source (fund.<source>), the 三公 table
   with 会议费 and 培训费 (上年 / 当年 / 增减 column groups, a row per unit), and the 一般公共预算基本支出表 by
@@ -239,12 +242,16 @@ def _amount(value: Decimal | None) -> str:
 _SPLIT = ("total", "basic", "project")
 
 
-def unit_blocks(spec: BudgetSpec, seed: int = 0) -> None:
+def unit_blocks(spec: BudgetSpec, seed: int = 0, *, head: str = "department") -> None:
     """Re-lay `spec`'s 支出总表 and 一般公共预算支出表 as a block per budget unit (深圳), truth included.
 
     Every 项 is shared between the units (some 项 belong to one unit only), each unit's block sums its own
-    codes; the department's row on top is the sum of the units, printed without a 合计 row, as 深圳 does.
+    codes. `head` is what precedes the blocks: `department`, the department's row alone (the sum of the units,
+    no 合计 row, as 深圳 does); `department_block`, the department's row followed by its own codes (the sums
+    of the units' blocks), a block like the units'; `total`, a 合计 row and no department row at all.
     """
+    if head not in ("department", "department_block", "total"):
+        raise ValueError(f"unknown head of the unit blocks {head!r}")
     rng = random.Random(f"{seed}:unit_blocks:{spec.doc_id}")
     units = spec.units
     for kind in ("expenditure", "general_budget"):
@@ -273,7 +280,25 @@ def unit_blocks(spec: BudgetSpec, seed: int = 0) -> None:
         blocks = SpecTable(kind=kind, unit=unit, note=table.note)
         whole = {m: sum((v[m] for b in per_unit.values() for v in b.values()), Decimal(0)) for m in _SPLIT}
         label = spec.department
-        blocks.rows.append(SpecRow(label=label, line_item=f"unit:{label}", values=_in(whole, unit)))
+        if head == "total":
+            blocks.rows.append(SpecRow(label="合计", line_item="total", values=_in(whole, unit)))
+        else:
+            blocks.rows.append(SpecRow(label=label, line_item=f"unit:{label}", values=_in(whole, unit)))
+        if head == "department_block":
+            summed: dict[str, dict[str, Decimal]] = {}
+            for code, vals in ((c, v) for b in per_unit.values() for c, v in b.items()):
+                node = summed.setdefault(code, dict.fromkeys(_SPLIT, Decimal(0)))
+                for m in _SPLIT:
+                    node[m] += vals[m]
+            for code, vals in _tree(summed, _SPLIT):
+                blocks.rows.append(
+                    SpecRow(
+                        label=names.get(code, code),
+                        subject_code=code,
+                        line_item=f"unit:{label}",
+                        values=_in(vals, unit),
+                    )
+                )
         for u in units:
             own = {m: sum((v[m] for v in per_unit[u].values()), Decimal(0)) for m in _SPLIT}
             blocks.rows.append(SpecRow(label=u, line_item=f"unit:{u}", values=_in(own, unit)))
@@ -531,12 +556,15 @@ def unit_codes(spec: BudgetSpec, seed: int = 0) -> None:
         leaves = {m: yuan_of(tp.get(f"{side}.{m}", Decimal(0)), "万元") for m in _THREE_LEAVES[:4]}
         leaves["meeting"] = _to_hundred(Decimal(rng.randrange(20, 200)) * 1000)
         leaves["training"] = _to_hundred(Decimal(rng.randrange(20, 400)) * 1000)
-        share = {m: _to_hundred(v * Decimal(str(round(rng.uniform(0.5, 0.9), 2)))) for m, v in leaves.items()}
-        sides[side] = {
-            coded[0][0]: _three_sums(share),
-            coded[1][0]: _three_sums({m: leaves[m] - share[m] for m in leaves}),
-            "": _three_sums(leaves),
-        }
+        parts: dict[str, dict[str, Decimal]] = {"": _three_sums(leaves)}
+        left = dict(leaves)
+        for k, (code, _) in enumerate(coded):  # the first unit most of it, the last what is left
+            low, high = (0.5, 0.9) if k == 0 else (0.3, 0.7)
+            last = k == len(coded) - 1
+            share = left if last else {m: _to_hundred(v * Decimal(str(round(rng.uniform(low, high), 2)))) for m, v in left.items()}  # fmt: skip
+            parts[code] = _three_sums(share)
+            left = {m: left[m] - share[m] for m in leaves}
+        sides[side] = parts
     t = SpecTable(kind="three_public", unit="元")
     for key, label, line in (
         ("", "合计", ""),
@@ -664,14 +692,464 @@ def basic_function_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
     return _grid(spec, table, title, [1.2, 3.0, 1.3, 1.3, 1.3], header, 1, body)
 
 
+_PADDED_TITLES = {
+    "appropriation_expenditure": "财政拨款支出预算表（功能科目）",
+    "appropriation_basic": "财政拨款基本支出预算表（经济科目）",
+    "general_budget": "一般公共预算支出预算表（功能科目）",
+    "basic_expenditure": "一般公共预算基本支出预算表（经济科目）",
+    "three_public": "“三公”经费、会议费、培训费支出预算表",
+    "admin_operation": "一般公共预算机关运行经费支出预算表",
+}
+#: the amount column's header in each 江苏 2019 coded table
+_PADDED_AMOUNT_HEAD = {"basic_expenditure": "基本支出", "admin_operation": "机关运行经费支出"}
+_PADDED_THREE = (
+    "total_all",
+    "total",
+    "overseas",
+    "vehicle_total",
+    "vehicle_purchase",
+    "vehicle_operation",
+    "reception",
+    "meeting",
+    "training",
+)
+
+
+def _amount_column(table: SpecTable, kind: str, codes: str = "") -> SpecTable:
+    """`table` with its 合计 column alone (江苏 2019 prints one 金额 column), keyed as `kind`; with `codes`,
+    only the rows of that economic class, its class row as the 合计."""
+    out = SpecTable(kind=kind, unit=table.unit)
+    for r in table.rows:
+        if codes and not r.subject_code.startswith(codes):
+            continue
+        out.rows.append(
+            SpecRow(
+                label=r.label,
+                subject_code=r.subject_code,
+                line_item=r.line_item,
+                values={"total": r.values["total"]},
+            )
+        )
+    if codes and out.rows:
+        out.rows.insert(0, SpecRow(label="合计", line_item="total", values=dict(out.rows[0].values)))
+    return out
+
+
+def padded_cells(spec: BudgetSpec, seed: int = 0) -> None:
+    """Re-lay `spec` the way 江苏 2019 (Excel export) prints its coded tables, truth included: one 金额 column,
+    black rules as thin filled bars and a white background rect inset in every cell (edges that are no cell
+    boundary), class rows whose amount cell is split by white strips above and below the text; the 财政拨款支出表
+    by function and 财政拨款基本支出表 by economic code (财政拨款 = 一般公共预算 + 政府性基金 + 国有资本经营: the factory's
+    budgets have no fund money, so they equal the 一般公共预算 tables); the 一般公共预算机关运行经费支出表 (the 302
+    商品和服务支出 rows of the basic expenditure: a department of administrative units); and one row of 三公, 会议费
+    and 培训费 under a three-level header, amounts centred under header lines drawn on white boxes, the unit
+    wrapped as 单位：万 / 元."""
+    rng = random.Random(f"{seed}:padded_cells:{spec.doc_id}")
+    gb, basic = spec.tables["general_budget"], spec.tables["basic_expenditure"]
+    laid = {
+        "appropriation_expenditure": _amount_column(gb, "appropriation_expenditure"),
+        "appropriation_basic": _amount_column(basic, "appropriation_basic"),
+        "general_budget": _amount_column(gb, "general_budget"),
+        "basic_expenditure": _amount_column(basic, "basic_expenditure"),
+    }
+    admin = _amount_column(basic, "admin_operation", codes="302")
+    tp = spec.tables["three_public"].rows[0].values
+    leaves = {m: tp.get(f"budget.{m}", Decimal(0)) for m in _THREE_LEAVES[:4]}
+    leaves["meeting"] = Decimal(rng.randrange(2000, 40000)) / 100
+    leaves["training"] = Decimal(rng.randrange(2000, 90000)) / 100
+    sums = _three_sums(leaves)
+    three = SpecTable(kind="three_public", unit="万元")
+    three.rows.append(SpecRow(label="", values={f"budget.{m}": sums[m] for m in _PADDED_THREE if sums[m]}))
+    tables: dict[str, SpecTable] = {}
+    for kind, table in spec.tables.items():
+        if kind in ("general_budget", "basic_expenditure"):
+            continue
+        tables[kind] = three if kind == "three_public" else table
+        if (
+            kind == "appropriation_summary"
+        ):  # 江苏: the 财政拨款 tables follow their 收支总表, then 一般公共预算
+            tables.update(laid)
+    if admin.rows:
+        tables["admin_operation"] = admin
+    spec.tables = tables
+    for kind in (*laid, "admin_operation"):
+        spec.grids[kind] = padded_coded_grid
+    spec.grids["three_public"] = padded_three_public_grid
+
+
+def unruled_codes(spec: BudgetSpec, seed: int = 0) -> None:
+    """`padded_cells`' coded tables printed without any rule: 科目编码 | 科目名称 | 金额 by alignment alone, the code
+    header centred right of the short left-aligned codes and the name header right of short names (the columns of
+    an unruled table come from where its data lines have words)."""
+    padded_cells(spec, seed)
+    for kind, draw in list(spec.grids.items()):
+        if draw is padded_coded_grid:
+            spec.grids[kind] = unruled_coded_grid
+
+
+def unruled_coded_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
+    g = padded_coded_grid(spec, table, title)
+    g.border_style, g.row_min_height = "none", 16.0
+    return g
+
+
+def padded_coded_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
+    """科目编码 | 科目名称 | 金额 in 江苏 2019's padded cells (class rows and 合计 banded)."""
+    economic = table.kind in ("appropriation_basic", "basic_expenditure", "admin_operation")
+    head = "科目编码" if economic else "功能科目编码"
+    header = [HCell(0, 0, head), HCell(0, 1, head.replace("编码", "名称"))]
+    header.append(HCell(0, 2, _PADDED_AMOUNT_HEAD.get(table.kind, "金 额")))
+    body: list[list[BCell]] = []
+    for row in table.rows:
+        amount = BCell(_amount(row.values.get("total")), align="r", band=len(row.subject_code) <= 3)
+        if row.line_item == "total":
+            body.append([BCell("合计", colspan=2, align="c"), amount])
+        else:
+            body.append([BCell(row.subject_code), BCell(row.label), amount])
+    g = _grid(spec, table, _PADDED_TITLES[table.kind], [1.6, 2.4, 1.8], header, 1, body)
+    g.border_style, g.row_min_height = "padded", 24.0
+    g.notes = ["注：“科目编码”和“科目名称”为必填项。"]
+    return g
+
+
+def padded_three_public_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
+    """合计 | “三公”经费 {小计, 因公出国（境）费, 公务用车购置及运行维护费 {小计, 购置费, 运行维护费}, 公务接待费} |
+    会议费 | 培训费 over one row of centred amounts (江苏 2019)."""
+    header = [
+        HCell(0, 0, "合计", rowspan=3),
+        HCell(0, 1, "“三公”经费", colspan=6),
+        HCell(0, 7, "会议费", rowspan=3),
+        HCell(0, 8, "培训费", rowspan=3),
+        HCell(1, 1, "小计", rowspan=2),
+        HCell(1, 2, "因公出国（境）费", rowspan=2),
+        HCell(1, 3, "公务用车购置及运行维护费", colspan=3),
+        HCell(1, 6, "公务接待费", rowspan=2),
+        HCell(2, 3, "小计"),
+        HCell(2, 4, "公务用车购置费"),
+        HCell(2, 5, "公务用车运行维护费"),
+    ]
+    values = table.rows[0].values
+    body = [[BCell(_amount(values.get(f"budget.{m}")), align="c") for m in _PADDED_THREE]]
+    widths = [
+        1.2,
+        1.0,
+        1.15,
+        1.0,
+        1.15,
+        1.15,
+        1.0,
+        1.0,
+        1.0,
+    ]  # 因公出国（境） / 费: a one-character last line
+    g = _grid(spec, table, _PADDED_TITLES["three_public"], widths, header, 3, body)
+    g.border_style, g.header_font_size, g.row_min_height = "padded", 9.0, 30.0
+    g.unit_line = "单位：万\n元"
+    return g
+
+
+def split_basic(spec: BudgetSpec, seed: int = 0) -> None:
+    """Re-lay the 一般公共预算支出表 as 西安 prints it: 基本支出 only in its two parts, 人员经费 and 公用经费 (no
+    基本支出 column), beside 合计 and 项目支出; each 项's 基本支出 split between the two, parents summed, truth included.
+    """
+    rng = random.Random(f"{seed}:split_basic:{spec.doc_id}")
+    table = spec.tables["general_budget"]
+    unit = table.unit
+    names = {r.subject_code: r.label for r in table.rows if r.subject_code}
+    codes = set(names)
+    leaves: dict[str, dict[str, Decimal]] = {}
+    for row in table.rows:
+        code = row.subject_code
+        if not code or any(c != code and c.startswith(code) for c in codes):
+            continue
+        basic = yuan_of(row.values.get("basic", Decimal(0)), unit)
+        personnel = _to_hundred(basic * Decimal(str(round(rng.uniform(0.5, 0.95), 2))))
+        leaves[code] = {
+            "total": yuan_of(row.values.get("total", Decimal(0)), unit),
+            "basic.personnel": personnel,
+            "basic.public": basic - personnel,
+            "project": yuan_of(row.values.get("project", Decimal(0)), unit),
+        }
+    measures = ("total", "basic.personnel", "basic.public", "project")
+    out = SpecTable(kind="general_budget", unit=unit, note=table.note)
+    whole = {m: sum((v[m] for v in leaves.values()), Decimal(0)) for m in measures}
+    out.rows.append(
+        SpecRow(label="合计", line_item="total", values={m: round_unit(whole[m], unit) for m in measures})
+    )
+    for code, vals in _tree(leaves, measures):
+        out.rows.append(
+            SpecRow(
+                label=names.get(code, code),
+                subject_code=code,
+                values={m: round_unit(vals[m], unit) for m in measures},
+            )
+        )
+    spec.tables["general_budget"] = out
+    spec.grids["general_budget"] = split_basic_grid
+
+
+def split_basic_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
+    """功能科目编码 | 功能科目名称 | 合计 | 基本支出 (人员经费 · 公用经费) | 项目支出 (西安 表5)."""
+    header = [HCell(0, 0, "功能科目编码", rowspan=2), HCell(0, 1, "功能科目名称", rowspan=2)]
+    header += [
+        HCell(0, 2, "合计", rowspan=2),
+        HCell(0, 3, "基本支出", colspan=2),
+        HCell(0, 5, "项目支出", rowspan=2),
+    ]
+    header += [HCell(1, 3, "人员经费"), HCell(1, 4, "公用经费")]
+    body: list[list[BCell]] = []
+    for row in table.rows:
+        vals = [
+            BCell(_amount(row.values.get(m)), align="r")
+            for m in ("total", "basic.personnel", "basic.public", "project")
+        ]
+        if row.line_item == "total":
+            body.append([BCell("合计", colspan=2, align="c"), *vals])
+        else:
+            body.append([BCell(row.subject_code), BCell(row.label), *vals])
+    return _grid(spec, table, title, [1.2, 3.0, 1.3, 1.3, 1.3, 1.3], header, 2, body)
+
+
 #: layout family → the function re-laying a factory budget in it
+
+# ---- 江苏 2019: panels with the expenditure by use, a tree of fund sources, a one-row 支出预算总表 ----------------
+
+#: The 21 function classes of the 2019 classification, in the order 江苏's 收支预算总表 lists them (every class
+#: printed, an amount only beside the department's own).
+CLASSES_2019 = (
+    ("201", "一般公共服务支出"),
+    ("202", "外交支出"),
+    ("203", "国防支出"),
+    ("204", "公共安全支出"),
+    ("205", "教育支出"),
+    ("206", "科学技术支出"),
+    ("207", "文化旅游体育与传媒支出"),
+    ("208", "社会保障和就业支出"),
+    ("210", "卫生健康支出"),
+    ("211", "节能环保支出"),
+    ("212", "城乡社区支出"),
+    ("213", "农林水支出"),
+    ("214", "交通运输支出"),
+    ("215", "资源勘探信息等支出"),
+    ("216", "商业服务业等支出"),
+    ("217", "金融支出"),
+    ("220", "自然资源海洋气象等支出"),
+    ("221", "住房保障支出"),
+    ("222", "粮油物资储备支出"),
+    ("224", "灾害防治及应急管理支出"),
+    ("229", "其他支出"),
+)
+_CN = "零一二三四五六七八九"
+#: 江苏 2019's drawing: white boxes inset in every cell (their edges cut each row in three), amounts printed low
+_INSET, _ROW_H = 4.5, 21.0
+
+
+def _cn(n: int) -> str:
+    if n <= 10:
+        return "十" if n == 10 else _CN[n]
+    tens, ones = divmod(n, 10)
+    return f"{_CN[tens] if tens > 1 else ''}十{_CN[ones] if ones else ''}"
+
+
+def _uses(spec: BudgetSpec) -> dict[str, Decimal]:
+    """The 支出总表's 合计 by use in its unit: 基本支出, 项目支出 and the share of the project budget a unit keeps
+    as 单位预留机动经费 (江苏 2019: 基本 + 项目 + 预留 = 合计)."""
+    total = next(r for r in spec.tables["expenditure"].rows if r.line_item == "total").values
+    if "reserve" in total:
+        return dict(total)
+    reserve = (total["project"] * Decimal("0.3")).quantize(Decimal("0.01"))
+    return {
+        "total": total["total"],
+        "basic": total["basic"],
+        "project": total["project"] - reserve,
+        "reserve": reserve,
+    }
+
+
+def _jiangsu_grid(grid: Grid) -> Grid:
+    grid.inset_backgrounds, grid.numbers_low = _INSET, True
+    grid.row_min_height = max(grid.row_min_height, _ROW_H)
+    grid.border_style = "bars"
+    return grid
+
+
+def panels_with_use(spec: BudgetSpec, seed: int = 0) -> None:
+    """Re-lay the 收支总表 as 江苏 2019's 收支预算总表: 收入 (一、财政拨款 1.一般公共预算 …) beside 支出 in two panels,
+    by 功能分类 (all 21 classes, amounts beside the department's) and by 支出用途 (一、基本支出 / 二、项目支出 /
+    三、单位预留机动经费), closed by 当年收入小计 / 当年支出小计, 上年结转资金 / 结转下年资金, 收入合计 / 支出合计."""
+    old = spec.tables["summary"]
+    line = {r.line_item: r.values.get("amount", Decimal(0)) for r in old.rows if r.line_item}
+    amounts = {r.subject_code: r.values.get("amount", Decimal(0)) for r in old.rows if r.subject_code}
+    names = {r.subject_code: r.label.split("、", 1)[-1] for r in old.rows if r.subject_code}
+    uses = _uses(spec)
+    t = SpecTable(kind="summary", unit=old.unit, note=old.note)
+
+    def add(side: str, label: str, key: str, value: Decimal | None, code: str = "") -> None:
+        values = {"amount": value} if value else {}
+        t.rows.append(SpecRow(label=label, subject_code=code, line_item=key, side=side, values=values))
+
+    gb = line["income.general_budget"]
+    add("income", "一、财政拨款", "income.fiscal", gb + line.get("income.gov_fund", Decimal(0)))
+    add("income", "1.一般公共预算", "income.general_budget", gb)
+    add("income", "2.政府性基金预算", "income.gov_fund", line.get("income.gov_fund"))
+    add("income", "二、财政专户管理资金", "income.fiscal_special", None)
+    other = line.get("income.business", Decimal(0)) + line.get("income.other", Decimal(0))
+    add("income", "三、其他资金", "income.other_funds", other)
+    listed = dict(CLASSES_2019)
+    codes = [c for c, _ in CLASSES_2019] + sorted(c for c in amounts if c not in listed)
+    for i, code in enumerate(codes, start=1):
+        name = names.get(code) or listed[code]
+        add("expenditure", f"{_cn(i)}、{name}", "", amounts.get(code), code)
+    add("expenditure.use", "一、基本支出", "expenditure.basic", uses["basic"])
+    add("expenditure.use", "二、项目支出", "expenditure.project", uses["project"])
+    add("expenditure.use", "三、单位预留机动经费", "expenditure.reserve", uses["reserve"])
+    for il, ik, el, ek in (
+        ("当年收入小计", "income.total", "当年支出小计", "expenditure.total"),
+        ("上年结转资金", "income.carryover", "结转下年资金", "expenditure.carry_forward"),
+        ("收入合计", "income.grand_total", "支出合计", "expenditure.grand_total"),
+    ):
+        add("income", il, ik, line.get(ik))
+        add("expenditure.foot", el, ek, line.get(ek))
+    spec.tables["summary"] = t
+    spec.grids["summary"] = panels_with_use_grid
+
+
+def panels_with_use_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
+    """收入 (项目名称 | 金额) | 支出: 功能分类 (功能科目名称 | 金额) and 支出用途 (项目名称 | 金额); the three closing
+    lines span the 支出 panels' label columns, their amounts under 支出用途's 金额."""
+    header = [HCell(0, 0, "收入", colspan=2), HCell(0, 2, "支出", colspan=4)]
+    header += [HCell(1, 0, "项目名称", rowspan=2), HCell(1, 1, "金额", rowspan=2)]
+    # as 江苏 draws it: 功能分类 over the name column alone, 支出用途 over the 功能分类 金额 column too
+    header += [HCell(1, 2, "功能分类"), HCell(1, 3, "支出用途", colspan=3)]
+    header += [HCell(2, 2, "功能科目名称"), HCell(2, 3, "金额"), HCell(2, 4, "项目名称"), HCell(2, 5, "金额")]
+
+    def pair(row: SpecRow | None) -> list[BCell]:
+        if row is None:
+            return [BCell(""), BCell("")]
+        return [BCell(row.label), BCell(_amount(row.values.get("amount")), align="r")]
+
+    foot_keys = ("income.total", "income.carryover", "income.grand_total")
+    income = [r for r in table.rows if r.side == "income" and r.line_item not in foot_keys]
+    income_foot = [r for r in table.rows if r.side == "income" and r.line_item in foot_keys]
+    classes = [r for r in table.rows if r.side == "expenditure"]
+    uses = [r for r in table.rows if r.side == "expenditure.use"]
+    foot = [r for r in table.rows if r.side == "expenditure.foot"]
+    body: list[list[BCell]] = []
+    for i in range(max(len(income), len(classes), len(uses))):
+        cols = [income, classes, uses]
+        body.append([c for rows in cols for c in pair(rows[i] if i < len(rows) else None)])
+    for a, b in zip(income_foot, foot, strict=True):
+        body.append([*pair(a), BCell(b.label, colspan=3, align="c"), pair(b)[1]])
+    grid = _grid(spec, table, title, [2.0, 1.25, 2.0, 1.25, 2.2, 1.25], header, 3, body)
+    return _jiangsu_grid(grid)
+
+
+#: The fund sources of 江苏 2019's 收入预算总表: (group, its rows as (label, measure)), the group's 小计 first.
+FUND_TREE = (
+    (
+        "一般公共预算资金",
+        (
+            ("小计", "general_budget"),
+            ("公共财政拨款（补助）资金", "general_budget.appropriation"),
+            ("专项收入", "general_budget.special_income"),
+        ),
+    ),
+    ("政府性基金", (("小计", "gov_fund"),)),
+    (
+        "财政专户管理资金",
+        (
+            ("小计", "fiscal_special"),
+            ("专户管理教育收费", "fiscal_special.education_fees"),
+            ("其他非税收入", "fiscal_special.other_non_tax"),
+        ),
+    ),
+    (
+        "其他资金",
+        (
+            ("小计", "other_funds"),
+            ("事业收入", "business"),
+            ("经营收入", "operating"),
+            ("其他收入", "other"),
+            ("债务资金（银行贷款）", "debt"),
+        ),
+    ),
+    ("上年结转和结余资金", (("小计", "carryover"), ("其中：动用上年结转和结余资金", "carryover.used"))),
+)
+
+
+def fund_tree(spec: BudgetSpec, seed: int = 0) -> None:
+    """Re-lay the 收入总表 as 江苏 2019's 收入预算总表: one 金额 column, a row per fund source under its group (the
+    group's name in a cell merged down its rows), read into the 合计 row with a measure per fund source."""
+    old = spec.tables["income"]
+    tot = next(r for r in old.rows if r.line_item == "total").values
+    gb = tot.get("general_budget", Decimal(0))
+    values = {
+        "total": tot["total"],
+        "general_budget": gb,
+        "general_budget.appropriation": gb,
+        "other_funds": tot.get("business", Decimal(0)) + tot.get("other", Decimal(0)),
+        "business": tot.get("business", Decimal(0)),
+        "other": tot.get("other", Decimal(0)),
+    }
+    row = SpecRow(label="收入总计", line_item="total", values={k: v for k, v in values.items() if v})
+    spec.tables["income"] = SpecTable(kind="income", unit=old.unit, rows=[row], note=old.note)
+    spec.grids["income"] = fund_tree_grid
+
+
+def fund_tree_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
+    """项目名称 (group | item) | 金额: 收入总计 first, then each group's 小计 and items, the group's name merged down."""
+    values = table.rows[0].values
+    header = [HCell(0, 0, "项目名称", colspan=2), HCell(0, 2, "金额")]
+    body = [[BCell("收入总计", colspan=2, align="c"), BCell(_amount(values.get("total")), align="r")]]
+    for group, items in FUND_TREE:
+        n = len(items)
+        for i, (label, key) in enumerate(items):
+            merge = "" if n == 1 else "first" if i == 0 else "last" if i == n - 1 else "mid"
+            lead = BCell(group if i == 0 else "", align="c", vmerge=merge)
+            body.append([lead, BCell(label), BCell(_amount(values.get(key)), align="r")])
+    return _jiangsu_grid(_grid(spec, table, title, [2.0, 3.6, 1.6], header, 1, body))
+
+
+def single_row_totals(spec: BudgetSpec, seed: int = 0) -> None:
+    """Re-lay the 支出总表 as 江苏 2019's 支出预算总表: a header of 合计 / 基本支出 / 项目支出 / 单位预留机动经费 /
+    结转下年资金 over one row of amounts, no label column: the table's total."""
+    old = spec.tables["expenditure"]
+    uses = _uses(spec)
+    row = SpecRow(label="", line_item="total", values={k: v for k, v in uses.items() if v})
+    spec.tables["expenditure"] = SpecTable(kind="expenditure", unit=old.unit, rows=[row], note=old.note)
+    spec.grids["expenditure"] = single_row_totals_grid
+
+
+def single_row_totals_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
+    heads = (
+        ("total", "合计"),
+        ("basic", "基本支出"),
+        ("project", "项目支出"),
+        ("reserve", "单位预留机动经费"),
+    )
+    heads += (("carry_forward", "结转下年资金"),)
+    header = [HCell(0, i, label) for i, (_, label) in enumerate(heads)]
+    values = table.rows[0].values
+    body = [[BCell(_amount(values.get(key)), align="r") for key, _ in heads]]
+    grid = _grid(spec, table, title, [1.0] * len(heads), header, 1, body)
+    grid.row_min_height = 30.0
+    return _jiangsu_grid(grid)
+
+
 LAYOUTS = {
     "annotated_economic": annotated_economic,
     "annotated_economic_unique": annotated_economic_unique,
     "unit_codes": unit_codes,
     "crossed_economic": crossed_economic,
+    "fund_tree": fund_tree,
     "multi_panel_summary": multi_panel_summary,
+    "padded_cells": padded_cells,
+    "panels_with_use": panels_with_use,
+    "single_row_totals": single_row_totals,
     "unit_blocks": unit_blocks,
+    "unruled_codes": unruled_codes,
+    "split_basic": split_basic,
+    "unit_blocks_department_block": lambda spec, seed=0: unit_blocks(spec, seed, head="department_block"),
+    "unit_blocks_total": lambda spec, seed=0: unit_blocks(spec, seed, head="total"),
 }
 
 __all__ = [
@@ -680,8 +1158,17 @@ __all__ = [
     "annotated_economic_unique",
     "crossed_economic",
     "crossed_economic_grid",
+    "fund_tree",
+    "fund_tree_grid",
     "multi_panel_grid",
     "multi_panel_summary",
+    "padded_cells",
+    "panels_with_use",
+    "panels_with_use_grid",
+    "single_row_totals",
+    "single_row_totals_grid",
+    "split_basic",
     "unit_blocks",
     "unit_blocks_grid",
+    "unruled_codes",
 ]

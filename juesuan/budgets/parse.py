@@ -59,6 +59,7 @@ def assemble_budget(
     """The budget tables of `result` into `report` as every format shares them: 三公 folded, 绩效 tables as
     extras, unreadable layouts as parse errors, the extras noted, a table-less budget said to be narrative-only."""
     _fold_three_public(result.tables)
+    _fold_fund_tree(result.tables)
     _fold_three_public_by_unit(result.tables)
     _performance_tables_are_extras(result.tables, page_texts)
     for table in result.tables.values():
@@ -144,6 +145,31 @@ def _fold_three_public(tables: dict[str, Table]) -> None:
     )
     folded.columns = [Column(measure=f"budget.*.{c.measure}", header=c.header) for c in funds.columns]
     tables["three_public"] = folded
+
+
+def _fold_fund_tree(tables: dict[str, Table]) -> None:
+    """江苏 2019 prints the 收入预算总表 as a tree of fund sources (一般公共预算资金 → 公共财政拨款（补助）资金 …) with
+    one 金额 column: fold it into the 合计 row of the income table, each printed amount under its fund source's
+    measure (the columns of the other regions' 收入总表), so the family's identities read it alike."""
+    table = tables.get("income")
+    if table is None or not table.rows:
+        return
+    keyed = [r for r in table.rows if (r.line_item or "").startswith("fund:")]
+    if not keyed:
+        return
+    if len(keyed) < len(table.rows) or any(c.measure != "amount" for r in keyed for c in r.cells):
+        for r in keyed:  # not a tree of funds (a coded table with a 收入总计 row): that row is its 合计
+            if r.line_item == "fund:total":
+                r.line_item = None if len(keyed) > 1 else "total"
+        return
+    total = next((r for r in keyed if r.line_item == "fund:total"), keyed[0])
+    row = Row(label=total.label, line_item="total", page=total.page)
+    for r in keyed:
+        for c in r.cells:
+            c.measure = r.line_item.split(":", 1)[1]
+            row.cells.append(c)
+    table.rows = [row] if row.cells else []
+    table.columns = [Column(measure=r.line_item.split(":", 1)[1], header=r.label) for r in keyed]
 
 
 def _fold_three_public_by_unit(tables: dict[str, Table]) -> None:

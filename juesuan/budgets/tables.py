@@ -138,6 +138,7 @@ BUDGET_VOCABULARY = TableVocabulary(
     post_locate=lambda found: coded_extras_only(merge_repeated_titles(found)),
     post_rows=unit_blocks,
     panel_side=v.panel_side,
+    family="预算",
 )
 
 

@@ -25,6 +25,7 @@ _XIAN_TITLES = {
     "appropriation_summary": "部门综合预算财政拨款收支总表",
     "general_budget": "部门综合预算一般公共预算支出明细表（按支出功能分类科目）",
     "basic_expenditure": "部门综合预算一般公共预算基本支出明细表（按支出经济分类科目）",
+    "basic_function": "部门综合预算一般公共预算基本支出明细表（按支出功能分类科目）",
     "three_public": "部门综合预算一般公共预算“三公”经费支出表",
     "gov_fund": "部门综合预算政府性基金收支表",
     "state_capital": "部门综合预算国有资本经营预算支出表",
@@ -38,10 +39,23 @@ _SHENZHEN_TITLES = {
     "appropriation_summary": "财政拨款收支总表",
     "general_budget": "一般公共预算支出表（按功能分类）",
     "basic_expenditure": "一般公共预算基本支出表",
+    "basic_function": "一般公共预算基本支出表（按功能分类）",
     "three_public": "财政拨款“三公”经费支出表",
     "gov_fund": "政府性基金预算支出表",
     "state_capital": "国有资本经营预算支出表",
     "project_economic": "一般公共预算项目支出情况表（按经济分类科目）",
+    "procurement": "政府采购预算表",
+}
+#: 江苏 2019 (a Word 2007 export, 公开NN表): the family's own titles; the coded tables, 三公 and 机关运行经费 are
+#: titled by their layouts (`padded_cells`)
+_JIANGSU_TITLES = {
+    "summary": "收支预算总表",
+    "income": "收入预算总表",
+    "expenditure": "支出预算总表",
+    "appropriation_summary": "财政拨款收支预算总表",
+    "gov_fund": "政府性基金预算财政拨款支出预算表",
+    "state_capital": "国有资本经营预算财政拨款支出预算表",
+    "project_economic": "一般公共预算项目支出预算表（按经济分类科目）",
     "procurement": "政府采购预算表",
 }
 _ITEXT = "iText® 5.5.13 ©2000-2018 iText Group NV (AGPL-version)"
@@ -72,6 +86,9 @@ class BudgetTemplate:
     n_units: int  # budget units of the department (a row each in the 收入总表)
     prior: bool  # 上年预算数 and 增减 beside the 一般公共预算 table
     projects_per_unit: int = 0  # per-unit 项目支出表 and 绩效目标表 (extras), and a paragraph per unit
+    layouts: tuple[
+        str, ...
+    ] = ()  # layout families (`juesuan.budgets.layouts.LAYOUTS`) its tables are drawn in
 
     def stamp(self, w: PdfWriter) -> None:
         """The producer's metadata (Creator / Producer), as the real files carry it."""
@@ -184,6 +201,19 @@ TEMPLATES: dict[str, BudgetTemplate] = {
         BudgetTemplate(
             "shenzhen_itext", "word", "万元", "", _ITEXT, _SHENZHEN_TITLES, "表 {n}", 12, False, 3
         ),
+        # 江苏省高级人民法院 2019: every table of the family in 江苏's layouts, white boxes inset in every cell
+        BudgetTemplate(
+            "jiangsu_word2007",
+            "word",
+            "万元",
+            "Microsoft® Office Word 2007",
+            "Microsoft® Office Word 2007",
+            _JIANGSU_TITLES,
+            "公开{n:02d}表",
+            1,
+            False,
+            layouts=("panels_with_use", "fund_tree", "single_row_totals", "padded_cells"),
+        ),
         # 深圳市人社局's size: dozens of units, every unit's projects and their targets (hundreds of pages)
         BudgetTemplate(
             "shenzhen_itext_large", "word", "万元", "", _ITEXT, _SHENZHEN_TITLES, "表 {n}", 45, False, 4
@@ -203,6 +233,11 @@ def budget_from_template(final: ReportSpec, template: str, *, seed: int = 0) -> 
     )
     spec.doc_id = f"{final.doc_id}-budget-{template}"
     spec.template = tpl
+    if tpl.layouts:
+        from juesuan.budgets.layouts import LAYOUTS
+
+        for layout in tpl.layouts:
+            LAYOUTS[layout](spec, seed=seed)
     spec.projects = []  # the template draws its own per-unit 绩效目标表
     return spec
 

@@ -69,6 +69,13 @@ BUDGET_TABLE_KINDS: dict[str, BudgetTableKind] = {
                 ("use_non_fiscal_balance", "使用非财政拨款结余"),
                 ("cash_balance", "上年实户资金余额"),
                 ("general_budget.special_funds", "其中：专项资金列入部门预算的项目"),
+                ("general_budget.appropriation", "公共财政拨款（补助）资金"),
+                ("general_budget.special_income", "专项收入"),
+                ("fiscal_special.education_fees", "专户管理教育收费"),
+                ("fiscal_special.other_non_tax", "其他非税收入（财政专户）"),
+                ("other_funds", "其他资金（小计）"),
+                ("debt", "债务资金（银行贷款）"),
+                ("carryover.used", "其中：动用上年结转和结余资金"),
             ),
         ),
         BudgetTableKind(
@@ -76,6 +83,7 @@ BUDGET_TABLE_KINDS: dict[str, BudgetTableKind] = {
             "支出总表",
             (
                 *_SPLIT,
+                ("reserve", "单位预留机动经费"),
                 ("operating", "事业单位经营支出"),
                 ("remit_superior", "上缴上级支出"),
                 ("affiliated_subsidy", "对附属单位补助支出"),
@@ -124,6 +132,15 @@ BUDGET_TABLE_KINDS: dict[str, BudgetTableKind] = {
             + tuple((f"change.{k}", f"增减{lbl}") for k, lbl in _THREE),
         ),
         BudgetTableKind("gov_fund", "政府性基金预算支出表", _SPLIT + _PRIOR),
+        BudgetTableKind("appropriation_expenditure", "财政拨款支出表（按功能分类）", _SPLIT + _PRIOR),
+        BudgetTableKind(
+            "appropriation_basic",
+            "财政拨款基本支出表（按经济分类）",
+            (("amount", "预算数"), ("total", "合计"), ("personnel", "人员经费"), ("public", "公用经费")),
+        ),
+        BudgetTableKind(
+            "admin_operation", "一般公共预算机关运行经费支出表", (("total", "机关运行经费支出"),)
+        ),
         BudgetTableKind("state_capital", "国有资本经营预算支出表", _SPLIT + _PRIOR),
         BudgetTableKind(
             "basic_total",
@@ -197,6 +214,8 @@ def classify_title(text: str) -> str | None:
         return "other"
     if "三公" in t and ("会议费" in t or "培训费" in t):
         return "three_public_meetings"  # 西安: 三公 with 会议费 and 培训费, a row per unit (folded into three_public)
+    if "机关运行经费" in t and "三公" not in t:
+        return "admin_operation"  # 江苏 2019: 机关运行经费 by economic code (the 三公 tables print it as a column)
     if "三公" in t:
         # 广州: 行政经费 and the 三公 items as rows, fund sources as columns (read, then folded into three_public)
         return "three_public_funds" if "行政经费" in t else "three_public"
@@ -220,6 +239,9 @@ def classify_title(text: str) -> str | None:
         return "gov_fund"
     if "国有资本经营" in t:
         return "state_capital"
+    if "财政拨款" in t and "支出" in t and "一般公共预算" not in t:
+        # 江苏 2019: 财政拨款支出预算表（功能科目） and 财政拨款基本支出预算表（经济科目）, all funds of the appropriation
+        return "appropriation_basic" if "基本支出" in t else "appropriation_expenditure"
     if "一般公共预算" in t and "基本支出" in t:
         if "功能" in t:
             return "basic_function"  # 基本支出 by function code (西安 表7)
@@ -366,6 +388,10 @@ def measure(kind: str, path: list[str], side: str | None) -> str | None:
         for key, words in INCOME_SOURCES:
             if any(w in j for w in words):
                 return prefix + (key if kind == "income" or key == "total" else f"fund.{key}")
+        if kind == "income" and re.search(r"金额|预算数", j):
+            return (
+                prefix + "amount"
+            )  # 江苏 2019: one 金额 column, a row per fund source (folded: fund_tree_key)
         return None
     if kind == "expenditure" and "政府采购" in j:  # 深圳: procurement within the year's expenditure
         if "中小企业" in j:
@@ -373,7 +399,18 @@ def measure(kind: str, path: list[str], side: str | None) -> str | None:
         if "小型" in j or "微型" in j:
             return prefix + "procurement.small_micro_reserved"
         return prefix + "procurement"
-    if kind in ("expenditure", "general_budget", "general_budget_economic", "gov_fund", "state_capital"):
+    if kind == "admin_operation":
+        if any(w in j for w in ("机关运行经费", "合计", "小计", "预算数", "金额")):
+            return prefix + "total"
+        return None
+    if kind in (
+        "expenditure",
+        "general_budget",
+        "general_budget_economic",
+        "gov_fund",
+        "state_capital",
+        "appropriation_expenditure",
+    ):
         if "基本支出" in j and ("人员" in path[-1] or "公用" in path[-1]):
             return prefix + ("basic.personnel" if "人员" in path[-1] else "basic.public")
         if re.fullmatch(
@@ -387,6 +424,7 @@ def measure(kind: str, path: list[str], side: str | None) -> str | None:
             ("remit_superior", ("上缴上级",)),
             ("operating", ("经营支出",)),
             ("carry_forward", ("结转下年",)),
+            ("reserve", ("预留机动经费",)),
             ("basic", ("基本支出",)),
             ("project", ("项目支出",)),
             ("total", ("合计", "小计", "总计", "本年支出", "预算数", "金额")),
@@ -419,7 +457,7 @@ def measure(kind: str, path: list[str], side: str | None) -> str | None:
             if any(w in j for w in words):
                 return prefix + key
         return None
-    if kind in ("basic_expenditure", "basic_function"):
+    if kind in ("basic_expenditure", "basic_function", "appropriation_basic"):
         for key, words in (
             ("personnel", ("人员经费", "人员支出")),
             ("public", ("公用经费", "公用支出")),
@@ -477,6 +515,7 @@ _EXPENDITURE_LINES = (
     ("expenditure.carry_forward", ("结转下年", "年末结转")),
     ("expenditure.basic", ("基本支出",)),
     ("expenditure.project", ("项目支出",)),
+    ("expenditure.reserve", ("预留机动经费",)),
     ("expenditure.operating", ("经营支出",)),
     ("expenditure.remit_superior", ("上缴上级支出",)),
     ("expenditure.affiliated_subsidy", ("对附属单位补助支出",)),
@@ -539,7 +578,7 @@ def line_item(kind: str, side: str | None, label: str, state: object) -> str | N
     """Line-item key of an uncoded row (summary sides, 合计, 人员经费/公用经费)."""
     n = strip_ordinal(label)
     if not n:
-        return None
+        return None  # a row of amounts without a label column is its table's total (juesuan.parsing.tables)
     if kind in ("summary", "appropriation_summary"):
         n = re.sub(r"^(?:\d+[.．、]|其中[:：])", "", n.strip())
         if side in ECONOMIC_PANELS:
@@ -550,9 +589,16 @@ def line_item(kind: str, side: str | None, label: str, state: object) -> str | N
             if any(w in n for w in words):
                 return key
         lines = _INCOME_LINES if side == "income" else _EXPENDITURE_LINES
+        if re.fullmatch(r"(?:当年|本年)(?:收入|支出)小计", n):
+            # 江苏 2019: 当年收入小计 / 当年支出小计 is the year's total; the 收入合计 / 支出合计 below it adds the
+            # 上年结转 / 结转下年 lines, i.e. it is the grand total
+            state.year_subtotal = True  # type: ignore[attr-defined]
+            return "income.total" if side == "income" else "expenditure.total"
+        if getattr(state, "year_subtotal", False) and n in ("收入合计", "支出合计"):
+            return "income.grand_total" if side == "income" else "expenditure.grand_total"
         if side == "income" and n in ("本年收入", "财政拨款收入", "财政拨款", "本年财政拨款收入"):
             return "income.fiscal" if "财政拨款" in n else "income.subtotal"
-        if side == "income" and n in ("本年其他资金收入", "其他资金收入", "单位资金"):
+        if side == "income" and n in ("本年其他资金收入", "其他资金收入", "单位资金", "其他资金"):
             return "income.other_funds"
         if side == "income" and re.search(r"结余|结转", n) and not re.search(r"总计|合计", n):
             for key, words in (
@@ -595,15 +641,73 @@ def line_item(kind: str, side: str | None, label: str, state: object) -> str | N
             if test:
                 return f"three_public.{key}"
         return None
-    if kind in ("basic_expenditure", "basic_total"):
+    if kind in ("basic_expenditure", "basic_total", "appropriation_basic"):
         if n.startswith("人员经费"):
             return "personnel_total"
         if n.startswith("公用经费"):
             return "public_total"
+    if kind == "income" and (fund := fund_tree_line(n, state)):
+        return fund
     if n in ("合计", "总计", "本年合计", "合计数", "支出合计", "收入合计") or n.endswith("合计"):
         return "total"
     if kind in _BY_UNIT and _UNIT_NAME.search(re.sub(r"[（(][^（()）]*[）)]$", "", n) or n):
         return f"unit:{n}"  # a row per budget unit (部门/单位) in a per-unit table
+    return None
+
+
+#: 江苏 2019's 收入预算总表 is a tree of fund sources with one 金额 column: a group (一般公共预算资金 …) over its 小计
+#: and items. Each row is keyed `fund:<measure>` and the rows are folded into the 合计 row of the income table
+#: (`juesuan.budgets.parse`), the measure being the fund source as in the other regions' 收入总表 columns.
+FUND_GROUPS = (
+    ("general_budget", ("一般公共预算资金", "一般公共预算")),
+    ("gov_fund", ("政府性基金",)),
+    ("state_capital", ("国有资本经营",)),
+    ("fiscal_special", ("财政专户管理资金", "财政专户")),
+    ("other_funds", ("其他资金",)),
+    ("carryover", ("上年结转和结余资金", "上年结转")),
+)
+#: Items under each group → measure key (其他资金's items are the 收入总表's own columns: 事业收入, 经营收入 …).
+FUND_ITEMS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    "general_budget": (
+        ("general_budget.appropriation", ("公共财政拨款", "财政拨款")),
+        ("general_budget.special_income", ("专项收入",)),
+    ),
+    "fiscal_special": (
+        ("fiscal_special.education_fees", ("教育收费",)),
+        ("fiscal_special.other_non_tax", ("其他非税收入",)),
+    ),
+    "other_funds": (
+        ("business", ("事业收入",)),
+        ("operating", ("经营收入",)),
+        ("other", ("其他收入",)),
+        ("debt", ("债务资金", "银行贷款")),
+    ),
+    "carryover": (("carryover.used", ("动用",)),),
+}
+
+
+def fund_tree_line(n: str, state: object) -> str | None:
+    """`fund:<measure>` of a row of a fund-source tree (收入总计, 一般公共预算资金 小计, its items …), or None.
+
+    The group's name is printed once, in a cell merged down its rows (read with its first row): it sets the group
+    for the item rows under it.
+    """
+    if n == "收入总计":
+        state.fund_group = None  # type: ignore[attr-defined]
+        return "fund:total"
+    rest = n
+    for key, words in FUND_GROUPS:
+        word = next((w for w in words if n.startswith(w)), None)
+        if word is not None:
+            state.fund_group, rest = key, n[len(word) :]  # type: ignore[attr-defined]
+            if rest in ("", "小计", "合计"):
+                return f"fund:{key}"
+            break
+    group = getattr(state, "fund_group", None)
+    rest = re.sub(r"^其中[:：]", "", rest)
+    for key, words in FUND_ITEMS.get(group or "", ()):
+        if any(w in rest for w in words):
+            return f"fund:{key}"
     return None
 
 
@@ -638,8 +742,8 @@ def extra_table_kind(title: str) -> str | None:
     t = norm(title)
     if "表" not in t or "。" in t or "，" in t:
         return None
-    if "一般公共预算" in t and "基本支出" in t:
-        return None  # the family's 一般公共预算基本支出表 itself (by economic or by function code)
+    if ("一般公共预算" in t or "财政拨款" in t) and "基本支出" in t:
+        return None  # the family's 一般公共预算 / 财政拨款基本支出表 itself (by economic or by function code)
     if project_by_economic_code(t):
         return None  # read into cells (project_economic)
     for kind, pattern in _EXTRAS:
@@ -668,6 +772,7 @@ BUDGET_LINE_ITEMS: dict[str, str] = {
     "income.grand_total": "收入总计",
     "expenditure.basic": "基本支出",
     "expenditure.project": "项目支出",
+    "expenditure.reserve": "单位预留机动经费",
     "expenditure.operating": "事业单位经营支出",
     "expenditure.remit_superior": "上缴上级支出",
     "expenditure.affiliated_subsidy": "对附属单位补助支出",

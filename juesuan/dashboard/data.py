@@ -662,7 +662,7 @@ BVA_TABLES = {
 BVA_MEASURES = {"合计": "total", "基本支出": "basic", "项目支出": "project"}
 _BVA_COLUMNS = """v.department_id, v.department, v.province, v.city, v.county, v.year, v.subject_code,
     v.subject_name, v.line_item, v.budget_yuan, v.actual_yuan, v.difference_yuan, v.execution_rate_pct,
-    v.budget_document_sha256, v.actual_document_sha256"""
+    v.budget_document_sha256, v.actual_document_sha256, v.budget_basis, v.budget_line_item"""
 
 
 def _bva_check(table_kind: str, measure: str) -> None:
@@ -675,15 +675,28 @@ def _bva_frame(df: pd.DataFrame, table_kind: str, measure: str) -> pd.DataFrame:
     for col in ("budget", "actual", "difference"):
         df[col] = [to_wan(v) for v in df[f"{col}_yuan"]]
     keys = list(zip(df.subject_code, df.line_item, strict=True))
+    df["basis"] = [BASIS_LABELS.get(b, "") if isinstance(b, str) else "" for b in df.budget_basis]
     df["budget_source"] = [
-        source_link(s, kind=table_kind, code=c, line=li, m=measure)
-        for s, (c, li) in zip(df.budget_document_sha256, keys, strict=True)
+        _budget_link(s, table_kind, c, li, measure, basis, own)
+        for s, (c, li), basis, own in zip(
+            df.budget_document_sha256, keys, df.budget_basis, df.budget_line_item, strict=True
+        )
     ]
     df["actual_source"] = [
         source_link(s, kind=table_kind, code=c, line=li, m=measure)
         for s, (c, li) in zip(df.actual_document_sha256, keys, strict=True)
     ]
     return df
+
+
+def _budget_link(
+    sha: str, kind: str, code: str | None, line: str | None, measure: str, basis: str | None, own: str | None
+) -> str:
+    """The budget figure's cell: its own key where it is one printed cell (a unit's block or row, a crossed
+    row); a figure summed from several cells (`budget_basis` sum_of_…) links to its table with `sum` saying so."""
+    if isinstance(basis, str) and basis.startswith("sum_of_"):
+        return source_link(sha, kind=kind, code=code, m=measure, sum=basis)
+    return source_link(sha, kind=kind, code=code, line=own if isinstance(own, str) else line, m=measure)
 
 
 def budget_years(r: WarehouseReader) -> list[int]:
@@ -820,7 +833,8 @@ def resolve_cell(r: WarehouseReader, params: dict[str, str]) -> SourceCell | Non
     elif params.get("kind"):
         candidates = [(params["kind"], params.get("code"), params.get("line"), params.get("m"))]
     row_no = int(params["row"]) if str(params.get("row") or "").isdigit() else None
-    for kind, code, line, measure in candidates:
+    summed = SUMMED_NOTES.get(str(params.get("sum")))
+    for kind, code, line, measure in [] if summed else candidates:
         df = r.query(
             """SELECT f.page, f.bbox, f.table_kind, t.title, f.row_label, ms.label AS measure_label,
                 f.published_text, f.unit, f.amount_yuan
@@ -853,7 +867,7 @@ def resolve_cell(r: WarehouseReader, params: dict[str, str]) -> SourceCell | Non
     # No published cell: a quarantined document keeps no cells in the published file. Its kept raw file is
     # parsed again to find the printed cell; failing that, its table's first page is shown without a box.
     kind = candidates[0][0] if candidates else None
-    if candidates:
+    if candidates and not summed:
         located = locate_in_raw(r, sha, *candidates[0])
         if located is not None:
             return located
@@ -877,7 +891,7 @@ def resolve_cell(r: WarehouseReader, params: dict[str, str]) -> SourceCell | Non
             None,
             row.unit,
             None,
-            note="这个数字没有单独的单元格（或文档未发布），显示所在表格的第一页。",
+            note=summed or "这个数字没有单独的单元格（或文档未发布），显示所在表格的第一页。",
         )
     return SourceCell(
         sha, page or 1, None, None, None, None, None, None, None, None, note="未找到该数字所在的表格。"
@@ -885,7 +899,23 @@ def resolve_cell(r: WarehouseReader, params: dict[str, str]) -> SourceCell | Non
 
 
 #: The query parameters of a source link (see source_link).
-SOURCE_PARAMS = ("sha", "metric", "kind", "row", "code", "line", "m", "page")
+SOURCE_PARAMS = ("sha", "metric", "kind", "row", "code", "line", "m", "page", "sum")
+#: How the budget figure was read (mart.budget_vs_actual.budget_basis), as the budget page says it.
+BASIS_LABELS = {
+    "printed": "印出数",
+    "department_row": "本部门行",
+    "department_block": "本部门分块",
+    "unit_block": "单位分块",
+    "sum_of_unit_blocks": "各单位分块之和",
+    "sum_of_economic_pairs": "各政府经济分类之和",
+    "sum_of_columns": "分列之和",
+}
+#: A figure summed from several printed cells (mart.budget_vs_actual.budget_basis): no one cell holds it.
+SUMMED_NOTES = {
+    "sum_of_unit_blocks": "该预算数是各预算单位分块所列数之和（预算按单位分块印出，没有本部门的分块），显示所在表格的第一页。",
+    "sum_of_economic_pairs": "该预算数是同一部门经济分类科目在各政府经济分类科目下所列数之和，显示所在表格的第一页。",
+    "sum_of_columns": "该预算数是同一行几列之和（如按资金来源分列的“三公”经费、分为人员经费和公用经费的基本支出），显示所在表格的第一页。",
+}
 
 
 def source_cell(r: WarehouseReader, items: tuple[tuple[str, str], ...]) -> SourceCell | None:

@@ -662,7 +662,10 @@ def budget(p: Page) -> None:
         p.note("info", f"该部门两份文档都没有印出{level}级科目行。")
         return
     _plan_vs_spend_chart(p, rows, "label", what)
-    p.caption("某一份文档没有印出的科目行按 0 计（该表已读出）；预算数为 0 时执行率留空。")
+    p.caption(
+        "某一份文档没有印出的科目行按 0 计（该表已读出）；预算数为 0 时执行率留空。按预算单位分块印出的预算，"
+        "部门的预算数取本部门分块，没有本部门分块时取各单位分块之和（合计与各单位之和相符时）。"
+    )
     p.table(
         rows,
         {
@@ -672,6 +675,7 @@ def budget(p: Page) -> None:
             "actual": "决算数（万元）",
             "difference": "决算减预算（万元）",
             "execution_rate_pct": "执行率（%）",
+            "basis": "预算数读法",
             "budget_source": "预算原文",
             "actual_source": "决算原文",
         },

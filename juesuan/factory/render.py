@@ -136,6 +136,12 @@ class BCell:
     colspan: int = 1
     align: str = "l"  # l / c / r / d (distributed: wrapped lines spread over the cell width)
     indent: float = 0.0
+    #: "padded" style: white bands above and below the text too (Excel's 江苏 2019 class rows), so the cell's
+    #: background splits into three strips beside the code and name cells that span them
+    band: bool = False
+    #: merged down with the cells below it (江苏 2019's tree of fund names): "first" (its text, no bottom edge),
+    #: "mid" (no top or bottom edge), "last" (no top edge); "" = a cell of its own
+    vmerge: str = ""
 
 
 @dataclass
@@ -162,9 +168,10 @@ class Grid:
     empty_spill: bool = False  # an empty bordered page after the table (as ONLYOFFICE spills)
     blank_row_after_break: bool = False  # continued pages open with an empty bordered row
     number_font: str = ""  # amounts in a Latin font (Arial-like) in some exports; "" = the body font
-    border_style: str = (
-        "rect"  # rect: one rectangle per cell (Excel); lines: four segments per cell (WPS/ONLYOFFICE)
-    )
+    #: rect: one rectangle per cell (Excel); lines: four segments per cell (WPS/ONLYOFFICE); bars: thin filled
+    #: rectangles; padded: bars plus white background rects inset in every cell and behind every header line
+    #: (江苏 2019's Excel export: invisible edges that are no cell boundary); none: no rules at all
+    border_style: str = "rect"
     section_title: str = ""  # e.g. 第二部分 …决算表 above the first table
     header_layout: str = (
         "stacked"  # "stacked": table_no, unit, dept on separate lines; "central": dept left / unit right
@@ -179,6 +186,11 @@ class Grid:
     label_cols: int = 0
     split_repeats_labels: bool = True
     no_title: bool = False  # the right half of a split table: no title block, its header only
+    #: white background boxes painted inside every cell, this far in from its rules (江苏 2019: five white
+    #: rectangles per cell, invisible, whose edges cut each row in three); 0 = none
+    inset_backgrounds: float = 0.0
+    #: amounts printed low, the middle of their digits on the bottom edge of the cell's inset box
+    numbers_low: bool = False
 
 
 @dataclass
@@ -215,6 +227,7 @@ class PdfWriter:
         self.running_header = running_header  # a line atop every page but the cover
         self.size = A4
         self._page_open = False
+        self._inset, self._numbers_low = 0.0, False  # the drawing options of the table being drawn
 
     # -- pages ----------------------------------------------------------------------------------------
     def new_page(self, *, land: bool = False) -> None:
@@ -312,6 +325,7 @@ class PdfWriter:
             left, right = split_columns(grid)
             return self.table(left) + self.table(right)
         pages: list[int] = []
+        self._inset, self._numbers_low = grid.inset_backgrounds, grid.numbers_low
         self.new_page(land=grid.landscape)
         pages.append(self.page_no)
         w, h = self.size
@@ -415,9 +429,13 @@ class PdfWriter:
             if grid.table_no:
                 self.c.drawRightString(x1, y - 9, grid.table_no)
                 y -= 13
+            *wrapped, unit_line = grid.unit_line.split("\n")
+            for part in wrapped:  # 单位：万 / 元: the unit wrapped in a narrow box (江苏 2019's 三公 table)
+                self.c.drawRightString(x1, y - 9, part)
+                y -= 13
             if grid.department_line:
                 self.c.drawString(x0, y - 9, grid.department_line)
-            self.c.drawRightString(x1, y - 9, grid.unit_line)
+            self.c.drawRightString(x1, y - 9, unit_line)
             y -= 14
         else:
             if grid.table_no:
@@ -474,11 +492,19 @@ class PdfWriter:
             tops.append(tops[-1] - hgt)
         for cell in grid.header:
             x0, x1 = xs[cell.col], xs[cell.col + cell.colspan]
+            self._background(x0, tops[cell.row + cell.rowspan], x1, tops[cell.row])
+        for cell in grid.header:
+            x0, x1 = xs[cell.col], xs[cell.col + cell.colspan]
             y0, y1 = tops[cell.row], tops[cell.row + cell.rowspan]
             self._cell_border(grid.border_style, x0, y1, x1, y0)
             lines = wrap(cell.text, x1 - x0 - 4, hs)
             block = len(lines) * (hs + 2)
             ty = (y0 + y1) / 2 + block / 2 - hs
+            if grid.border_style == "padded":
+                self._white_pads(x0, y1, x1, y0)
+                for k, line in enumerate(lines):  # a white box behind each line of the header text
+                    lw = text_width(line, hs)
+                    self._white((x0 + x1 - lw) / 2 - 0.3, ty - k * (hs + 2) - 2, lw + 0.6, hs + 1.5)
             c.setFont(_Font.name, hs)
             for line in lines:
                 c.drawCentredString((x0 + x1) / 2, ty, line)
@@ -494,19 +520,70 @@ class PdfWriter:
             col += cell.colspan
         return max(min_h, n * (fs + 2) + 6)
 
-    def _cell_border(self, style: str, x0: float, y0: float, x1: float, y1: float) -> None:
-        if style == "lines":
-            for a, b, cc, d in ((x0, y0, x1, y0), (x0, y1, x1, y1), (x0, y0, x0, y1), (x1, y0, x1, y1)):
+    def _background(self, x0: float, y0: float, x1: float, y1: float) -> None:
+        """The white boxes some exports paint inside a cell (`Grid.inset_backgrounds`): a band along each edge
+        and the inner box, filled white, not stroked."""
+        i = self._inset
+        if not i or x1 - x0 <= 2 * i or y1 - y0 <= 2 * i:
+            return
+        c = self.c
+        c.saveState()
+        c.setFillColorRGB(1, 1, 1)
+        for bx, by, bw, bh in (
+            (x0, y1 - i, x1 - x0, i),
+            (x0, y0, x1 - x0, i),
+            (x0, y0 + i, i, y1 - y0 - 2 * i),
+            (x1 - i, y0 + i, i, y1 - y0 - 2 * i),
+            (x0 + i, y0 + i, x1 - x0 - 2 * i, y1 - y0 - 2 * i),
+        ):
+            c.rect(bx, by, bw, bh, stroke=0, fill=1)
+        c.restoreState()
+
+    def _cell_border(self, style: str, x0: float, y0: float, x1: float, y1: float, vmerge: str = "") -> None:
+        if style == "none":
+            return  # an unruled table: columns by alignment alone
+        bottom = vmerge not in ("first", "mid")  # y0 is the bottom edge (PDF space), y1 the top
+        top = vmerge not in ("mid", "last")
+        if style == "lines" or (style != "bars" and not (top and bottom)):
+            edges = [(x0, y0, x0, y1), (x1, y0, x1, y1)]
+            edges += [(x0, y0, x1, y0)] if bottom else []
+            edges += [(x0, y1, x1, y1)] if top else []
+            for a, b, cc, d in edges:
                 self.c.line(a, b, cc, d)
-        elif style == "bars":
+        elif style in ("bars", "padded"):
             # borders as thin filled rectangles, as older Excel exports draw them
             t = 0.5
-            self.c.rect(x0, y0 - t / 2, x1 - x0, t, stroke=0, fill=1)
-            self.c.rect(x0, y1 - t / 2, x1 - x0, t, stroke=0, fill=1)
+            if bottom:
+                self.c.rect(x0, y0 - t / 2, x1 - x0, t, stroke=0, fill=1)
+            if top:
+                self.c.rect(x0, y1 - t / 2, x1 - x0, t, stroke=0, fill=1)
             self.c.rect(x0 - t / 2, y0, t, y1 - y0, stroke=0, fill=1)
             self.c.rect(x1 - t / 2, y0, t, y1 - y0, stroke=0, fill=1)
         else:
             self.c.rect(x0, y0, x1 - x0, y1 - y0)
+
+    def _white(self, x: float, y: float, w: float, h: float) -> None:
+        if w > 0 and h > 0:
+            self.c.setFillColorRGB(1, 1, 1)
+            self.c.rect(x, y, w, h, stroke=0, fill=1)
+            self.c.setFillColorRGB(0, 0, 0)
+
+    def _white_pads(
+        self, x0: float, y0: float, x1: float, y1: float, band: tuple[float, float] | None = None
+    ) -> None:
+        """A cell's white background as 江苏 2019's Excel export draws it: a pad inset 5.4 pt from each side
+        rule and the text area between them (and, with `band` = the text's (bottom, top), strips above and
+        below it); none of their edges is a ruling line, though each is an edge of a drawn rectangle."""
+        pad, t = 5.4, 0.25
+        self._white(x0 + t, y0 + t, pad - t, y1 - y0 - 2 * t)
+        self._white(x1 - pad, y0 + t, pad - t, y1 - y0 - 2 * t)
+        if band is None:
+            self._white(x0 + pad, y0 + t, x1 - x0 - 2 * pad, y1 - y0 - 2 * t)
+            return
+        lo, hi = band
+        self._white(x0 + t, y0 + t, x1 - x0 - 2 * t, lo - y0 - t)
+        self._white(x0 + pad, lo, x1 - x0 - 2 * pad, hi - lo)
+        self._white(x0 + t, hi, x1 - x0 - 2 * t, y1 - hi - t)
 
     def _draw_row(
         self,
@@ -524,13 +601,25 @@ class PdfWriter:
         c.setLineWidth(0.5)
         c.setFont(_Font.name, fs)
         col = 0
+        text_inset = 6.0 if style == "padded" else 3  # the text starts where the white pad ends
+        for cell in row:
+            self._background(xs[col], y - rh, xs[col + cell.colspan], y)
+            col += cell.colspan
+        col = 0
         for cell in row:
             x0, x1 = xs[col], xs[col + cell.colspan]
-            self._cell_border(style, x0, y - rh, x1, y)
+            self._cell_border(style, x0, y - rh, x1, y, cell.vmerge)
+            if style == "padded" and (cell.text or not cell.band):
+                half = len(wrap(cell.text, x1 - x0 - 4 - cell.indent, fs)) * (fs + 2) / 2 + 1
+                mid = y - rh / 2
+                self._white_pads(x0, y - rh, x1, y, (mid - half, mid + half) if cell.band else None)
             if cell.text:
                 lines = wrap(cell.text, x1 - x0 - 4 - cell.indent, fs)
                 block = len(lines) * (fs + 2)
                 ty = y - rh / 2 + block / 2 - fs + 1
+                inset = self._inset
+                if cell.align == "r" and inset and self._numbers_low and len(lines) == 1:
+                    ty = y - rh + inset - fs * 0.35  # the digits' middle on the inset box's bottom edge
                 for n_line, line in enumerate(lines):
                     if cell.align == "d" and len(lines) > 1 and n_line < len(lines) - 1 and len(line) > 1:
                         # distributed (justified) text, as ONLYOFFICE prints wrapped labels: 因 公 出 国 （ 境 ）
@@ -542,13 +631,13 @@ class PdfWriter:
                     elif cell.align == "r":
                         if number_font:
                             c.setFont(number_font, fs)
-                        c.drawRightString(x1 - 3, ty, line)
+                        c.drawRightString(x1 - text_inset, ty, line)
                         if number_font:
                             c.setFont(_Font.name, fs)
                     elif cell.align == "c":
                         c.drawCentredString((x0 + x1) / 2, ty, line)
                     else:
-                        c.drawString(x0 + 3 + cell.indent, ty, line)
+                        c.drawString(x0 + text_inset + cell.indent, ty, line)
                     ty -= fs + 2
             col += cell.colspan
         return y - rh

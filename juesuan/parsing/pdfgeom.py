@@ -19,6 +19,8 @@ import pypdfium2.raw as pdfium_c
 MIN_SEGMENT = 2.0
 #: A path drawn this thin (points) in one direction is a line, whatever its construction.
 THIN = 2.5
+#: A colour channel at least this bright (of 255) on every channel is the paper's white.
+WHITE = 250
 
 
 @dataclass(slots=True)
@@ -251,11 +253,17 @@ def _load_segments(page: pdfium.PdfPage, geom: PageGeom) -> None:
     x, y = ctypes.c_float(), ctypes.c_float()
     left_, bottom_, right_, top_ = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
     matrix = pdfium_c.FS_MATRIX()
+    shaded: list[tuple[float, float, float, float]] = []  # areas filled in a colour so far (page space)
     for raw, outer in _path_objects(page.raw):
         if not pdfium_c.FPDFPageObj_GetBounds(raw, left_, bottom_, right_, top_):
             continue
         left, bottom, right, top = left_.value, bottom_.value, right_.value, top_.value
         w, h = right - left, top - bottom
+        paint = _paint(raw) if w > THIN and h > THIN else DRAWN  # a line is drawn to be seen
+        if paint == WHITE_ONLY and not on_shade(shaded, left, bottom, right, top):
+            continue  # white on the white paper: invisible, no ruling (but white lines on a shade are drawn)
+        if paint == SHADE and w > THIN and h > THIN and not outer:
+            shaded.append((left, bottom, right, top))
         if w < MIN_SEGMENT and h < MIN_SEGMENT:
             continue
         if outer:  # inside a form XObject: bounds are in the form's space; walk the segments instead
@@ -296,6 +304,50 @@ def _load_segments(page: pdfium.PdfPage, geom: PageGeom) -> None:
             if pdfium_c.FPDFPathSegment_GetClose(seg) and start is not None:
                 _add_segment(prev, start, hsegs, vsegs)
                 prev = start
+
+
+_fill_mode, _stroke = ctypes.c_int(), ctypes.c_int()
+_rgba = tuple(ctypes.c_uint() for _ in range(4))
+#: pointers made once: `_paint` runs for every path object of every page
+_MODE_REFS = (ctypes.byref(_fill_mode), ctypes.byref(_stroke))
+_RGBA_REFS = tuple(ctypes.byref(v) for v in _rgba)
+
+
+#: What `_paint` says of a path: drawn in some colour, painted only in white (or transparent), filled in a colour.
+DRAWN, WHITE_ONLY, SHADE = 0, 1, 2
+
+
+def _paint(raw) -> int:  # type: ignore[no-untyped-def]
+    """How a path is painted. One painted only in the paper's white (or transparent) is invisible on the white
+    page: 江苏's Excel export draws each cell's white background as a rect inset from the black rules, whose edges
+    are no column or row boundary (they cut '160.00' into '1', '6', '0', '.00'). Over a coloured area drawn before
+    it, though, white is visible (white gaps between dark cells can be a table's only rules): see `on_shade`."""
+    if not pdfium_c.FPDFPath_GetDrawMode(raw, *_MODE_REFS):
+        return DRAWN
+    r, g, b, a = _rgba
+    out = WHITE_ONLY
+    if _fill_mode.value != pdfium_c.FPDF_FILLMODE_NONE:
+        if not pdfium_c.FPDFPageObj_GetFillColor(raw, *_RGBA_REFS):
+            return DRAWN
+        if a.value > 0 and (r.value < WHITE or g.value < WHITE or b.value < WHITE):
+            return SHADE
+    if _stroke.value:
+        if not pdfium_c.FPDFPageObj_GetStrokeColor(raw, *_RGBA_REFS):
+            return DRAWN
+        if a.value > 0 and (r.value < WHITE or g.value < WHITE or b.value < WHITE):
+            out = DRAWN
+    return out
+
+
+def on_shade(
+    shaded: list[tuple[float, float, float, float]], x0: float, y0: float, x1: float, y1: float
+) -> bool:
+    """Does the box lie on an area filled in a colour (x0 ≤ x1, y0 ≤ y1 in either axis convention)?"""
+    tol = 1.0
+    for a0, b0, a1, b1 in shaded:
+        if x0 >= a0 - tol and x1 <= a1 + tol and y0 >= b0 - tol and y1 <= b1 + tol:
+            return True
+    return False
 
 
 def _path_objects(raw_page, depth: int = 0, outer: tuple = ()):  # type: ignore[no-untyped-def]

@@ -23,7 +23,17 @@ from typing import Any
 
 import pypdfium2 as pdfium
 
-from juesuan.parsing.pdfgeom import MIN_SEGMENT, THIN, Char, PageGeom, _add_segment, dedupe_chars, load_page
+from juesuan.parsing.pdfgeom import (
+    MIN_SEGMENT,
+    THIN,
+    WHITE,
+    Char,
+    PageGeom,
+    _add_segment,
+    dedupe_chars,
+    load_page,
+    on_shade,
+)
 
 #: Characters the PDFium reader drops as whitespace; dropped here too so both engines see the same glyphs.
 _BLANKS = frozenset(" \r\n\t\xa0\u3000\ufeff\x02")
@@ -70,6 +80,7 @@ def page_geom(ppage: Any) -> PageGeom:
     chars = geom.chars
     norm = ppage.pdf.unicode_norm
     stack = [iter(ppage.layout._objs)]
+    shaded: list[tuple[float, float, float, float]] = []  # (x0, top, x1, bottom) of areas filled in a colour
     while stack:
         obj = next(stack[-1], None)
         if obj is None:
@@ -89,12 +100,43 @@ def page_geom(ppage: Any) -> PageGeom:
             )
         elif isinstance(obj, LTCurve):  # LTLine and LTRect are curves too
             box = (float(obj.x0), float(obj.x1), height - obj.y1 + mb_top, height - obj.y0 + mb_top)
+            area = (box[0], box[2], box[1], box[3])  # x0, top, x1, bottom
+            thick = (
+                box[1] - box[0] > THIN and box[3] - box[2] > THIN
+            )  # a line is drawn to be seen (as pdfgeom)
+            if thick and _white_only(obj) and not on_shade(shaded, *area):
+                continue  # as pdfgeom: white on the white paper is no ruling line
+            if (
+                obj.fill
+                and not _white(obj.non_stroking_color)
+                and box[1] - box[0] > THIN
+                and box[3] - box[2] > THIN
+            ):
+                shaded.append(area)
             _add_object(box, isinstance(obj, LTRect), obj, ppage, geom)
         elif isinstance(obj, LTContainer):  # a form XObject (LTFigure): its objects are in page space already
             stack.append(iter(obj._objs))
     if chars:
         geom.chars = dedupe_chars(chars)
     return geom
+
+
+def _white(color: Any) -> bool:
+    """pdfminer's colour (gray, RGB or CMYK tuple, or a bare number) is the paper's white."""
+    c = color if isinstance(color, (tuple, list)) else (color,)
+    if not c or not all(isinstance(v, (int, float)) for v in c):
+        return False  # a pattern or an unknown space: count it as visible
+    if len(c) == 4:  # CMYK: white is no ink at all
+        return max(c) <= 1 - WHITE / 255
+    return min(c) >= WHITE / 255
+
+
+def _white_only(obj: Any) -> bool:
+    """As `pdfgeom._paint`: a path painted only in the paper's white (no ruling line unless on a shade)."""
+    painted = [
+        col for on, col in ((obj.stroke, obj.stroking_color), (obj.fill, obj.non_stroking_color)) if on
+    ]
+    return all(_white(col) for col in painted)
 
 
 def _unreadable(text: str) -> bool:

@@ -91,6 +91,7 @@ def _columns(words: list[list[Word]], data: list[int]) -> list[list[float]]:
             kept = others
     cols = _union(kept)
     header = [w for i in range(data[0]) for w in words[i] if len(w[2]) >= 2]
+    amounts = [(w[0], w[1]) for i in data for w in words[i] if _DECIMAL.match(w[2])]
     extra: list[tuple[float, float]] = []
     for w in header:
         if _overlapping(cols, w[0], w[1]):
@@ -100,12 +101,26 @@ def _columns(words: list[list[Word]], data: list[int]) -> list[list[float]]:
         right = [c for c in cols if c[0] >= w[1] - 0.5]
         target = min(right, key=lambda c: c[0]) if right else None
         centre = (w[0] + w[1]) / 2
+        left = [c for c in cols if c[1] <= w[0] + 0.5]
+        near = max(left, key=lambda c: c[1]) if left else None
+        if (
+            target is not None
+            and near is not None
+            and not any(_overlapping([target], a, b) for a, b in amounts)
+            and not any(_overlapping([near], o[0], o[1]) for o in header)
+        ):
+            # …but one right of short left-aligned codes (功能科目编码 over 201 / 20101 / 2010101), the column to
+            # its right holding names, not amounts, heads the codes: the column left of it without a header
+            near[1] = max(near[1], w[1])
+            continue
         blocked = target is None or any(
             min(o[1], w[1]) - max(o[0], w[0]) <= 0 and centre < (o[0] + o[1]) / 2 < target[0]
             for o in header
             if o is not w
         )
-        if blocked:
+        if blocked and near is not None and not any(_overlapping([near], o[0], o[1]) for o in header):
+            near[1] = max(near[1], w[1])  # centred over short left-aligned names: it heads them
+        elif blocked:
             extra.append((w[0], w[1]))  # (single characters are letter-spaced pieces, e.g. 收   入)
         else:
             target[0] = min(target[0], w[0])

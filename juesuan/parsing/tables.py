@@ -126,6 +126,8 @@ class TableVocabulary:
     #: the side of a summary panel from its first column's header path and the default side (a summary printing
     #: its expenditure in several panels, by function and by economic classification, names each panel's side)
     panel_side: Callable[[str, str], str] | None = None
+    #: the family's name in notes about tables it does not read ("not one of the public 预算 tables")
+    family: str = "决算"
 
 
 def _drop_second_classification(roles: list[ColRole], keep: bool = False) -> None:
@@ -763,6 +765,15 @@ def _read_row(
             if start_role.role != "amount":
                 continue  # a label cell spanning over amount columns
             text = unicodedata.normalize("NFKC", norm(g.atomic_text(r, c)))  # full-width digits too
+            sr0, sr1, sc0, sc1 = g.spans[cid]
+            if sc1 > sc0 and sr0 == sr1 and text and _one_measure(roles, colmap, sc0, sc1):
+                # one cell of this row over columns of one measure (the header spans them too): its amount is read
+                # whole, not cut where a rule of another row (or a shaded box's edge) crosses it ('160.00', not
+                # '1' '6' '0' '.00')
+                if cid in seen:
+                    continue
+                seen.add(cid)
+                text = unicodedata.normalize("NFKC", norm(g.cell_text(cid)))
             if not text or text in _BLANK_MARKS:
                 continue
             if r0 != r and cid in seen:
@@ -887,6 +898,16 @@ def _read_row(
                 learned.setdefault(strip_ordinal(label), code)
         elif kind != "three_public":
             row.line_item = _line_item(kind, p["side"], label, state)
+            if (
+                row.line_item is None
+                and not label
+                and p["cells"]
+                and not getattr(state, "total_seen", False)
+                and not any(cr.role in ("code", "label") for cr in roles)
+            ):
+                # a header over one row of amounts, no code or name column (江苏 2019's 支出预算总表): the row is
+                # the table's total; a second such row stays unknown
+                state.total_seen, row.line_item = True, "total"  # type: ignore[attr-defined]
             if row.line_item is None and kind in ("summary", "appropriation_summary"):
                 row.subject_code = class_code(label, learned)
             if row.line_item is None and row.subject_code is None:
@@ -905,6 +926,15 @@ def _read_row(
                 continue
         out.append(row)
     return out
+
+
+def _one_measure(roles: list[ColRole], colmap: list[int], c0: int, c1: int) -> bool:
+    """Are columns c0..c1 all amount columns of the same known measure?"""
+    first = roles[colmap[c0]]
+    return first.measure is not None and all(
+        roles[colmap[c]].role == "amount" and roles[colmap[c]].measure == first.measure
+        for c in range(c0 + 1, c1 + 1)
+    )
 
 
 def _dedupe(rows: list[Row], table: Table, part_of: dict[int, int] | None = None) -> list[Row]:
@@ -1073,7 +1103,7 @@ def locate_tables(
                         skipped = Unplaced(
                             geom.number,
                             amounts,
-                            f"table {title_text!r} is not one of the public 决算 tables",
+                            f"table {title_text!r} is not one of the public {_family()} tables",
                             last_public.kind if last_public else None,
                             skipped_kind="other",
                             title=title_text,
@@ -1122,7 +1152,7 @@ def locate_tables(
                         Unplaced(
                             geom.number,
                             amounts,
-                            f"continuation of {other[0]!r}, not one of the public 决算 tables",
+                            f"continuation of {other[0]!r}, not one of the public {_family()} tables",
                             last_public.kind if last_public else None,
                             skipped_kind="other",
                             title=other[0],
@@ -1223,11 +1253,28 @@ def _add_notes(found: Found, lines: list[TextLine]) -> None:
             found.note_lines.append(t)  # a wrapped note line
 
 
+def _family() -> str:
+    """决算, or the name of the family whose vocabulary is reading (预算)."""
+    vocabulary = _VOCABULARY.get()
+    return vocabulary.family if vocabulary is not None else "决算"
+
+
 def _unit_of(lines: list[TextLine]) -> str | None:
-    for ln in lines:
-        m = _UNIT.search(norm(ln.text))
+    for i, ln in enumerate(lines):
+        t = norm(ln.text)
+        m = _UNIT.search(t)
         if m:
             return m.group(1)
+        nxt = lines[i + 1] if i + 1 < len(lines) else None
+        if (
+            re.search(r"单位[:：]万$", t)
+            and nxt
+            and norm(nxt.text).endswith("元")
+            and abs(nxt.x1 - ln.x1) < 12
+        ):
+            return (
+                "万元"  # 单位：万元 wrapped in a narrow right-aligned box, 元 on the line below (江苏 2019)
+            )
     return None
 
 

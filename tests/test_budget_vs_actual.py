@@ -1,0 +1,264 @@
+"""mart.budget_vs_actual exact on a factory corpus holding a final account and a budget for the same departments
+and years, the budgets in the plain styles and in the real budgets' layouts (a block per unit under the
+department's row, with its own block, under a 合计 only; crossed and annotated economic codes; 西安's tables by
+unit code). The truth is each budget's `department_plan` (from the factory's spec, never the parser) against the
+final account's truth file."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import pytest
+
+from expectations.engine import check_report
+from juesuan.budgets.factory import REAL_LAYOUT_PAIRS, STYLES, generate_pairs
+from juesuan.model import read_gold_csv
+from juesuan.parsing import parse_report
+
+#: Parses 12 factory documents and publishes a warehouse once for the module: about 12 s at nice 15.
+pytestmark = pytest.mark.slow
+
+Key = tuple[str, str, str, str, str]  # department, table kind, subject code, line item, measure
+#: The 三公 items both documents print a column for (blank is 0); others (会议费, 培训费) only where printed.
+THREE_PUBLIC_COLUMNS = {
+    "total",
+    "overseas",
+    "reception",
+    "vehicle_total",
+    "vehicle_purchase",
+    "vehicle_operation",
+}
+#: The final account's compared columns (the 基本支出 table's 合计 is `amount`).
+COMPARED = {(k, m) for k in ("expenditure", "general_budget") for m in ("total", "basic", "project")} | {
+    ("basic_expenditure", "amount")
+}
+VARIANTS = tuple((style, ()) for style in STYLES) + REAL_LAYOUT_PAIRS
+
+
+@pytest.fixture(scope="module")
+def bva(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    import duckdb
+
+    from warehouse.store import Warehouse
+
+    out = tmp_path_factory.mktemp("bva_pairs")
+    pairs = generate_pairs(out, departments=len(VARIANTS), years=(2024,), variants=VARIANTS)
+    with Warehouse(out / "wh") as wh:
+        for fin, bud in pairs:
+            for name in (fin["file"], bud["file"]):
+                report = parse_report(out / name)
+                wh.load_document(
+                    report,
+                    check_report(report, runner="duckdb"),
+                    source=name,
+                    raw_sha256=report.source.sha256,
+                )
+        published = wh.publish().path
+    con = duckdb.connect(str(published), read_only=True)
+    yield out, pairs, con
+    con.close()
+
+
+def _actual_cells(truth_file: Path) -> dict[tuple[str, str, str, str], Decimal]:
+    """The final account's compared cells, keyed and named as the mart does."""
+    out = {}
+    for c in read_gold_csv(truth_file):
+        kind, m = c.table_kind, c.measure
+        coded_or_total = bool(c.subject_code) or c.line_item == "total"
+        if kind == "three_public" and m.startswith("actual."):
+            m = m.removeprefix("actual.")
+        elif not coded_or_total or (kind, m) not in COMPARED:
+            continue
+        out[(kind, c.subject_code, "" if c.subject_code else c.line_item, m)] = c.amount_yuan
+    # the 基本支出 table of a final account prints 人员经费合计 and 公用经费合计 (often no 合计): their sum is its 合计
+    halves = [
+        c.amount_yuan
+        for c in read_gold_csv(truth_file)
+        if c.table_kind == "basic_expenditure" and c.line_item in ("personnel_total", "public_total")
+    ]
+    if len(halves) == 2:
+        out.setdefault(("basic_expenditure", "", "total", "amount"), sum(halves, Decimal(0)))
+    return out
+
+
+def _plan_cells(plan_file: Path) -> dict[tuple[str, str, str, str], Decimal]:
+    return {
+        (c.table_kind, c.subject_code, c.line_item, c.measure): c.amount_yuan
+        for c in read_gold_csv(plan_file)
+    }
+
+
+def _absent(cells: dict, tables: set[str], key: tuple[str, str, str, str]) -> Decimal | None:
+    """What a document that does not print `key` says there: 0 where it has a column for it (it prints the
+    measure in that table, by code for a coded row, in a 合计 row for the 合计; the six 三公 items always), else
+    None."""
+    kind, code, _, measure = key
+    if kind not in tables:
+        return None
+    if code:  # a coded row: only where the document prints that table's measure by code
+        return Decimal(0) if any(k[0] == kind and k[1] and k[3] == measure for k in cells) else None
+    printed = any(k[0] == kind and k[3] == measure for k in cells)  # it has a column for the measure
+    if kind == "three_public":
+        return Decimal(0) if measure in THREE_PUBLIC_COLUMNS or printed else None
+    has_total = any(k[0] == kind and k[2] == "total" for k in cells)  # it prints a 合计
+    return Decimal(0) if printed and has_total else None
+
+
+def _expected(out: Path, pairs: list) -> dict[Key, tuple]:
+    expected: dict[Key, tuple] = {}
+    for fin, bud in pairs:
+        dept = fin["department"]
+        a, b = _actual_cells(out / fin["truth_file"]), _plan_cells(out / bud["plan_file"])
+        a_tables = {c.table_kind for c in read_gold_csv(out / fin["truth_file"])}
+        b_tables = {c.table_kind for c in read_gold_csv(out / bud["truth_file"])}
+        for key in set(a) | set(b):
+            bv = b[key] if key in b else _absent(b, b_tables, key)
+            av = a[key] if key in a else _absent(a, a_tables, key)
+            diff = av - bv if av is not None and bv is not None else None
+            rate = (av * 100 / bv).quantize(Decimal("0.01"), ROUND_HALF_UP) if bv and av is not None else None
+            expected[(dept, *key)] = (bv, av, diff, rate)
+    return expected
+
+
+def test_budget_vs_actual_is_exact(bva) -> None:  # type: ignore[no-untyped-def]
+    """Every row of mart.budget_vs_actual (budget_source budget) equals the truth to the cent, none missing or
+    extra, whatever layout the budget prints; the README's query runs on it."""
+    out, pairs, con = bva
+    docs = con.execute(
+        "SELECT report_kind, status, count(*) FROM mart.documents_by_kind GROUP BY ALL"
+    ).fetchall()
+    assert sorted(docs) == [("budget", "published", len(pairs)), ("final_account", "published", len(pairs))]
+    rows = con.execute(
+        """SELECT department, table_kind, coalesce(subject_code, ''), coalesce(line_item, ''), measure,
+                  budget_yuan, actual_yuan, difference_yuan, execution_rate_pct
+           FROM mart.budget_vs_actual WHERE budget_source = 'budget'"""
+    ).fetchall()
+    got = {r[:5]: r[5:] for r in rows}
+    assert len(got) == len(rows), "one row per department, table, code, line item and measure"
+    expected = _expected(out, pairs)
+    missing, extra = set(expected) - set(got), set(got) - set(expected)
+    assert not missing and not extra, (sorted(missing)[:5], sorted(extra)[:5])
+    mismatched = {k: (got[k], expected[k]) for k in expected if got[k] != expected[k]}
+    assert not mismatched, (len(mismatched), sorted(mismatched.items())[:5])
+    for r in rows:  # DECIMAL throughout, never float
+        assert all(v is None or isinstance(v, Decimal) for v in r[5:]), r
+    by_dept = {fin["department"]: bud for fin, bud in pairs}
+    for dept, bud in by_dept.items():  # every department has its plan by function code in both tables
+        for kind in ("expenditure", "general_budget"):
+            plan = [k for k in _plan_cells(out / bud["plan_file"]) if k[0] == kind and k[1]]
+            coded = [k for k in got if k[0] == dept and k[1] == kind and k[2] and got[k][0] is not None]
+            assert len(coded) >= len(plan) > 0 or (not plan and bud["variant"] == "xian_word2010"), (
+                dept,
+                kind,
+            )
+    print(f"\n{len(rows)} rows, {len(pairs)} department-years, every one equal to the truth")
+    # the README's query runs as written on it
+    root = Path(__file__).resolve().parent.parent
+    query = (root / "docs" / "queries" / "budgets" / "budget_vs_actual_by_function.sql").read_text(
+        encoding="utf-8"
+    )
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert query.strip() in readme.split("## Budgets", 1)[1]
+    shown = con.execute(query).fetchall()
+    assert {r[0] for r in shown} == set(by_dept), (
+        "every department of the corpus, whatever its budget's layout"
+    )
+    # the 年初预算数 a final account prints itself (三公) sits beside its actual
+    printed = con.execute(
+        """SELECT count(*) FROM mart.budget_vs_actual
+           WHERE budget_source = 'final_account' AND budget_yuan IS NOT NULL AND actual_yuan IS NOT NULL"""
+    ).fetchone()[0]
+    assert printed == sum(
+        c.table_kind == "three_public" and c.measure.startswith("budget.")
+        for fin, _ in pairs
+        for c in read_gold_csv(out / fin["truth_file"])
+    )
+
+
+def test_budget_basis_says_how_each_figure_was_read(bva) -> None:  # type: ignore[no-untyped-def]
+    """Each layout family is read the way it must be: its own block, a sum over the units' blocks, the pairs of
+    economic codes summed, the 三公 fund sources summed; a printed cell keeps its key for the source link."""
+    con = bva[2]
+    basis = dict(
+        con.execute(
+            """SELECT budget_basis, count(*) FROM mart.budget_vs_actual
+               WHERE budget_source = 'budget' AND budget_yuan IS NOT NULL GROUP BY ALL"""
+        ).fetchall()
+    )
+    assert {
+        "printed",
+        "department_block",
+        "department_row",
+        "sum_of_unit_blocks",
+        "sum_of_economic_pairs",
+        "sum_of_columns",
+    } <= set(basis), basis
+    keyed = con.execute(
+        """SELECT count(*) FROM mart.budget_vs_actual
+           WHERE budget_basis = 'department_block' AND budget_line_item NOT LIKE 'unit:%'"""
+    ).fetchone()[0]
+    assert keyed == 0
+
+
+def test_a_budget_printed_only_per_unit_gives_the_department_plan_by_code(bva) -> None:  # type: ignore[no-untyped-def]
+    """深圳's layout: the department's row, then a block per unit and no department block. Every function code
+    of the department's plan is in the mart, summed over the units' blocks, equal to the plan."""
+    out, pairs, con = bva
+    fin, bud = next((f, b) for f, b in pairs if b["layouts"] == ["unit_blocks"])
+    plan = {k: v for k, v in _plan_cells(out / bud["plan_file"]).items() if k[0] == "general_budget" and k[1]}
+    rows = con.execute(
+        """SELECT subject_code, measure, budget_yuan, budget_basis FROM mart.budget_vs_actual
+           WHERE budget_source = 'budget' AND table_kind = 'general_budget' AND subject_code IS NOT NULL
+             AND department = ?""",
+        [fin["department"]],
+    ).fetchall()
+    got = {(c, m): v for c, m, v, _ in rows if (c, m) in {(k[1], k[3]) for k in plan}}
+    assert got == {(k[1], k[3]): v for k, v in plan.items()}
+    assert {b for *_, b in rows if b} <= {"sum_of_unit_blocks", "unit_block"}
+    assert any(b == "sum_of_unit_blocks" for *_, b in rows)
+    total = con.execute(
+        """SELECT budget_yuan, budget_basis FROM mart.budget_vs_actual
+           WHERE budget_source = 'budget' AND table_kind = 'general_budget' AND line_item = 'total'
+             AND measure = 'total' AND department = ?""",
+        [fin["department"]],
+    ).fetchone()
+    assert total[1] == "department_row"
+    assert total[0] == sum(v for k, v in plan.items() if len(k[1]) == 3 and k[3] == "total")
+
+
+def test_unit_blocks_not_shown_to_partition_the_department_give_no_plan_by_code(tmp_path: Path) -> None:
+    """The sum over the units' blocks is the department's only where the blocks partition it: a budget whose
+    合计 is not the sum of its units (here: one unit's block left out of the 一般公共预算支出表) gets no figure by
+    code in that table (NULL, not a partial sum), while its other tables and its 合计 still compare."""
+    import duckdb
+
+    from warehouse.store import Warehouse
+
+    pairs = generate_pairs(
+        tmp_path, departments=1, years=(2024,), variants=(("excel", ("unit_blocks_total",)),)
+    )
+    ((fin, bud),) = pairs
+    reports = {name: parse_report(tmp_path / name) for name in (fin["file"], bud["file"])}
+    budget = reports[bud["file"]]
+    results = {name: check_report(r, runner="duckdb") for name, r in reports.items()}  # of the whole budget
+    table = budget.tables["general_budget"]
+    last = [r.line_item for r in table.rows if (r.line_item or "").startswith("unit:")][-1]
+    table.rows = [r for r in table.rows if r.line_item != last]
+    with Warehouse(tmp_path / "wh") as wh:
+        for name, report in reports.items():
+            wh.load_document(report, results[name], source=name, raw_sha256=report.source.sha256)
+        published = wh.publish().path
+    con = duckdb.connect(str(published), read_only=True)
+    got = con.execute(
+        """SELECT table_kind, subject_code IS NOT NULL, count(*), count(budget_yuan), count(actual_yuan),
+                  list(DISTINCT budget_basis ORDER BY budget_basis) FILTER (WHERE budget_basis IS NOT NULL)
+           FROM mart.budget_vs_actual WHERE budget_source = 'budget' AND table_kind <> 'three_public'
+           GROUP BY ALL ORDER BY ALL"""
+    ).fetchall()
+    shape = {(k, coded): (n, nb, na, bases) for k, coded, n, nb, na, bases in got}
+    n, nb, na, _ = shape[("general_budget", True)]
+    assert nb == 0 and na == n > 0, "no figure by code where the blocks do not add up to the 合计"
+    assert shape[("general_budget", False)][1:3] == (3, 3), "the 合计 (total, basic, project) still compares"
+    n, nb, _, bases = shape[("expenditure", True)]
+    assert nb == n and set(bases) <= {"sum_of_unit_blocks", "unit_block"}, shape
