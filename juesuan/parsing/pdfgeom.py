@@ -247,15 +247,48 @@ def _rotate(geom: PageGeom, rotation: int) -> None:
     geom.hsegs, geom.vsegs = hsegs, vsegs
 
 
+def _untyped(func, restype, *argtypes):  # type: ignore[no-untyped-def]
+    """`func` through a prototype of plain integers and addresses: the typed bindings' per-call argument checks
+    cost as much as the calls themselves, and the path loop makes a dozen calls per path."""
+    return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(func, _VOID).value)
+
+
+_INT = ctypes.c_int
+_OBJ_TYPE = _untyped(pdfium_c.FPDFPageObj_GetType, _INT, _VOID)
+_PAGE_COUNT = _untyped(pdfium_c.FPDFPage_CountObjects, _INT, _VOID)
+_PAGE_OBJECT = _untyped(pdfium_c.FPDFPage_GetObject, _VOID, _VOID, _INT)
+_FORM_COUNT = _untyped(pdfium_c.FPDFFormObj_CountObjects, _INT, _VOID)
+_FORM_OBJECT = _untyped(pdfium_c.FPDFFormObj_GetObject, _VOID, _VOID, ctypes.c_ulong)
+_GET_BOUNDS = _untyped(pdfium_c.FPDFPageObj_GetBounds, _INT, _VOID, _VOID, _VOID, _VOID, _VOID)
+_GET_MATRIX = _untyped(pdfium_c.FPDFPageObj_GetMatrix, _INT, _VOID, _VOID)
+_DRAW_MODE = _untyped(pdfium_c.FPDFPath_GetDrawMode, _INT, _VOID, _VOID, _VOID)
+_FILL_COLOR = _untyped(pdfium_c.FPDFPageObj_GetFillColor, _INT, _VOID, _VOID, _VOID, _VOID, _VOID)
+_STROKE_COLOR = _untyped(pdfium_c.FPDFPageObj_GetStrokeColor, _INT, _VOID, _VOID, _VOID, _VOID, _VOID)
+_COUNT_SEGMENTS = _untyped(pdfium_c.FPDFPath_CountSegments, _INT, _VOID)
+_GET_SEGMENT = _untyped(pdfium_c.FPDFPath_GetPathSegment, _VOID, _VOID, _INT)
+_SEGMENT_POINT = _untyped(pdfium_c.FPDFPathSegment_GetPoint, _INT, _VOID, _VOID, _VOID)
+_SEGMENT_TYPE = _untyped(pdfium_c.FPDFPathSegment_GetType, _INT, _VOID)
+_SEGMENT_CLOSE = _untyped(pdfium_c.FPDFPathSegment_GetClose, _INT, _VOID)
+_MOVETO = pdfium_c.FPDF_SEGMENT_MOVETO
+_FILLMODE_NONE = pdfium_c.FPDF_FILLMODE_NONE
+
+
 def _load_segments(page: pdfium.PdfPage, geom: PageGeom) -> None:
     height = geom.height
     hsegs, vsegs = geom.hsegs, geom.vsegs
+    # out-parameters with their addresses taken once a page (the loop runs for every path of the page)
     x, y = ctypes.c_float(), ctypes.c_float()
+    px_addr, py_addr = ctypes.addressof(x), ctypes.addressof(y)
     left_, bottom_, right_, top_ = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
+    bounds_addrs = tuple(ctypes.addressof(v) for v in (left_, bottom_, right_, top_))
     matrix = pdfium_c.FS_MATRIX()
+    matrix_addr = ctypes.addressof(matrix)
+    get_bounds, get_segment, segment_point = _GET_BOUNDS, _GET_SEGMENT, _SEGMENT_POINT
+    segment_type, segment_close = _SEGMENT_TYPE, _SEGMENT_CLOSE
     shaded: list[tuple[float, float, float, float]] = []  # areas filled in a colour so far (page space)
-    for raw, outer in _path_objects(page.raw):
-        if not pdfium_c.FPDFPageObj_GetBounds(raw, left_, bottom_, right_, top_):
+    raw_page = ctypes.cast(page.raw, _VOID).value
+    for raw, outer in _path_objects(raw_page):
+        if not get_bounds(raw, *bounds_addrs):
             continue
         left, bottom, right, top = left_.value, bottom_.value, right_.value, top_.value
         w, h = right - left, top - bottom
@@ -275,7 +308,7 @@ def _load_segments(page: pdfium.PdfPage, geom: PageGeom) -> None:
             vsegs.append(((left + right) / 2, height - top, height - bottom))
             continue
         # A larger path: walk its segments (rectangles, polylines, a whole grid in one path).
-        if not pdfium_c.FPDFPageObj_GetMatrix(raw, matrix):
+        if not _GET_MATRIX(raw, matrix_addr):
             continue
         a, b, c, d, e, f = matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f
         for om in outer:  # enclosing form XObjects
@@ -287,30 +320,29 @@ def _load_segments(page: pdfium.PdfPage, geom: PageGeom) -> None:
                 e * om.a + f * om.c + om.e,
                 e * om.b + f * om.d + om.f,
             )
-        nseg = pdfium_c.FPDFPath_CountSegments(raw)
+        nseg = _COUNT_SEGMENTS(raw)
         start = prev = None
         for k in range(nseg):
-            seg = pdfium_c.FPDFPath_GetPathSegment(raw, k)
-            if not pdfium_c.FPDFPathSegment_GetPoint(seg, x, y):
+            seg = get_segment(raw, k)
+            if not segment_point(seg, px_addr, py_addr):
                 continue
-            px, py = a * x.value + c * y.value + e, b * x.value + d * y.value + f
-            kind = pdfium_c.FPDFPathSegment_GetType(seg)
-            pt = (px, height - py)
-            if kind == pdfium_c.FPDF_SEGMENT_MOVETO or prev is None:
+            sx, sy = x.value, y.value
+            pt = (a * sx + c * sy + e, height - (b * sx + d * sy + f))
+            if prev is None or segment_type(seg) == _MOVETO:
                 start = prev = pt
             else:
                 _add_segment(prev, pt, hsegs, vsegs)
                 prev = pt
-            if pdfium_c.FPDFPathSegment_GetClose(seg) and start is not None:
+            if segment_close(seg) and start is not None:
                 _add_segment(prev, start, hsegs, vsegs)
                 prev = start
 
 
 _fill_mode, _stroke = ctypes.c_int(), ctypes.c_int()
 _rgba = tuple(ctypes.c_uint() for _ in range(4))
-#: pointers made once: `_paint` runs for every path object of every page
-_MODE_REFS = (ctypes.byref(_fill_mode), ctypes.byref(_stroke))
-_RGBA_REFS = tuple(ctypes.byref(v) for v in _rgba)
+#: addresses taken once: `_paint` runs for every path object of every page
+_MODE_ADDRS = (ctypes.addressof(_fill_mode), ctypes.addressof(_stroke))
+_RGBA_ADDRS = tuple(ctypes.addressof(v) for v in _rgba)
 
 
 #: What `_paint` says of a path: drawn in some colour, painted only in white (or transparent), filled in a colour.
@@ -321,18 +353,22 @@ def _paint(raw) -> int:  # type: ignore[no-untyped-def]
     """How a path is painted. One painted only in the paper's white (or transparent) is invisible on the white
     page: 江苏's Excel export draws each cell's white background as a rect inset from the black rules, whose edges
     are no column or row boundary (they cut '160.00' into '1', '6', '0', '.00'). Over a coloured area drawn before
-    it, though, white is visible (white gaps between dark cells can be a table's only rules): see `on_shade`."""
-    if not pdfium_c.FPDFPath_GetDrawMode(raw, *_MODE_REFS):
+    it, though, white is visible (white gaps between dark cells can be a table's only rules): see `on_shade`.
+
+    `raw` is the path object's address (an int) or its typed pointer."""
+    if not isinstance(raw, int):
+        raw = ctypes.cast(raw, _VOID).value
+    if not _DRAW_MODE(raw, *_MODE_ADDRS):
         return DRAWN
     r, g, b, a = _rgba
     out = WHITE_ONLY
-    if _fill_mode.value != pdfium_c.FPDF_FILLMODE_NONE:
-        if not pdfium_c.FPDFPageObj_GetFillColor(raw, *_RGBA_REFS):
+    if _fill_mode.value != _FILLMODE_NONE:
+        if not _FILL_COLOR(raw, *_RGBA_ADDRS):
             return DRAWN
         if a.value > 0 and (r.value < WHITE or g.value < WHITE or b.value < WHITE):
             return SHADE
     if _stroke.value:
-        if not pdfium_c.FPDFPageObj_GetStrokeColor(raw, *_RGBA_REFS):
+        if not _STROKE_COLOR(raw, *_RGBA_ADDRS):
             return DRAWN
         if a.value > 0 and (r.value < WHITE or g.value < WHITE or b.value < WHITE):
             out = DRAWN
@@ -350,25 +386,23 @@ def on_shade(
     return False
 
 
-def _path_objects(raw_page, depth: int = 0, outer: tuple = ()):  # type: ignore[no-untyped-def]
-    """Path objects of a page (and of its form XObjects), without wrapping every text object in Python."""
-    count = (
-        pdfium_c.FPDFPage_CountObjects(raw_page)
-        if depth == 0
-        else pdfium_c.FPDFFormObj_CountObjects(raw_page)
-    )
+def _path_objects(raw_page: int, depth: int = 0, outer: tuple = ()):  # type: ignore[no-untyped-def]
+    """Path objects of a page (and of its form XObjects) by address, without wrapping every text object in
+    Python. `raw_page` is the page's (or at depth > 0 the form object's) address."""
+    count = _PAGE_COUNT(raw_page) if depth == 0 else _FORM_COUNT(raw_page)
+    get_object = _PAGE_OBJECT if depth == 0 else _FORM_OBJECT
+    obj_type = _OBJ_TYPE
+    path, form = pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM
     for i in range(count):
-        obj = (
-            pdfium_c.FPDFPage_GetObject(raw_page, i)
-            if depth == 0
-            else pdfium_c.FPDFFormObj_GetObject(raw_page, i)
-        )
-        kind = pdfium_c.FPDFPageObj_GetType(obj)
-        if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+        obj = get_object(raw_page, i)
+        if not obj:
+            continue
+        kind = obj_type(obj)
+        if kind == path:
             yield obj, outer
-        elif kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < 4:
+        elif kind == form and depth < 4:
             m = pdfium_c.FS_MATRIX()
-            pdfium_c.FPDFPageObj_GetMatrix(obj, m)
+            _GET_MATRIX(obj, ctypes.addressof(m))
             yield from _path_objects(obj, depth + 1, (m, *outer))
 
 
