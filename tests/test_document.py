@@ -275,3 +275,34 @@ def test_missing_file_is_a_refusal_not_a_crash(tmp_path: Path) -> None:
         "unreadable",
         "cannot read the file: No such file or directory",
     )
+
+
+def test_geometry_read_in_the_document_pass_is_the_table_pass_own(real_corpus: Path) -> None:
+    """`parse_report` loads each page once: the document pass reads the page geometry and hands it to the table
+    pass. The texts must be the ones read without it, and the geometry the one `load_page` reads by itself."""
+    import dataclasses
+
+    import pypdfium2 as pdfium
+
+    from juesuan.parsing.pdfgeom import load_page
+
+    files = [
+        real_corpus / "putuo-finance-2024.pdf",
+        *sorted(real_corpus.glob("not-final-accounts/budget-*.pdf"))[:1],
+    ]
+    for path in files:
+        plain = open_document(path, accept_budget=True)
+        shared = open_document(path, accept_budget=True, geometry=True)
+        assert plain.geometry is None
+        assert shared.page_texts == plain.page_texts
+        assert shared.text_layer_pages == plain.text_layer_pages
+        pages = shared.take_geometry()
+        assert shared.geometry is None  # handed over, not kept beside the report
+        assert pages is not None and len(pages) == plain.page_count
+        pdf = pdfium.PdfDocument(str(path))
+        try:
+            own = [load_page(pdf, i) for i in range(len(pdf))]
+        finally:
+            pdf.close()
+        assert [dataclasses.asdict(g) for g in pages] == [dataclasses.asdict(g) for g in own]
+        assert any(g.chars for g in pages)  # the table pages' characters are read too

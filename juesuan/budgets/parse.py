@@ -43,7 +43,9 @@ def parse_budget(
         parser_version=PARSER_VERSION,  # one parser: a budget change bumps juesuan.parsing.PARSER_VERSION
     )
     report.problems.extend(info.problems)
-    result = parse_budget_tables(path, timings=timings, engine=engine, year=info.year)
+    result = parse_budget_tables(
+        path, timings=timings, engine=engine, year=info.year, pages=info.take_geometry()
+    )
     scanned = [i + 1 for i, has_text in enumerate(info.text_layer_pages) if not has_text]
     assemble_budget(report, result, info.page_texts, info.page_count, scanned)
     t0 = time.perf_counter()

@@ -16,6 +16,7 @@ from juesuan.budgets import vocabulary as v
 from juesuan.budgets.extras import coded_extras_only
 from juesuan.model import Row
 from juesuan.parsing.grid import Grid
+from juesuan.parsing.pdfgeom import PageGeom
 from juesuan.parsing.tables import (
     Found,
     TablesResult,
@@ -147,10 +148,12 @@ def parse_budget_tables(
     timings: dict[str, float] | None = None,
     engine: str | None = None,
     year: int | None = None,
+    pages: list[PageGeom] | None = None,
 ) -> TablesResult:
     """Every budget table of a 部门预算 PDF, keyed by budget table kind (absent ones with status `absent`).
 
     `year` is the budget's year: a column headed with an earlier year (2025年预算数) is the prior-year measure.
+    `pages` is the geometry the document pass already read, if it did.
     """
     with using_vocabulary(BUDGET_VOCABULARY), v.budget_year(year):
-        return parse_tables(source, timings=timings, engine=engine)
+        return parse_tables(source, timings=timings, engine=engine, pages=pages)

@@ -66,7 +66,9 @@ def parse_report(
         if timings is not None:
             timings["tables"] = timings.get("tables", 0.0) + time.perf_counter() - t0
         return report
-    info = open_document(path, region_hint=region_hint, accept_budget=True)
+    # the PDFium engine's page geometry is read in the document pass: each page is loaded once
+    geometry = resolve_engine(engine) == "pdfium"
+    info = open_document(path, region_hint=region_hint, accept_budget=True, geometry=geometry)
     if timings is not None:
         timings["document"] = timings.get("document", 0.0) + time.perf_counter() - t0
     if info.kind == "budget":  # the cover (or the tables) say 部门预算: the budget family's own parser
@@ -82,7 +84,7 @@ def parse_report(
         parser_version=PARSER_VERSION,
     )
     report.problems.extend(info.problems)
-    result = parse_tables(path, timings=timings, engine=engine, traces=traces)
+    result = parse_tables(path, timings=timings, engine=engine, traces=traces, pages=info.take_geometry())
     report.tables = result.tables
     report.problems.extend(result.problems)
     for table in result.tables.values():

@@ -82,52 +82,56 @@ def load_page(pdf: pdfium.PdfDocument, index: int, chars: bool = True) -> PageGe
     """
     page = pdf[index]
     try:
-        width, height = page.get_size()
-        geom = PageGeom(number=index + 1, width=width, height=height)
-        _load_segments(page, geom)
-        ruled = len(geom.hsegs) >= 2 and len(geom.vsegs) >= 2
-        textpage = page.get_textpage()
-        try:
-            n = textpage.count_chars()
-            geom.text = textpage.get_text_range() if n else ""
-            geom.table_like = ruled or _maybe_unruled_table(geom.text)
-            if not (geom.table_like and chars):
-                n = 0
-            raw_tp = ctypes.cast(textpage.raw, ctypes.c_void_p).value
-            left, right, bottom, top = (
-                ctypes.c_double(),
-                ctypes.c_double(),
-                ctypes.c_double(),
-                ctypes.c_double(),
-            )
-            # the per-character loop of every table page: names bound once, addresses taken once, and the
-            # two calls made through untyped prototypes (half the ctypes cost of the typed bindings)
-            get_unicode, get_box = _GET_UNICODE, _GET_CHAR_BOX
-            pl, pr, pb, pt = (ctypes.addressof(v) for v in (left, right, bottom, top))
-            append, unreadable = geom.chars.append, 0
-            for i in range(n):
-                code = get_unicode(raw_tp, i)
-                if code in _BLANK_CODES:
-                    continue
-                if code >= 0x110000:
-                    code = 0xFFFD
-                if (
-                    code == 0xFFFD or 0xE000 <= code <= 0xF8FF or code < 32
-                ):  # replacement, private use, control
-                    unreadable += 1
-                if not get_box(raw_tp, i, pl, pr, pb, pt):
-                    continue
-                append(Char(chr(code), left.value, height - top.value, right.value, height - bottom.value))
-            geom.unreadable_chars += unreadable
-        finally:
-            textpage.close()
-        if geom.chars:
-            geom.chars = dedupe_chars(geom.chars)
-        rotation = page.get_rotation()
-        if rotation in (90, 180, 270):
-            _rotate(geom, rotation)
+        return page_geom(page, index, chars)
     finally:
         page.close()
+
+
+def page_geom(page: pdfium.PdfPage, index: int, chars: bool = True) -> PageGeom:
+    """As `load_page`, of a page the caller loaded (and closes): the document pass reads its page texts here,
+    so each page is loaded once for both passes."""
+    width, height = page.get_size()
+    geom = PageGeom(number=index + 1, width=width, height=height)
+    _load_segments(page, geom)
+    ruled = len(geom.hsegs) >= 2 and len(geom.vsegs) >= 2
+    textpage = page.get_textpage()
+    try:
+        n = textpage.count_chars()
+        geom.text = textpage.get_text_range() if n else ""
+        geom.table_like = ruled or _maybe_unruled_table(geom.text)
+        if not (geom.table_like and chars):
+            n = 0
+        raw_tp = ctypes.cast(textpage.raw, ctypes.c_void_p).value
+        left, right, bottom, top = (
+            ctypes.c_double(),
+            ctypes.c_double(),
+            ctypes.c_double(),
+            ctypes.c_double(),
+        )
+        # the per-character loop of every table page: names bound once, addresses taken once, and the
+        # two calls made through untyped prototypes (half the ctypes cost of the typed bindings)
+        get_unicode, get_box = _GET_UNICODE, _GET_CHAR_BOX
+        pl, pr, pb, pt = (ctypes.addressof(v) for v in (left, right, bottom, top))
+        append, unreadable = geom.chars.append, 0
+        for i in range(n):
+            code = get_unicode(raw_tp, i)
+            if code in _BLANK_CODES:
+                continue
+            if code >= 0x110000:
+                code = 0xFFFD
+            if code == 0xFFFD or 0xE000 <= code <= 0xF8FF or code < 32:  # replacement, private use, control
+                unreadable += 1
+            if not get_box(raw_tp, i, pl, pr, pb, pt):
+                continue
+            append(Char(chr(code), left.value, height - top.value, right.value, height - bottom.value))
+        geom.unreadable_chars += unreadable
+    finally:
+        textpage.close()
+    if geom.chars:
+        geom.chars = dedupe_chars(geom.chars)
+    rotation = page.get_rotation()
+    if rotation in (90, 180, 270):
+        _rotate(geom, rotation)
     return geom
 
 

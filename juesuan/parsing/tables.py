@@ -1301,17 +1301,21 @@ def parse_tables(
     timings: dict[str, float] | None = None,
     engine: str | None = None,
     traces: list[PageTrace] | None = None,
+    pages: list[PageGeom] | None = None,
 ) -> TablesResult:
     """Every public table of a final-accounts PDF, keyed by table kind (absent ones with status `absent`).
 
     `engine` says where the page geometry comes from (`pdfium` or `pdfplumber`, default `resolve_engine`);
     the table logic is the same for both. The pdfplumber engine needs a path, not an open PdfDocument.
+    `pages` is the geometry the document pass already read (`open_document(geometry=True)`), if it did.
     """
     from juesuan.parsing import resolve_engine
 
     engine = resolve_engine(engine)
     t0 = time.perf_counter()
-    if engine == "pdfplumber":
+    if pages is not None:
+        pass
+    elif engine == "pdfplumber":
         if isinstance(source, pdfium.PdfDocument):
             raise ValueError("the pdfplumber engine reads a file: pass its path, not a PdfDocument")
         from juesuan.parsing.plumbergeom import load_pages
