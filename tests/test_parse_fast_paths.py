@@ -184,3 +184,40 @@ def test_joined_cells_match_their_reference() -> None:
         joins = rng.sample(pairs, rng.randint(0, len(pairs)))
         g = joined_grid(1, [float(x) for x in range(nc + 1)], [float(y) for y in range(nr + 1)], joins)
         assert (g.cell_of, g.spans) == _joined_reference(nr, nc, joins)
+
+
+def _readable_reference(text: str) -> float:
+    visible = [ch for ch in text if not ch.isspace()]
+    if not visible:
+        return 1.0
+    ranges = (
+        (0x21, 0x7E),
+        (0x4E00, 0x9FFF),
+        (0x3000, 0x303F),
+        (0xFF00, 0xFFEF),
+        (0x2000, 0x206F),
+        (0x3400, 0x4DBF),
+        (0x2460, 0x24FF),
+        (0xA0, 0x2FF),
+        (0x2100, 0x22FF),
+        (0x2500, 0x25FF),
+    )
+    good = sum(1 for ch in visible if any(lo <= ord(ch) <= hi for lo, hi in ranges))
+    return good / len(visible)
+
+
+def test_readable_fraction_matches_its_reference() -> None:
+    """The text-layer check counts in two regex passes: every code point is classed as the per-character loop
+    classes it (whitespace inside the readable ranges, such as U+3000 and U+00A0, counts for neither)."""
+    from juesuan.parsing.document import _readable_fraction
+
+    for cp in range(0x30000):
+        ch = chr(cp)
+        assert _readable_fraction(ch + "a") == _readable_reference(ch + "a"), hex(cp)
+    rng = random.Random(12)
+    pool = [
+        chr(c) for c in (0x20, 0x3000, 0xA0, 0x0A, 0xE000, 0xF8FF, 0x01, 0x4E2D, 0x41, 0x2028, 0x24FF, 0x2FF)
+    ]
+    for _ in range(2000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randrange(0, 12)))
+        assert _readable_fraction(text) == _readable_reference(text), repr(text)

@@ -209,28 +209,22 @@ def identify(page_texts: list[str]) -> Identity:
 # ---- text layer -----------------------------------------------------------------------------------------
 
 
+#: Characters of real text (Latin, CJK, CJK and full-width punctuation, general punctuation, enclosed numbers,
+#: Latin-1 and symbols); a font without a Unicode map gives private-use and control codes instead.
+_READABLE = re.compile(
+    r"[\x21-\x7e\u4e00-\u9fff\u3000-\u303f\uff00-\uffef\u2000-\u206f\u3400-\u4dbf\u2460-\u24ff"
+    r"\u00a0-\u02ff\u2100-\u22ff\u2500-\u25ff]+"
+)
+_SPACE = re.compile(r"\s+")
+
+
 def _readable_fraction(text: str) -> float:
-    """Share of visible characters that are real text; fonts without a Unicode map give PUA/control codes."""
-    visible = [ch for ch in text if not ch.isspace()]
+    """Share of visible characters that are real text; fonts without a Unicode map give PUA/control codes.
+    Counted by two regex passes in C (a per-character loop here cost 0.2 ms a page)."""
+    visible = _SPACE.sub("", text)
     if not visible:
         return 1.0
-    good = 0
-    for ch in visible:
-        o = ord(ch)
-        if (
-            0x21 <= o <= 0x7E
-            or 0x4E00 <= o <= 0x9FFF
-            or 0x3000 <= o <= 0x303F
-            or 0xFF00 <= o <= 0xFFEF
-            or 0x2000 <= o <= 0x206F
-            or 0x3400 <= o <= 0x4DBF
-            or 0x2460 <= o <= 0x24FF
-            or 0xA0 <= o <= 0x2FF
-            or 0x2100 <= o <= 0x22FF
-            or 0x2500 <= o <= 0x25FF
-        ):
-            good += 1
-    return good / len(visible)
+    return (len(visible) - len(_READABLE.sub("", visible))) / len(visible)
 
 
 def _has_image(page: pdfium.PdfPage) -> bool:

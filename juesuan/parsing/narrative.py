@@ -582,11 +582,14 @@ def _subject_of(text: str) -> str | None:
     """`类|款|项` of an item that names its subject (X（类）Y（款）Z（项）, or Y（款）Z（项） with the class left out);
     "" when the sentence names a 款 or 项 in some other way: an item of its own, never the previous item's."""
     flat = re.sub(r"\s+", "", text)
-    m = _SUBJECT.search(flat)
+    if "款" not in flat and "项" not in flat:
+        return None  # none of the patterns below can match (and their lazy scans are quadratic)
+    both = "款" in flat and "项" in flat
+    m = _SUBJECT.search(flat) if both and "类" in flat else None
     if m:
         parts = [_ENUM_PREFIX.sub("", m.group("cls")), m.group("kuan"), m.group("xiang")]
         return "|".join(p.strip("，,：:。 ") for p in parts)
-    m = _SUBJECT_KX.search(flat)
+    m = _SUBJECT_KX.search(flat) if both else None
     if m:
         return "|".join(["", _ENUM_PREFIX.sub("", m.group("kuan")).strip("，,：:。 "), m.group("xiang")])
     if re.search(r"[（(][款项][）)]", flat):
