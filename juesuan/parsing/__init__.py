@@ -70,7 +70,9 @@ def parse_report(
     geometry = resolve_engine(engine) == "pdfium"
     info = open_document(path, region_hint=region_hint, accept_budget=True, geometry=geometry)
     if timings is not None:
-        timings["document"] = timings.get("document", 0.0) + time.perf_counter() - t0
+        geometry_s = info.geometry_seconds  # read here for the table pass: counted as page geometry
+        timings["document"] = timings.get("document", 0.0) + time.perf_counter() - t0 - geometry_s
+        timings["page_geometry"] = timings.get("page_geometry", 0.0) + geometry_s
     if info.kind == "budget":  # the cover (or the tables) say 部门预算: the budget family's own parser
         from juesuan.budgets.parse import parse_budget
 

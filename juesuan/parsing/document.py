@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +59,8 @@ class DocumentInfo:
     #: every page's geometry (`pdfgeom.PageGeom`), read in this pass when asked (`open_document(geometry=True)`)
     #: so the table pass does not load each page a second time; `take_geometry` hands it over and lets it go
     geometry: list[PageGeom] | None = field(default=None, repr=False, compare=False)
+    #: seconds of this pass spent reading that geometry (the benchmark counts them as page geometry)
+    geometry_seconds: float = field(default=0.0, repr=False, compare=False)
 
     def take_geometry(self) -> list[PageGeom] | None:
         """The pages' geometry read in this pass (None if not read), dropped from here so it is freed with
@@ -318,11 +321,14 @@ def _read(
     scanned: list[int] = []
     blank: list[int] = []
     pages: list[PageGeom] | None = [] if geometry else None
+    geometry_seconds = 0.0
     for i in range(n):
         page = pdf[i]
         try:
             if pages is not None:
+                t0 = time.perf_counter()
                 geom = page_geom(page, i)
+                geometry_seconds += time.perf_counter() - t0
                 pages.append(geom)
                 text = geom.text
             else:
@@ -403,6 +409,7 @@ def _read(
         cover_title=title,
         problems=problems,
         geometry=pages,
+        geometry_seconds=geometry_seconds,
     )
 
 
