@@ -205,7 +205,10 @@ def test_crawl_politeness_under_load(tmp_path: Path) -> None:
     # the client's pacing gives each request its own 1/rate slot; server-side arrival jitters by a few ms
     assert measured <= rate * 1.05, f"{measured:.1f} requests/s against a configured {rate}"
     window = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
-    assert window <= rate + 1, f"{window} requests within one second against a configured {rate}/s"
+    # arrival is stamped by the server: a request paced on time but delayed on its way by a busy CPU (the suite's
+    # other work on 2 cores) lands next to the following one, so one second may show a request or two more than the
+    # client sent in it (seen: 27 at 25/s under load); a limiter per worker instead of per host would show 75
+    assert window <= rate * 1.1 + 1, f"{window} requests within one second against a configured {rate}/s"
     assert statistics.median(gaps) >= (1 / rate) * 0.9
     scoreboard.readers(
         "crawl politeness (requests/s measured vs configured)",

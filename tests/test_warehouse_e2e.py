@@ -219,10 +219,9 @@ def test_cli_ingest_prints_summary_and_path_then_reparse_rederives(
     root = tmp_path / "wh"
     assert main(["ingest", "--from-dir", str(real_corpus), "--warehouse", str(root)]) == 0  # GX runner
     out = capsys.readouterr().out
-    # the two real final accounts publish, and so does the Shenzhen budget (every identity holds); the Jiangsu
-    # 2019 budget is quarantined as unverifiable (its layouts are not all read yet, README Budgets); the HTML
-    # budget and the scanned budget fail with their reasons
-    assert "published      3" in out and "quarantined    1" in out and "failed         2" in out
+    # the two real final accounts publish, and so do the Shenzhen 2026 and Jiangsu 2019 budgets (every table read,
+    # every identity holds); the HTML page named .pdf and the scanned budget fail with their reasons
+    assert "published      4" in out and "quarantined    0" in out and "failed         2" in out
     assert f"duckdb -readonly {root / 'juesuan.duckdb'}" in out
     with Warehouse(root) as wh:
         before = wh.row_counts()
