@@ -48,12 +48,18 @@ _NAMES = sorted(
 
 
 @pytest.fixture(scope="module")
-def real_budget_reports(real_corpus: Path) -> dict[str, tuple[Report, list]]:
+def real_budget_reports(real_corpus: Path, request: pytest.FixtureRequest) -> dict[str, tuple[Report, list]]:
     out = {}
     for path in _real_budgets(real_corpus):
         report = parse_report(path)
         out[path.name] = (report, check_report(report, runner="duckdb"))
-    _print_table(out)
+    # the table per file shows in `make test`'s output, with or without -s
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if capture is None:
+        _print_table(out)
+    else:
+        with capture.global_and_fixture_disabled():
+            _print_table(out)
     return out
 
 
