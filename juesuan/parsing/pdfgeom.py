@@ -84,9 +84,10 @@ def char_codes(textpage: pdfium.PdfTextPage, n: int) -> list[int]:
     raw_tp = ctypes.cast(textpage.raw, ctypes.c_void_p).value
     buf = ctypes.create_string_buffer(2 * (n + 1))
     written = pdfium_c.FPDFText_GetText(textpage.raw, 0, n, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)))
-    codes = memoryview(buf).cast("B").cast("H")[:n].tolist()
-    if written != n + 1 or any(0xD800 <= code <= 0xDFFF for code in codes):
+    units = np.frombuffer(buf, np.uint16, n)
+    if written != n + 1 or ((units >= 0xD800) & (units <= 0xDFFF)).any():
         return [_GET_UNICODE(raw_tp, i) for i in range(n)]
+    codes = units.tolist()
     if 0xFFFE in codes:
         codes = [_GET_UNICODE(raw_tp, i) if code == 0xFFFE else code for i, code in enumerate(codes)]
     return codes
