@@ -221,3 +221,44 @@ def test_readable_fraction_matches_its_reference() -> None:
     for _ in range(2000):
         text = "".join(rng.choice(pool) for _ in range(rng.randrange(0, 12)))
         assert _readable_fraction(text) == _readable_reference(text), repr(text)
+
+
+def test_char_codes_in_one_call_match_getunicode_per_char() -> None:
+    """`char_codes` reads a page's codes in one FPDFText_GetText call; they must be FPDFText_GetUnicode's, char by
+    char, on seeded random pages of the real budgets and final accounts, and on the pages where PDFium generates
+    characters (GetText writes U+FFFE where GetUnicode gives STX)."""
+    import ctypes
+
+    import pypdfium2 as pdfium
+
+    from juesuan.parsing.pdfgeom import _GET_UNICODE, char_codes
+    from juesuan.paths import shared_dir
+
+    corpus = shared_dir() / "corpus"
+    files = sorted((corpus / "real-budgets").glob("*.pdf")) + sorted((corpus / "real").glob("*.pdf"))
+    if not files:
+        pytest.skip("no real corpus")
+    rng = random.Random(12)
+    pages = [(f, None) for f in rng.sample(files, min(6, len(files)))]
+    pages += [(corpus / "real-budgets" / "guangzhou-health-2026-budget.pdf", 80)]
+    pages += [(corpus / "real-budgets" / "shenzhen-hrss-2026-budget.pdf", 39)]
+    generated = 0
+    for path, index in pages:
+        if not path.exists():
+            continue
+        pdf = pdfium.PdfDocument(path)
+        try:
+            indices = [index] if index is not None else rng.sample(range(len(pdf)), min(8, len(pdf)))
+            for i in indices:
+                page = pdf[i]
+                textpage = page.get_textpage()
+                n = textpage.count_chars()
+                raw = ctypes.cast(textpage.raw, ctypes.c_void_p).value
+                reference = [_GET_UNICODE(raw, k) for k in range(n)]
+                assert char_codes(textpage, n) == reference, (path.name, i)
+                generated += reference.count(0x02)
+                textpage.close()
+                page.close()
+        finally:
+            pdf.close()
+    assert generated  # the U+FFFE case was exercised

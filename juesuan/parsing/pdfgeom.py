@@ -72,6 +72,27 @@ _GET_CHAR_BOX = ctypes.CFUNCTYPE(ctypes.c_int, _VOID, ctypes.c_int, _VOID, _VOID
 _BLANK_CODES = frozenset((0x20, 0x0D, 0x0A, 0x09, 0xA0, 0x3000, 0xFEFF, 0x02))
 
 
+def char_codes(textpage: pdfium.PdfTextPage, n: int) -> list[int]:
+    """The Unicode code of each of the `n` characters of `textpage`, as `FPDFText_GetUnicode` gives them, read in
+    one `FPDFText_GetText` call instead of one call per character.
+
+    GetText writes one UTF-16 unit per character index, except that it writes U+FFFE where GetUnicode gives a
+    generated character (STX, say) and a surrogate pair where GetUnicode gives a code above U+FFFF: the
+    former is asked of GetUnicode for that index alone, the latter (which would shift every later index) for
+    the whole page.
+    """
+    raw_tp = ctypes.cast(textpage.raw, ctypes.c_void_p).value
+    buf = ctypes.create_string_buffer(2 * (n + 1))
+    written = pdfium_c.FPDFText_GetText(textpage.raw, 0, n, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)))
+    units = np.frombuffer(buf, np.uint16, n)
+    if written != n + 1 or ((units >= 0xD800) & (units <= 0xDFFF)).any():
+        return [_GET_UNICODE(raw_tp, i) for i in range(n)]
+    codes = units.tolist()
+    if 0xFFFE in codes:
+        codes = [_GET_UNICODE(raw_tp, i) if code == 0xFFFE else code for i, code in enumerate(codes)]
+    return codes
+
+
 def load_page(pdf: pdfium.PdfDocument, index: int, chars: bool = True) -> PageGeom:
     """Ruling segments, text and (on ruled pages only) character boxes of page `index` (0-based).
 
@@ -110,11 +131,10 @@ def page_geom(page: pdfium.PdfPage, index: int, chars: bool = True) -> PageGeom:
         )
         # the per-character loop of every table page: names bound once, addresses taken once, and the
         # two calls made through untyped prototypes (half the ctypes cost of the typed bindings)
-        get_unicode, get_box = _GET_UNICODE, _GET_CHAR_BOX
+        get_box = _GET_CHAR_BOX
         pl, pr, pb, pt = (ctypes.addressof(v) for v in (left, right, bottom, top))
         append, unreadable = geom.chars.append, 0
-        for i in range(n):
-            code = get_unicode(raw_tp, i)
+        for i, code in enumerate(char_codes(textpage, n) if n else ()):
             if code in _BLANK_CODES:
                 continue
             if code >= 0x110000:
