@@ -13,6 +13,7 @@ import pytest
 
 from expectations.engine import check_report
 from juesuan.budgets.factory import REAL_LAYOUT_PAIRS, STYLES, generate_pairs
+from juesuan.factory.tables import THREE_PUBLIC_ITEMS
 from juesuan.model import read_gold_csv
 from juesuan.parsing import parse_report
 
@@ -21,14 +22,7 @@ pytestmark = pytest.mark.slow
 
 Key = tuple[str, str, str, str, str]  # department, table kind, subject code, line item, measure
 #: The 三公 items both documents print a column for (blank is 0); others (会议费, 培训费) only where printed.
-THREE_PUBLIC_COLUMNS = {
-    "total",
-    "overseas",
-    "reception",
-    "vehicle_total",
-    "vehicle_purchase",
-    "vehicle_operation",
-}
+THREE_PUBLIC_COLUMNS = frozenset(THREE_PUBLIC_ITEMS)
 #: The final account's compared columns (the 基本支出 table's 合计 is `amount`).
 COMPARED = {(k, m) for k in ("expenditure", "general_budget") for m in ("total", "basic", "project")} | {
     ("basic_expenditure", "amount")

@@ -28,6 +28,7 @@ from juesuan.budgets.factory import _MEASURE_LABELS, BudgetSpec, _grid, _to_hund
 from juesuan.budgets.vocabulary import CROSS_KEY
 from juesuan.factory.render import BCell, Grid, HCell
 from juesuan.factory.spec import SpecRow, SpecTable, format_amount, round_unit, yuan_of
+from juesuan.factory.tables import THREE_PUBLIC_ITEMS
 
 #: 部门预算支出经济分类 → 政府预算支出经济分类, as the 2018 correspondence table maps them (the common cases):
 #: a 款 of the department classification → the 政府经济分类 款 a 机关 books it under; classes not listed → 59999.
@@ -702,17 +703,8 @@ _PADDED_TITLES = {
 }
 #: the amount column's header in each 江苏 2019 coded table
 _PADDED_AMOUNT_HEAD = {"basic_expenditure": "基本支出", "admin_operation": "机关运行经费支出"}
-_PADDED_THREE = (
-    "total_all",
-    "total",
-    "overseas",
-    "vehicle_total",
-    "vehicle_purchase",
-    "vehicle_operation",
-    "reception",
-    "meeting",
-    "training",
-)
+#: 合计, the 三公 items in the final accounts' column order, 会议费, 培训费 (江苏 2019's one-row table)
+_PADDED_THREE = ("total_all", *THREE_PUBLIC_ITEMS, "meeting", "training")
 
 
 def _amount_column(table: SpecTable, kind: str, codes: str = "") -> SpecTable:

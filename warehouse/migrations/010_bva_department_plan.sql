@@ -320,6 +320,21 @@ COMMENT ON COLUMN mart.budget_plan.budget_basis IS 'How the figure was read: pri
 COMMENT ON COLUMN mart.budget_plan.printed_cells IS 'How many printed cells the figure is (1, or the cells summed): a sum of figures printed in 万元 carries up to half a 万元 cent of rounding per cell.';
 COMMENT ON COLUMN mart.budget_plan.budget_line_item IS 'The printed key of the cell where the figure is one cell (unit:<name>, gov_economic:<code>, total); NULL for a sum or an unkeyed row.';
 
+-- Whether a document that does not print a row says 0 there (one rule for both sides of budget vs actual): it read
+-- the table (parsed or printed empty) and has a column for the figure: the measure printed in that table, by code for
+-- a coded row, in a 合计 row for the 合计, or one of the six 三公 items whose columns both documents print.
+CREATE MACRO core.blank_is_zero(status, measure_printed, has_total, by_code, table_kind, subject_code, measure) AS
+    status IN ('parsed', 'empty')
+    AND (
+        status = 'empty'
+        OR (subject_code IS NULL AND measure_printed AND (has_total OR table_kind = 'three_public'))
+        OR (subject_code IS NOT NULL AND by_code)
+        OR (
+            table_kind = 'three_public'
+            AND measure IN ('total', 'overseas', 'reception', 'vehicle_total', 'vehicle_purchase', 'vehicle_operation')
+        )
+    );
+
 CREATE OR REPLACE VIEW mart.budget_vs_actual AS
 WITH b AS (
     SELECT
@@ -490,43 +505,15 @@ paired AS (
         k.actual_sha AS actual_document_sha256,
         coalesce(
             j.b_yuan,
-            CASE
-                WHEN
-                    bt.status IN ('parsed', 'empty')
-                    AND (
-                        bt.status = 'empty'
-                        OR (
-                            j.subject_code IS NULL AND bc.measure IS NOT NULL
-                            AND (bc.has_total OR j.table_kind = 'three_public')
-                        )
-                        OR (j.subject_code IS NOT NULL AND bc.by_code)
-                        OR (j.table_kind = 'three_public' AND j.measure IN (
-                            'total', 'overseas', 'reception', 'vehicle_total', 'vehicle_purchase',
-                            'vehicle_operation'
-                        ))
-                    )
-                    THEN 0
-            END
+            CASE WHEN core.blank_is_zero(
+                bt.status, bc.measure IS NOT NULL, bc.has_total, bc.by_code, j.table_kind, j.subject_code, j.measure
+            ) THEN 0 END
         )::DECIMAL(20, 2) AS budget_yuan,
         coalesce(
             j.a_yuan,
-            CASE
-                WHEN
-                    atb.status IN ('parsed', 'empty')
-                    AND (
-                        atb.status = 'empty'
-                        OR (
-                            j.subject_code IS NULL AND ac.measure IS NOT NULL
-                            AND (ac.has_total OR j.table_kind = 'three_public')
-                        )
-                        OR (j.subject_code IS NOT NULL AND ac.by_code)
-                        OR (j.table_kind = 'three_public' AND j.measure IN (
-                            'total', 'overseas', 'reception', 'vehicle_total', 'vehicle_purchase',
-                            'vehicle_operation'
-                        ))
-                    )
-                    THEN 0
-            END
+            CASE WHEN core.blank_is_zero(
+                atb.status, ac.measure IS NOT NULL, ac.has_total, ac.by_code, j.table_kind, j.subject_code, j.measure
+            ) THEN 0 END
         )::DECIMAL(20, 2) AS actual_yuan,
         CASE WHEN j.b_yuan IS NOT NULL THEN coalesce(j.budget_basis, 'printed') END AS budget_basis,
         j.budget_line_item
