@@ -314,11 +314,15 @@ def test_single_grid_placement_matches_the_general_loop() -> None:
     for _ in range(200):
         xs = sorted({float(rng.randrange(0, 300, 10)) for _ in range(rng.randint(2, 8))} | {0.0, 300.0})
         ys = sorted({float(rng.randrange(0, 200, 10)) for _ in range(rng.randint(2, 8))} | {0.0, 200.0})
+        if rng.random() < 0.1:  # a boundary drawn twice: not strictly rising
+            xs.insert(1, xs[1])
         chars = []
-        for _ in range(rng.randint(0, 80)):
+        for _ in range(rng.randint(0, 30)):
             x = rng.choice([rng.uniform(-20, 320), rng.choice(xs)])
             y = rng.choice([rng.uniform(-20, 220), rng.choice(ys)])
-            chars.append(Char("1", x - 2, y - 3, x + 2, y + 3))
+            for _ in range(rng.randint(1, 6)):  # a word: glyphs one after another, maybe over an edge
+                chars.append(Char("1", x - 2, y - 3, x + 2, y + 3))
+                x += rng.choice([1.0, 4.0, 5.0])
         if rng.random() < 0.2:
             chars.append(Char("1", float("nan"), 10, 12, 16))
         one = joined_grid(1, xs, ys, [])

@@ -10,8 +10,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import repeat
-from operator import attrgetter, le, lt
+from operator import attrgetter, lt
 
 from juesuan.parsing.pdfgeom import Char, PageGeom
 
@@ -51,6 +50,10 @@ class Grid:
         return self.ys[-1]
 
     def atomic_text(self, r: int, c: int) -> str:
+        cid = self.cell_of[r][c]
+        r0, r1, c0, c1 = self.spans[cid]
+        if r0 == r1 and c0 == c1:  # the atomic cell is a whole cell: its text is kept (`cell_text`)
+            return self.cell_text(cid)
         return chars_text(self.atomic_chars.get((r, c), []))
 
     def atomic_bbox(self, r: int, c: int) -> tuple[float, float, float, float] | None:
@@ -113,14 +116,26 @@ def _one_line_in_order(chars: list[Char]) -> bool:
     with the topmost centre (the first of equal ones, as its stable sort takes it): that bottom only grows, so
     each character, taken by centre, joins that one line. A NaN fails a comparison and falls to `group_lines`.
     """
-    xs = list(map(_x0, chars))
-    if not all(map(lt, xs, xs[1:])):
+    it = iter(chars)
+    first = next(it)
+    x = first.x0
+    lo = hi = (first.top + first.bottom) / 2
+    if lo != lo:  # NaN
         return False
-    cys = [(ch.top + ch.bottom) / 2 for ch in chars]
-    cy = min(cys)
-    first = chars[cys.index(cy)]
-    bottom = first.bottom if not first.bottom - first.top < 3 else cy + 3
-    return all(map(le, cys, repeat(bottom + 0.5)))
+    for ch in it:  # one plain loop: this runs for every cell of every table
+        x0 = ch.x0
+        if not x0 > x:
+            return False
+        x = x0
+        cy = (ch.top + ch.bottom) / 2
+        if cy < lo:  # strictly: the first of equal centres stays first
+            lo, first = cy, ch
+        elif cy > hi:
+            hi = cy
+        elif cy != cy:  # NaN
+            return False
+    bottom = first.bottom if not first.bottom - first.top < 3 else lo + 3
+    return hi <= bottom + 0.5
 
 
 def group_lines(chars: list[Char]) -> list[list[Char]]:
@@ -339,16 +354,28 @@ def place_chars(geom: PageGeom, grids: list[Grid]) -> None:
     if len(frames) == 1:  # most table pages hold one grid: the same placement without the loop over grids
         x0, x1, y0, y1, xs, ys, nc, nr, cells = frames[0]
         get, keep_free = cells.get, free.append
+        # The glyphs of a cell mostly come one after another: a glyph whose centre lies in the last atomic cell
+        # [xs[c], xs[c + 1]) × [ys[r], ys[r + 1]) is the one bisect would give it (boundaries strictly rising).
+        rising = all(map(lt, xs, xs[1:])) and all(map(lt, ys, ys[1:]))
+        top = bottom = left = right = 0.0  # the last cell's bounds (none yet)
+        cell: list[Char] = []
         for ch in geom.chars:
             cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
-            if x0 <= cx <= x1 and y0 <= cy <= y1:
+            if top <= cy < bottom and left <= cx < right:
+                cell.append(ch)
+            elif x0 <= cx <= x1 and y0 <= cy <= y1:
                 r = bisect_right(ys, cy) - 1
                 c = bisect_right(xs, cx) - 1
                 key = (r if r < nr else nr - 1, c if c < nc else nc - 1)
-                if (cell := get(key)) is None:
-                    cells[key] = [ch]
+                if (found := get(key)) is None:
+                    cells[key] = cell = [ch]
                 else:
+                    cell = found
                     cell.append(ch)
+                if rising and r < nr and c < nc:
+                    top, bottom, left, right = ys[r], ys[r + 1], xs[c], xs[c + 1]
+                else:
+                    top = bottom = 0.0
             else:
                 keep_free(ch)
         geom.free_chars = free  # type: ignore[attr-defined]
