@@ -178,15 +178,19 @@ def _merge_segments(segs: list[tuple[float, float, float]]) -> list[tuple[float,
     segs = sorted(segs)
     # snap positions into clusters
     clusters: list[list[tuple[float, float, float]]] = []
+    cluster: list[tuple[float, float, float]] = []  # the last cluster
+    last = 0.0  # the position of the segment appended last
     for s in segs:
-        if clusters and s[0] - clusters[-1][-1][0] <= SNAP:
-            clusters[-1].append(s)
+        if clusters and s[0] - last <= SNAP:
+            cluster.append(s)
         else:
-            clusters.append([s])
+            cluster = [s]
+            clusters.append(cluster)
+        last = s[0]
     out: list[tuple[float, float, float]] = []
     for cl in clusters:
-        pos = sum(s[0] for s in cl) / len(cl)
-        spans = sorted((s[1], s[2]) for s in cl)
+        pos = sum([s[0] for s in cl]) / len(cl)
+        spans = sorted([(s[1], s[2]) for s in cl])
         a, b = spans[0]
         for a2, b2 in spans[1:]:
             if a2 <= b + JOIN:

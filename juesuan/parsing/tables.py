@@ -281,7 +281,8 @@ def _row_texts(g: Grid, r: int) -> list[tuple[int, str]]:
         if cid in seen:
             continue
         seen.add(cid)
-        out.append((cid, norm(g.cell_text(cid))))
+        text = g.cell_text(cid)
+        out.append((cid, norm(text) if text else text))
     g.row_texts[r] = out
     return out
 
