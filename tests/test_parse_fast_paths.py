@@ -363,10 +363,39 @@ def _box_reference(textpage, height: float) -> tuple[list[Char], int]:  # type: 
     return _dedupe_reference(chars), unreadable
 
 
-def test_glyph_boxes_in_one_pass_match_the_per_glyph_loop() -> None:
+def textpage_count(page) -> int:  # type: ignore[no-untyped-def]
+    textpage = page.get_textpage()
+    try:
+        return textpage.count_chars()
+    finally:
+        textpage.close()
+
+
+def _overprinted_pdf(path) -> None:  # type: ignore[no-untyped-def]
+    """A ruled page whose title and amounts are drawn twice, a little apart: fake bold."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(TTFont("wqy", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"))
+    c = canvas.Canvas(str(path), pagesize=(595, 842))
+    for k, dx in enumerate((0, 0.5)):  # a size 0.1 larger: PDFium's text page keeps both copies
+        c.setFont("wqy", 16 + 0.1 * k)
+        c.drawString(200 + dx, 780, "收入决算表")
+        c.setFont("wqy", 9 + 0.1 * k)
+        c.drawString(340 + dx, 735, "1,234.56")
+    c.drawString(60, 735, "合计")
+    for y in (750, 730):
+        c.line(50, y, 480, y)
+    for x in (50, 330, 480):
+        c.line(x, 750, x, 730)
+    c.save()
+
+
+def test_glyph_boxes_in_one_pass_match_the_per_glyph_loop(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """`page_geom` boxes a table page's glyphs by mapping GetCharBox over them into one array; the glyphs (text,
     exact coordinates, order, overprints dropped) and the unreadable count must be those of the per-glyph loop,
-    on seeded random pages of the real budgets and final accounts."""
+    on seeded random pages of the real budgets and final accounts, and on a page of overprinted fake bold."""
     import pypdfium2 as pdfium
 
     from juesuan.parsing.pdfgeom import page_geom
@@ -377,11 +406,12 @@ def test_glyph_boxes_in_one_pass_match_the_per_glyph_loop() -> None:
     if not files:
         pytest.skip("no real corpus")
     rng = random.Random(15)
+    _overprinted_pdf(tmp_path / "bold.pdf")
     compared = 0
-    for path in rng.sample(files, min(8, len(files))):
+    for path in [tmp_path / "bold.pdf", *rng.sample(files, min(8, len(files)))]:
         pdf = pdfium.PdfDocument(path)
         try:
-            for i in rng.sample(range(len(pdf)), min(6, len(pdf))):
+            for i in [0] if path.parent == tmp_path else rng.sample(range(len(pdf)), min(6, len(pdf))):
                 page = pdf[i]
                 geom = page_geom(page, i)
                 if geom.table_like and page.get_rotation() == 0:
@@ -392,6 +422,9 @@ def test_glyph_boxes_in_one_pass_match_the_per_glyph_loop() -> None:
                     assert got == [(c.text, c.x0, c.top, c.x1, c.bottom) for c in want], (path.name, i)
                     assert geom.unreadable_chars == unreadable
                     compared += len(want)
+                    if path.parent == tmp_path:  # the overprints were there, and dropped
+                        assert "".join(c.text for c in geom.chars).count("收") == 1
+                        assert textpage_count(page) > len(geom.chars) + 10
                 page.close()
         finally:
             pdf.close()
