@@ -17,7 +17,7 @@ from juesuan.factory.tables import THREE_PUBLIC_ITEMS
 from juesuan.model import read_gold_csv
 from juesuan.parsing import parse_report
 
-#: Parses 12 factory documents and publishes a warehouse once for the module: about 12 s at nice 15.
+#: Parses 14 factory documents and publishes a warehouse once for the module: about 14 s at nice 15.
 pytestmark = pytest.mark.slow
 
 Key = tuple[str, str, str, str, str]  # department, table kind, subject code, line item, measure
@@ -27,7 +27,10 @@ THREE_PUBLIC_COLUMNS = frozenset(THREE_PUBLIC_ITEMS)
 COMPARED = {(k, m) for k in ("expenditure", "general_budget") for m in ("total", "basic", "project")} | {
     ("basic_expenditure", "amount")
 }
-VARIANTS = tuple((style, ()) for style in STYLES) + REAL_LAYOUT_PAIRS
+#: The blocks under a 合计 only, in 万元 as well (REAL_LAYOUT_PAIRS prints them in 元, exact): the units' figures,
+#: each rounded to 0.01 万元 on its own, add up a few cents off the 合计 (深圳's are 0.03 万元 off).
+ROUNDED_TOTAL_BLOCKS = ("beijing_word2010", ("unit_blocks_total",))
+VARIANTS = (*((style, ()) for style in STYLES), *REAL_LAYOUT_PAIRS, ROUNDED_TOTAL_BLOCKS)
 
 
 @pytest.fixture(scope="module")
@@ -218,7 +221,15 @@ def test_a_budget_printed_only_per_unit_gives_the_department_plan_by_code(bva) -
         [fin["department"]],
     ).fetchone()
     assert total[1] == "department_row"
-    assert total[0] == sum(v for k, v in plan.items() if len(k[1]) == 3 and k[3] == "total")
+    # the classes summed over the units' blocks: each unit's figure rounded to 0.01 万元 on its own, so within
+    # half a printed unit per summed cell of the department's row, as 深圳's are (not always equal to it)
+    (cells,) = con.execute(
+        """SELECT sum(printed_cells) FROM mart.budget_plan
+           WHERE table_kind = 'general_budget' AND measure = 'total' AND subject_level = '类' AND department = ?""",
+        [fin["department"]],
+    ).fetchone()
+    classes = sum(v for k, v in plan.items() if len(k[1]) == 3 and k[3] == "total")
+    assert abs(total[0] - classes) <= (cells + 1) * 50, (total[0], classes, cells)
 
 
 def test_unit_blocks_not_shown_to_partition_the_department_give_no_plan_by_code(tmp_path: Path) -> None:
@@ -256,3 +267,67 @@ def test_unit_blocks_not_shown_to_partition_the_department_give_no_plan_by_code(
     assert shape[("general_budget", False)][1:3] == (3, 3), "the 合计 (total, basic, project) still compares"
     n, nb, _, bases = shape[("expenditure", True)]
     assert nb == n and set(bases) <= {"sum_of_unit_blocks", "unit_block"}, shape
+
+
+def _blocked_figures(truth_file: Path, department: str) -> tuple[dict, dict, dict]:
+    """A budget's per-unit tables as printed: the department's figures (its 合计 or own row, its own block's
+    codes), the sums of the units' figures and how many units each sums, keyed (table, code, measure), in yuan."""
+    own: dict[tuple[str, str, str], Decimal] = {}
+    units: dict[tuple[str, str, str], Decimal] = {}
+    counts: dict[tuple[str, str, str], int] = {}
+    for c in read_gold_csv(truth_file):
+        if c.table_kind not in ("expenditure", "general_budget") or c.measure not in (
+            "total",
+            "basic",
+            "project",
+        ):
+            continue
+        key = (c.table_kind, c.subject_code, c.measure)
+        if c.line_item in ("total", f"unit:{department}"):
+            own[key] = c.amount_yuan
+        elif c.line_item.startswith("unit:"):
+            units[key] = units.get(key, Decimal(0)) + c.amount_yuan
+            counts[key] = counts.get(key, 0) + 1
+    return own, units, counts
+
+
+def test_rounded_unit_blocks_plan_is_the_department_figure_where_printed(bva) -> None:  # type: ignore[no-untyped-def]
+    """The per-unit layouts in 万元 round each unit's figure on its own, so the department's printed figures are
+    a few cents off the sum of its units' (as 深圳's are), within half a printed unit per figure: the plan is the
+    department's printed figure wherever it is printed (its own block, its row, the 合计), never the sum of the
+    units; where the department prints no block, the plan by code is the sum of the units' figures. Each layout
+    family in 万元 really carries such a gap, or this test says so."""
+    out, pairs, con = bva
+    families = {"unit_blocks": 0, "unit_blocks_department_block": 0, "unit_blocks_total": 0}
+    for fin, bud in pairs:
+        layouts = [x for x in bud["layouts"] if x in families]
+        if not layouts or bud["units"]["general_budget"] != "万元":
+            continue
+        dept = fin["department"]
+        own, units, counts = _blocked_figures(out / bud["truth_file"], dept)
+        gaps = {k: v - units.get(k, Decimal(0)) for k, v in own.items() if v != units.get(k, Decimal(0))}
+        families[layouts[0]] += len(gaps)
+        # a rounding gap, never a real difference: half a printed 0.01 万元 per figure, the department's and each unit's
+        assert all(abs(g) <= 50 * (counts.get(k, 0) + 1) for k, g in gaps.items()), gaps
+        plan = {
+            (k, c or "", m): (v, basis)
+            for k, c, m, v, basis in con.execute(
+                """SELECT table_kind, subject_code, measure, budget_yuan, budget_basis FROM mart.budget_vs_actual
+                   WHERE budget_source = 'budget' AND department = ? AND budget_yuan IS NOT NULL
+                     AND table_kind IN ('expenditure', 'general_budget')""",
+                [dept],
+            ).fetchall()
+        }
+        for (
+            key,
+            value,
+        ) in own.items():  # the department's printed figure, where the units add up otherwise too
+            assert plan[key][0] == value, (dept, key, plan[key], value, units.get(key))
+        for key, value in units.items():  # no department block: the units' sum
+            if key[1] and key not in own:
+                assert plan[key][0] == value and plan[key][1] in ("sum_of_unit_blocks", "unit_block"), (
+                    key,
+                    plan[key],
+                )
+    print(f"\ndepartment figures a few cents off the sum of their units, by layout: {families}")
+    assert all(families.values()), families
