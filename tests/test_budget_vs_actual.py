@@ -331,3 +331,48 @@ def test_rounded_unit_blocks_plan_is_the_department_figure_where_printed(bva) ->
                 )
     print(f"\ndepartment figures a few cents off the sum of their units, by layout: {families}")
     assert all(families.values()), families
+
+
+def test_unit_blocks_partition_the_department_only_within_their_rounding(tmp_path: Path) -> None:
+    """The units' blocks are taken as the department's plan by code only where their rows add up to the 合计
+    within the rounding of the printed figures: half a printed 0.01 万元 per unit row and for the 合计. A 合计
+    as far from the units' sum as that rounding can put it keeps the plan by code (the units' sum); 0.01 万元
+    farther, no rounding explains it, and the plan by code is NULL (the 合计 itself still compares)."""
+    import duckdb
+
+    from warehouse.store import Warehouse
+
+    ((fin, bud),) = generate_pairs(tmp_path, departments=1, years=(2024,), variants=(ROUNDED_TOTAL_BLOCKS,))
+    reports = {name: parse_report(tmp_path / name) for name in (fin["file"], bud["file"])}
+    results = {name: check_report(r, runner="duckdb") for name, r in reports.items()}  # before the edit below
+    table = reports[bud["file"]].tables["general_budget"]
+    assert table.unit == "万元"
+    units = [r for r in table.rows if not r.subject_code and (r.line_item or "").startswith("unit:")]
+    all_units = sum((r.cell("total").amount_yuan for r in units), Decimal(0))  # type: ignore[union-attr]
+    envelope = (len(units) + 1) * 50  # yuan
+    total = next(r for r in table.rows if r.line_item == "total").cell("total")
+    assert total is not None and abs(total.amount_yuan - all_units) <= envelope
+    widest = all_units + envelope // 100 * 100  # the farthest printable 合计 the units' rounding explains
+    got = {}
+    for case, amount in (("within", widest), ("beyond", widest + 100)):
+        total.amount_yuan, total.value = amount, amount / 10000
+        total.text = f"{total.value:,.2f}"
+        with Warehouse(tmp_path / f"wh-{case}") as wh:
+            for name, report in reports.items():
+                wh.load_document(report, results[name], source=name, raw_sha256=report.source.sha256)
+            published = wh.publish().path
+        con = duckdb.connect(str(published), read_only=True)
+        got[case] = con.execute(
+            """SELECT count(*) FILTER (WHERE subject_code IS NOT NULL),
+                      count(budget_yuan) FILTER (WHERE subject_code IS NOT NULL),
+                      max(budget_yuan) FILTER (WHERE line_item = 'total' AND measure = 'total')
+               FROM mart.budget_vs_actual WHERE budget_source = 'budget' AND table_kind = 'general_budget'"""
+        ).fetchone()
+        con.close()
+    print(
+        f"\n{len(units)} units, 合计 {widest - all_units} / {widest + 100 - all_units} yuan off their sum: {got}"
+    )
+    n, nb, plan_total = got["within"]
+    assert nb == n > 0 and plan_total == widest, got
+    n, nb, plan_total = got["beyond"]
+    assert nb == 0 and n > 0 and plan_total == widest + 100, got
