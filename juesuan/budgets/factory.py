@@ -3,11 +3,12 @@
 A budget is drawn from a final account's own books: each 项 of its 一般公共预算 table gets a budget near the
 actual (a seeded factor, rounded to 100 yuan so 元 and 万元 tables print it exactly), every parent, total and
 cross-table figure is summed from those leaves, so every budget identity of the department holds exactly, and
-`mart.budget_vs_actual` can be checked to the cent against the two truth files. A budget unit's figures (the per-unit
-收入总表, the per-unit layouts) are whole yuan, each rounded to the table's unit on its own, so in 万元 the units add
-up to the department within rounding only, as the real ones do. Two styles imitate the real ones: `excel` (Shanghai: codes
-split 类|款|项, amounts in 元, 三公 in 万元) and `word` (Beijing / Yantai: one 科目编码 column, 万元, 上年预算数 and
-增减 beside 本年预算数), each with a per-unit 收入总表 (a row per budget unit) and recognised extras (绩效目标表).
+`mart.budget_vs_actual` can be checked to the cent against the two truth files. A budget unit's figures (the
+per-unit 收入总表, the per-unit layouts) are whole yuan, each rounded to the table's unit on its own, so in 万元
+the units add up to the department within rounding only, as the real ones do. Two styles imitate the real ones:
+`excel` (Shanghai: codes split 类|款|项, amounts in 元, 三公 in 万元) and `word` (Beijing / Yantai: one 科目编码
+column, 万元, 上年预算数 and 增减 beside 本年预算数), each with a per-unit 收入总表 (a row per budget unit) and
+recognised extras (绩效目标表).
 """
 
 from __future__ import annotations
@@ -900,9 +901,9 @@ def department_plan(spec: BudgetSpec, plain: dict[str, SpecTable]) -> list[dict[
     except in a table printed as a block per unit without the department's own block (深圳, or under a 合计
     only): there it is the sum of the units' printed figures (each rounded on its own, so in 万元 a few 0.01 off
     the department's exact figure; `unit_blocks`), the most the budget says. A re-laid table that prints no
-    codes at all (西安's 支出总表 by fund source) plans only its 合计. The 三公
-    plan is the department's row (the unit rows are the units'), a column split by fund source summed. Measures
-    are the mart's: the 基本支出 table's 合计 is `amount`, the 三公 items lose their `budget.` prefix.
+    codes at all (西安's 支出总表 by fund source) plans only its 合计. The 三公 plan is the department's row (the
+    unit rows are the units'), a column split by fund source summed. Measures are the mart's: the 基本支出
+    table's 合计 is `amount`, the 三公 items lose their `budget.` prefix.
     """
     out: list[dict[str, str]] = []
 
