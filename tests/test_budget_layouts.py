@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,29 @@ def _final_spec(seed: int, template: str):  # type: ignore[no-untyped-def]
 
     plan = plan_corpus(seed, 1, 1, (2024,), (template,), 0.0)[0]
     return build_spec(plan, seed, None)[0]
+
+
+def _department_minus_units(spec) -> dict[tuple[str, str, str], tuple[Decimal, int]]:  # type: ignore[no-untyped-def]
+    """Where a table printed per unit prints the department's figure (its 合计 or own row, its own block's codes)
+    and it is not the sum of the units' printed figures: (table, code, measure) → (department − Σ units, how
+    many units summed), in the printed unit."""
+    own = f"unit:{spec.department}"
+    out = {}
+    for kind in ("expenditure", "general_budget"):
+        department: dict[tuple[str, str], Decimal] = {}
+        units: dict[tuple[str, str], list[Decimal]] = {}
+        for row in spec.tables[kind].rows:
+            key = row.subject_code
+            for m, v in row.values.items():
+                if row.line_item in ("total", own):
+                    department[(key, m)] = v
+                elif row.line_item.startswith("unit:"):
+                    units.setdefault((key, m), []).append(v)
+        for (code, m), v in department.items():
+            parts = units.get((code, m), [])
+            if v != sum(parts, Decimal(0)):
+                out[(kind, code, m)] = (v - sum(parts, Decimal(0)), len(parts))
+    return out
 
 
 @pytest.mark.parametrize("style", STYLES)
@@ -65,8 +89,26 @@ def test_layout_read_exactly(layout: str, style: str, tmp_path: Path) -> None:
             "budget_class_equals_sum_of_kuan",
             "budget_kuan_equals_sum_of_xiang",
         }
+    if layout.startswith("unit_blocks") and style == "word":  # 万元: each unit's figure rounded on its own
+        gaps = _department_minus_units(spec)
+        assert gaps, "the units' printed figures add up to the department's everywhere: no rounding imitated"
+        assert all(abs(gap) <= (n + 1) * Decimal("0.005") for gap, n in gaps.values()), gaps
+        notes = {(r.rule_id, r.table_kind) for r in results if r.within_rounding and r.outcome == "pass"}
+        assert notes >= {
+            ("budget_total_equals_sum_of_classes", "general_budget"),
+            ("budget_kuan_equals_sum_of_xiang", "general_budget"),
+            ("budget_row_split", "general_budget"),
+        }, notes
+        if layout == "unit_blocks_total":  # the 合计 against the units' rows: a rounding note, not a failure
+            assert {("budget_unit_sum", k) for k in ("expenditure", "general_budget")} & notes, notes
+            assert not [r for r in results if r.rule_id == "budget_unit_sum" and r.outcome != "pass"]
+        print(
+            f"{len(gaps)} department figures off the sum of their units, {len(notes)} rules with rounding notes"
+        )
+    if layout == "unit_blocks":
         tp = report.tables["three_public"].rows  # 深圳: the department's rows, then a block per unit
-        assert tp[0].line_item is None and [r.line_item.startswith("unit:") for r in tp[1:]] == [True, True]
+        assert tp[0].line_item is None and len(tp) >= 3
+        assert all(r.line_item.startswith("unit:") for r in tp[1:])
         assert any(
             r.rule_id == "budget_three_public_sums" and r.line_item for r in results if r.outcome == "pass"
         )
@@ -204,3 +246,47 @@ def test_jiangsu_2019_layouts_as_workbook_and_article(tmp_path: Path, fmt: str) 
     assert {"budget_income_fund_tree", "budget_summary_use_split"} <= {
         r.rule_id for r in results if r.outcome == "pass"
     }
+
+
+@pytest.mark.parametrize("head", ["unit_blocks", "unit_blocks_department_block", "unit_blocks_total"])
+def test_unit_blocks_round_each_unit_on_its_own(head: str) -> None:
+    """Over 12 seeds (specs only, no PDF): the department's figures stay the plain budget's exactly (its row or
+    合计, its own block), so the other tables still agree with them to the cent; the units' printed figures add
+    up to them within half a printed unit per figure, and miss them somewhere on most seeds (the rounding 深圳's
+    per-unit tables show), as a unit's 类 misses the sum of its 款."""
+    import copy
+
+    from juesuan.budgets.layouts import MIN_BLOCK_UNITS
+
+    off = inner = 0
+    for seed in range(12):
+        spec = budget_from_final(_final_spec(seed, "central2024"), style="word", seed=seed)
+        plain = copy.deepcopy(spec.tables)
+        LAYOUTS[head](spec, seed=seed)
+        assert len(spec.units) >= MIN_BLOCK_UNITS
+        own = f"unit:{spec.department}"
+        for kind in ("expenditure", "general_budget"):
+            exact = {(r.subject_code, m): v for r in plain[kind].rows for m, v in r.values.items()}
+            for row in spec.tables[kind].rows:
+                if row.line_item in ("total", own):
+                    assert row.values == {m: exact[(row.subject_code, m)] for m in row.values}, (seed, row)
+        gaps = _department_minus_units(spec)
+        assert all(abs(gap) <= (n + 1) * Decimal("0.005") for gap, n in gaps.values()), (seed, gaps)
+        off += bool(gaps)
+        # a unit's 类 against the sum of its 款, within its own block
+        for row in spec.tables["general_budget"].rows:
+            if len(row.subject_code) == 3 and row.line_item != own:
+                kuan = [
+                    r
+                    for r in spec.tables["general_budget"].rows
+                    if r.line_item == row.line_item
+                    and len(r.subject_code) == 5
+                    and r.subject_code[:3] == row.subject_code
+                ]
+                gap = row.values["total"] - sum((r.values["total"] for r in kuan), Decimal(0))
+                assert abs(gap) <= (len(kuan) + 1) * Decimal("0.005"), (seed, row)
+                inner += gap != 0
+    print(
+        f"\n{head}: the units miss the department's figures on {off} of 12 seeds, a 类 its 款 {inner} times"
+    )
+    assert off >= 6 and inner > 0, (off, inner)

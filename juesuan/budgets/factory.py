@@ -2,10 +2,13 @@
 
 A budget is drawn from a final account's own books: each 项 of its 一般公共预算 table gets a budget near the
 actual (a seeded factor, rounded to 100 yuan so 元 and 万元 tables print it exactly), every parent, total and
-cross-table figure is summed from those leaves, so every budget identity holds exactly, and `mart.budget_vs_actual`
-can be checked to the cent against the two truth files. Two styles imitate the real ones: `excel` (Shanghai: codes
-split 类|款|项, amounts in 元, 三公 in 万元) and `word` (Beijing / Yantai: one 科目编码 column, 万元, 上年预算数 and
-增减 beside 本年预算数), each with a per-unit 收入总表 (a row per budget unit) and recognised extras (绩效目标表).
+cross-table figure is summed from those leaves, so every budget identity of the department holds exactly, and
+`mart.budget_vs_actual` can be checked to the cent against the two truth files. A budget unit's figures (the
+per-unit 收入总表, the per-unit layouts) are whole yuan, each rounded to the table's unit on its own, so in 万元
+the units add up to the department within rounding only, as the real ones do. Two styles imitate the real ones:
+`excel` (Shanghai: codes split 类|款|项, amounts in 元, 三公 in 万元) and `word` (Beijing / Yantai: one 科目编码
+column, 万元, 上年预算数 and 增减 beside 本年预算数), each with a per-unit 收入总表 (a row per budget unit) and
+recognised extras (绩效目标表).
 """
 
 from __future__ import annotations
@@ -282,24 +285,7 @@ def budget_from_final(
 
     # 收入总表: a row per budget unit (the department's own office, then its institutions)
     spec.units = unit_names(final.department, n_units)
-    inc = SpecTable(kind="income", unit=unit)
-    unit_rows = _unit_rows(spec.units, fiscal, business, other, rng)
-    measures = ("total", "general_budget", "business", "other")
-    tot = dict.fromkeys(measures, Decimal(0))
-    for _, vals in unit_rows:
-        vals["total"] = vals["general_budget"] + vals["business"] + vals["other"]
-        for m in measures:
-            tot[m] += vals[m]
-    inc.rows.append(
-        SpecRow(label="合计", line_item="total", values={m: round_unit(tot[m], unit) for m in measures})
-    )
-    for name, vals in unit_rows:
-        inc.rows.append(
-            SpecRow(
-                label=name, line_item=f"unit:{name}", values={m: round_unit(vals[m], unit) for m in measures}
-            )
-        )
-    spec.tables["income"] = inc
+    spec.tables["income"] = units_income(spec.units, fiscal, business, other, unit, rng)
 
     spec.tables["expenditure"] = coded("expenditure", ex, split, unit)
 
@@ -397,20 +383,50 @@ def unit_names(department: str, n: int) -> list[str]:
     return names
 
 
+def _to_yuan(yuan: Decimal) -> Decimal:
+    """Whole yuan: a budget unit's own figure, finer than the 0.01 万元 a 万元 table prints it to."""
+    return yuan.quantize(Decimal(1))
+
+
+def units_income(
+    units: list[str], fiscal: Decimal, business: Decimal, other: Decimal, unit: str, rng: random.Random
+) -> SpecTable:
+    """The per-unit 收入总表: the department's 合计 (its exact sum), then a row per budget unit, every figure
+    rounded to the table's unit on its own (in 万元 the units may add up a few 0.01 万元 off the 合计)."""
+    inc = SpecTable(kind="income", unit=unit)
+    unit_rows = _unit_rows(units, fiscal, business, other, rng)
+    measures = ("total", "general_budget", "business", "other")
+    tot = dict.fromkeys(measures, Decimal(0))
+    for _, vals in unit_rows:
+        vals["total"] = vals["general_budget"] + vals["business"] + vals["other"]
+        for m in measures:
+            tot[m] += vals[m]
+    inc.rows.append(
+        SpecRow(label="合计", line_item="total", values={m: round_unit(tot[m], unit) for m in measures})
+    )
+    for name, vals in unit_rows:
+        inc.rows.append(
+            SpecRow(
+                label=name, line_item=f"unit:{name}", values={m: round_unit(vals[m], unit) for m in measures}
+            )
+        )
+    return inc
+
+
 def _unit_rows(
     units: list[str], fiscal: Decimal, business: Decimal, other: Decimal, rng: random.Random
 ) -> list[tuple[str, dict[str, Decimal]]]:
-    """The department's income split over its units: fiscal by seeded shares (to the 100 yuan, the own office
-    taking the remainder), 事业收入 on the first institution, 其他收入 on the own office."""
+    """The department's income split over its units: fiscal by seeded shares (in whole yuan, as a unit's books
+    keep it, the own office taking the remainder), 事业收入 on the first institution, 其他收入 on the own office."""
     if len(units) == 1:
         return [(units[0], {"general_budget": fiscal, "business": business, "other": other})]
     if len(units) == 2:
-        share = [_to_hundred(fiscal * Decimal(str(round(rng.uniform(0.15, 0.35), 4))))]
+        share = [_to_yuan(fiscal * Decimal(str(round(rng.uniform(0.15, 0.35), 4))))]
     else:
         weights = [Decimal(rng.randint(1, 9)) for _ in units[1:]]
         pool = _to_hundred(fiscal * Decimal(str(round(rng.uniform(0.3, 0.6), 4))))
         whole = sum(weights, Decimal(0))
-        share = [_to_hundred(pool * w / whole) for w in weights]
+        share = [_to_yuan(pool * w / whole) for w in weights]
     rows = [
         (
             units[0],
@@ -859,14 +875,35 @@ PLAN_MEASURES = {
 _FUND_SUFFIX = (".general_budget", ".gov_fund", ".state_capital")
 
 
+def _blocks_without_department(spec: BudgetSpec, table: SpecTable) -> bool:
+    """The table prints its codes in the units' blocks (line item unit:<name>) and none in the department's."""
+    keys = {r.line_item for r in table.rows if r.subject_code and (r.line_item or "").startswith("unit:")}
+    return bool(keys) and f"unit:{spec.department}" not in keys
+
+
+def _sum_of_unit_blocks(table: SpecTable) -> list[SpecRow]:
+    """A row per code: its printed figures summed over the units' blocks (in the table's unit, exactly)."""
+    sums: dict[str, SpecRow] = {}
+    for row in table.rows:
+        if not row.subject_code or not (row.line_item or "").startswith("unit:"):
+            continue
+        node = sums.setdefault(row.subject_code, SpecRow(label=row.label, subject_code=row.subject_code))
+        for m, v in row.values.items():
+            node.values[m] = node.values.get(m, Decimal(0)) + v
+    return [sums[c] for c in sorted(sums)]
+
+
 def department_plan(spec: BudgetSpec, plain: dict[str, SpecTable]) -> list[dict[str, str]]:
     """The department's own 本年预算数 that `mart.budget_vs_actual` must show, from the spec (never the parser).
 
     `plain` is the spec's tables before a layout re-laid them per unit or per pair of codes: the department's
-    figure of each code is that plain table's (a layout splits it between units or 政府经济分类 codes exactly).
-    A re-laid table that prints no codes at all (西安's 支出总表 by fund source) plans only its 合计. The 三公
-    plan is the department's row (the unit rows are the units'), a column split by fund source summed. Measures
-    are the mart's: the 基本支出 table's 合计 is `amount`, the 三公 items lose their `budget.` prefix.
+    figure of each code is that plain table's (a layout splits it between units or 政府经济分类 codes exactly),
+    except in a table printed as a block per unit without the department's own block (深圳, or under a 合计
+    only): there it is the sum of the units' printed figures (each rounded on its own, so in 万元 a few 0.01 off
+    the department's exact figure; `unit_blocks`), the most the budget says. A re-laid table that prints no
+    codes at all (西安's 支出总表 by fund source) plans only its 合计. The 三公 plan is the department's row (the
+    unit rows are the units'), a column split by fund source summed. Measures are the mart's: the 基本支出
+    table's 合计 is `amount`, the 三公 items lose their `budget.` prefix.
     """
     out: list[dict[str, str]] = []
 
@@ -888,7 +925,10 @@ def department_plan(spec: BudgetSpec, plain: dict[str, SpecTable]) -> list[dict[
             continue
         coded = any(r.subject_code for r in printed.rows)
         table = plain.get(kind, printed) if coded else printed
-        for row in table.rows:
+        rows = table.rows
+        if coded and _blocks_without_department(spec, printed):
+            rows = [r for r in rows if not r.subject_code] + _sum_of_unit_blocks(printed)
+        for row in rows:
             if not row.subject_code and row.line_item != "total":
                 continue
             for m in measures:

@@ -243,17 +243,65 @@ def _amount(value: Decimal | None) -> str:
 _SPLIT = ("total", "basic", "project")
 
 
+#: The fewest budget units `unit_blocks` splits a department over. With two, a figure the department prints
+#: exactly splits into two whose roundings cancel, and the units' printed figures always add up to the
+#: department's; 深圳市人社局 has 21 units, and its department row is 0.03 万元 off their sum.
+MIN_BLOCK_UNITS = 4
+
+
+def _split_yuan(amount: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """`amount` split by `weights` in whole yuan, the last part taking the remainder: each unit's own figure is
+    finer than 0.01 万元, so a 万元 table rounds it on its own and the parts' printed sum may miss the whole's."""
+    whole = sum(weights, Decimal(0))
+    parts = [(amount * w / whole).quantize(Decimal(1)) for w in weights[:-1]]
+    return [*parts, amount - sum(parts, Decimal(0))]
+
+
+def _holders(units: list[str], rng: random.Random) -> list[str]:
+    """The units a 项 is budgeted in, in print order: the own office alone, one institution alone, or two to four
+    units sharing it."""
+    draw = rng.random()
+    if draw < 0.25:
+        return [units[0]]
+    if draw < 0.4:
+        return [rng.choice(units[1:])]
+    chosen = set(rng.sample(units, rng.randint(2, min(len(units), 4))))
+    return [u for u in units if u in chosen]
+
+
+def _more_units(spec: BudgetSpec, rng: random.Random) -> None:
+    """Give a department of fewer than `MIN_BLOCK_UNITS` budget units that many, its per-unit 收入总表 re-split
+    over them (the 合计 unchanged)."""
+    from juesuan.budgets.factory import unit_names, units_income
+
+    if len(spec.units) >= MIN_BLOCK_UNITS:
+        return
+    spec.units = unit_names(spec.department, MIN_BLOCK_UNITS)
+    inc = spec.tables["income"]
+    tot = next(r for r in inc.rows if r.line_item == "total").values
+    fiscal, business, other = (
+        yuan_of(tot.get(m, Decimal(0)), inc.unit) for m in ("general_budget", "business", "other")
+    )
+    new = units_income(spec.units, fiscal, business, other, inc.unit, rng)
+    new.note = inc.note
+    spec.tables["income"] = new
+
+
 def unit_blocks(spec: BudgetSpec, seed: int = 0, *, head: str = "department") -> None:
     """Re-lay `spec`'s 支出总表 and 一般公共预算支出表 as a block per budget unit (深圳), truth included.
 
-    Every 项 is shared between the units (some 项 belong to one unit only), each unit's block sums its own
-    codes. `head` is what precedes the blocks: `department`, the department's row alone (the sum of the units,
-    no 合计 row, as 深圳 does); `department_block`, the department's row followed by its own codes (the sums
-    of the units' blocks), a block like the units'; `total`, a 合计 row and no department row at all.
+    Every 项 is budgeted in one unit or shared by several (at least `MIN_BLOCK_UNITS` units; one without any 项
+    prints no block), each unit's share in whole yuan as its own books keep it; each printed figure (a unit's
+    row, its 类 / 款 / 项) is its own yuan rounded to the table's unit, so in 万元 a unit's 类 may be 0.01 off the
+    sum of its 款 and the units' figures a few 0.01 万元 off the department's, as the real ones are. `head` is what
+    precedes the blocks: `department`, the department's row alone (the exact sum of the units, no 合计 row, as
+    深圳 does); `department_block`, the department's row followed by its own codes (the exact sums of the units'
+    blocks), a block like the units'; `total`, a 合计 row and no department row at all.
     """
     if head not in ("department", "department_block", "total"):
         raise ValueError(f"unknown head of the unit blocks {head!r}")
     rng = random.Random(f"{seed}:unit_blocks:{spec.doc_id}")
+    _more_units(spec, rng)
     units = spec.units
     for kind in ("expenditure", "general_budget"):
         table = spec.tables[kind]
@@ -266,16 +314,11 @@ def unit_blocks(spec: BudgetSpec, seed: int = 0, *, head: str = "department") ->
             if any(c != code and c.startswith(code) for c in codes):
                 continue  # a parent: summed from the leaves of each block
             yuan = {m: yuan_of(row.values.get(m, Decimal(0)), unit) for m in ("basic", "project")}
-            draw = rng.random()
-            share = (
-                Decimal(1)
-                if draw < 0.25
-                else Decimal(0)
-                if draw < 0.4
-                else Decimal(str(round(rng.uniform(0.3, 0.8), 2)))
-            )
-            first = {m: _to_hundred(v * share) for m, v in yuan.items()}
-            for u, vals in ((units[0], first), (units[1], {m: yuan[m] - first[m] for m in yuan})):
+            holders = _holders(units, rng)
+            weights = [Decimal(rng.randint(20, 100)) for _ in holders]
+            parts = {m: _split_yuan(v, weights) for m, v in yuan.items()}
+            for i, u in enumerate(holders):
+                vals = {m: parts[m][i] for m in yuan}
                 if any(vals.values()):
                     per_unit[u][code] = {**vals, "total": vals["basic"] + vals["project"]}
         blocks = SpecTable(kind=kind, unit=unit, note=table.note)
@@ -300,7 +343,7 @@ def unit_blocks(spec: BudgetSpec, seed: int = 0, *, head: str = "department") ->
                         values=_in(vals, unit),
                     )
                 )
-        for u in units:
+        for u in (u for u in units if per_unit[u]):
             own = {m: sum((v[m] for v in per_unit[u].values()), Decimal(0)) for m in _SPLIT}
             blocks.rows.append(SpecRow(label=u, line_item=f"unit:{u}", values=_in(own, unit)))
             for code, vals in _tree(per_unit[u], _SPLIT):
@@ -327,17 +370,20 @@ _BLOCK_ITEMS = ("total", "overseas", "reception", "vehicle_total", "vehicle_purc
 
 def _three_public_blocks(spec: BudgetSpec, rng: random.Random) -> None:
     """深圳's 财政拨款“三公”经费支出表: a block of three rows (上年, 本年, 增减变化金额) for the department, then
-    one per unit; a column per item × fund source (all of it 一般公共预算, the other funds printed 0.00)."""
+    one per unit (the own office and two institutions); a column per item × fund source (all of it 一般公共预算,
+    the other funds printed 0.00). Each unit's items are whole yuan, rounded to 0.01 万元 on their own."""
     tp = spec.tables["three_public"].rows[0].values
     leaves = ("overseas", "reception", "vehicle_purchase", "vehicle_operation")
+    chosen = {spec.units[0], *rng.sample(spec.units[1:], min(2, len(spec.units) - 1))}
+    holders = [u for u in spec.units if u in chosen]
     blocks: dict[str, dict[str, dict[str, Decimal]]] = {}
     for side in ("prior", "budget"):
         whole = {m: yuan_of(tp.get(f"{side}.{m}", Decimal(0)), "万元") for m in leaves}
-        first = {m: _to_hundred(v * Decimal(str(round(rng.uniform(0.4, 0.9), 2)))) for m, v in whole.items()}
+        weights = [Decimal(rng.randint(20, 100)) for _ in holders]
+        parts = {m: _split_yuan(v, weights) for m, v in whole.items()}
         for name, vals in (
             (spec.department, whole),
-            (spec.units[0], first),
-            (spec.units[1], {m: whole[m] - first[m] for m in leaves}),
+            *((u, {m: parts[m][i] for m in leaves}) for i, u in enumerate(holders)),
         ):
             v = dict(vals)
             v["vehicle_total"] = v["vehicle_purchase"] + v["vehicle_operation"]
