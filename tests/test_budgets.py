@@ -161,6 +161,15 @@ def test_jiangsu_2019_coded_tables(real_budget_reports: dict) -> None:
         ("budget_class_equals_sum_of_kuan", "appropriation_expenditure"),
         ("budget_economic_total_sum", "appropriation_basic"),
     } <= passed
+    # 财政拨款 = 一般公共预算 + 政府性基金 (printed empty) + 国有资本经营 (no table; its 财政拨款收支预算总表 lists no such
+    # fund): every row of both 财政拨款 tables compared and equal, 37,188.34 and 21,968.00 万元 in their 合计
+    for rule_id, kind, n_rows in (
+        ("budget_cross_appropriation_by_fund", "appropriation_expenditure", 18),
+        ("budget_cross_appropriation_basic", "appropriation_basic", 34),
+    ):
+        compared = [r for r in results if r.rule_id == rule_id]
+        assert {(r.outcome, r.within_rounding) for r in compared} == {("pass", False)}, rule_id
+        assert len(compared) == len(report.tables[kind].rows) == n_rows, rule_id
 
 
 def test_jiangsu_2019_summary_income_and_expenditure_figures(real_budget_reports: dict) -> None:

@@ -295,6 +295,12 @@ BUDGET_EXAMPLES: dict[str, Example] = {
     ),
     "budget_summary_classes": Example("bud", bump("summary", level=3), at=("summary", "expenditure.total")),
     "budget_income_fund_tree": Example("bud_j", bump("income", "total", "general_budget.appropriation")),
+    "budget_cross_appropriation_by_fund": Example(
+        "bud_j", bump("appropriation_expenditure", level=7, measure="total")
+    ),
+    "budget_cross_appropriation_basic": Example(
+        "bud_j", bump("appropriation_basic", level=5, measure="total")
+    ),
 }
 
 EXAMPLES: dict[str, Example] = {
