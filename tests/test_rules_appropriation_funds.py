@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 
 from expectations import check_report, load_catalogue
-from juesuan.model import Cell, Report, Row, RuleResult, Table
+from juesuan.model import Cell, Column, Report, Row, RuleResult, Table
 
 D = Decimal
 BY_FUND = "budget_cross_appropriation_by_fund"
@@ -206,6 +206,19 @@ def test_a_fund_printed_without_the_measure_leaves_that_measure_unevaluated():
     res = results(report, BY_FUND)
     assert {r.measure for r in res} == {"total"}
     assert {r.outcome for r in res} == {"pass"}
+    assert outcomes(report, BASIC) == {"not_applicable"}  # the fund's 基本支出 is unknown
+
+
+def test_a_fund_column_printed_blank_in_every_row_counts_zero():
+    """政府性基金 with 项目支出 only: its 基本支出 column is printed, blank in every row (no cell): 0, not unknown."""
+    project_only = {code: (amounts[2], "", amounts[2]) for code, amounts in FUND.items()}
+    report = budget(fund=project_only)
+    report.tables["gov_fund"].columns = [Column(m, h) for m, h in (("total", "合计"), ("basic", "基本支出"), ("project", "项目支出"))]  # fmt: skip
+    res = results(report, BY_FUND)
+    assert {r.measure for r in res} == {"total", "basic", "project"}
+    assert {r.outcome for r in res} == {"pass"}
+    # no fund basic expenditure: the economic codes are compared one by one
+    assert {r.subject_code for r in results(report, BASIC)} == set(BASIC_ECONOMIC)
 
 
 def test_basic_by_economic_code_with_and_without_fund_basic_expenditure():
