@@ -222,6 +222,28 @@ def test_jiangsu_2019_summary_income_and_expenditure_figures(real_budget_reports
     ]
 
 
+def test_real_appropriation_summaries_by_fund_source(real_budget_reports: dict) -> None:
+    """财政拨款 = 一般公共预算 + 政府性基金 + 国有资本经营 in the 财政拨款收支总表's fund columns (上海, 烟台) and against
+    the fund tables; 烟台市住建局 spends all three: 212 with 政府性基金 money, 223 国有资本经营预算支出."""
+    rules = ("budget_appropriation_row_sum", "budget_cross_appropriation_summary_funds")
+    evaluated = set()
+    for name, (_, results) in sorted(real_budget_reports.items()):
+        mine = [r for r in results if r.rule_id in rules]
+        assert {r.outcome for r in mine} <= {"pass", "not_applicable"}, name
+        if {r.rule_id for r in mine if r.outcome == "pass"} == set(rules):
+            evaluated.add(name.split("-")[0])
+    assert evaluated == {"shanghai", "yantai"}
+    _, results = real_budget_reports["yantai-housing-2026-budget.pdf"]
+    funds = {
+        (r.measure, r.subject_code or r.line_item): r.actual
+        for r in results
+        if r.rule_id == "budget_cross_appropriation_summary_funds"
+    }
+    assert funds[("gov_fund", "212")] == Decimal("38061900.00")
+    assert funds[("state_capital", "223")] == Decimal("599500.00")
+    assert funds[("general_budget", "expenditure.total")] == Decimal("419661500.00")
+
+
 #: Real disagreements of a budget's prose with its tables, as (file, words of the figure): shown, not hidden.
 PROSE_FINDINGS = {
     # “社会保障和就业支出”科目1,256万元 while its tables print 12,565,793 元 (1,256.58 万元, which rounds to 1,257;

@@ -269,3 +269,70 @@ def test_great_expectations_judges_the_same_rows_in_one_batch():
         (BY_FUND, "22960", None),
         (BASIC, None, "total"),
     }
+
+
+# ---- the 财政拨款收支总表 by fund column (烟台, 上海) ---------------------------------------------------------
+
+ROW_SUM = "budget_appropriation_row_sum"
+SUMMARY_FUNDS = "budget_cross_appropriation_summary_funds"
+
+
+def _fund_summary(total: str = "amount") -> Table:
+    """烟台-style 财政拨款收支总表: 支出预算数 总计 | 一般公共预算 | 政府性基金预算 | 国有资本经营预算 (国有资本经营
+    blank in every row), the 一般公共预算 of GENERAL and the 政府性基金 of FUND."""
+    table = _summary(general_budget="27488.23", gov_fund="120.50", state_capital="")
+    table.columns = [Column(m, h) for m, h in ((total, "总计"), ("general_budget", "一般公共预算"), ("gov_fund", "政府性基金预算"), ("state_capital", "国有资本经营预算"))]  # fmt: skip
+    for code, label, gb, gf in (
+        ("204", "公共安全支出", "27488.23", ""),
+        ("229", "其他支出", "", "120.50"),
+        (None, "本年支出合计", "27488.23", "120.50"),
+    ):
+        cells = [_cell(total, str(D(gb or 0) + D(gf or 0)))]
+        cells += [_cell(m, v) for m, v in (("general_budget", gb), ("gov_fund", gf)) if v]
+        table.rows.append(
+            Row(label=label, subject_code=code, line_item=None if code else "expenditure.total", cells=cells)
+        )
+    return table
+
+
+def test_summary_lines_add_up_across_fund_columns():
+    report = budget(fund=FUND, summary=_fund_summary())
+    res = results(report, ROW_SUM)
+    assert {(r.subject_code or r.line_item, r.outcome) for r in res} == {
+        ("204", "pass"),
+        ("229", "pass"),
+        ("expenditure.total", "pass"),
+    }
+    _bump(report, "appropriation_summary", "229", "gov_fund")
+    assert fails(report, ROW_SUM) == {("229", None, "amount")}
+    # a summary printing one 预算数 column (no fund columns) is not evaluated
+    plain = budget(summary=_summary(general_budget="27488.23"))
+    assert outcomes(plain, ROW_SUM) == {"not_applicable"}
+
+
+def test_summary_fund_columns_equal_the_fund_tables_class_by_class():
+    report = budget(fund=FUND, summary=_fund_summary("total"))
+    res = results(report, SUMMARY_FUNDS)
+    assert {(r.measure, r.subject_code or r.line_item) for r in res} == {
+        ("general_budget", "204"),
+        ("general_budget", "expenditure.total"),
+        ("gov_fund", "229"),
+        ("gov_fund", "expenditure.total"),
+    }  # 国有资本经营: its column is blank and its table empty, nothing printed to compare
+    assert {r.outcome for r in res} == {"pass"}
+    _bump(report, "gov_fund", "229", "total")  # the fund table's class no longer matches the column
+    assert fails(report, SUMMARY_FUNDS) == {("229", None, "gov_fund")}
+
+
+def test_summary_fund_column_without_its_table_is_not_compared():
+    report = budget(fund=FUND, summary=_fund_summary())
+    report.tables["gov_fund"].status = "parse_error"
+    _bump(report, "appropriation_summary", "229", "gov_fund")
+    res = results(report, SUMMARY_FUNDS)
+    assert {r.measure for r in res if r.outcome == "pass"} == {"general_budget"}
+    assert [(r.outcome, r.table_kind) for r in res if r.outcome != "pass"] == [("parse_error", "gov_fund")]
+    # a fund table printed as a block per budget unit has no department-wide classes to compare
+    blocks = budget(fund=FUND, summary=_fund_summary())
+    for row in blocks.tables["gov_fund"].rows:
+        row.line_item = "unit:某单位" if row.subject_code else row.line_item
+    assert {r.measure for r in results(blocks, SUMMARY_FUNDS)} == {"general_budget"}
