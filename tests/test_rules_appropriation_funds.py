@@ -1,6 +1,7 @@
 """财政拨款 = 一般公共预算 + 政府性基金 + 国有资本经营 by code (budget_cross_appropriation_by_fund) and the
 财政拨款基本支出 = 一般公共预算基本支出 + the funds' basic expenditure (budget_cross_appropriation_basic): when a fund
-counts 0, when it counts its printed rows, and when the rule cannot say (not evaluated, never a failure).
+counts 0, when it counts its printed rows, and when the rule cannot say (not evaluated, never a failure); and the
+财政拨款收支总表 by fund column (budget_appropriation_row_sum, budget_cross_appropriation_summary_funds).
 
 Small budgets built by hand in 万元 (江苏 2019's 财政拨款 tables), checked by the DuckDB pass alone: milliseconds.
 """
@@ -258,8 +259,10 @@ def test_great_expectations_judges_the_same_rows_in_one_batch():
         wrong,
         budget(state_capital="absent", summary=_summary(general_budget="27488.23", gov_fund="")),
         budget(fund=FUND, gov_fund="parse_error"),
+        budget(fund=FUND, summary=_fund_summary()),
     ]
-    rules = [r for r in load_catalogue() if r.id in (BY_FUND, BASIC)]
+    _bump(reports[-1], "appropriation_summary", "229", "gov_fund")
+    rules = [r for r in load_catalogue() if r.id in (BY_FUND, BASIC, ROW_SUM, SUMMARY_FUNDS)]
     gx = run_checks_batch(reports, rules=rules, runner="gx")
     duck = run_checks_batch(reports, rules=rules, runner="duckdb")
     for g, d in zip(gx, duck, strict=True):
@@ -268,6 +271,10 @@ def test_great_expectations_judges_the_same_rows_in_one_batch():
     assert {(r.rule_id, r.subject_code, r.line_item) for r in gx[0].results if r.outcome == "fail"} == {
         (BY_FUND, "22960", None),
         (BASIC, None, "total"),
+    }
+    assert {(r.rule_id, r.subject_code) for r in gx[3].results if r.outcome == "fail"} == {
+        (ROW_SUM, "229"),
+        (SUMMARY_FUNDS, "229"),
     }
 
 
