@@ -170,6 +170,16 @@ def test_jiangsu_2019_coded_tables(real_budget_reports: dict) -> None:
         compared = [r for r in results if r.rule_id == rule_id]
         assert {(r.outcome, r.within_rounding) for r in compared} == {("pass", False)}, rule_id
         assert len(compared) == len(report.tables[kind].rows) == n_rows, rule_id
+    # its 财政拨款收支预算总表: 支出合计 37,188.34 = the 财政拨款支出表's 合计, 一、基本支出 21,968.00 = the 财政拨款基本支出表's
+    totals = {
+        r.line_item: (r.outcome, r.actual)
+        for r in results
+        if r.rule_id == "budget_cross_appropriation_summary_totals"
+    }
+    assert totals == {
+        "expenditure.total": ("pass", Decimal("371883400.00")),
+        "expenditure.basic": ("pass", Decimal("219680000.00")),
+    }
 
 
 def test_jiangsu_2019_summary_income_and_expenditure_figures(real_budget_reports: dict) -> None:

@@ -301,6 +301,11 @@ BUDGET_EXAMPLES: dict[str, Example] = {
     "budget_cross_appropriation_basic": Example(
         "bud_j", bump("appropriation_basic", level=5, measure="total")
     ),
+    "budget_cross_appropriation_summary_totals": Example(
+        "bud_j",
+        bump("appropriation_expenditure", "total", "total"),
+        at=("appropriation_summary", "expenditure.grand_total"),
+    ),
     "budget_appropriation_row_sum": Example("bud", bump("appropriation_summary", level=3, measure="total")),
     "budget_cross_appropriation_summary_funds": Example(
         "bud", bump("appropriation_summary", level=3, measure="general_budget")

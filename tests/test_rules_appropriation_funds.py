@@ -262,7 +262,7 @@ def test_great_expectations_judges_the_same_rows_in_one_batch():
         budget(fund=FUND, summary=_fund_summary()),
     ]
     _bump(reports[-1], "appropriation_summary", "229", "gov_fund")
-    rules = [r for r in load_catalogue() if r.id in (BY_FUND, BASIC, ROW_SUM, SUMMARY_FUNDS)]
+    rules = [r for r in load_catalogue() if r.id in (BY_FUND, BASIC, ROW_SUM, SUMMARY_FUNDS, TOTALS)]
     gx = run_checks_batch(reports, rules=rules, runner="gx")
     duck = run_checks_batch(reports, rules=rules, runner="duckdb")
     for g, d in zip(gx, duck, strict=True):
@@ -343,3 +343,35 @@ def test_summary_fund_column_without_its_table_is_not_compared():
     for row in blocks.tables["gov_fund"].rows:
         row.line_item = "unit:某单位" if row.subject_code else row.line_item
     assert {r.measure for r in results(blocks, SUMMARY_FUNDS)} == {"general_budget"}
+
+
+TOTALS = "budget_cross_appropriation_summary_totals"
+
+
+def _use_summary(**lines: str) -> Table:
+    """江苏 2019's 财政拨款收支预算总表: 收入 (一般公共预算, 政府性基金) beside 支出 by use, one 金额 column."""
+    table = _summary(general_budget="27488.23", gov_fund="")
+    for key, text in lines.items():
+        table.rows.append(Row(label=key, line_item=f"expenditure.{key}", cells=[_cell("amount", text)] if text else []))  # fmt: skip
+    return table
+
+
+def test_summary_expenditure_equals_the_appropriation_tables_totals():
+    report = budget(summary=_use_summary(basic="17279.29", project="10208.94", total="27488.23"))
+    res = results(report, TOTALS)
+    assert {(r.line_item, r.outcome, r.message.rsplit("= ", 1)[1]) for r in res} == {
+        ("expenditure.total", "pass", "appropriation_expenditure 合计"),
+        ("expenditure.basic", "pass", "appropriation_basic 合计"),
+        ("expenditure.project", "pass", "appropriation_expenditure 合计.project"),
+    }
+    # without the 财政拨款基本支出表 the 基本支出 comes from the 财政拨款支出表's 合计 row
+    report.tables["appropriation_basic"].status = "absent"
+    _bump(report, "appropriation_expenditure", None, "basic")
+    assert fails(report, TOTALS) == {(None, "expenditure.basic", "amount")}
+
+
+def test_summary_grand_total_stands_for_the_year_only_without_carry_forward():
+    report = budget(summary=_use_summary(grand_total="27488.23"))
+    assert {r.line_item for r in results(report, TOTALS)} == {"expenditure.grand_total"}
+    carried = budget(summary=_use_summary(carry_forward="10.00", grand_total="27498.23"))
+    assert outcomes(carried, TOTALS) == {"not_applicable"}
