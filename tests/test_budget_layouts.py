@@ -211,6 +211,7 @@ def test_jiangsu_2019_layouts_as_workbook_and_article(tmp_path: Path, fmt: str) 
 
 def _jiangsu_with_fund_money(tmp_path: Path, seed: int) -> tuple[Report, dict, list]:  # type: ignore[type-arg]
     from juesuan.budgets.layouts import (
+        appropriation_with_use,
         fund_tree,
         gov_fund_money,
         padded_cells,
@@ -219,7 +220,15 @@ def _jiangsu_with_fund_money(tmp_path: Path, seed: int) -> tuple[Report, dict, l
     )
 
     spec = budget_from_final(_final_spec(seed, "central2024"), style="word", seed=seed)
-    for layout in (gov_fund_money, panels_with_use, fund_tree, single_row_totals, padded_cells):
+    layouts = (
+        gov_fund_money,
+        panels_with_use,
+        fund_tree,
+        single_row_totals,
+        appropriation_with_use,
+        padded_cells,
+    )
+    for layout in layouts:
         layout(spec, seed=seed)
     tmp_path.mkdir()
     entry = write_budget(spec, tmp_path)
@@ -273,5 +282,6 @@ def test_jiangsu_appropriation_tables_with_fund_money(
         *(("budget_cross_appropriation_by_fund", k) for k in ("total", "229", "22960", "2296002")),
         ("budget_cross_appropriation_basic", "total"),
         # the 财政拨款收支总表 (支出总计, 政府性基金 included) no longer matches the 财政拨款支出表's 合计
-        ("budget_cross_appropriation_summary_totals", "expenditure.grand_total"),
+        ("budget_cross_appropriation_summary_totals", "expenditure.total"),
+        ("budget_cross_appropriation_summary_totals", "expenditure.basic"),
     }

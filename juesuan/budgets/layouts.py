@@ -1201,6 +1201,70 @@ def panels_with_use_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid
     return _jiangsu_grid(grid)
 
 
+def appropriation_with_use(spec: BudgetSpec, seed: int = 0) -> None:
+    """Re-lay the 财政拨款收支总表 as 江苏 2019's 财政拨款收支预算总表: 收入 (一、一般公共预算, 二、政府性基金预算) beside
+    支出 by 支出用途 (一、基本支出, 二、项目支出, 三、单位预留机动经费), closed by 收入合计 / 支出合计. The uses are the
+    财政拨款's: basic = the 一般公共预算's + the funds' basic expenditure, the project expenditure less the share the
+    units keep as 单位预留机动经费. Run before `padded_cells` (which reduces the 一般公共预算支出表 to its 合计 column)."""
+    old = spec.tables["appropriation_summary"]
+    split = ("total", "basic", "project")
+    sums = dict.fromkeys(split, Decimal(0))
+    funds: dict[str, Decimal] = {}
+    for kind in ("general_budget", *_FUND_KINDS):
+        table = spec.tables.get(kind)
+        total = next((r for r in table.rows if r.line_item == "total"), None) if table else None
+        if total is None:
+            continue
+        for m in split:
+            sums[m] += yuan_of(total.values.get(m, Decimal(0)), table.unit) / _per(old.unit)
+        funds[kind] = yuan_of(total.values.get("total", Decimal(0)), table.unit) / _per(old.unit)
+    reserve = (sums["project"] * Decimal("0.3")).quantize(Decimal("0.01"))
+    t = SpecTable(kind="appropriation_summary", unit=old.unit, note=old.note)
+
+    def add(side: str, label: str, key: str, value: Decimal | None) -> None:
+        t.rows.append(
+            SpecRow(label=label, line_item=key, side=side, values={"amount": value} if value else {})
+        )
+
+    add("income", "一、一般公共预算", "income.general_budget", funds.get("general_budget"))
+    add("income", "二、政府性基金预算", "income.gov_fund", funds.get("gov_fund"))
+    if funds.get("state_capital"):
+        add("income", "三、国有资本经营预算", "income.state_capital", funds["state_capital"])
+    add("expenditure.use", "一、基本支出", "expenditure.basic", sums["basic"])
+    add("expenditure.use", "二、项目支出", "expenditure.project", sums["project"] - reserve)
+    add("expenditure.use", "三、单位预留机动经费", "expenditure.reserve", reserve)
+    add("income.foot", "收入合计", "income.total", sums["total"])
+    add("expenditure.foot", "支出合计", "expenditure.total", sums["total"])
+    spec.tables["appropriation_summary"] = t
+    spec.grids["appropriation_summary"] = appropriation_with_use_grid
+
+
+def appropriation_with_use_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
+    """收入 (项目名称 | 金额) | 支出 · 支出用途 (项目名称 | 金额), the 合计 lines side by side at the bottom."""
+    header = [HCell(0, 0, "收入", colspan=2), HCell(0, 2, "支出", colspan=2)]
+    header += [
+        HCell(1, 0, "项目名称", rowspan=2),
+        HCell(1, 1, "金额", rowspan=2),
+        HCell(1, 2, "支出用途", colspan=2),
+    ]
+    header += [HCell(2, 2, "项目名称"), HCell(2, 3, "金额")]
+
+    def pair(row: SpecRow | None) -> list[BCell]:
+        if row is None:
+            return [BCell(""), BCell("")]
+        return [BCell(row.label), BCell(_amount(row.values.get("amount")), align="r")]
+
+    income = [r for r in table.rows if r.side == "income"]
+    uses = [r for r in table.rows if r.side == "expenditure.use"]
+    body = [
+        [*pair(income[i] if i < len(income) else None), *pair(uses[i] if i < len(uses) else None)]
+        for i in range(max(len(income), len(uses)))
+    ]
+    foot = {r.side: r for r in table.rows if r.side.endswith(".foot")}
+    body.append([*pair(foot["income.foot"]), *pair(foot["expenditure.foot"])])
+    return _jiangsu_grid(_grid(spec, table, title, [2.4, 1.4, 2.6, 1.4], header, 3, body))
+
+
 #: The fund sources of 江苏 2019's 收入预算总表: (group, its rows as (label, measure)), the group's 小计 first.
 FUND_TREE = (
     (
@@ -1301,6 +1365,7 @@ LAYOUTS = {
     "crossed_economic": crossed_economic,
     "fund_tree": fund_tree,
     "gov_fund_money": gov_fund_money,
+    "appropriation_with_use": appropriation_with_use,
     "multi_panel_summary": multi_panel_summary,
     "padded_cells": padded_cells,
     "panels_with_use": panels_with_use,
@@ -1316,6 +1381,8 @@ __all__ = [
     "LAYOUTS",
     "annotated_economic",
     "annotated_economic_unique",
+    "appropriation_with_use",
+    "appropriation_with_use_grid",
     "crossed_economic",
     "crossed_economic_grid",
     "fund_tree",
