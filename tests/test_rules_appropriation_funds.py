@@ -375,3 +375,29 @@ def test_summary_grand_total_stands_for_the_year_only_without_carry_forward():
     assert {r.line_item for r in results(report, TOTALS)} == {"expenditure.grand_total"}
     carried = budget(summary=_use_summary(carry_forward="10.00", grand_total="27498.23"))
     assert outcomes(carried, TOTALS) == {"not_applicable"}
+
+
+def test_tables_keyed_differently_are_compared_by_their_total_alone():
+    """一般公共预算支出表 printed per budget unit (深圳: codes keyed `unit:<name>`) beside a 财政拨款支出表 by code alone: the
+    rows cannot be paired, so a mismatch there is no finding; the 合计 still is."""
+    report = budget()
+    for row in report.tables["general_budget"].rows:
+        if row.subject_code:
+            row.line_item = "unit:某单位"
+    _bump(report, "appropriation_expenditure", "2040501", "total")
+    res = results(report, BY_FUND)
+    assert {(r.line_item, r.outcome) for r in res} == {("total", "pass")}
+    _bump(report, "appropriation_expenditure", None, "total")
+    assert fails(report, BY_FUND) == {(None, "total", "total")}
+    # a fund table with money printed per budget unit: its money by code is unknown, nothing is compared
+    blocks = budget(fund=FUND)
+    for row in blocks.tables["gov_fund"].rows:
+        if row.subject_code:
+            row.line_item = "unit:某单位"
+    assert outcomes(blocks, BY_FUND) == {"not_applicable"}
+    # 烟台's 部门经济分类 × 政府经济分类 pairs in one economic table, codes alone in the other: the 合计 alone
+    crossed = budget()
+    for row in crossed.tables["basic_expenditure"].rows:
+        if row.subject_code:
+            row.line_item = "gov_economic:50101"
+    assert {r.line_item for r in results(crossed, BASIC)} == {"total"}
