@@ -243,6 +243,13 @@ def test_real_appropriation_summaries_by_fund_source(real_budget_reports: dict) 
         if {r.rule_id for r in mine if r.outcome == "pass"} == set(rules):
             evaluated.add(name.split("-")[0])
     assert evaluated == {"shanghai", "yantai"}
+    # the 财政拨款收支总表 adds up and balances in every real budget that prints tables
+    balanced = {
+        name
+        for name, (_, results) in real_budget_reports.items()
+        if {r.outcome for r in results if r.rule_id == "budget_appropriation_balance"} == {"pass"}
+    }
+    assert balanced == set(_NAMES) - NARRATIVE_ONLY
     _, results = real_budget_reports["yantai-housing-2026-budget.pdf"]
     funds = {
         (r.measure, r.subject_code or r.line_item): r.actual

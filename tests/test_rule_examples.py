@@ -312,6 +312,11 @@ BUDGET_EXAMPLES: dict[str, Example] = {
         bump("appropriation_expenditure", "total", "total"),
         at=("appropriation_summary", "expenditure.total"),
     ),
+    "budget_appropriation_balance": Example(
+        "bud",
+        bump("appropriation_summary", "income.grand_total", "amount"),
+        at=("appropriation_summary", "expenditure.grand_total"),
+    ),
     "budget_appropriation_row_sum": Example("bud", bump("appropriation_summary", level=3, measure="total")),
     "budget_cross_appropriation_summary_funds": Example(
         "bud", bump("appropriation_summary", level=3, measure="general_budget")

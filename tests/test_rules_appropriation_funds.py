@@ -262,7 +262,7 @@ def test_great_expectations_judges_the_same_rows_in_one_batch():
         budget(fund=FUND, summary=_fund_summary()),
     ]
     _bump(reports[-1], "appropriation_summary", "229", "gov_fund")
-    rules = [r for r in load_catalogue() if r.id in (BY_FUND, BASIC, ROW_SUM, SUMMARY_FUNDS, TOTALS)]
+    rules = [r for r in load_catalogue() if r.id in (BY_FUND, BASIC, ROW_SUM, SUMMARY_FUNDS, TOTALS, BALANCE)]
     gx = run_checks_batch(reports, rules=rules, runner="gx")
     duck = run_checks_batch(reports, rules=rules, runner="duckdb")
     for g, d in zip(gx, duck, strict=True):
@@ -401,3 +401,21 @@ def test_tables_keyed_differently_are_compared_by_their_total_alone():
         if row.subject_code:
             row.line_item = "gov_economic:50101"
     assert {r.line_item for r in results(crossed, BASIC)} == {"total"}
+
+
+BALANCE = "budget_appropriation_balance"
+
+
+def test_summary_income_is_the_three_appropriations_and_balances():
+    """江苏 2019's 财政拨款收支预算总表: 收入合计 = 一般公共预算 + 政府性基金 (blank) = 支出合计; 烟台's adds 国有资本经营."""
+    report = budget(summary=_use_summary(basic="17279.29", project="10208.94", total="27488.23"))
+    report.tables["appropriation_summary"].rows.append(
+        Row(label="收入合计", line_item="income.total", cells=[_cell("amount", "27488.23")])
+    )
+    res = results(report, BALANCE)
+    assert {(r.line_item, r.outcome) for r in res} == {
+        ("income.total", "pass"),
+        ("expenditure.total", "pass"),
+    }
+    _bump(report, "appropriation_summary", None, "amount")  # the first uncoded line: 一、一般公共预算
+    assert fails(report, BALANCE) == {(None, "income.total", "amount")}
