@@ -2,6 +2,8 @@
 
 Relations (all amounts DECIMAL, never float):
 - `tables(table_kind, status, unit, unit_factor, title, note, n_rows, n_cells)`
+- `columns(table_kind, measure, header)`: the amount columns the parser found under each table's header, printed
+  blank or not (a column left blank in every row is a measure at 0, not a measure the table lacks).
 - `rows(row_id, table_kind, subject_code, line_item, row_label, label_norm, code_system, level, page)`
 - `cells(row_id, table_kind, unit, unit_factor, subject_code, line_item, row_label, measure, value, amount_yuan,
   page)`: one printed cell, value in the table unit, amount_yuan in yuan.
@@ -83,6 +85,7 @@ def _level(code: str | None) -> str | None:
 def report_relations(report: Report) -> dict[str, pd.DataFrame]:
     """The report as plain DataFrames (object columns holding Decimal), one per relation."""
     tables, rows, cells, repeated, problems = [], [], [], [], []
+    columns = []
     row_id = 0
     for t in report.tables.values():
         factor = UNIT_FACTORS.get(t.unit, Decimal(10000))
@@ -98,6 +101,7 @@ def report_relations(report: Report) -> dict[str, pd.DataFrame]:
                 "n_cells": sum(len(r.cells) for r in t.rows),
             }
         )
+        columns += [{"table_kind": t.kind, "measure": c.measure, "header": c.header} for c in t.columns]
         for r in t.rows:
             row_id += 1
             rows.append(
@@ -210,6 +214,7 @@ def report_relations(report: Report) -> dict[str, pd.DataFrame]:
         "paragraphs": _frame(paragraphs, _COLUMNS["paragraphs"]),
         "report": _frame(meta, _COLUMNS["report"]),
         "tables": _frame(tables, _COLUMNS["tables"]),
+        "columns": _frame(columns, _COLUMNS["columns"]),
         "rows": _frame(rows, _COLUMNS["rows"]),
         "cells": _frame(cells, _COLUMNS["cells"]),
         "repeated_rows": _frame(repeated, _COLUMNS["repeated_rows"]),
@@ -294,6 +299,7 @@ _COLUMNS: dict[str, dict[str, str]] = {
         "n_rows": "INTEGER",
         "n_cells": "INTEGER",
     },
+    "columns": {"table_kind": "VARCHAR", "measure": "VARCHAR", "header": "VARCHAR"},
     "rows": {
         "row_id": "INTEGER",
         "table_kind": "VARCHAR",

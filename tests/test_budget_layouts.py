@@ -12,6 +12,7 @@ from nonzero_cells import nonzero_cells, nonzero_truth
 from expectations.engine import check_report
 from juesuan.budgets.factory import STYLES, budget_from_final, write_budget
 from juesuan.budgets.layouts import LAYOUTS
+from juesuan.model import Report
 from juesuan.parsing import parse_report
 
 
@@ -151,6 +152,8 @@ def test_layout_read_exactly(layout: str, style: str, tmp_path: Path) -> None:
             ("budget_economic_total_sum", "appropriation_basic"),
             ("budget_class_equals_sum_of_kuan", "appropriation_expenditure"),
             ("budget_kuan_equals_sum_of_xiang", "appropriation_expenditure"),
+            ("budget_cross_appropriation_by_fund", "appropriation_expenditure"),
+            ("budget_cross_appropriation_basic", "appropriation_basic"),
         } <= passed
 
 
@@ -290,3 +293,81 @@ def test_unit_blocks_round_each_unit_on_its_own(head: str) -> None:
         f"\n{head}: the units miss the department's figures on {off} of 12 seeds, a 类 its 款 {inner} times"
     )
     assert off >= 6 and inner > 0, (off, inner)
+
+
+def _jiangsu_with_fund_money(tmp_path: Path, seed: int) -> tuple[Report, dict, list]:  # type: ignore[type-arg]
+    from juesuan.budgets.layouts import (
+        appropriation_with_use,
+        fund_tree,
+        gov_fund_money,
+        padded_cells,
+        panels_with_use,
+        single_row_totals,
+    )
+
+    spec = budget_from_final(_final_spec(seed, "central2024"), style="word", seed=seed)
+    layouts = (
+        gov_fund_money,
+        panels_with_use,
+        fund_tree,
+        single_row_totals,
+        appropriation_with_use,
+        padded_cells,
+    )
+    for layout in layouts:
+        layout(spec, seed=seed)
+    tmp_path.mkdir()
+    entry = write_budget(spec, tmp_path)
+    report = parse_report(tmp_path / entry["file"])
+    return report, nonzero_truth(tmp_path / entry["truth_file"]), check_report(report, runner="duckdb")
+
+
+def test_jiangsu_appropriation_tables_with_fund_money(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 江苏 2019 budget whose department also spends 政府性基金 (彩票公益金): its 财政拨款 tables are 一般公共预算 +
+    政府性基金 code by code, read exactly, and the 财政拨款 rules compare them with the printed fund table (the
+    国有资本经营 table printed empty counts 0); printed as the 一般公共预算 alone, they fail at the fund's codes."""
+    from juesuan.budgets import layouts
+
+    report, truth, results = _jiangsu_with_fund_money(tmp_path / "right", 7)
+    assert nonzero_cells(report) == truth
+    assert not [p.message for p in report.problems if p.severity == "error"]
+    assert not [
+        (r.rule_id, r.message) for r in results if r.outcome in ("fail", "parse_error", "execution_error")
+    ]
+    fund = report.tables["gov_fund"]
+    assert fund.status == "parsed" and {c.measure for r in fund.rows for c in r.cells} == {
+        "total",
+        "basic",
+        "project",
+    }
+    assert report.tables["state_capital"].status == "empty"
+    by_fund = {
+        r.subject_code or r.line_item: r for r in results if r.rule_id == "budget_cross_appropriation_by_fund"
+    }
+    assert {"total", "229", "22960", "2296002"} <= set(by_fund)
+    assert {r.outcome for r in by_fund.values()} == {"pass"}
+    assert len(by_fund) == len(report.tables["appropriation_expenditure"].rows)
+    general = report.tables["general_budget"].find(line_item="total").cell("total").amount_yuan
+    fund_total = fund.find(line_item="total").cell("total").amount_yuan
+    assert by_fund["total"].actual == general + fund_total
+    # the fund's 基本支出 has no economic codes: only the 合计 is compared, with it
+    [basic] = [r for r in results if r.rule_id == "budget_cross_appropriation_basic"]
+    assert (basic.line_item, basic.outcome) == ("total", "pass")
+    assert basic.actual - report.tables["basic_expenditure"].find(line_item="total").cell(
+        "total"
+    ).amount_yuan == (fund.find(line_item="total").cell("basic").amount_yuan)
+
+    # the 财政拨款 tables printed as the 一般公共预算 alone (a producer forgetting the fund): the rules say where
+    monkeypatch.setattr(layouts, "_appropriation", lambda spec: spec.tables["general_budget"])
+    monkeypatch.setattr(layouts, "_appropriation_basic", lambda spec: spec.tables["basic_expenditure"])
+    report, _, results = _jiangsu_with_fund_money(tmp_path / "wrong", 7)
+    fails = {(r.rule_id, r.subject_code or r.line_item) for r in results if r.outcome == "fail"}
+    assert fails == {
+        *(("budget_cross_appropriation_by_fund", k) for k in ("total", "229", "22960", "2296002")),
+        ("budget_cross_appropriation_basic", "total"),
+        # the 财政拨款收支总表 (支出总计, 政府性基金 included) no longer matches the 财政拨款支出表's 合计
+        ("budget_cross_appropriation_summary_totals", "expenditure.total"),
+        ("budget_cross_appropriation_summary_totals", "expenditure.basic"),
+    }

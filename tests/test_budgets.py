@@ -161,6 +161,25 @@ def test_jiangsu_2019_coded_tables(real_budget_reports: dict) -> None:
         ("budget_class_equals_sum_of_kuan", "appropriation_expenditure"),
         ("budget_economic_total_sum", "appropriation_basic"),
     } <= passed
+    # 财政拨款 = 一般公共预算 + 政府性基金 (printed empty) + 国有资本经营 (no table; its 财政拨款收支预算总表 lists no such
+    # fund): every row of both 财政拨款 tables compared and equal, 37,188.34 and 21,968.00 万元 in their 合计
+    for rule_id, kind, n_rows in (
+        ("budget_cross_appropriation_by_fund", "appropriation_expenditure", 18),
+        ("budget_cross_appropriation_basic", "appropriation_basic", 34),
+    ):
+        compared = [r for r in results if r.rule_id == rule_id]
+        assert {(r.outcome, r.within_rounding) for r in compared} == {("pass", False)}, rule_id
+        assert len(compared) == len(report.tables[kind].rows) == n_rows, rule_id
+    # its 财政拨款收支预算总表: 支出合计 37,188.34 = the 财政拨款支出表's 合计, 一、基本支出 21,968.00 = the 财政拨款基本支出表's
+    totals = {
+        r.line_item: (r.outcome, r.actual)
+        for r in results
+        if r.rule_id == "budget_cross_appropriation_summary_totals"
+    }
+    assert totals == {
+        "expenditure.total": ("pass", Decimal("371883400.00")),
+        "expenditure.basic": ("pass", Decimal("219680000.00")),
+    }
 
 
 def test_jiangsu_2019_summary_income_and_expenditure_figures(real_budget_reports: dict) -> None:
@@ -211,6 +230,35 @@ def test_jiangsu_2019_summary_income_and_expenditure_figures(real_budget_reports
     assert not [
         r.rule_id for r in results if r.table_kind in mine and r.outcome not in ("pass", "not_applicable")
     ]
+
+
+def test_real_appropriation_summaries_by_fund_source(real_budget_reports: dict) -> None:
+    """财政拨款 = 一般公共预算 + 政府性基金 + 国有资本经营 in the 财政拨款收支总表's fund columns (上海, 烟台) and against
+    the fund tables; 烟台市住建局 spends all three: 212 with 政府性基金 money, 223 国有资本经营预算支出."""
+    rules = ("budget_appropriation_row_sum", "budget_cross_appropriation_summary_funds")
+    evaluated = set()
+    for name, (_, results) in sorted(real_budget_reports.items()):
+        mine = [r for r in results if r.rule_id in rules]
+        assert {r.outcome for r in mine} <= {"pass", "not_applicable"}, name
+        if {r.rule_id for r in mine if r.outcome == "pass"} == set(rules):
+            evaluated.add(name.split("-")[0])
+    assert evaluated == {"shanghai", "yantai"}
+    # the 财政拨款收支总表 adds up and balances in every real budget that prints tables
+    balanced = {
+        name
+        for name, (_, results) in real_budget_reports.items()
+        if {r.outcome for r in results if r.rule_id == "budget_appropriation_balance"} == {"pass"}
+    }
+    assert balanced == set(_NAMES) - NARRATIVE_ONLY
+    _, results = real_budget_reports["yantai-housing-2026-budget.pdf"]
+    funds = {
+        (r.measure, r.subject_code or r.line_item): r.actual
+        for r in results
+        if r.rule_id == "budget_cross_appropriation_summary_funds"
+    }
+    assert funds[("gov_fund", "212")] == Decimal("38061900.00")
+    assert funds[("state_capital", "223")] == Decimal("599500.00")
+    assert funds[("general_budget", "expenditure.total")] == Decimal("419661500.00")
 
 
 #: Real disagreements of a budget's prose with its tables, as (file, words of the figure): shown, not hidden.

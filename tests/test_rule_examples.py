@@ -62,11 +62,17 @@ def good(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Report]:
     picked["bud_x"] = parse_report(out / str(write_budget(spec, out)["file"]))
     # `bud_j`: 江苏 2019's layouts (summary with a 支出用途 panel, 收入 as a tree of funds, one-row 支出预算总表;
     # 财政拨款 tables by code, 机关运行经费, one-row 三公 in white-padded cells)
-    from juesuan.budgets.layouts import fund_tree, padded_cells, panels_with_use, single_row_totals
+    from juesuan.budgets.layouts import (
+        appropriation_with_use,
+        fund_tree,
+        padded_cells,
+        panels_with_use,
+        single_row_totals,
+    )
 
     spec = budget_from_final(build_spec(plan, 7, None)[0], style="word")
     spec.doc_id += "-j"
-    for layout in (panels_with_use, fund_tree, single_row_totals, padded_cells):
+    for layout in (panels_with_use, fund_tree, single_row_totals, appropriation_with_use, padded_cells):
         layout(spec, seed=7)
     picked["bud_j"] = parse_report(out / str(write_budget(spec, out)["file"]))
     return picked
@@ -295,6 +301,26 @@ BUDGET_EXAMPLES: dict[str, Example] = {
     ),
     "budget_summary_classes": Example("bud", bump("summary", level=3), at=("summary", "expenditure.total")),
     "budget_income_fund_tree": Example("bud_j", bump("income", "total", "general_budget.appropriation")),
+    "budget_cross_appropriation_by_fund": Example(
+        "bud_j", bump("appropriation_expenditure", level=7, measure="total")
+    ),
+    "budget_cross_appropriation_basic": Example(
+        "bud_j", bump("appropriation_basic", level=5, measure="total")
+    ),
+    "budget_cross_appropriation_summary_totals": Example(
+        "bud_j",
+        bump("appropriation_expenditure", "total", "total"),
+        at=("appropriation_summary", "expenditure.total"),
+    ),
+    "budget_appropriation_balance": Example(
+        "bud",
+        bump("appropriation_summary", "income.grand_total", "amount"),
+        at=("appropriation_summary", "expenditure.grand_total"),
+    ),
+    "budget_appropriation_row_sum": Example("bud", bump("appropriation_summary", level=3, measure="total")),
+    "budget_cross_appropriation_summary_funds": Example(
+        "bud", bump("appropriation_summary", level=3, measure="general_budget")
+    ),
 }
 
 EXAMPLES: dict[str, Example] = {

@@ -519,6 +519,7 @@ _MEASURE_LABELS = {
     "basic": "基本支出",
     "project": "项目支出",
     "general_budget": "一般公共预算拨款收入",
+    "gov_fund": "政府性基金预算拨款收入",
     "business": "事业收入",
     "other": "其他收入",
     "personnel": "人员经费",
@@ -600,7 +601,12 @@ def _two_sided_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
     rmeasures = list(dict.fromkeys(m for r in right for m in r.values))
     header = [HCell(0, 0, "收入", colspan=2), HCell(0, 2, "支出", colspan=1 + len(rmeasures))]
     header += [HCell(1, 0, "项目"), HCell(1, 1, "预算数"), HCell(1, 2, "项目")]
-    labels = {"amount": "预算数", "total": "合计", "general_budget": "一般公共预算"}
+    labels = {
+        "amount": "预算数",
+        "total": "合计",
+        "general_budget": "一般公共预算",
+        "gov_fund": "政府性基金预算",
+    }
     header += [HCell(1, 3 + j, labels[m]) for j, m in enumerate(rmeasures)]
     # the totals print side by side on the last lines; the other lines fill from the top
     foot_keys = ("income.total", "income.carryover", "income.grand_total")
@@ -628,14 +634,15 @@ def _side_cells(row: SpecRow | None, measures: list[str]) -> list[BCell]:
 
 
 def _income_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
-    measures = ["total", "general_budget", "business", "other"]
+    funds = ["gov_fund"] if any("gov_fund" in r.values for r in table.rows) else []
+    measures = ["total", "general_budget", *funds, "business", "other"]
     header = [HCell(0, 0, "单位名称", rowspan=2), HCell(0, 1, "合计", rowspan=2)]
-    header += [HCell(0, 2, "本年收入", colspan=3)]
+    header += [HCell(0, 2, "本年收入", colspan=len(measures) - 1)]
     header += [HCell(1, 2 + j, _MEASURE_LABELS[m]) for j, m in enumerate(measures[1:])]
     body = [
         [BCell(r.label), *[BCell(_fmt(r.values.get(m)), align="r") for m in measures]] for r in table.rows
     ]
-    return _grid(spec, table, title, [3.2] + [1.3] * 4, header, 2, body)
+    return _grid(spec, table, title, [3.2] + [1.3] * len(measures), header, 2, body)
 
 
 def _three_public_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:

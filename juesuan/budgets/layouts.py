@@ -13,6 +13,9 @@ handling of that layout stays covered without the real file:
 - `padded_cells`: 江苏 2019's Excel export (white background rects inset in every cell, one 金额 column, the
   财政拨款 tables by function and economic code, the 机关运行经费 table, one row of 三公 / 会议费 / 培训费);
   `unruled_codes`: the same coded tables printed without any rule.
+- `gov_fund_money`: a department that also spends 政府性基金 money (彩票公益金), printed by function code in the
+  政府性基金预算支出表 and carried through every table that adds fund sources; with `padded_cells` after it, 江苏
+  2019's 财政拨款 tables = 一般公共预算 + 政府性基金 code by code.
 - `unit_codes`: 西安's per-unit tables with hierarchical unit codes (单位编码 | 单位名称: 合计, the department's
   group row 101, its units 101001 …): the 收入总表, the 支出总表 by fund source (fund.<source>), the 三公 table
   with 会议费 and 培训费 (上年 / 当年 / 增减 column groups, a row per unit), and the 一般公共预算基本支出表 by
@@ -24,7 +27,15 @@ from __future__ import annotations
 import random
 from decimal import Decimal
 
-from juesuan.budgets.factory import _MEASURE_LABELS, BudgetSpec, _grid, _to_hundred, _tree
+from juesuan.budgets.factory import (
+    _CLASS_ORDINALS,
+    _MEASURE_LABELS,
+    HUNDRED,
+    BudgetSpec,
+    _grid,
+    _to_hundred,
+    _tree,
+)
 from juesuan.budgets.vocabulary import CROSS_KEY
 from juesuan.factory.render import BCell, Grid, HCell
 from juesuan.factory.spec import SpecRow, SpecTable, format_amount, round_unit, yuan_of
@@ -773,20 +784,175 @@ def _amount_column(table: SpecTable, kind: str, codes: str = "") -> SpecTable:
     return out
 
 
+#: 政府性基金 spending of `gov_fund_money`: 229 其他支出 / 22960 彩票公益金安排的支出 / 2296002 用于社会福利的彩票公益金支出
+FUND_NAMES = {"229": "其他支出", "22960": "彩票公益金安排的支出", "2296002": "用于社会福利的彩票公益金支出"}
+#: where the funds' basic expenditure is booked by economic code (the fund tables print it by function code only)
+FUND_BASIC_NAMES = {"302": "商品和服务支出", "30201": "办公费"}
+_FUND_KINDS = ("gov_fund", "state_capital")
+
+
+def _add_leaf(table: SpecTable, leaf: str, names: dict[str, str], values: dict[str, Decimal]) -> None:
+    """Add `values` to the row of code `leaf` in a coded table (合计 and 类 / 款 / 项 rows, values in its unit), to
+    its parents and to the 合计, inserting the rows it lacks in code order."""
+    coded = {r.subject_code: r for r in table.rows if r.subject_code}
+    for n in range(3, len(leaf) + 1, 2):
+        row = coded.setdefault(leaf[:n], SpecRow(label=names[leaf[:n]], subject_code=leaf[:n]))
+        for m, v in values.items():
+            row.values[m] = row.values.get(m, Decimal(0)) + v
+    for row in table.rows:
+        if row.line_item == "total" and not row.subject_code:
+            for m, v in values.items():
+                row.values[m] = row.values.get(m, Decimal(0)) + v
+    table.rows = [r for r in table.rows if not r.subject_code] + [coded[c] for c in sorted(coded)]
+
+
+def _appropriation(spec: BudgetSpec) -> SpecTable:
+    """The 财政拨款支出表 by function code: 一般公共预算 + 政府性基金 + 国有资本经营, row by row (合计 column)."""
+    gb = spec.tables["general_budget"]
+    out = SpecTable(kind=gb.kind, unit=gb.unit)
+    out.rows = [
+        SpecRow(
+            label=r.label,
+            subject_code=r.subject_code,
+            line_item=r.line_item,
+            values={"total": r.values["total"]},
+        )
+        for r in gb.rows
+    ]
+    for kind in _FUND_KINDS:
+        fund = spec.tables.get(kind)
+        codes = {r.subject_code for r in fund.rows if r.subject_code} if fund else set()
+        names = {r.subject_code: r.label for r in fund.rows if r.subject_code} if fund else {}
+        for r in fund.rows if fund else ():
+            if r.subject_code and not any(
+                c != r.subject_code and c.startswith(r.subject_code) for c in codes
+            ):
+                _add_leaf(
+                    out,
+                    r.subject_code,
+                    names,
+                    {"total": yuan_of(r.values["total"], fund.unit) / _per(gb.unit)},
+                )
+    return out
+
+
+def _per(unit: str) -> Decimal:
+    return Decimal(10000) if unit == "万元" else Decimal(1)
+
+
+def _fund_basic(spec: BudgetSpec, unit: str) -> Decimal:
+    """The funds' basic expenditure (their 合计 rows' 基本支出), in `unit`."""
+    total = Decimal(0)
+    for kind in _FUND_KINDS:
+        fund = spec.tables.get(kind)
+        for r in fund.rows if fund else ():
+            if r.line_item == "total" and not r.subject_code:
+                total += yuan_of(r.values.get("basic", Decimal(0)), fund.unit) / _per(unit)
+    return total
+
+
+def _appropriation_basic(spec: BudgetSpec) -> SpecTable:
+    """The 财政拨款基本支出表 by economic code: the 一般公共预算基本支出表 plus the funds' basic expenditure, booked on
+    30201 办公费 (the fund tables say how much, not on what)."""
+    basic = spec.tables["basic_expenditure"]
+    out = SpecTable(kind=basic.kind, unit=basic.unit)
+    out.rows = [
+        SpecRow(
+            label=r.label,
+            subject_code=r.subject_code,
+            line_item=r.line_item,
+            values={"total": r.values["total"]},
+        )
+        for r in basic.rows
+    ]
+    extra = _fund_basic(spec, basic.unit)
+    if extra:
+        names = {**FUND_BASIC_NAMES, **{r.subject_code: r.label for r in basic.rows if r.subject_code}}
+        _add_leaf(out, "30201", names, {"total": extra})
+    return out
+
+
+def _add_class(table: SpecTable, code: str, name: str, values: dict[str, Decimal]) -> None:
+    """Add `values` to a two-sided summary's expenditure line of class `code` (a new line in code order when it has
+    none), the class lines numbered 一、二、… again."""
+    classes = [r for r in table.rows if r.side == "expenditure" and r.subject_code]
+    row = next((r for r in classes if r.subject_code == code), None)
+    if row is None:
+        row = SpecRow(label=name, subject_code=code, side="expenditure")
+        at = next((table.rows.index(r) for r in classes if r.subject_code > code), None)
+        if at is None:
+            at = table.rows.index(classes[-1]) + 1 if classes else len(table.rows)
+        table.rows.insert(at, row)
+    for m, v in values.items():
+        row.values[m] = row.values.get(m, Decimal(0)) + v
+    numbered = [r for r in table.rows if r.side == "expenditure" and r.subject_code]
+    for i, r in enumerate(numbered):
+        r.label = f"{_CLASS_ORDINALS[i % 10]}、{r.label.split('、', 1)[-1]}"
+
+
+def _add_line(table: SpecTable, key: str, values: dict[str, Decimal]) -> None:
+    for row in table.rows:
+        if row.line_item == key:
+            for m, v in values.items():
+                row.values[m] = row.values.get(m, Decimal(0)) + v
+
+
+def gov_fund_money(spec: BudgetSpec, seed: int = 0) -> None:
+    """Give the department 政府性基金 money (彩票公益金 for social welfare: mostly 项目支出, some 基本支出), printed by
+    function code in the 政府性基金预算支出表 and carried, truth included, through every table that adds fund
+    sources: the 收支总表 (政府性基金预算拨款收入, the class line, the totals), the 收入总表 (a 政府性基金 column, the
+    department's own office), the 支出总表 (the fund's codes) and the 财政拨款收支总表 (its 政府性基金 column). The
+    一般公共预算 tables stay as they are; `padded_cells` after it prints 江苏's 财政拨款 tables as their sum."""
+    rng = random.Random(f"{seed}:gov_fund_money:{spec.doc_id}")
+    unit = spec.tables["expenditure"].unit
+    per = _per(unit)
+    project = Decimal(rng.randrange(5_000, 40_000)) * HUNDRED / per  # 50 to 400 万元, to the 100 yuan
+    basic = Decimal(rng.randrange(500, 4_000)) * HUNDRED / per
+    values = {"total": project + basic, "basic": basic, "project": project}
+    fund = SpecTable(kind="gov_fund", unit=unit)
+    fund.rows.append(SpecRow(label="合计", line_item="total"))
+    _add_leaf(fund, "2296002", FUND_NAMES, values)
+    spec.tables["gov_fund"] = fund
+    _add_leaf(spec.tables["expenditure"], "2296002", FUND_NAMES, values)
+    f = values["total"]
+    summary = spec.tables["summary"]
+    _add_class(summary, "229", FUND_NAMES["229"], {"amount": f})
+    for key in (
+        "income.gov_fund",
+        "income.total",
+        "income.grand_total",
+        "expenditure.total",
+        "expenditure.grand_total",
+    ):
+        _add_line(summary, key, {"amount": f})
+    income = spec.tables["income"]
+    own = next(r for r in income.rows if r.line_item.startswith("unit:"))  # the department's own office
+    for row in (next(r for r in income.rows if r.line_item == "total"), own):
+        row.values["total"] += f
+        row.values["gov_fund"] = f
+    a = spec.tables["appropriation_summary"]
+    _add_class(a, "229", FUND_NAMES["229"], {"total": f, "gov_fund": f})
+    for key in ("income.gov_fund", "income.total", "income.grand_total"):
+        _add_line(a, key, {"amount": f})
+    _add_line(a, "expenditure.grand_total", {"total": f, "gov_fund": f})
+    _add_line(a, "expenditure.total", {"total": f, "gov_fund": f})
+
+
 def padded_cells(spec: BudgetSpec, seed: int = 0) -> None:
     """Re-lay `spec` the way 江苏 2019 (Excel export) prints its coded tables, truth included: one 金额 column,
     black rules as thin filled bars and a white background rect inset in every cell (edges that are no cell
     boundary), class rows whose amount cell is split by white strips above and below the text; the 财政拨款支出表
-    by function and 财政拨款基本支出表 by economic code (财政拨款 = 一般公共预算 + 政府性基金 + 国有资本经营: the factory's
-    budgets have no fund money, so they equal the 一般公共预算 tables); the 一般公共预算机关运行经费支出表 (the 302
+    by function and 财政拨款基本支出表 by economic code (财政拨款 = 一般公共预算 + 政府性基金 + 国有资本经营, summed from
+    the fund tables: the 一般公共预算 tables again unless `gov_fund_money` gave the department fund money, whose
+    basic expenditure is booked on 30201 办公费); the 一般公共预算机关运行经费支出表 (the 302
     商品和服务支出 rows of the basic expenditure: a department of administrative units); and one row of 三公, 会议费
     and 培训费 under a three-level header, amounts centred under header lines drawn on white boxes, the unit
     wrapped as 单位：万 / 元."""
     rng = random.Random(f"{seed}:padded_cells:{spec.doc_id}")
     gb, basic = spec.tables["general_budget"], spec.tables["basic_expenditure"]
     laid = {
-        "appropriation_expenditure": _amount_column(gb, "appropriation_expenditure"),
-        "appropriation_basic": _amount_column(basic, "appropriation_basic"),
+        "appropriation_expenditure": _amount_column(_appropriation(spec), "appropriation_expenditure"),
+        "appropriation_basic": _amount_column(_appropriation_basic(spec), "appropriation_basic"),
         "general_budget": _amount_column(gb, "general_budget"),
         "basic_expenditure": _amount_column(basic, "basic_expenditure"),
     }
@@ -1081,6 +1247,70 @@ def panels_with_use_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid
     return _jiangsu_grid(grid)
 
 
+def appropriation_with_use(spec: BudgetSpec, seed: int = 0) -> None:
+    """Re-lay the 财政拨款收支总表 as 江苏 2019's 财政拨款收支预算总表: 收入 (一、一般公共预算, 二、政府性基金预算) beside
+    支出 by 支出用途 (一、基本支出, 二、项目支出, 三、单位预留机动经费), closed by 收入合计 / 支出合计. The uses are the
+    财政拨款's: basic = the 一般公共预算's + the funds' basic expenditure, the project expenditure less the share the
+    units keep as 单位预留机动经费. Run before `padded_cells` (which reduces the 一般公共预算支出表 to its 合计 column)."""
+    old = spec.tables["appropriation_summary"]
+    split = ("total", "basic", "project")
+    sums = dict.fromkeys(split, Decimal(0))
+    funds: dict[str, Decimal] = {}
+    for kind in ("general_budget", *_FUND_KINDS):
+        table = spec.tables.get(kind)
+        total = next((r for r in table.rows if r.line_item == "total"), None) if table else None
+        if total is None:
+            continue
+        for m in split:
+            sums[m] += yuan_of(total.values.get(m, Decimal(0)), table.unit) / _per(old.unit)
+        funds[kind] = yuan_of(total.values.get("total", Decimal(0)), table.unit) / _per(old.unit)
+    reserve = (sums["project"] * Decimal("0.3")).quantize(Decimal("0.01"))
+    t = SpecTable(kind="appropriation_summary", unit=old.unit, note=old.note)
+
+    def add(side: str, label: str, key: str, value: Decimal | None) -> None:
+        t.rows.append(
+            SpecRow(label=label, line_item=key, side=side, values={"amount": value} if value else {})
+        )
+
+    add("income", "一、一般公共预算", "income.general_budget", funds.get("general_budget"))
+    add("income", "二、政府性基金预算", "income.gov_fund", funds.get("gov_fund"))
+    if funds.get("state_capital"):
+        add("income", "三、国有资本经营预算", "income.state_capital", funds["state_capital"])
+    add("expenditure.use", "一、基本支出", "expenditure.basic", sums["basic"])
+    add("expenditure.use", "二、项目支出", "expenditure.project", sums["project"] - reserve)
+    add("expenditure.use", "三、单位预留机动经费", "expenditure.reserve", reserve)
+    add("income.foot", "收入合计", "income.total", sums["total"])
+    add("expenditure.foot", "支出合计", "expenditure.total", sums["total"])
+    spec.tables["appropriation_summary"] = t
+    spec.grids["appropriation_summary"] = appropriation_with_use_grid
+
+
+def appropriation_with_use_grid(spec: BudgetSpec, table: SpecTable, title: str) -> Grid:
+    """收入 (项目名称 | 金额) | 支出 · 支出用途 (项目名称 | 金额), the 合计 lines side by side at the bottom."""
+    header = [HCell(0, 0, "收入", colspan=2), HCell(0, 2, "支出", colspan=2)]
+    header += [
+        HCell(1, 0, "项目名称", rowspan=2),
+        HCell(1, 1, "金额", rowspan=2),
+        HCell(1, 2, "支出用途", colspan=2),
+    ]
+    header += [HCell(2, 2, "项目名称"), HCell(2, 3, "金额")]
+
+    def pair(row: SpecRow | None) -> list[BCell]:
+        if row is None:
+            return [BCell(""), BCell("")]
+        return [BCell(row.label), BCell(_amount(row.values.get("amount")), align="r")]
+
+    income = [r for r in table.rows if r.side == "income"]
+    uses = [r for r in table.rows if r.side == "expenditure.use"]
+    body = [
+        [*pair(income[i] if i < len(income) else None), *pair(uses[i] if i < len(uses) else None)]
+        for i in range(max(len(income), len(uses)))
+    ]
+    foot = {r.side: r for r in table.rows if r.side.endswith(".foot")}
+    body.append([*pair(foot["income.foot"]), *pair(foot["expenditure.foot"])])
+    return _jiangsu_grid(_grid(spec, table, title, [2.4, 1.4, 2.6, 1.4], header, 3, body))
+
+
 #: The fund sources of 江苏 2019's 收入预算总表: (group, its rows as (label, measure)), the group's 小计 first.
 FUND_TREE = (
     (
@@ -1124,6 +1354,7 @@ def fund_tree(spec: BudgetSpec, seed: int = 0) -> None:
         "total": tot["total"],
         "general_budget": gb,
         "general_budget.appropriation": gb,
+        "gov_fund": tot.get("gov_fund", Decimal(0)),
         "other_funds": tot.get("business", Decimal(0)) + tot.get("other", Decimal(0)),
         "business": tot.get("business", Decimal(0)),
         "other": tot.get("other", Decimal(0)),
@@ -1179,6 +1410,8 @@ LAYOUTS = {
     "unit_codes": unit_codes,
     "crossed_economic": crossed_economic,
     "fund_tree": fund_tree,
+    "gov_fund_money": gov_fund_money,
+    "appropriation_with_use": appropriation_with_use,
     "multi_panel_summary": multi_panel_summary,
     "padded_cells": padded_cells,
     "panels_with_use": panels_with_use,
@@ -1194,10 +1427,13 @@ __all__ = [
     "LAYOUTS",
     "annotated_economic",
     "annotated_economic_unique",
+    "appropriation_with_use",
+    "appropriation_with_use_grid",
     "crossed_economic",
     "crossed_economic_grid",
     "fund_tree",
     "fund_tree_grid",
+    "gov_fund_money",
     "multi_panel_grid",
     "multi_panel_summary",
     "padded_cells",

@@ -212,7 +212,13 @@ TEMPLATES: dict[str, BudgetTemplate] = {
             "公开{n:02d}表",
             1,
             False,
-            layouts=("panels_with_use", "fund_tree", "single_row_totals", "padded_cells"),
+            layouts=(
+                "panels_with_use",
+                "fund_tree",
+                "single_row_totals",
+                "appropriation_with_use",
+                "padded_cells",
+            ),
         ),
         # 深圳市人社局's size: dozens of units, every unit's projects and their targets (hundreds of pages)
         BudgetTemplate(
