@@ -292,13 +292,19 @@ def results_dir(data_docs_dir: Path) -> Path:
 
 
 def _note_documents(data_docs_dir: Path, keys: Any, documents: Sequence[str]) -> None:
-    """Write `DOCUMENTS_FILE` in the run folder of each stored result (`<suite>/<run name>/<run time>/`)."""
+    """Write `DOCUMENTS_FILE` in the run folder of each stored result (`<suite>/<run name>/<run time>/`). A
+    note that cannot be written (disk full) costs only its pruning: the run is then kept while among the
+    latest, like a run written before runs noted their documents; the check itself stands."""
     for key in keys:
         folder = results_dir(data_docs_dir).joinpath(*key.to_tuple()[:-1])
-        if folder.is_dir():
-            tmp = folder / f".{DOCUMENTS_FILE}.tmp"
-            tmp.write_text("".join(f"{sha}\n" for sha in documents), encoding="utf-8")
-            os.replace(tmp, folder / DOCUMENTS_FILE)
+        tmp = folder / f".{DOCUMENTS_FILE}.tmp"
+        try:
+            if folder.is_dir():
+                tmp.write_text("".join(f"{sha}\n" for sha in documents), encoding="utf-8")
+                os.replace(tmp, folder / DOCUMENTS_FILE)
+        except OSError as exc:
+            logger.warning("documents of GX run %s not noted: %s", folder, exc)
+            tmp.unlink(missing_ok=True)
 
 
 @contextmanager
