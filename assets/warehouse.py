@@ -151,6 +151,8 @@ def published_mart(context: dg.AssetExecutionContext, warehouse: WarehouseResour
         f"mart {'published' if result.published else 'unchanged'}: generation {result.generation}, "
         f"{result.document_count} documents, {result.amount_count} amounts → {result.path}"
     )
+    if result.pruned is not None:  # the check results housekeeping removed (warehouse.housekeeping)
+        context.log.info(result.pruned.render())
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(result.path)),
@@ -159,5 +161,6 @@ def published_mart(context: dg.AssetExecutionContext, warehouse: WarehouseResour
             "documents": result.document_count,
             "amounts": result.amount_count,
             "seconds": round(result.seconds, 3),
+            "check_runs_pruned": result.pruned.removed if result.pruned is not None else 0,
         }
     )

@@ -166,7 +166,13 @@ def run_checks_batch(
             t1 = time.perf_counter()
             name = run_name or f"batch_{_batch_id(shas)}"
             try:
-                gx_run = gx_runner.run_suite(db_path, gx_checks, run_name=name, data_docs_dir=data_docs_dir)
+                gx_run = gx_runner.run_suite(
+                    db_path,
+                    gx_checks,
+                    run_name=name,
+                    data_docs_dir=data_docs_dir,
+                    documents=_checked(shas, [d for c in gx_checks for d in c.docs]),
+                )
                 # GX returns at most MAX_RESULT_RECORDS rows per expectation: a batch check with more is run
                 # again per report, so that each report's violating rows can be compared with DuckDB's
                 redo = [
@@ -179,8 +185,9 @@ def run_checks_batch(
                     again = gx_runner.run_suite(
                         db_path,
                         [GxCheck(gx_checks[pos].rule, (doc,)) for pos, doc in redo],
-                        run_name=f"{name}_per_report",
+                        run_name=name + PER_REPORT_SUFFIX,
                         data_docs_dir=data_docs_dir,
+                        documents=_checked(shas, [doc for _pos, doc in redo]),
                     )
                     for (pos, doc), out in zip(redo, again.outcomes, strict=True):
                         gx_of[(gx_checks[pos].rule.id, doc)] = len(gx_checks)
@@ -232,6 +239,16 @@ def _run_rule(con: duckdb.DuckDBPyConnection, rule: Rule, docs: tuple[int, ...])
     for rows in out.values():
         rows.sort(key=lambda r: tuple((v is None, str(v)) for v in r.values()))
     return out
+
+
+#: A batch's second GX run, per report, for the checks whose violating rows the first run capped: its run name is
+#: the batch's with this suffix (the two runs together hold the batch's results).
+PER_REPORT_SUFFIX = "_per_report"
+
+
+def _checked(shas: Sequence[str | None], docs: Sequence[int]) -> list[str]:
+    """The sha256s of the batch's documents `docs` (by position), each once, sorted."""
+    return sorted({s for s in (shas[d] for d in docs) if s})
 
 
 def _batch_id(shas: Sequence[str | None]) -> str:

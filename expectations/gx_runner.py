@@ -24,9 +24,12 @@ execution_error.
 from __future__ import annotations
 
 import enum
+import fcntl
 import logging
 import os
 import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +44,10 @@ _PATCHED = False
 #: DuckDB settings of both runs of a rule (the engine's DuckDB pass and GX's connection): one thread, so that an
 #: order-sensitive aggregate gives the same text on both runs.
 DUCKDB_CONFIG: dict[str, Any] = {"threads": 1}
+
+#: Beside each run's stored validation result, in its run folder: the sha256s of the documents the run checked,
+#: one a line (what `warehouse.housekeeping` keeps a run for). GX's results store reads only `*.json`.
+DOCUMENTS_FILE = "documents.txt"
 
 
 @dataclass(frozen=True)
@@ -129,13 +136,16 @@ def run_suite(
     *,
     run_name: str,
     data_docs_dir: Path | None,
+    documents: Sequence[str] = (),
 ) -> GxRun:
     """Validate `checks` against the batch DuckDB file at `db_path` with GX in one checkpoint run; optionally
-    add the run to the Data Docs site in `data_docs_dir` (one site, a page per batch)."""
+    add the run to the Data Docs site in `data_docs_dir` (one site, a page per batch), noting beside its stored
+    result the sha256s of the `documents` it checked."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
 
-    with _LOCK:
+    # the site's lock before the thread lock, as pruning takes them (warehouse.housekeeping): no deadlock
+    with site_lock(data_docs_dir) if data_docs_dir is not None else nullcontext(), _LOCK:
         _patch_gx_for_duckdb()
         logging.getLogger("great_expectations").setLevel(logging.ERROR)
         context = gx.get_context(mode="ephemeral", project_config=_project_config(data_docs_dir))
@@ -145,16 +155,25 @@ def run_suite(
             kwargs={"connect_args": {"read_only": True, "config": dict(DUCKDB_CONFIG)}},
         )
         try:
-            return _run(context, source, checks, run_name=run_name, data_docs_dir=data_docs_dir)
+            return _run(
+                context, source, checks, run_name=run_name, data_docs_dir=data_docs_dir, documents=documents
+            )
         finally:
             _release([source, *context.data_sources.all().values()])
 
 
 def _run(
-    context: Any, source: Any, checks: list[GxCheck], *, run_name: str, data_docs_dir: Path | None
+    context: Any,
+    source: Any,
+    checks: list[GxCheck],
+    *,
+    run_name: str,
+    data_docs_dir: Path | None,
+    documents: Sequence[str],
 ) -> GxRun:
     import great_expectations as gx
     from great_expectations.checkpoint import UpdateDataDocsAction
+    from great_expectations.core.run_identifier import RunIdentifier
 
     from expectations.batch import DOCUMENTS_TABLE
 
@@ -188,7 +207,10 @@ def _run(
             result_format={"result_format": "COMPLETE"},
         )
     )
-    result = checkpoint.run()
+    # named after the batch: runs of parallel workers never share a folder, and a page says which batch it is
+    result = checkpoint.run(run_id=RunIdentifier(run_name=run_name))
+    if data_docs_dir is not None:
+        _note_documents(data_docs_dir, result.run_results, documents)
     outcomes: dict[int, GxRuleOutcome] = {}
     for vres in result.run_results.values():
         for er in vres.results:
@@ -267,6 +289,56 @@ def _project_config(data_docs_dir: Path | None) -> Any:
 def results_dir(data_docs_dir: Path) -> Path:
     """Where the validation results behind a Data Docs site are kept (beside the site)."""
     return data_docs_dir.with_name(data_docs_dir.name + ".results")
+
+
+def _note_documents(data_docs_dir: Path, keys: Any, documents: Sequence[str]) -> None:
+    """Write `DOCUMENTS_FILE` in the run folder of each stored result (`<suite>/<run name>/<run time>/`). A
+    note that cannot be written (disk full) costs only its pruning: the run is then kept while among the
+    latest, like a run written before runs noted their documents; the check itself stands."""
+    for key in keys:
+        folder = results_dir(data_docs_dir).joinpath(*key.to_tuple()[:-1])
+        tmp = folder / f".{DOCUMENTS_FILE}.tmp"
+        try:
+            if folder.is_dir():
+                tmp.write_text("".join(f"{sha}\n" for sha in documents), encoding="utf-8")
+                os.replace(tmp, folder / DOCUMENTS_FILE)
+        except OSError as exc:
+            logger.warning("documents of GX run %s not noted: %s", folder, exc)
+            tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def site_lock(data_docs_dir: Path, *, exclusive: bool = False, wait: bool = True) -> Iterator[bool]:
+    """An advisory lock (flock) on a Data Docs site and its results, `<site>.lock`: a check writing to the site
+    holds it shared (GX re-reads every stored result to rebuild the index), pruning holds it exclusive. Yields
+    whether it was taken (always, unless `wait` is off and another process holds it)."""
+    path = data_docs_dir.with_name(data_docs_dir.name + ".lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as fh:
+        try:
+            fcntl.flock(fh, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def rebuild_site_index(data_docs_dir: Path, keep: Any = None) -> None:
+    """Rebuild the site's index page from the results store (after runs were removed): GX also drops the pages
+    of runs it no longer has. `keep`, a stored result's key tuple, is the one page re-rendered with it (GX
+    re-renders every page when given none)."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+    from great_expectations.data_context.types.resource_identifiers import ValidationResultIdentifier
+
+    with _LOCK:
+        logging.getLogger("great_expectations").setLevel(logging.ERROR)
+        context = gx.get_context(mode="ephemeral", project_config=_project_config(data_docs_dir))
+        resources = [ValidationResultIdentifier.from_tuple(keep)] if keep is not None else None
+        context.build_data_docs(site_names=["juesuan"], resource_identifiers=resources)
 
 
 def _exception_message(exc: dict[str, Any]) -> str | None:

@@ -75,6 +75,8 @@ class IngestSummary:
                 f"{state} generation {pub.generation}: {pub.document_count} documents, "
                 f"{pub.amount_count} amounts in mart.report_amounts"
             )
+            if pub.pruned is not None and (pub.pruned.removed or pub.pruned.skipped):
+                lines.append(pub.pruned.render())
             lines.append(f"query it read-only: duckdb -readonly {pub.path}")
             lines.append(f'  or: juesuan query "SELECT * FROM mart.department_year" --warehouse {pub.path}')
         return "\n".join(lines)

@@ -22,6 +22,7 @@ from warehouse.errors import is_write_failure, write_failed
 from warehouse.migrate import current_version, latest_version, migrate, rollback
 
 if TYPE_CHECKING:
+    from warehouse.housekeeping import PruneSummary
     from warehouse.store import Warehouse
 
 #: Per-document tables copied only for documents whose amounts are published (published and current).
@@ -40,6 +41,7 @@ class PublishResult:
     document_count: int
     amount_count: int
     seconds: float
+    pruned: PruneSummary | None = None  # the check results housekeeping removed after publishing
 
 
 def connect_published(path: Path | str) -> duckdb.DuckDBPyConnection:

@@ -745,7 +745,16 @@ class Warehouse:
         return len(rows)
 
     def publish(self, published_path: Path | str | None = None, *, force: bool = False) -> Any:
-        """Build, validate and atomically swap in the published file (see `warehouse.publish`)."""
+        """Build, validate and atomically swap in the published file (see `warehouse.publish`), then prune the
+        check results no current document and no recent run needs (`warehouse.housekeeping`)."""
+        from warehouse.housekeeping import prune_check_results
+        from warehouse.ingest import DATA_DOCS_DIR
         from warehouse.publish import publish
 
-        return publish(self, Path(published_path) if published_path else self.published_path, force=force)
+        result = publish(self, Path(published_path) if published_path else self.published_path, force=force)
+        current = self.con.execute(
+            "SELECT document_sha256 FROM core.documents "
+            "WHERE superseded_by IS NULL AND status IN ('published', 'quarantined')"
+        ).fetchall()
+        result.pruned = prune_check_results(self.root / DATA_DOCS_DIR, [sha for (sha,) in current])
+        return result

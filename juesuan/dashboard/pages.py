@@ -33,6 +33,33 @@ from juesuan.dashboard.web import ALL, ALL_LABEL, WAN_NOTE, Page, _floats, fmt
 CHART_BARS = 40
 
 
+def bar_with_table(
+    p: Page,
+    table: pd.DataFrame,
+    columns: dict[str, str],
+    *,
+    key: str,
+    file_name: str,
+    links: dict[str, str] | None = None,
+    bars: pd.DataFrame | None = None,
+    numbers: Sequence[str] = (),
+    height: int | None = None,
+    notes: Sequence[str] = (),
+    **encoding: Any,
+) -> None:
+    """One figure: a bar chart, the captions under it, then its table with the CSV download.
+
+    `bars` are the rows the chart draws when they are not the table's (a melted or cut copy); `numbers` are
+    their columns turned into floats for Vega-Lite (the table and its CSV keep the exact decimals); `encoding`
+    is the chart's Altair encoding (x, y, color, href, tooltip, ...).
+    """
+    chart = alt.Chart(_floats(table if bars is None else bars, numbers)).mark_bar().encode(**encoding)
+    p.chart(chart, height=height)
+    for note in notes:
+        p.caption(note)
+    p.table(table, columns, key=key, file_name=file_name, links=links)
+
+
 # ---------------------------------------------------------------------------------------------- overview
 
 
@@ -79,24 +106,10 @@ def overview(p: Page) -> None:
     long["地区年度"] = long.region + " " + long["年度"]
     long = long[long.n > 0]
     shown = list(dict.fromkeys(long["地区年度"]))[:60]
-    chart = (
-        alt.Chart(_floats(long[long["地区年度"].isin(shown)], ["n"]))
-        .mark_bar()
-        .encode(
-            y=alt.Y("地区年度:N", title=None, sort=None, axis=alt.Axis(labelLimit=360)),
-            x=alt.X("n:Q", title="文档数", axis=alt.Axis(tickMinStep=1)),
-            color=alt.Color(
-                "状态:N",
-                scale=alt.Scale(domain=list(STATUS_LABELS.values()), range=["#2e7d32", "#f9a825", "#c62828"]),
-            ),
-            tooltip=["region:N", "年度:N", "状态:N", "n:Q"],
-        )
-    )
-    p.chart(chart)
-    if len(dict.fromkeys(long["地区年度"])) > len(shown):
-        p.caption(f"图中显示前 {len(shown)} 个地区年度；表格列出全部。")
+    cut = len(dict.fromkeys(long["地区年度"])) > len(shown)
     by["kind"] = by.report_kind.map(REPORT_KIND_LABELS)
-    p.table(
+    bar_with_table(
+        p,
         by,
         {
             "region": "地区",
@@ -110,6 +123,16 @@ def overview(p: Page) -> None:
         },
         key="ov-by",
         file_name="documents_by_region_year",
+        bars=long[long["地区年度"].isin(shown)],
+        numbers=["n"],
+        notes=[f"图中显示前 {len(shown)} 个地区年度；表格列出全部。"] if cut else [],
+        y=alt.Y("地区年度:N", title=None, sort=None, axis=alt.Axis(labelLimit=360)),
+        x=alt.X("n:Q", title="文档数", axis=alt.Axis(tickMinStep=1)),
+        color=alt.Color(
+            "状态:N",
+            scale=alt.Scale(domain=list(STATUS_LABELS.values()), range=["#2e7d32", "#f9a825", "#c62828"]),
+        ),
+        tooltip=["region:N", "年度:N", "状态:N", "n:Q"],
     )
 
     p.h2("未发布的文档及原因")
@@ -224,28 +247,8 @@ def compare(p: Page) -> None:
         id_vars=["label", "source"], value_vars=plotted, var_name="m", value_name="v"
     )
     long["指标"] = long.m.map(value_cols)
-    chart = (
-        alt.Chart(long)
-        .mark_bar()
-        .encode(
-            y=alt.Y("label:N", sort=list(top.label), title=None, axis=alt.Axis(labelLimit=360)),
-            x=alt.X("v:Q", title=unit),
-            color=alt.Color("指标:N", legend=alt.Legend(orient="top")),
-            yOffset="指标:N",
-            href="source:N",
-            tooltip=[
-                alt.Tooltip("label:N", title="部门"),
-                "指标:N",
-                alt.Tooltip("v:Q", title=unit, format=",.2f"),
-            ],
-        )
-    )
-    p.chart(chart, height=max(160, 24 * len(top) * len(plotted) + 60))
-    if len(df) > len(top):
-        p.caption(f"图中显示前 {len(top)} 名，表格列出全部 {len(df)} 行。点击条形打开该数字的原文页。")
-    else:
-        p.caption("点击条形或表格中的“查看原文”打开该数字所在的原文页。")
-    p.table(
+    bar_with_table(
+        p,
         df,
         {
             "rank": "排名",
@@ -259,6 +262,23 @@ def compare(p: Page) -> None:
         key="cmp",
         file_name="compare",
         links={"source": "查看原文", "profile": "打开档案"},
+        bars=long,
+        height=max(160, 24 * len(top) * len(plotted) + 60),
+        notes=[
+            f"图中显示前 {len(top)} 名，表格列出全部 {len(df)} 行。点击条形打开该数字的原文页。"
+            if len(df) > len(top)
+            else "点击条形或表格中的“查看原文”打开该数字所在的原文页。"
+        ],
+        y=alt.Y("label:N", sort=list(top.label), title=None, axis=alt.Axis(labelLimit=360)),
+        x=alt.X("v:Q", title=unit),
+        color=alt.Color("指标:N", legend=alt.Legend(orient="top")),
+        yOffset="指标:N",
+        href="source:N",
+        tooltip=[
+            alt.Tooltip("label:N", title="部门"),
+            "指标:N",
+            alt.Tooltip("v:Q", title=unit, format=",.2f"),
+        ],
     )
 
 
@@ -347,43 +367,21 @@ def department(p: Page) -> None:
         if inc.empty:
             p.caption("收入决算表没有合计行。")
         else:
-            p.chart(
-                alt.Chart(_floats(inc, ["amount"]))
-                .mark_bar()
-                .encode(
-                    x=alt.X("year:O", title="年度", axis=alt.Axis(labelAngle=0)),
-                    y=alt.Y("amount:Q", title="万元"),
-                    color=alt.Color("measure_label:N", title="来源"),
-                    href="source:N",
-                    tooltip=["year:O", "measure_label:N", alt.Tooltip("amount:Q", format=",.2f")],
-                ),
-                height=260,
-            )
-            p.table(
+            _amounts_by_year(
+                p,
                 inc,
                 {"year": "年度", "measure_label": "收入来源", "amount": "金额（万元）", "source": "原文"},
+                color=("measure_label", "来源"),
                 key="dep-income",
                 file_name="department_income",
-                links={"source": "查看原文"},
             )
 
         p.h3("按支出功能分类")
         level = p.radio("level", "层级", ["类", "款"])
         fn = p.q("department_functions", dept_id, level)
         fn["label"] = [f"{c} {n}" for c, n in zip(fn.code, fn.name, strict=True)]
-        p.chart(
-            alt.Chart(_floats(fn, ["total"]))
-            .mark_bar()
-            .encode(
-                y=alt.Y("label:N", title=None, sort="-x", axis=alt.Axis(labelLimit=300)),
-                x=alt.X("total:Q", title="本年支出合计（万元）"),
-                color=alt.Color("year:O", title="年度"),
-                yOffset="year:O",
-                href="source:N",
-                tooltip=["year:O", "label:N", alt.Tooltip("total:Q", format=",.2f")],
-            )
-        )
-        p.table(
+        bar_with_table(
+            p,
             fn,
             {
                 "year": "年度",
@@ -397,6 +395,13 @@ def department(p: Page) -> None:
             key="dep-fn",
             file_name="department_functions",
             links={"source": "查看原文"},
+            numbers=["total"],
+            y=alt.Y("label:N", title=None, sort="-x", axis=alt.Axis(labelLimit=300)),
+            x=alt.X("total:Q", title="本年支出合计（万元）"),
+            color=alt.Color("year:O", title="年度"),
+            yOffset="year:O",
+            href="source:N",
+            tooltip=["year:O", "label:N", alt.Tooltip("total:Q", format=",.2f")],
         )
 
         p.h3("基本支出经济分类")
@@ -405,19 +410,8 @@ def department(p: Page) -> None:
             p.caption("没有一般公共预算财政拨款基本支出决算表的经济分类数据。")
         else:
             eco["label"] = [f"{c} {n}" for c, n in zip(eco.code, eco.name, strict=True)]
-            p.chart(
-                alt.Chart(_floats(eco, ["amount"]))
-                .mark_bar()
-                .encode(
-                    x=alt.X("year:O", title="年度", axis=alt.Axis(labelAngle=0)),
-                    y=alt.Y("amount:Q", title="万元"),
-                    color=alt.Color("label:N", title="经济分类（类）"),
-                    href="source:N",
-                    tooltip=["year:O", "label:N", alt.Tooltip("amount:Q", format=",.2f")],
-                ),
-                height=260,
-            )
-            p.table(
+            _amounts_by_year(
+                p,
                 eco,
                 {
                     "year": "年度",
@@ -426,9 +420,9 @@ def department(p: Page) -> None:
                     "amount": "金额（万元）",
                     "source": "原文",
                 },
+                color=("label", "经济分类（类）"),
                 key="dep-eco",
                 file_name="department_economic",
-                links={"source": "查看原文"},
             )
 
         p.h3("人员编制")
@@ -440,18 +434,8 @@ def department(p: Page) -> None:
         if hc.empty:
             p.caption("报告未说明编制人数和实有人数。")
         else:
-            p.chart(
-                alt.Chart(_floats(hc, ["n"]))
-                .mark_bar()
-                .encode(
-                    x=alt.X("year:O", title="年度", axis=alt.Axis(labelAngle=0)),
-                    xOffset="口径:N",
-                    y=alt.Y("n:Q", title="人"),
-                    color="口径:N",
-                ),
-                height=220,
-            )
-            p.table(
+            bar_with_table(
+                p,
                 head,
                 {
                     "year": "年度",
@@ -460,6 +444,13 @@ def department(p: Page) -> None:
                 },
                 key="dep-hc",
                 file_name="department_headcount",
+                bars=hc,
+                numbers=["n"],
+                height=220,
+                x=alt.X("year:O", title="年度", axis=alt.Axis(labelAngle=0)),
+                xOffset="口径:N",
+                y=alt.Y("n:Q", title="人"),
+                color="口径:N",
             )
 
     p.h3("规则提示")
@@ -500,6 +491,29 @@ def department(p: Page) -> None:
         key="dep-rules",
         file_name="department_rule_findings",
         links={"source": "查看原文"},
+    )
+
+
+def _amounts_by_year(
+    p: Page, df: pd.DataFrame, columns: dict[str, str], *, color: tuple[str, str], key: str, file_name: str
+) -> None:
+    """A department's `amount` per year, stacked by the `color` column (its name, its legend title); a bar or
+    a table link opens the figure's source page."""
+    column, title = color
+    bar_with_table(
+        p,
+        df,
+        columns,
+        key=key,
+        file_name=file_name,
+        links={"source": "查看原文"},
+        numbers=["amount"],
+        height=260,
+        x=alt.X("year:O", title="年度", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("amount:Q", title="万元"),
+        color=alt.Color(f"{column}:N", title=title),
+        href="source:N",
+        tooltip=["year:O", f"{column}:N", alt.Tooltip("amount:Q", format=",.2f")],
     )
 
 
@@ -573,24 +587,20 @@ def functions(p: Page) -> None:
     rows = data.function_level(leaves, level, class_code, kuan_code)
     p.h2(f"{level}级{'（' + (kuan_code or class_code or '') + ' 之下）' if class_code else ''}")
     rows["label"] = [f"{c} {n}".strip() for c, n in zip(rows.code, rows.name, strict=True)]
-    p.chart(
-        alt.Chart(_floats(rows, ["amount", "share"]))
-        .mark_bar()
-        .encode(
-            y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=300)),
-            x=alt.X("amount:Q", title=f"{measure_label}（万元）"),
-            tooltip=[
-                "label:N",
-                alt.Tooltip("amount:Q", format=",.2f"),
-                alt.Tooltip("share:Q", title="占比 %"),
-            ],
-        )
-    )
-    p.table(
+    bar_with_table(
+        p,
         rows,
         {"code": "科目编码", "name": "科目名称", "amount": f"{measure_label}（万元）", "share": "占比（%）"},
         key="fn-rows",
         file_name=f"functions_{level}",
+        numbers=["amount", "share"],
+        y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=300)),
+        x=alt.X("amount:Q", title=f"{measure_label}（万元）"),
+        tooltip=[
+            "label:N",
+            alt.Tooltip("amount:Q", format=",.2f"),
+            alt.Tooltip("share:Q", title="占比 %"),
+        ],
     )
     node = kuan_code or class_code
     if node:
@@ -633,22 +643,14 @@ def budget(p: Page) -> None:
         return
     p.h2("各部门预算与决算（按执行率从低到高）")
     deps["label"] = [f"{d}（{g}）" for d, g in zip(deps.department, deps.region, strict=True)]
-    _plan_vs_spend_chart(p, deps.head(CHART_BARS), "label", what)
-    p.table(
+    _plan_vs_spend(
+        p,
         deps,
-        {
-            "rank": "排名",
-            "department": "部门",
-            "budget": "预算数（万元）",
-            "actual": "决算数（万元）",
-            "difference": "决算减预算（万元）",
-            "execution_rate_pct": "执行率（%）",
-            "budget_source": "预算原文",
-            "actual_source": "决算原文",
-        },
+        {"rank": "排名", "department": "部门"},
+        shown=deps.head(CHART_BARS),
+        what=what,
         key="bva-deps",
         file_name=f"budget_vs_actual_{year}_{table_kind}_{measure}",
-        links={"budget_source": "查看预算原文", "actual_source": "查看决算原文"},
     )
 
     p.h2("部门内按功能分类")
@@ -661,33 +663,49 @@ def budget(p: Page) -> None:
     if rows.empty:
         p.note("info", f"该部门两份文档都没有印出{level}级科目行。")
         return
-    _plan_vs_spend_chart(p, rows, "label", what)
-    p.caption(
-        "某一份文档没有印出的科目行按 0 计（该表已读出）；预算数为 0 时执行率留空。按预算单位分块印出的预算，"
-        "部门的预算数取本部门分块，没有本部门分块时取各单位分块之和（合计与各单位之和相符时）。"
-    )
-    p.table(
+    _plan_vs_spend(
+        p,
         rows,
-        {
-            "subject_code": "科目编码",
-            "subject_name": "科目名称",
-            "budget": "预算数（万元）",
-            "actual": "决算数（万元）",
-            "difference": "决算减预算（万元）",
-            "execution_rate_pct": "执行率（%）",
-            "basis": "预算数读法",
-            "budget_source": "预算原文",
-            "actual_source": "决算原文",
-        },
+        {"subject_code": "科目编码", "subject_name": "科目名称"},
+        shown=rows,
+        what=what,
         key="bva-functions",
         file_name=f"budget_vs_actual_{year}_{table_kind}_{measure}_{level}",
-        links={"budget_source": "查看预算原文", "actual_source": "查看决算原文"},
+        basis="预算数读法",
+        notes=[
+            "某一份文档没有印出的科目行按 0 计（该表已读出）；预算数为 0 时执行率留空。按预算单位分块印出的预算，"
+            "部门的预算数取本部门分块，没有本部门分块时取各单位分块之和（合计与各单位之和相符时）。"
+        ],
     )
 
 
-def _plan_vs_spend_chart(p: Page, df: pd.DataFrame, label: str, what: str) -> None:
-    """Budget and actual side by side per row (a click opens that figure's source page), rows in table order."""
-    long = _floats(df, ["budget", "actual"]).melt(
+def _plan_vs_spend(
+    p: Page,
+    table: pd.DataFrame,
+    first: dict[str, str],
+    *,
+    shown: pd.DataFrame,
+    what: str,
+    key: str,
+    file_name: str,
+    basis: str | None = None,
+    notes: Sequence[str] = (),
+) -> None:
+    """Budget and actual side by side for each row of `shown` (`label`s, in table order; a click opens that
+    figure's source page), then the table: the `first` columns, the figures, the `basis` column if titled, the
+    links to both documents."""
+    label = "label"
+    columns = {
+        **first,
+        "budget": "预算数（万元）",
+        "actual": "决算数（万元）",
+        "difference": "决算减预算（万元）",
+        "execution_rate_pct": "执行率（%）",
+        **({"basis": basis} if basis else {}),
+        "budget_source": "预算原文",
+        "actual_source": "决算原文",
+    }
+    long = _floats(shown, ["budget", "actual"]).melt(
         id_vars=[label, "budget_source", "actual_source", "execution_rate_pct"],
         value_vars=["budget", "actual"],
         var_name="m",
@@ -700,29 +718,32 @@ def _plan_vs_spend_chart(p: Page, df: pd.DataFrame, label: str, what: str) -> No
     ]
     long["rate"] = [float(v) if isinstance(v, Decimal) else None for v in long.execution_rate_pct]
     long = long.drop(columns=["execution_rate_pct"])
-    chart = (
-        alt.Chart(long)
-        .mark_bar()
-        .encode(
-            y=alt.Y(f"{label}:N", sort=list(df[label]), title=None, axis=alt.Axis(labelLimit=360)),
-            x=alt.X("v:Q", title=f"{what}（万元）"),
-            color=alt.Color(
-                "数:N",
-                scale=alt.Scale(domain=["预算数", "决算数"], range=["#90a4ae", "#1565c0"]),
-                legend=alt.Legend(orient="top", title=None),
-            ),
-            yOffset=alt.YOffset("数:N", sort=["预算数", "决算数"]),
-            href="source:N",
-            tooltip=[
-                alt.Tooltip(f"{label}:N", title="项目"),
-                "数:N",
-                alt.Tooltip("v:Q", title="万元", format=",.2f"),
-                alt.Tooltip("rate:Q", title="执行率（%）", format=".2f"),
-            ],
-        )
+    bar_with_table(
+        p,
+        table,
+        columns,
+        key=key,
+        file_name=file_name,
+        links={"budget_source": "查看预算原文", "actual_source": "查看决算原文"},
+        bars=long,
+        height=max(200, 44 * len(shown) + 60),
+        notes=["点击条形或表格中的链接打开该数字所在的预算或决算原文页（红框标出单元格）。", *notes],
+        y=alt.Y(f"{label}:N", sort=list(shown[label]), title=None, axis=alt.Axis(labelLimit=360)),
+        x=alt.X("v:Q", title=f"{what}（万元）"),
+        color=alt.Color(
+            "数:N",
+            scale=alt.Scale(domain=["预算数", "决算数"], range=["#90a4ae", "#1565c0"]),
+            legend=alt.Legend(orient="top", title=None),
+        ),
+        yOffset=alt.YOffset("数:N", sort=["预算数", "决算数"]),
+        href="source:N",
+        tooltip=[
+            alt.Tooltip(f"{label}:N", title="项目"),
+            "数:N",
+            alt.Tooltip("v:Q", title="万元", format=",.2f"),
+            alt.Tooltip("rate:Q", title="执行率（%）", format=".2f"),
+        ],
     )
-    p.chart(chart, height=max(200, 44 * len(df) + 60))
-    p.caption("点击条形或表格中的链接打开该数字所在的预算或决算原文页（红框标出单元格）。")
 
 
 # ---------------------------------------------------------------------------------------------- data quality
@@ -745,50 +766,34 @@ def quality(p: Page) -> None:
             .sort_values("documents", ascending=False, kind="stable")
         )
         rules["severity_label"] = rules.severity.map(SEVERITY_LABELS)
-        p.chart(
-            alt.Chart(_floats(by_year, ["documents"]).assign(年度=lambda d: d.year.astype(str)))
-            .mark_bar()
-            .encode(
-                y=alt.Y("rule_id:N", sort="-x", title=None, axis=alt.Axis(labelLimit=300)),
-                x=alt.X("documents:Q", title="未通过的文档数"),
-                color=alt.Color("年度:N"),
-                tooltip=["rule_id:N", "年度:N", "documents:Q", "results:Q"],
-            )
-        )
-        p.table(
+        bar_with_table(
+            p,
             rules,
             {"rule_id": "规则", "severity_label": "级别", "documents": "文档数", "results": "未通过的检查数"},
             key="dq-rules",
             file_name="rule_failures",
+            bars=by_year.assign(年度=lambda d: d.year.astype(str)),
+            numbers=["documents"],
+            y=alt.Y("rule_id:N", sort="-x", title=None, axis=alt.Axis(labelLimit=300)),
+            x=alt.X("documents:Q", title="未通过的文档数"),
+            color=alt.Color("年度:N"),
+            tooltip=["rule_id:N", "年度:N", "documents:Q", "results:Q"],
         )
-        p.h2("按规则与年度")
-        by_year["severity_label"] = by_year.severity.map(SEVERITY_LABELS)
-        p.table(
-            by_year,
-            {
-                "rule_id": "规则",
-                "severity_label": "级别",
-                "year": "年度",
-                "documents": "文档数",
-                "results": "检查数",
-            },
-            key="dq-year",
-            file_name="rule_failures_by_year",
-        )
-        p.h2("按规则与地区")
-        by_region["severity_label"] = by_region.severity.map(SEVERITY_LABELS)
-        p.table(
-            by_region,
-            {
-                "rule_id": "规则",
-                "severity_label": "级别",
-                "region": "地区",
-                "documents": "文档数",
-                "results": "检查数",
-            },
-            key="dq-region",
-            file_name="rule_failures_by_region",
-        )
+        for frame, (column, title) in ((by_year, ("year", "年度")), (by_region, ("region", "地区"))):
+            p.h2(f"按规则与{title}")
+            frame["severity_label"] = frame.severity.map(SEVERITY_LABELS)
+            p.table(
+                frame,
+                {
+                    "rule_id": "规则",
+                    "severity_label": "级别",
+                    column: title,
+                    "documents": "文档数",
+                    "results": "检查数",
+                },
+                key=f"dq-{column}",
+                file_name=f"rule_failures_by_{column}",
+            )
 
     p.h2("已隔离的报告")
     quar = p.q("quarantined", region, y0, y1)
