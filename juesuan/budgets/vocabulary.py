@@ -14,8 +14,11 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from juesuan.keywords import keyword_list, keyword_lists, three_public, word_list
 from juesuan.parsing.subjects import class_code, strip_ordinal
 
+#: Header and row-label words of the budget tables (juesuan/keywords/budgets.yaml).
+_KW = "budgets"
 _WS = re.compile(r"\s+")
 _QUOTES = re.compile(r"[“”\"'‘’「」『』]")
 
@@ -32,18 +35,12 @@ _SPLIT = (("total", "合计"), ("basic", "基本支出"), ("project", "项目支
 _PRIOR = tuple((f"prior.{k}", f"上年预算数{lbl}") for k, lbl in _SPLIT) + tuple(
     (f"change.{k}", f"增减{lbl}") for k, lbl in _SPLIT
 )
-_THREE = (
-    ("total", "合计"),
-    ("overseas", "因公出国（境）费"),
-    ("vehicle_total", "公务用车购置及运行费"),
-    ("vehicle_purchase", "公务用车购置费"),
-    ("vehicle_operation", "公务用车运行费"),
-    ("reception", "公务接待费"),
-    ("meeting", "会议费"),
-    ("training", "培训费"),
-    ("admin_operation", "机关运行经费"),
-    ("total_all", "合计（三公、会议费、培训费）"),
+_THREE = three_public.labels("budgets")  # juesuan/keywords/three_public.yaml
+#: The 三公 items of the 三公 tables that print them (without 会议费, 培训费, 机关运行经费 beside them).
+_THREE_PUBLIC_ONLY = frozenset(
+    ("overseas", "reception", "vehicle_total", "vehicle_purchase", "vehicle_operation")
 )
+_THREE_PUBLIC_ALL = frozenset(three_public.FAMILY_ITEMS["budgets"])
 
 BUDGET_TABLE_KINDS: dict[str, BudgetTableKind] = {
     t.key: t
@@ -283,13 +280,8 @@ def _earlier_year(j: str) -> bool:
 
 def _three_public_item(j: str) -> str | None:
     """The 三公 item a column header names (总计, 因公出国(境)费, 公务接待费, 公务用车…), or None."""
-    r = re.sub(r"公务用车购置及运行(?:（?维护）?)?费", "", j)
-    if "出国" in j:
-        return "overseas"
-    if "接待" in j:
-        return "reception"
-    if "公务用车" in j:
-        return "vehicle_purchase" if "购置" in r else "vehicle_operation" if "运行" in r else "vehicle_total"
+    if (item := three_public.item(j, _THREE_PUBLIC_ONLY)) is not None:
+        return item
     if "总计" in j or "三公" in j:
         return "total"
     return None
@@ -308,28 +300,22 @@ def label_column(path: list[str]) -> bool:
 
 #: Fund sources of the 收入总表 columns (and of 西安's 支出总表 by fund source): (measure key, header words), the
 #: more specific first (使用非财政拨款结余 before 财政拨款; 其中：专项资金列入部门预算的项目 before 一般公共预算).
-INCOME_SOURCES = (
-    ("affiliated_remittance", ("附属单位上缴",)),
-    ("superior_subsidy", ("上级补助",)),
-    ("carryover", ("上年结转", "结转结余", "上年结余")),
-    ("use_business_fund", ("事业基金",)),
-    ("use_non_fiscal_balance", ("非财政拨款结余",)),
-    ("cash_balance", ("实户资金",)),
-    ("gov_fund", ("政府性基金",)),
-    ("state_capital", ("国有资本",)),
-    ("general_budget.special_funds", ("专项资金列入",)),
-    ("general_budget", ("一般公共预算", "公共预算拨款")),
-    ("fiscal_special.education_fees", ("教育收费",)),
-    ("fiscal_special.other", ("其他专户",)),
-    ("fiscal_special", ("财政专户",)),
-    ("fiscal_appropriation", ("财政拨款",)),
-    ("operating", ("经营收入",)),
-    ("business", ("事业收入",)),
-    ("other", ("其他收入",)),
-    ("total", ("合计", "小计", "总计")),
-)
+INCOME_SOURCES = keyword_list(_KW, "measures.income_sources")
 #: Header words that make a 支出总表 column a fund source rather than a kind of expenditure.
-_FUND_WORDS = ("拨款", "收入", "上年结转", "实户资金")
+_FUND_WORDS = word_list(_KW, "measures.fund_words")
+
+
+#: Column header words → measure key, per table kind (juesuan/keywords/budgets.yaml: measures).
+_THREE_PUBLIC_FUNDS = tuple((k, w) for k, ws in keyword_list(_KW, "measures.three_public_funds") for w in ws)
+_THREE_PUBLIC_FUNDS_TOTAL = word_list(_KW, "measures.three_public_funds_total")
+_ADMIN_OPERATION_WORDS = word_list(_KW, "measures.admin_operation")
+_EXPENDITURE_MEASURES = keyword_list(_KW, "measures.expenditure")
+_PROCUREMENT_MEASURES = keyword_list(_KW, "measures.procurement")
+_PROJECT_ECONOMIC_MEASURES = keyword_list(_KW, "measures.project_economic")
+_BASIC_MEASURES = keyword_list(_KW, "measures.basic")
+_APPROPRIATION_MEASURES = keyword_list(_KW, "measures.appropriation_summary")
+_SUMMARY_EXPENDITURE_MEASURES = keyword_list(_KW, "measures.summary_expenditure")
+_AMOUNT_WORDS = word_list(_KW, "measures.amount")
 
 
 def measure(kind: str, path: list[str], side: str | None) -> str | None:
@@ -344,15 +330,7 @@ def measure(kind: str, path: list[str], side: str | None) -> str | None:
         prefix = "prior."
     if kind == "three_public_funds":
         fund = next(
-            (
-                key
-                for key, word in (
-                    ("general_budget", "一般公共预算"),
-                    ("gov_fund", "政府性基金"),
-                    ("state_capital", "国有资本"),
-                )
-                if word in j
-            ),
+            (key for key, word in _THREE_PUBLIC_FUNDS if word in j),
             None,
         )
         item = _three_public_item(j)
@@ -360,28 +338,17 @@ def measure(kind: str, path: list[str], side: str | None) -> str | None:
             return f"{item}.{fund}" if fund else item
         if fund:  # 广州: a row per item, a column per fund source
             return fund
-        return "total" if any(w in j for w in ("合计", "小计", "预算数")) else None
+        return "total" if any(w in j for w in _THREE_PUBLIC_FUNDS_TOTAL) else None
     if kind in ("three_public", "three_public_meetings"):
         side_key = prefix.rstrip(".") or "budget"
-        r = re.sub(r"公务用车购置及运行(?:（?维护）?)?费", "", j)
-        if "出国" in j:
-            m = "overseas"
-        elif "接待" in j:
-            m = "reception"
-        elif "会议" in j:
-            m = "meeting"
-        elif "培训" in j:
-            m = "training"
-        elif "机关运行" in j:
-            m = "admin_operation"
-        elif "公务用车" in j:
-            m = "vehicle_purchase" if "购置" in r else "vehicle_operation" if "运行" in r else "vehicle_total"
-        elif kind == "three_public_meetings" and "三公" not in j and "合计" in j:
-            m = "total_all"  # 西安: 三公 + 会议费 + 培训费, beside the 三公 小计
-        elif "合计" in j or "小计" in j or "三公" in j:
-            m = "total"
-        else:
-            return None
+        m = three_public.item(j, _THREE_PUBLIC_ALL)
+        if m is None:
+            if kind == "three_public_meetings" and "三公" not in j and "合计" in j:
+                m = "total_all"  # 西安: 三公 + 会议费 + 培训费, beside the 三公 小计
+            elif any(w in j for w in three_public.TOTAL_WORDS):
+                m = "total"
+            else:
+                return None
         return f"{side_key}.{m}"
     if kind == "income" or (kind == "expenditure" and any(w in j for w in _FUND_WORDS)):
         # 西安's 支出总表 is by fund source (the 收入总表's columns): `fund.<source>` beside its 合计
@@ -400,7 +367,7 @@ def measure(kind: str, path: list[str], side: str | None) -> str | None:
             return prefix + "procurement.small_micro_reserved"
         return prefix + "procurement"
     if kind == "admin_operation":
-        if any(w in j for w in ("机关运行经费", "合计", "小计", "预算数", "金额")):
+        if any(w in j for w in _ADMIN_OPERATION_WORDS):
             return prefix + "total"
         return None
     if kind in (
@@ -419,107 +386,44 @@ def measure(kind: str, path: list[str], side: str | None) -> str | None:
             return prefix + ("basic.personnel" if "人员" in path[-1] else "basic.public")
         if "专项业务经费" in j:  # 西安: 项目支出 is called 专项业务经费
             return prefix + "project"
-        for key, words in (
-            ("affiliated_subsidy", ("对附属单位补助",)),
-            ("remit_superior", ("上缴上级",)),
-            ("operating", ("经营支出",)),
-            ("carry_forward", ("结转下年",)),
-            ("reserve", ("预留机动经费",)),
-            ("basic", ("基本支出",)),
-            ("project", ("项目支出",)),
-            ("total", ("合计", "小计", "总计", "本年支出", "预算数", "金额")),
-        ):
+        for key, words in _EXPENDITURE_MEASURES:
             if any(w in j for w in words):
                 return prefix + key
         return prefix + "total" if prefix == "change." else None  # a lone 增减 column: of the total
     if kind == "procurement":
-        for key, words in (
-            ("gov_fund", ("政府性基金",)),
-            ("state_capital", ("国有资本",)),
-            ("general_budget", ("一般公共预算",)),
-            ("fiscal_special", ("财政专户",)),
-            ("non_fiscal_balance", ("非财政拨款结余",)),
-            ("carryover", ("上年结转",)),
-            ("unit_funds", ("单位资金",)),
-            ("fiscal_appropriation", ("财政拨款",)),
-            ("total", ("合计", "总计", "预算数", "金额")),
-        ):
+        for key, words in _PROCUREMENT_MEASURES:
             if any(w in j for w in words):
                 return prefix + key
         return None
     if kind == "project_economic":
-        for key, words in (
-            ("gov_fund", ("政府性基金",)),
-            ("state_capital", ("国有资本",)),
-            ("general_budget", ("一般公共预算",)),
-            ("total", ("合计", "小计", "预算数", "金额", "预算")),
-        ):
+        for key, words in _PROJECT_ECONOMIC_MEASURES:
             if any(w in j for w in words):
                 return prefix + key
         return None
     if kind in ("basic_expenditure", "basic_function", "appropriation_basic"):
-        for key, words in (
-            ("personnel", ("人员经费", "人员支出")),
-            ("public", ("公用经费", "公用支出")),
-            ("total", ("合计", "小计", "预算数", "金额", "预算")),
-        ):
+        for key, words in _BASIC_MEASURES:
             if any(w in j for w in words):
                 return prefix + key
         if kind == "basic_expenditure" and path and path[-1] == "基本支出":
             return prefix + "total"  # 江苏 2019: the one amount column is headed 基本支出
         return None
     if kind == "appropriation_summary" and side == "expenditure":
-        for key, words in (
-            ("general_budget", ("一般公共预算",)),
-            ("gov_fund", ("政府性基金",)),
-            ("state_capital", ("国有资本",)),
-            ("total", ("合计", "小计")),
-            ("amount", ("预算数", "金额", "支出预算")),
-        ):
+        for key, words in _APPROPRIATION_MEASURES:
             if any(w in j for w in words):
                 return prefix + key
         return None
     if kind == "summary" and side == "expenditure":
-        for key, words in (
-            ("basic.personnel", ("人员经费", "人员支出")),
-            ("basic.public", ("公用经费", "公用支出")),
-            ("basic", ("基本支出",)),
-            ("project", ("项目支出",)),
-        ):
+        for key, words in _SUMMARY_EXPENDITURE_MEASURES:
             if any(w in j for w in words):
                 return prefix + key
-    if any(w in j for w in ("预算数", "金额", "预算", "合计")):
+    if any(w in j for w in _AMOUNT_WORDS):
         return prefix + "amount" if prefix != "prior." else "prior"
     return None
 
 
-_INCOME_LINES = (
-    ("income.total", ("本年收入合计", "收入合计", "本年收入小计")),
-    ("income.grand_total", ("收入总计", "总计")),
-    ("income.carryover", ("上年结转", "结转结余", "上年结余")),
-    ("income.use_business_fund", ("用事业基金弥补",)),
-    ("income.general_budget", ("一般公共预算",)),
-    ("income.gov_fund", ("政府性基金",)),
-    ("income.state_capital", ("国有资本经营",)),
-    ("income.fiscal_special", ("财政专户",)),
-    ("income.superior_subsidy", ("上级补助收入",)),
-    ("income.operating", ("经营收入",)),
-    ("income.business", ("事业收入",)),
-    ("income.affiliated_remittance", ("附属单位上缴收入",)),
-    ("income.other", ("其他收入",)),
-)
+_INCOME_LINES = keyword_list(_KW, "lines.income")
 
-_EXPENDITURE_LINES = (
-    ("expenditure.total", ("本年支出合计", "支出合计", "本年支出小计")),
-    ("expenditure.grand_total", ("支出总计", "总计")),
-    ("expenditure.carry_forward", ("结转下年", "年末结转")),
-    ("expenditure.basic", ("基本支出",)),
-    ("expenditure.project", ("项目支出",)),
-    ("expenditure.reserve", ("预留机动经费",)),
-    ("expenditure.operating", ("经营支出",)),
-    ("expenditure.remit_superior", ("上缴上级支出",)),
-    ("expenditure.affiliated_subsidy", ("对附属单位补助支出",)),
-)
+_EXPENDITURE_LINES = keyword_list(_KW, "lines.expenditure")
 
 
 #: Sides of the expenditure panels a summary prints by economic classification (西安's 部门综合预算收支总表: by
@@ -527,23 +431,9 @@ _EXPENDITURE_LINES = (
 ECONOMIC_PANELS = ("expenditure.economic", "expenditure.gov_economic")
 _HEADINGS = {"部门预算": "department_budget", "财政拨款": "fiscal"}
 #: 部门预算支出经济分类 sections of 西安's summary panel (their (1)… items belong to the section above them)
-_ECONOMIC_SECTIONS = (
-    ("basic", ("人员经费和公用经费", "基本支出")),
-    ("project", ("专项业务经费", "项目支出")),
-    ("remit_superior", ("上缴上级",)),
-    ("operating", ("经营支出",)),
-    ("affiliated_subsidy", ("对附属单位补助",)),
-)
+_ECONOMIC_SECTIONS = keyword_list(_KW, "lines.economic_sections")
 #: Summary lines beyond the final-account ones (西安): matched before the generic lines of the side.
-_SUMMARY_EXTRA_LINES = {
-    "income": (
-        ("income.general_budget.special_funds", ("专项资金列入",)),
-        ("income.business.fiscal_special", ("纳入财政专户",)),
-        ("income.use_non_fiscal_balance", ("使用非财政拨款结余",)),
-        ("income.cash_balance", ("实户资金",)),
-    ),
-    "expenditure": (("expenditure.unallocated_cash", ("实户资金",)),),
-}
+_SUMMARY_EXTRA_LINES = keyword_lists(_KW, "lines.summary_extra")
 
 
 def panel_side(path: str, side: str) -> str:
@@ -553,14 +443,13 @@ def panel_side(path: str, side: str) -> str:
     return side
 
 
+#: Row label words → totals of an economic expenditure panel (juesuan/keywords/budgets.yaml).
+_ECONOMIC_PANEL_LINES = keyword_list(_KW, "lines.economic_panel")
+
+
 def _economic_panel_line(side: str, n: str, state: object) -> str | None:
     """Line item of a row of an economic expenditure panel: its totals, sections and items by name."""
-    for key, words in (
-        ("grand_total", ("总计",)),
-        ("total", ("合计",)),
-        ("carry_forward", ("结转",)),
-        ("unallocated_cash", ("实户资金",)),
-    ):
+    for key, words in _ECONOMIC_PANEL_LINES:
         if any(w in n for w in words):
             return f"{side}.{key}"
     if n in _HEADINGS:
@@ -572,6 +461,10 @@ def _economic_panel_line(side: str, n: str, state: object) -> str | None:
                 return f"{side}.{key}"
         return f"{side}.{getattr(state, 'sub', None) or 'other'}:{n}"
     return f"{side}:{n}"
+
+
+#: The fund of a 上年结转 / 结余 line of a summary's income side (juesuan/keywords/budgets.yaml).
+_CARRYOVER_FUNDS = keyword_list(_KW, "lines.carryover_funds")
 
 
 def line_item(kind: str, side: str | None, label: str, state: object) -> str | None:
@@ -601,13 +494,7 @@ def line_item(kind: str, side: str | None, label: str, state: object) -> str | N
         if side == "income" and n in ("本年其他资金收入", "其他资金收入", "单位资金", "其他资金"):
             return "income.other_funds"
         if side == "income" and re.search(r"结余|结转", n) and not re.search(r"总计|合计", n):
-            for key, words in (
-                ("non_fiscal", ("非财政",)),
-                ("general_budget", ("一般公共预算",)),
-                ("gov_fund", ("政府性基金",)),
-                ("state_capital", ("国有资本",)),
-                ("fiscal", ("财政拨款",)),
-            ):
+            for key, words in _CARRYOVER_FUNDS:
                 if any(w in n for w in words):
                     return f"income.carryover.{key}"
             return "income.carryover"
@@ -628,19 +515,11 @@ def line_item(kind: str, side: str | None, label: str, state: object) -> str | N
         year, printed = _YEAR.get(), int(re.search(r"((?:19|20)\d{2})年", n).group(1))
         return "three_public.side:" + ("prior" if year and printed < year else "budget")
     if kind == "three_public_funds":
-        r = re.sub(r"公务用车购置及运行(?:维护)?(?:费|支出)", "", n)
-        for key, test in (
-            ("admin_expenses", "行政经费" in n),
-            ("overseas", "出国" in n),
-            ("vehicle_purchase", "公务用车" in n and "购置" in r),
-            ("vehicle_operation", "公务用车" in n and "运行" in r),
-            ("vehicle_total", "公务用车" in n),
-            ("reception", "接待" in n),
-            ("total", "三公" in n),
-        ):
-            if test:
-                return f"three_public.{key}"
-        return None
+        if "行政经费" in n:
+            return "three_public.admin_expenses"
+        if (item := three_public.item(n, _THREE_PUBLIC_ONLY)) is not None:
+            return f"three_public.{item}"
+        return "three_public.total" if "三公" in n else None
     if kind in ("basic_expenditure", "basic_total", "appropriation_basic"):
         if n.startswith("人员经费"):
             return "personnel_total"
@@ -658,32 +537,9 @@ def line_item(kind: str, side: str | None, label: str, state: object) -> str | N
 #: 江苏 2019's 收入预算总表 is a tree of fund sources with one 金额 column: a group (一般公共预算资金 …) over its 小计
 #: and items. Each row is keyed `fund:<measure>` and the rows are folded into the 合计 row of the income table
 #: (`juesuan.budgets.parse`), the measure being the fund source as in the other regions' 收入总表 columns.
-FUND_GROUPS = (
-    ("general_budget", ("一般公共预算资金", "一般公共预算")),
-    ("gov_fund", ("政府性基金",)),
-    ("state_capital", ("国有资本经营",)),
-    ("fiscal_special", ("财政专户管理资金", "财政专户")),
-    ("other_funds", ("其他资金",)),
-    ("carryover", ("上年结转和结余资金", "上年结转")),
-)
+FUND_GROUPS = keyword_list(_KW, "lines.fund_groups", match="prefix")
 #: Items under each group → measure key (其他资金's items are the 收入总表's own columns: 事业收入, 经营收入 …).
-FUND_ITEMS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
-    "general_budget": (
-        ("general_budget.appropriation", ("公共财政拨款", "财政拨款")),
-        ("general_budget.special_income", ("专项收入",)),
-    ),
-    "fiscal_special": (
-        ("fiscal_special.education_fees", ("教育收费",)),
-        ("fiscal_special.other_non_tax", ("其他非税收入",)),
-    ),
-    "other_funds": (
-        ("business", ("事业收入",)),
-        ("operating", ("经营收入",)),
-        ("other", ("其他收入",)),
-        ("debt", ("债务资金", "银行贷款")),
-    ),
-    "carryover": (("carryover.used", ("动用",)),),
-}
+FUND_ITEMS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = keyword_lists(_KW, "lines.fund_items")
 
 
 def fund_tree_line(n: str, state: object) -> str | None:

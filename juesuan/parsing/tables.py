@@ -24,6 +24,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 
 from juesuan.amounts import AmountError, parse_amount, to_yuan
+from juesuan.keywords import keyword_list, three_public, word_list
 from juesuan.model import Cell, Column, Problem, Row, Table
 from juesuan.parsing.grid import Grid, TextLine, find_grids, place_chars, text_lines
 from juesuan.parsing.locate import (
@@ -42,6 +43,10 @@ from juesuan.vocabulary import TABLE_KINDS
 
 #: The nine public tables of DOMAIN.md section 2, in their usual order (order is never relied on).
 PUBLIC_TABLES = tuple(TABLE_KINDS)
+#: Header and row-label words of the final-account tables (juesuan/keywords/final_accounts.yaml).
+_KW = "final_accounts"
+#: The 三公 items the final accounts' 三公 table has measures for (juesuan/keywords/three_public.yaml).
+_THREE_PUBLIC_ITEMS = frozenset(three_public.FAMILY_ITEMS["final_accounts"])
 
 _WS = re.compile(r"\s+")
 _QUOTES = re.compile(r"[“”\"'‘’「」『』]")
@@ -179,77 +184,47 @@ class ColRole:
     second: bool = False  # code/label of a second classification (TableVocabulary.cross_key)
 
 
+#: Column header words → measure key, per table kind (juesuan/keywords/final_accounts.yaml: measures).
+_INCOME_MEASURES = keyword_list(_KW, "measures.income")
+_EXPENDITURE_MEASURES = keyword_list(_KW, "measures.expenditure")
+_FUND_TABLE_MEASURES = keyword_list(_KW, "measures.fund_tables")
+_APPROPRIATION_MEASURES = keyword_list(_KW, "measures.appropriation_summary")
+_AMOUNT_WORDS = word_list(_KW, "measures.amount")
+
+
 def _measure(kind: str, path: list[str], side: str | None) -> str | None:
     if (vocabulary := _VOCABULARY.get()) is not None:
         return vocabulary.measure(kind, path, side)
     j = "".join(path)
     if kind == "three_public":
         s = "budget" if "预算" in j else "actual" if "决算" in j else "side?"  # side? = from the row label
-        r = re.sub(r"公务用车购置及运行(?:（?维护）?)?费", "", j)
-        if "出国" in j:
-            m = "overseas"
-        elif "接待" in j:
-            m = "reception"
-        elif "会议" in j:
-            m = "meeting"
-        elif "培训" in j:
-            m = "training"
-        elif "公务用车" in j:
-            m = "vehicle_purchase" if "购置" in r else "vehicle_operation" if "运行" in r else "vehicle_total"
-        elif "合计" in j or "小计" in j or "三公" in j:
+        m = three_public.item(j, _THREE_PUBLIC_ITEMS)
+        if m is None:
+            if not any(w in j for w in three_public.TOTAL_WORDS):
+                return None
             m = "total"
-        else:
-            return None
         return f"{s}.{m}"
     if kind == "income":
-        for key, words in (
-            ("affiliated_remittance", ("附属单位上缴",)),
-            ("superior_subsidy", ("上级补助",)),
-            ("fiscal_appropriation", ("财政拨款",)),
-            ("business", ("事业收入",)),
-            ("operating", ("经营收入",)),
-            ("other", ("其他收入",)),
-            ("total", ("合计", "小计")),
-        ):
+        for key, words in _INCOME_MEASURES:
             if any(w in j for w in words):
                 return key
         return None
     if kind in ("expenditure", "general_budget"):
-        for key, words in (
-            ("affiliated_subsidy", ("对附属单位补助",)),
-            ("remit_superior", ("上缴上级",)),
-            ("operating", ("经营支出",)),
-            ("basic", ("基本支出",)),
-            ("project", ("项目支出",)),
-            ("total", ("合计", "小计", "本年支出")),
-        ):
+        for key, words in _EXPENDITURE_MEASURES:
             if any(w in j for w in words):
                 return key
         return None
     if kind in ("gov_fund", "state_capital"):
-        for key, words in (
-            ("opening_balance", ("年初",)),
-            ("closing_balance", ("年末",)),
-            ("basic", ("基本支出",)),
-            ("project", ("项目支出",)),
-            ("income", ("本年收入",)),
-            ("total", ("合计", "小计", "本年支出")),
-        ):
+        for key, words in _FUND_TABLE_MEASURES:
             if any(w in j for w in words):
                 return key
         return None
     if kind == "appropriation_summary" and side == "expenditure":
-        for key, words in (
-            ("general_budget", ("一般公共预算", "公共财政")),
-            ("gov_fund", ("政府性基金",)),
-            ("state_capital", ("国有资本",)),
-            ("total", ("合计", "小计")),
-            ("amount", ("决算数", "金额")),
-        ):
+        for key, words in _APPROPRIATION_MEASURES:
             if any(w in j for w in words):
                 return key
         return None
-    if any(w in j for w in ("决算数", "金额", "决算")):
+    if any(w in j for w in _AMOUNT_WORDS):
         return "amount"
     return None
 
@@ -369,26 +344,8 @@ def _header_roles(kind: str, g: Grid, header_rows: range) -> list[ColRole]:
 # ---- rows -------------------------------------------------------------------------------------------------
 
 
-_INCOME_LINES = (
-    ("income.total", ("本年收入合计", "收入合计")),
-    ("income.use_non_fiscal_balance", ("使用非财政拨款结余",)),
-    ("income.use_business_fund", ("用事业基金弥补",)),
-    ("income.grand_total", ("总计",)),
-    ("income.general_budget", ("一般公共预算财政拨款", "公共财政拨款", "公共财政预算拨款")),
-    ("income.gov_fund", ("政府性基金预算财政拨款", "政府性基金预算拨款")),
-    ("income.state_capital", ("国有资本经营预算财政拨款",)),
-    ("income.superior_subsidy", ("上级补助收入",)),
-    ("income.business", ("事业收入",)),
-    ("income.operating", ("经营收入",)),
-    ("income.affiliated_remittance", ("附属单位上缴收入",)),
-    ("income.other", ("其他收入",)),
-)
-_SUBLINES = (
-    ("general_budget", "一般公共预算"),
-    ("general_budget", "公共财政"),
-    ("gov_fund", "政府性基金"),
-    ("state_capital", "国有资本经营"),
-)
+_INCOME_LINES = keyword_list(_KW, "lines.income")
+_SUBLINES = tuple((k, w) for k, ws in keyword_list(_KW, "lines.balance_funds") for w in ws)
 
 
 @dataclass
