@@ -36,10 +36,8 @@ _PRIOR = tuple((f"prior.{k}", f"上年预算数{lbl}") for k, lbl in _SPLIT) + t
     (f"change.{k}", f"增减{lbl}") for k, lbl in _SPLIT
 )
 _THREE = three_public.labels("budgets")  # juesuan/keywords/three_public.yaml
-#: The 三公 items of the 三公 tables that print them (without 会议费, 培训费, 机关运行经费 beside them).
-_THREE_PUBLIC_ONLY = frozenset(
-    ("overseas", "reception", "vehicle_total", "vehicle_purchase", "vehicle_operation")
-)
+#: The 三公 items of the tables that print only them (no 会议费, 培训费, 机关运行经费 beside them).
+_THREE_PUBLIC_ONLY = frozenset(three_public.CORE) - {"total"}
 _THREE_PUBLIC_ALL = frozenset(three_public.FAMILY_ITEMS["budgets"])
 
 BUDGET_TABLE_KINDS: dict[str, BudgetTableKind] = {

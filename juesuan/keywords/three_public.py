@@ -18,6 +18,8 @@ ITEMS = keyword_list(_FILE, "items")
 #: The whole vehicle item, any spelling (its match is removed before the parts are looked for).
 VEHICLE_WHOLE = pattern(_FILE, "vehicle.whole")
 VEHICLE_PARTS = keyword_list(_FILE, "vehicle.parts")
+#: The 三公 proper (合计 and the items it sums, the vehicle total and its parts), in printed order.
+CORE = word_list(_FILE, "core")
 #: Header words of the 三公 total column, tried after the items.
 TOTAL_WORDS = word_list(_FILE, "total")
 #: Measure keys of each family's 三公 table.
@@ -35,6 +37,8 @@ def _check() -> None:
     no total word caught by an item first (the items are tried before the total)."""
     check_reachable((*ITEMS, ("total", TOTAL_WORDS)), f"{_FILE}.yaml: items, then total", "contains")
     measures = {key for keys in FAMILY_ITEMS.values() for key in keys}
+    if not set(CORE) <= set(FAMILY_ITEMS["final_accounts"]) & set(FAMILY_ITEMS["budgets"]):
+        raise KeywordError(f"{_FILE}.yaml: core has measures a family lacks")
     items = (
         {key for key, _ in ITEMS if key != "vehicle"} | {key for key, _ in VEHICLE_PARTS} | {"vehicle_total"}
     )
