@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -185,3 +186,46 @@ def test_the_three_public_total_words_are_tried_after_the_items_and_none_is_dead
     keywords.check_reachable((*three_public.ITEMS, ("total", three_public.TOTAL_WORDS)), "three_public")
     with pytest.raises(KeywordError, match="can never match"):
         keywords.check_reachable((*three_public.ITEMS, ("total", ("出国合计",))), "three_public")
+
+
+# ---- title rules --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("a:\n  - {all: [表]}\n", "with a kind"),
+        ("a:\n  - {kind: x}\n", "needs words"),
+        ("a:\n  - {kind: x, none: [表]}\n", "needs words"),
+        ("a:\n  - {kind: x, all: [三公], words: [表]}\n", "unknown field"),
+        ("a:\n  - {kind: x, all: [三公], none: [三公]}\n", "never holds"),
+        ("a:\n  - {kind: x, pattern: '收(入'}\n", "not a regular expression"),
+        ("a:\n  - {kind: x, pattern: 收(?:入)?支}\n", "not YAML"),
+        ("a: []\n", "non-empty list of rules"),
+    ],
+)
+def test_a_malformed_title_rule_is_refused_with_its_reason(text: str, reason: str, monkeypatch) -> None:
+    monkeypatch.setattr(keywords, "load", lambda name: keywords.parse(text, "t.yaml"))
+    with pytest.raises(KeywordError, match=reason):
+        keywords.rules("t", "a")
+
+
+def test_title_rules_hold_on_all_any_none_and_pattern_and_the_first_wins() -> None:
+    rules = (
+        keywords.Rule("three_public_meetings", all=("三公",), any=("会议费", "培训费")),
+        keywords.Rule("three_public", all=("三公",), none=("决算",)),
+        keywords.Rule("summary", pattern=re.compile(r"收支(?:预算)?总表")),
+    )
+    assert keywords.first_rule(rules, "三公经费及会议费预算表") == "three_public_meetings"
+    assert keywords.first_rule(rules, "三公经费预算表") == "three_public"
+    assert keywords.first_rule(rules, "三公经费决算表") is None
+    assert keywords.first_rule(rules, "部门收支预算总表") == "summary"
+
+
+def test_every_canonical_title_reads_back_as_its_table() -> None:
+    """The title rules (final_accounts.yaml, budgets.yaml) and each family's canonical titles agree."""
+    for key, kind in TABLE_KINDS.items():
+        assert tables.classify_title(kind.title) == key, kind.title
+    for key, kind in budget_vocabulary.BUDGET_TABLE_KINDS.items():
+        found = budget_vocabulary.classify_title(kind.title), budget_vocabulary.extra_table_kind(kind.title)
+        assert key in found, (kind.title, found)

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from juesuan.keywords import keyword_list, keyword_lists, three_public, word_list
+from juesuan.keywords import first_rule, keyword_list, keyword_lists, rules, three_public, word_list
 from juesuan.parsing.subjects import class_code, strip_ordinal
 
 #: Header and row-label words of the budget tables (juesuan/keywords/budgets.yaml).
@@ -182,7 +182,9 @@ def norm(text: str) -> str:
     return _QUOTES.sub("", _WS.sub("", text))
 
 
-_TITLE_HINT = re.compile(r"(预算|决算|情况|明细|汇总|总|目标|支出|收入)[^，。；]*表")
+_TITLE_HINT = re.compile(f"(?:{'|'.join(map(re.escape, word_list(_KW, 'title_words')))})[^，。；]*表")
+#: Title → table kind (juesuan/keywords/budgets.yaml: titles).
+_TITLES = rules(_KW, "titles")
 
 
 def classify_title(text: str) -> str | None:
@@ -199,55 +201,7 @@ def classify_title(text: str) -> str | None:
         return None
     if len(t) > 60 or re.search(r"(说明|情况说明)$", t):
         return None
-    if "决算" in t and "预算" not in t:
-        return "other"
-    if "绩效" in t:
-        return "other"
-    if "政府采购" in t and "政府购买服务" not in t:
-        return "procurement"  # read when it is by function code (烟台), dropped as an extra when by item
-    if "政府购买服务" in t:
-        return "other"
-    if "三公" in t and ("会议费" in t or "培训费" in t):
-        return "three_public_meetings"  # 西安: 三公 with 会议费 and 培训费, a row per unit (folded into three_public)
-    if "机关运行经费" in t and "三公" not in t:
-        return "admin_operation"  # 江苏 2019: 机关运行经费 by economic code (the 三公 tables print it as a column)
-    if "三公" in t:
-        # 广州: 行政经费 and the 三公 items as rows, fund sources as columns (read, then folded into three_public)
-        return "three_public_funds" if "行政经费" in t else "three_public"
-    if "上年结转" in t:
-        return "other"
-    if (
-        "基本支出总表" in t
-        or re.search(r"^(?:部门预算)?基本支出预算(?:情况)?表", t)
-        or "部门预算基本支出预算表" in t
-    ):
-        return "other"
-    if project_by_economic_code(t):
-        return "project_economic"  # 广州 表7: 项目支出 by economic code, read like the basic table
-    if "项目支出" in t or "专项业务经费" in t:
-        return "other"
-    if re.search(r"财政拨款收支(?:预算)?总(?:表|体情况表)", t):
-        return "appropriation_summary"
-    if re.search(r"收支(?:预算)?总(?:表|体情况表)", t):
-        return "summary"
-    if "政府性基金" in t:
-        return "gov_fund"
-    if "国有资本经营" in t:
-        return "state_capital"
-    if "财政拨款" in t and "支出" in t and "一般公共预算" not in t:
-        # 江苏 2019: 财政拨款支出预算表（功能科目） and 财政拨款基本支出预算表（经济科目）, all funds of the appropriation
-        return "appropriation_basic" if "基本支出" in t else "appropriation_expenditure"
-    if "一般公共预算" in t and "基本支出" in t:
-        if "功能" in t:
-            return "basic_function"  # 基本支出 by function code (西安 表7)
-        return "basic_expenditure"
-    if "一般公共预算" in t and "支出" in t:
-        return "general_budget_economic" if "经济" in t else "general_budget"
-    if re.search(r"收入(?:预算)?总(?:表|体情况表)", t):
-        return "income"
-    if re.search(r"支出(?:预算)?总(?:表|体情况表)", t):
-        return "expenditure"
-    return "other"
+    return first_rule(_TITLES, t) or "other"
 
 
 def project_by_economic_code(title: str) -> bool:
@@ -580,15 +534,7 @@ _UNIT_NAME = re.compile(
 )
 
 
-_EXTRAS = (
-    ("performance", re.compile(r"绩效目标")),
-    ("procurement", re.compile(r"政府采购|政府购买服务")),
-    ("project_expenditure", re.compile(r"项目支出|专项业务经费|专项资金|上年结转资金")),
-    (
-        "basic_total",
-        re.compile(r"基本支出(?:总|预算(?:情况)?)表|部门预算基本支出预算表"),
-    ),
-)
+_EXTRAS = rules(_KW, "extras")  # juesuan/keywords/budgets.yaml
 
 
 def extra_table_kind(title: str) -> str | None:
@@ -600,10 +546,7 @@ def extra_table_kind(title: str) -> str | None:
         return None  # the family's 一般公共预算 / 财政拨款基本支出表 itself (by economic or by function code)
     if project_by_economic_code(t):
         return None  # read into cells (project_economic)
-    for kind, pattern in _EXTRAS:
-        if pattern.search(t):
-            return kind
-    return None
+    return first_rule(_EXTRAS, t)
 
 
 #: Line items of the budget summaries → Chinese label (the warehouse's line-item dimension documents them).

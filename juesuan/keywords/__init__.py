@@ -2,12 +2,13 @@
 
 The lists live in YAML files beside this module (installed as package data), one source for the final-account
 (决算) and budget (预算) families: `three_public.yaml` names the 三公 items for both, `final_accounts.yaml` and
-`budgets.yaml` each family's own header and line-item words. A list is an ordered mapping from the key the
-parser emits to the words that select it; the first key whose word is found wins. Each list is checked when it
-is loaded (once per process), so a malformed file stops the import with a reason instead of silently changing
-what a table reads: every word a non-empty string without whitespace or quotes (the parsers match text with
-both removed), no key twice, no word under two keys, and no word that an earlier key's word already catches
-(it could never match).
+`budgets.yaml` each family's own title, header and line-item words. A keyword list is an ordered mapping from
+the key the parser emits to the words that select it; the first key whose word is found wins. Titles are read by
+ordered rules ({kind, all, any, none, pattern}). Each list is checked when it is loaded (once per process), so a
+malformed file stops the import with a reason instead of silently changing what a table reads: every word a
+non-empty string without whitespace or quotes (the parsers match text with both removed), no key twice, no word
+under two keys, no word that an earlier key's word already catches (it could never match), no rule without words
+or with a word both required and excluded.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from importlib import resources
 from typing import Literal
 
@@ -55,6 +57,8 @@ def parse(text: str, source: str = "<text>") -> dict[str, object]:
         data = yaml.load(text, Loader=_StrictLoader)
     except KeywordError as exc:
         raise KeywordError(f"{source}: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise KeywordError(f"{source}: not YAML ({exc})") from None
     if not isinstance(data, dict):
         raise KeywordError(f"{source}: expected a mapping of keyword lists, got {type(data).__name__}")
     return data
@@ -166,6 +170,71 @@ def pattern(name: str, path: str) -> re.Pattern[str]:
         return re.compile(raw)
     except re.error as exc:
         raise KeywordError(f"{name}.yaml: {path}: {raw!r} is not a regular expression ({exc})") from None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A title rule: `kind` when every `all` word, one `any` word (if listed), no `none` word and `pattern`
+    (if given) are found in the title."""
+
+    kind: str
+    all: tuple[str, ...] = ()
+    any: tuple[str, ...] = ()
+    none: tuple[str, ...] = ()
+    pattern: re.Pattern[str] | None = None
+
+    def matches(self, text: str) -> bool:
+        return (
+            all(w in text for w in self.all)
+            and (not self.any or any(w in text for w in self.any))
+            and not any(w in text for w in self.none)
+            and (self.pattern is None or self.pattern.search(text) is not None)
+        )
+
+
+_RULE_FIELDS = {"kind", "all", "any", "none", "pattern"}
+
+
+def rules(name: str, path: str) -> tuple[Rule, ...]:
+    """The checked rules at `path` of file `name` (a list of {kind, all, any, none, pattern}), in order."""
+    raw = entry(name, path)
+    where = f"{name}.yaml: {path}"
+    if not isinstance(raw, list) or not raw:
+        raise KeywordError(f"{where}: expected a non-empty list of rules")
+    out: list[Rule] = []
+    for i, r in enumerate(raw):
+        at = f"{where}[{i}]"
+        if not isinstance(r, dict) or not isinstance(r.get("kind"), str) or not r["kind"]:
+            raise KeywordError(f"{at}: a rule is a mapping with a kind, got {r!r}")
+        if unknown := set(r) - _RULE_FIELDS:
+            raise KeywordError(f"{at}: unknown field(s) {', '.join(sorted(map(str, unknown)))}")
+        if not {"all", "any", "pattern"} & set(r):
+            raise KeywordError(
+                f"{at}: a rule needs words (all / any) or a pattern, else it takes every title"
+            )
+        pattern = None
+        if "pattern" in r:
+            if not isinstance(r["pattern"], str) or not r["pattern"]:
+                raise KeywordError(f"{at}: pattern {r['pattern']!r} is not a regular expression")
+            try:
+                pattern = re.compile(r["pattern"])
+            except re.error as exc:
+                raise KeywordError(f"{at}: {r['pattern']!r} is not a regular expression ({exc})") from None
+        rule = Rule(
+            r["kind"], *(words(r[f], f"{at}.{f}") if f in r else () for f in ("all", "any", "none")), pattern
+        )
+        if set(rule.none) & (set(rule.all) | set(rule.any)):
+            raise KeywordError(f"{at}: a word both required and excluded: the rule never holds")
+        out.append(rule)
+    return tuple(out)
+
+
+def first_rule(rules: tuple[Rule, ...], text: str) -> str | None:
+    """The kind of the first rule `text` matches."""
+    for rule in rules:
+        if rule.matches(text):
+            return rule.kind
+    return None
 
 
 def first_key(entries: KeywordList, text: str) -> str | None:

@@ -24,7 +24,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 
 from juesuan.amounts import AmountError, parse_amount, to_yuan
-from juesuan.keywords import keyword_list, three_public, word_list
+from juesuan.keywords import first_rule, keyword_list, rules, three_public, word_list
 from juesuan.model import Cell, Column, Problem, Row, Table
 from juesuan.parsing.grid import Grid, TextLine, find_grids, place_chars, text_lines
 from juesuan.parsing.locate import (
@@ -59,7 +59,9 @@ _BLANK_MARKS = {"-", "—", "--", "——", "－", "/", "／", "…"}
 _EMPTY_NOTE = re.compile(
     r"无数据|本表为空|空表|无.{0,30}(?:收入|支出|经费|预算)|没有.{0,40}(?:收入|支出|预算)"
 )
-_TITLE_HINT = re.compile(r"(决算|预算|自评|评价|明细|情况|汇总)[^，。；]*表")
+_TITLE_HINT = re.compile(f"(?:{'|'.join(map(re.escape, word_list(_KW, 'title_words')))})[^，。；]*表")
+#: Title → table kind (juesuan/keywords/final_accounts.yaml: titles).
+_TITLES = rules(_KW, "titles")
 
 
 #: `norm`'s whitespace and quotes dropped in one pass (it runs for every cell text)
@@ -79,29 +81,7 @@ def classify_title(text: str) -> str | None:
         return None
     if not _TITLE_HINT.search(t) or re.fullmatch(r"(公开)?\d+表", t):
         return None
-    if "预算表" in t and "决算" not in t:
-        return "other"
-    if any(w in t for w in ("自评", "评价", "明细", "项目支出决算表", "汇总")) and "基本支出" not in t:
-        return "other"
-    if "三公" in t:
-        return "three_public"
-    if "基本支出" in t and ("一般公共预算" in t or "公共财政" in t):
-        return "basic_expenditure"  # 公共财政拨款: the 2016–2019 wording
-    if re.search(r"财政拨款收(?:入)?支(?:出)?决算总表", t):
-        return "appropriation_summary"
-    if re.search(r"收(?:入)?支(?:出)?决算总表", t):
-        return "summary"
-    if "政府性基金" in t:
-        return "gov_fund"
-    if "国有资本经营" in t:
-        return "state_capital"
-    if "一般公共预算财政拨款支出决算表" in t or re.search(r"公共财政(?:预算)?拨款支出决算表", t):
-        return "general_budget"
-    if "收入决算表" in t and "财政拨款" not in t:
-        return "income"
-    if "支出决算表" in t and "财政拨款" not in t:
-        return "expenditure"
-    return "other"
+    return first_rule(_TITLES, t) or "other"
 
 
 # ---- another document family's vocabulary (budgets) -------------------------------------------------------
