@@ -76,6 +76,13 @@ def test_a_longer_word_after_a_shorter_one_of_its_own_key_is_allowed_and_order_m
     assert keywords.first_key(entries, "其他收入") == "income"
 
 
+def test_exact_lists_refuse_only_a_label_under_two_keys() -> None:
+    """A list of whole labels (本年收入 / 本年财政拨款收入) has no order to shadow: only a label twice is wrong."""
+    keywords.check({"income.subtotal": ["本年收入"], "income.fiscal": ["本年收入合计"]}, "a", match="exact")
+    with pytest.raises(KeywordError, match="can never match"):
+        keywords.check({"income.subtotal": ["财政拨款"], "income.fiscal": ["财政拨款"]}, "a", match="exact")
+
+
 def test_prefix_lists_check_prefixes_only() -> None:
     """A list matched by prefix (a fund group's name starting the label) only shadows a word it begins."""
     keywords.check({"a": ["财政专户"], "b": ["专户管理资金"]}, "a", match="prefix")

@@ -239,11 +239,14 @@ def _three_public_item(j: str) -> str | None:
     return None
 
 
+_LABEL_COLUMNS = word_list(_KW, "label_columns")
+
+
 def label_column(path: list[str]) -> bool:
     """The subject column headed by its classification alone (广州: 部门预算支出经济科目, 功能分类科目) holds
     "[301]工资福利支出": code and name in one cell, read as a label whose leading code keys the row."""
     leaf = path[-1] if path else ""
-    if leaf in ("预算单位", "单位名称", "单位", "年度", "单位编码", "单位代码"):
+    if leaf in _LABEL_COLUMNS:
         return True  # 深圳: the budget unit of each block; the year of each 三公 row
     return (
         bool(re.fullmatch(r".*(?:经济|功能)(?:分类)?科目(?:[（(][^）)]*[）)])?", leaf)) and "编码" not in leaf
@@ -381,7 +384,14 @@ _EXPENDITURE_LINES = keyword_list(_KW, "lines.expenditure")
 #: Sides of the expenditure panels a summary prints by economic classification (西安's 部门综合预算收支总表: by
 #: function, by 部门预算支出经济分类 and by 政府预算支出经济分类, each panel summing to the same 支出总计).
 ECONOMIC_PANELS = ("expenditure.economic", "expenditure.gov_economic")
-_HEADINGS = {"部门预算": "department_budget", "财政拨款": "fiscal"}
+_HEADINGS = {
+    label: key for key, labels in keyword_list(_KW, "lines.headings", match="exact") for label in labels
+}
+#: Row labels read whole (juesuan/keywords/budgets.yaml: lines.exact): the income side's, and the 合计 row's.
+_EXACT_LINES = dict(keyword_list(_KW, "lines.exact", match="exact"))
+_INCOME_EXACT = {
+    label: key for key, labels in _EXACT_LINES.items() if key.startswith("income.") for label in labels
+}
 #: 部门预算支出经济分类 sections of 西安's summary panel (their (1)… items belong to the section above them)
 _ECONOMIC_SECTIONS = keyword_list(_KW, "lines.economic_sections")
 #: Summary lines beyond the final-account ones (西安): matched before the generic lines of the side.
@@ -441,17 +451,13 @@ def line_item(kind: str, side: str | None, label: str, state: object) -> str | N
             return "income.total" if side == "income" else "expenditure.total"
         if getattr(state, "year_subtotal", False) and n in ("收入合计", "支出合计"):
             return "income.grand_total" if side == "income" else "expenditure.grand_total"
-        if side == "income" and n in ("本年收入", "财政拨款收入", "财政拨款", "本年财政拨款收入"):
-            return "income.fiscal" if "财政拨款" in n else "income.subtotal"
-        if side == "income" and n in ("本年其他资金收入", "其他资金收入", "单位资金", "其他资金"):
-            return "income.other_funds"
+        if side == "income" and n in _INCOME_EXACT:
+            return _INCOME_EXACT[n]
         if side == "income" and re.search(r"结余|结转", n) and not re.search(r"总计|合计", n):
             for key, words in _CARRYOVER_FUNDS:
                 if any(w in n for w in words):
                     return f"income.carryover.{key}"
             return "income.carryover"
-        if side == "income" and n in ("预算拨款", "财政预算拨款"):
-            return "income.fiscal"
         if side != "income" and re.fullmatch(r"结转(?:结余)?下年|结转下年(?:结余)?|年末结转(?:和)?结余", n):
             return "expenditure.carry_forward"
         for key, words in lines:
@@ -479,7 +485,7 @@ def line_item(kind: str, side: str | None, label: str, state: object) -> str | N
             return "public_total"
     if kind == "income" and (fund := fund_tree_line(n, state)):
         return fund
-    if n in ("合计", "总计", "本年合计", "合计数", "支出合计", "收入合计") or n.endswith("合计"):
+    if n in _EXACT_LINES["total"] or n.endswith("合计"):
         return "total"
     if kind in _BY_UNIT and _UNIT_NAME.search(re.sub(r"[（(][^（()）]*[）)]$", "", n) or n):
         return f"unit:{n}"  # a row per budget unit (部门/单位) in a per-unit table

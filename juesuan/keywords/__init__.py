@@ -24,7 +24,8 @@ import yaml
 
 #: (key, words) in the order they are tried.
 KeywordList = tuple[tuple[str, tuple[str, ...]], ...]
-Match = Literal["contains", "prefix"]
+#: how a list's words are found in the text: anywhere in it, at its start, or as the whole text
+Match = Literal["contains", "prefix", "exact"]
 
 #: Characters the parsers remove before matching (`juesuan.parsing.tables.norm`): a word holding one never matches.
 _UNMATCHABLE = re.compile(r"[\s“”\"'‘’「」『』]")
@@ -108,11 +109,11 @@ def check_reachable(
     for key, ws in entries:
         for w in ws:
             for k0, w0 in earlier:
-                caught = w.startswith(w0) if match == "prefix" else w0 in w
+                caught = w.startswith(w0) if match == "prefix" else w == w0 if match == "exact" else w0 in w
                 if caught and k0 != key:
                     raise KeywordError(
                         f"{where}: {w!r} under {key!r} can never match: {w0!r} under the earlier {k0!r} "
-                        f"{'begins' if match == 'prefix' else 'is found in'} it first"
+                        f"{dict(prefix='begins', exact='is').get(match, 'is found in')} it first"
                     )
         earlier += [(key, w) for w in ws]
 

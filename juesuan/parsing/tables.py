@@ -325,6 +325,7 @@ def _header_roles(kind: str, g: Grid, header_rows: range) -> list[ColRole]:
 
 
 _INCOME_LINES = keyword_list(_KW, "lines.income")
+_EXACT_LINES = dict(keyword_list(_KW, "lines.exact", match="exact"))
 _SUBLINES = tuple((k, w) for k, ws in keyword_list(_KW, "lines.balance_funds") for w in ws)
 
 
@@ -351,7 +352,7 @@ def _line_item(kind: str, side: str | None, label: str, state: _PanelState) -> s
                 state.sub = "opening"
                 return "income.opening_balance"
             state.sub = None
-            if n in ("财政拨款收入", "财政拨款"):
+            if n in _EXACT_LINES["income.fiscal"]:
                 return "income.fiscal"
             for key, words in _INCOME_LINES:
                 if any(w in n for w in words):
@@ -377,7 +378,7 @@ def _line_item(kind: str, side: str | None, label: str, state: _PanelState) -> s
             return "personnel_total"
         if n.startswith("公用经费"):
             return "public_total"
-    if n in ("合计", "总计", "本年合计", "合计数"):
+    if n in _EXACT_LINES["total"]:
         return "total"
     return None
 
