@@ -14,7 +14,15 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from juesuan.keywords import first_rule, keyword_list, keyword_lists, rules, three_public, word_list
+from juesuan.keywords import (
+    first_rule,
+    keyword_list,
+    keyword_lists,
+    pattern,
+    rules,
+    three_public,
+    word_list,
+)
 from juesuan.parsing.subjects import class_code, strip_ordinal
 
 #: Header and row-label words of the budget tables (juesuan/keywords/budgets.yaml).
@@ -260,6 +268,10 @@ INCOME_SOURCES = keyword_list(_KW, "measures.income_sources")
 _FUND_WORDS = word_list(_KW, "measures.fund_words")
 
 
+#: A column of the change from last year, of a rate (not money) among those, of last year's budget.
+_CHANGE_HEADER = pattern(_KW, "measures.change")
+_RATE_WORDS = word_list(_KW, "measures.rate")
+_PRIOR_HEADER = pattern(_KW, "measures.prior")
 #: Column header words → measure key, per table kind (juesuan/keywords/budgets.yaml: measures).
 _THREE_PUBLIC_FUNDS = tuple((k, w) for k, ws in keyword_list(_KW, "measures.three_public_funds") for w in ws)
 _THREE_PUBLIC_FUNDS_TOTAL = word_list(_KW, "measures.three_public_funds_total")
@@ -277,11 +289,11 @@ def measure(kind: str, path: list[str], side: str | None) -> str | None:
     """Measure key of an amount column from its header path (top to leaf)."""
     j = "".join(path)
     prefix = ""
-    if re.search(r"增减|增幅|比上年|增长", j):
-        if "%" in j or "率" in j or "幅" in j:
+    if _CHANGE_HEADER.search(j):
+        if any(w in j for w in _RATE_WORDS):
             return None  # a rate column is derived, not a money measure
         prefix = "change."
-    elif re.search(r"上年(?:预算|年初)|上年数|年初预算", j) or _earlier_year(j) or path[:1] == ["上年"]:
+    elif _PRIOR_HEADER.search(j) or _earlier_year(j) or path[:1] == ["上年"]:
         prefix = "prior."
     if kind == "three_public_funds":
         fund = next(
@@ -535,9 +547,7 @@ _BY_UNIT = (
     "state_capital",
     "three_public_meetings",
 )
-_UNIT_NAME = re.compile(
-    r"(?:局|院|中心|所|委员会|委|办公室|办|站|队|校|学院|馆|会|处|室|社|部|厅|团|台|场|园|署|（本级）|\(本级\)|本级)$"
-)
+_UNIT_NAME = re.compile(f"(?:{'|'.join(map(re.escape, word_list(_KW, 'unit_name_endings')))})$")
 
 
 _EXTRAS = rules(_KW, "extras")  # juesuan/keywords/budgets.yaml
