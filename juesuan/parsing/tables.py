@@ -45,6 +45,13 @@ from juesuan.vocabulary import TABLE_KINDS
 PUBLIC_TABLES = tuple(TABLE_KINDS)
 #: Header and row-label words of the final-account tables (juesuan/keywords/final_accounts.yaml).
 _KW = "final_accounts"
+#: Header words that give a column its role, in every family (juesuan/keywords/columns.yaml).
+_ROWNO_LEAF_WORDS = word_list("columns", "rowno.leaf_contains")
+_ROWNO_LEAVES = word_list("columns", "rowno.leaf")
+_CODE_WORDS = word_list("columns", "code.path_contains")
+_LABEL_LEAF_WORDS = word_list("columns", "label.leaf_contains")
+_LABEL_LEAF_ENDINGS = word_list("columns", "label.leaf_ends")
+_SEQ_MARKS = word_list("columns", "sequence_marks")
 #: The 三公 items the final accounts' 三公 table has measures for (juesuan/keywords/three_public.yaml).
 _THREE_PUBLIC_ITEMS = frozenset(three_public.FAMILY_ITEMS["final_accounts"])
 
@@ -214,7 +221,7 @@ def _is_seq_row(texts: list[str]) -> bool:
     vals = [t for t in texts if t]
     if not vals:
         return False
-    marks = ("栏次", "行次", "甲", "乙", "丙", "丁")  # some templates number label columns 甲/乙
+    marks = _SEQ_MARKS  # some templates number label columns 甲/乙
     if any(t in marks for t in vals):
         return all(t in marks or _INT.match(t) for t in vals)
     if not all(_INT.match(t) for t in vals) or len(vals) < 2:
@@ -276,12 +283,14 @@ def _header_roles(kind: str, g: Grid, header_rows: range) -> list[ColRole]:
         leaf = path[-1] if path else ""
         if vocabulary is not None and vocabulary.label_column(path):
             roles.append(ColRole("label", j))
-        elif "行次" in leaf or (leaf == "栏次"):
+        elif any(w in leaf for w in _ROWNO_LEAF_WORDS) or leaf in _ROWNO_LEAVES:
             roles.append(ColRole("rowno", j))
-        elif any(w in j for w in ("编码", "代码", "编号")) or leaf in ("类", "款", "项"):
+        elif any(w in j for w in _CODE_WORDS) or leaf in ("类", "款", "项"):
             roles.append(ColRole("code", j, level=leaf if leaf in ("类", "款", "项") else None))
         elif (
-            "名称" in leaf or leaf.endswith("项目") or leaf == "项目" or (not leaf and kind != "three_public")
+            any(w in leaf for w in _LABEL_LEAF_WORDS)
+            or leaf.endswith(_LABEL_LEAF_ENDINGS)
+            or (not leaf and kind != "three_public")
         ):
             roles.append(ColRole("label" if leaf else "blank", j))
         else:
