@@ -1,14 +1,14 @@
 """Keyword lists as data: the words the parsers look for in column headers, row labels and titles.
 
-The lists live in YAML files beside this module (installed as package data), one source for the final-account
-(决算) and budget (预算) families: `three_public.yaml` names the 三公 items for both, `final_accounts.yaml` and
-`budgets.yaml` each family's own title, header and line-item words. A keyword list is an ordered mapping from
-the key the parser emits to the words that select it; the first key whose word is found wins. Titles are read by
-ordered rules ({kind, all, any, none, pattern}). Each list is checked when it is loaded (once per process), so a
-malformed file stops the import with a reason instead of silently changing what a table reads: every word a
-non-empty string without whitespace or quotes (the parsers match text with both removed), no key twice, no word
-under two keys, no word that an earlier key's word already catches (it could never match), no rule without words
-or with a word both required and excluded.
+The lists live in YAML files beside this module (installed as package data), one source for the final-account (决算)
+and budget (预算) families: `three_public.yaml` names the 三公 items and `columns.yaml` the column-role words for both,
+`final_accounts.yaml` and `budgets.yaml` each family's own title, header and line-item words. A keyword list is an
+ordered mapping from the key the parser emits to the words that select it; the first key whose word is found wins.
+Titles are read by ordered rules ({kind, all, any, none, pattern}). Each list is checked when it is loaded (once
+per process), so a malformed file stops the import with a reason instead of silently changing what a table reads:
+every word a non-empty string without whitespace or quotes (the parsers match text with both removed), no key
+twice, no word under two keys, no word that an earlier key's word already catches (it could never match), no rule
+without words or with a word both required and excluded.
 """
 
 from __future__ import annotations
