@@ -175,29 +175,57 @@ def _work_budget_vs_final(lines: list[str], rounds: int) -> dict:
         side, _, path = line.partition("\t")
         sides[side].append(Path(path))
 
-    def parse(files: list[Path]) -> tuple[int, int]:
+    def parse(files: list[Path], stages: dict[str, float] | None = None) -> tuple[int, int]:
         cells = refused = 0
         for f in files:
             try:
-                report = parse_report(f, engine="pdfium")
+                report = parse_report(f, engine="pdfium", timings=stages)
             except NotAFinalAccount:
                 refused += 1
                 continue
             cells += sum(1 for _ in report.iter_cells())
         return cells, refused
 
-    out: dict = {side: {"wall": [], "cpu": []} for side in sides}
-    for side, files in sides.items():  # the untimed warm-up
+    out: dict = {side: {"wall": [], "cpu": [], "stages": {}} for side in sides}
+    for side, files in sides.items():  # the untimed warm-up, and what the pages hold
         out[side]["cells"], out[side]["refused"] = parse(files)
+        out[side]["content"] = _page_content(files)
     for r in range(rounds):
         for side in ("final", "budget") if r % 2 == 0 else ("budget", "final"):
             gc.collect()
             w0, c0 = time.perf_counter(), time.process_time()
             repeats = FINAL_REPEATS if side == "final" else 1
             for _ in range(repeats):
-                parse(sides[side])
+                parse(sides[side], out[side]["stages"])
             out[side]["wall"].append((time.perf_counter() - w0) / repeats)
             out[side]["cpu"].append((time.process_time() - c0) / repeats)
+    for side in sides:  # seconds per pass over the side's files
+        n = rounds * (FINAL_REPEATS if side == "final" else 1)
+        out[side]["stages"] = {k: v / n for k, v in out[side]["stages"].items()}
+    return out
+
+
+def _page_content(files: list[Path]) -> dict[str, int]:
+    """What the pages hold, untimed: pages, table-like pages (ruled or laid out as a table: their glyphs are boxed
+    one by one and their grids read), characters of the text layer, and of those the ones on table-like pages."""
+    import pypdfium2 as pdfium
+
+    from juesuan.parsing.pdfgeom import load_page
+
+    out = {"pages": 0, "table_pages": 0, "chars": 0, "table_chars": 0}
+    for f in files:
+        pdf = pdfium.PdfDocument(str(f))
+        try:
+            for i in range(len(pdf)):
+                geom = load_page(pdf, i)
+                chars = sum(1 for c in geom.text if not c.isspace())
+                out["pages"] += 1
+                out["chars"] += chars
+                if geom.table_like:
+                    out["table_pages"] += 1
+                    out["table_chars"] += chars
+        finally:
+            pdf.close()
     return out
 
 
@@ -552,6 +580,24 @@ def budget_vs_final(r: dict) -> dict:
         f"  budget / final-account cost per page: {b_ms / f_ms:.2f}x (per round {ratios[0]:.2f}-{ratios[-1]:.2f}, "
         f"median {median(ratios):.2f}; CPU time {median(cpu_ratios):.2f}x)"
     )
+    # Why: what the pages hold, and where the time goes (ms per page by stage, ms per 1,000 characters)
+    per_kchar = {}
+    print("  what the pages hold, and where the time goes (ms per page):")
+    for label, side, d in (("final accounts", "final", fin), ("budgets", "budget", bud)):
+        c = d.get("content")
+        if not c:
+            continue
+        per_kchar[side] = median(ms[side]) * d["pages"] / c["chars"] * 1000 if c["chars"] else None
+        stages = "  ".join(f"{k} {1000 * v / d['pages']:.2f}" for k, v in d.get("stages", {}).items())
+        print(
+            f"  {label:<15}{100 * c['table_pages'] / c['pages']:>5.0f}% table pages, "
+            f"{c['chars'] / c['pages']:>5.0f} characters/page ({c['table_chars'] / max(1, c['table_pages']):.0f} on a "
+            f"table page); {per_kchar[side]:.2f} ms per 1,000 characters; {stages}"
+        )
+    if per_kchar.get("final") and per_kchar.get("budget"):
+        print(
+            f"  budget / final-account cost per 1,000 characters: {per_kchar['budget'] / per_kchar['final']:.2f}x"
+        )
     return {
         "rounds": rounds,
         "final_ms_per_page": round(f_ms, 2),
@@ -560,6 +606,16 @@ def budget_vs_final(r: dict) -> dict:
         "ratio_per_round": [round(x, 3) for x in ratios],
         "cpu_ratio": round(median(cpu_ratios), 3),
         "pages": {"final": fin["pages"], "budget": bud["pages"]},
+        "content": {"final": fin.get("content"), "budget": bud.get("content")},
+        "stage_ms_per_page": {
+            side: {k: round(1000 * v / d["pages"], 3) for k, v in d.get("stages", {}).items()}
+            for side, d in (("final", fin), ("budget", bud))
+        },
+        "ratio_per_1000_chars": (
+            round(per_kchar["budget"] / per_kchar["final"], 3)
+            if per_kchar.get("final") and per_kchar.get("budget")
+            else None
+        ),
     }
 
 
