@@ -236,3 +236,35 @@ def test_every_canonical_title_reads_back_as_its_table() -> None:
     for key, kind in budget_vocabulary.BUDGET_TABLE_KINDS.items():
         found = budget_vocabulary.classify_title(kind.title), budget_vocabulary.extra_table_kind(kind.title)
         assert key in found, (kind.title, found)
+
+
+def _overlaps(groups: dict[str, tuple[str, ...]]) -> list[tuple[str, str, str, str]]:
+    """(group, word, other group, its word) where one word is found in the other's (a text holding the longer
+    one holds both, and the two groups would claim it)."""
+    return [
+        (g1, w1, g2, w2)
+        for g1, ws1 in groups.items()
+        for g2, ws2 in groups.items()
+        if g1 != g2
+        for w1 in ws1
+        for w2 in ws2
+        if w1 in w2
+    ]
+
+
+def test_lists_that_must_be_disjoint_share_no_word() -> None:
+    """Column roles (行次 / 编码 / 名称), the 三公 items and the fund sources a 三公 table prints beside them: a word
+    in two of them would give a column two roles, or a fund column an item."""
+    columns = keywords.load("columns")
+    roles = {
+        "rowno": (*columns["rowno"]["leaf_contains"], *columns["rowno"]["leaf"]),
+        "code": tuple(columns["code"]["path_contains"]),
+        "label": (*columns["label"]["leaf_contains"], *columns["label"]["leaf_ends"]),
+    }
+    assert _overlaps(roles) == []
+    items = {key: words for key, words in three_public.ITEMS}
+    funds = {
+        f"fund.{key}": words for key, words in keywords.keyword_list("budgets", "measures.three_public_funds")
+    }
+    assert _overlaps({**items, "total": three_public.TOTAL_WORDS, **funds}) == []
+    assert _overlaps({"item": ("出国",), "fund": ("因公出国",)}) == [("item", "出国", "fund", "因公出国")]
