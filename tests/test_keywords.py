@@ -268,3 +268,9 @@ def test_lists_that_must_be_disjoint_share_no_word() -> None:
     }
     assert _overlaps({**items, "total": three_public.TOTAL_WORDS, **funds}) == []
     assert _overlaps({"item": ("出国",), "fund": ("因公出国",)}) == [("item", "出国", "fund", "因公出国")]
+
+
+def test_a_word_list_becomes_a_literal_alternation() -> None:
+    """(本级) is a word, not a group: a unit row 某某中心(本级) ends in it, 某某本 does not."""
+    unit = re.compile(keywords.alternation(["中心", "(本级)"]) + "$")
+    assert unit.search("某某中心") and unit.search("某某(本级)") and not unit.search("某某本")

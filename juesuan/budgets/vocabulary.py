@@ -15,6 +15,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from juesuan.keywords import (
+    alternation,
     first_rule,
     keyword_list,
     keyword_lists,
@@ -190,7 +191,7 @@ def norm(text: str) -> str:
     return _QUOTES.sub("", _WS.sub("", text))
 
 
-_TITLE_HINT = re.compile(f"(?:{'|'.join(map(re.escape, word_list(_KW, 'title_words')))})[^，。；]*表")
+_TITLE_HINT = re.compile(alternation(word_list(_KW, "title_words")) + "[^，。；]*表")
 #: Title → table kind (juesuan/keywords/budgets.yaml: titles).
 _TITLES = rules(_KW, "titles")
 
@@ -547,7 +548,7 @@ _BY_UNIT = (
     "state_capital",
     "three_public_meetings",
 )
-_UNIT_NAME = re.compile(f"(?:{'|'.join(map(re.escape, word_list(_KW, 'unit_name_endings')))})$")
+_UNIT_NAME = re.compile(alternation(word_list(_KW, "unit_name_endings")) + "$")
 
 
 _EXTRAS = rules(_KW, "extras")  # juesuan/keywords/budgets.yaml

@@ -238,6 +238,11 @@ def first_rule(rules: tuple[Rule, ...], text: str) -> str | None:
     return None
 
 
+def alternation(ws: Iterable[str]) -> str:
+    """A regular expression matching any of the words (each taken literally)."""
+    return "(?:" + "|".join(map(re.escape, ws)) + ")"
+
+
 def first_key(entries: KeywordList, text: str) -> str | None:
     """The first key one of whose words is in `text`."""
     for key, ws in entries:

@@ -24,7 +24,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 
 from juesuan.amounts import AmountError, parse_amount, to_yuan
-from juesuan.keywords import first_rule, keyword_list, rules, three_public, word_list
+from juesuan.keywords import alternation, first_rule, keyword_list, rules, three_public, word_list
 from juesuan.model import Cell, Column, Problem, Row, Table
 from juesuan.parsing.grid import Grid, TextLine, find_grids, place_chars, text_lines
 from juesuan.parsing.locate import (
@@ -66,7 +66,7 @@ _BLANK_MARKS = {"-", "—", "--", "——", "－", "/", "／", "…"}
 _EMPTY_NOTE = re.compile(
     r"无数据|本表为空|空表|无.{0,30}(?:收入|支出|经费|预算)|没有.{0,40}(?:收入|支出|预算)"
 )
-_TITLE_HINT = re.compile(f"(?:{'|'.join(map(re.escape, word_list(_KW, 'title_words')))})[^，。；]*表")
+_TITLE_HINT = re.compile(alternation(word_list(_KW, "title_words")) + "[^，。；]*表")
 #: Title → table kind (juesuan/keywords/final_accounts.yaml: titles).
 _TITLES = rules(_KW, "titles")
 
