@@ -35,7 +35,7 @@ class KeywordError(ValueError):
     """A keyword file or list that is malformed: the parser would read tables differently than it says."""
 
 
-class _StrictLoader(yaml.SafeLoader):
+class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]  # libyaml when built
     """YAML's safe loader, refusing a key given twice in one mapping (PyYAML keeps the last one silently)."""
 
 
