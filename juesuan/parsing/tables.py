@@ -334,6 +334,7 @@ def _header_roles(kind: str, g: Grid, header_rows: range) -> list[ColRole]:
 
 
 _INCOME_LINES = keyword_list(_KW, "lines.income")
+_EXPENDITURE_LINES = keyword_list(_KW, "lines.expenditure")
 _EXACT_LINES = dict(keyword_list(_KW, "lines.exact", match="exact"))
 _SUBLINES = tuple((k, w) for k, ws in keyword_list(_KW, "lines.balance_funds") for w in ws)
 
@@ -375,12 +376,11 @@ def _line_item(kind: str, side: str | None, label: str, state: _PanelState) -> s
             state.sub = "closing"
             return "expenditure.closing_balance"
         state.sub = None
-        if "本年支出合计" in n or n == "支出合计":
+        if n in _EXACT_LINES["expenditure.total"]:
             return "expenditure.total"
-        if "结余分配" in n:
-            return "expenditure.balance_distribution"
-        if "总计" in n:
-            return "expenditure.grand_total"
+        for key, words in _EXPENDITURE_LINES:
+            if any(w in n for w in words):
+                return key
         return None
     if kind == "basic_expenditure":
         if n.startswith("人员经费"):
