@@ -185,12 +185,20 @@ class Rule:
     pattern: re.Pattern[str] | None = None
 
     def matches(self, text: str) -> bool:
-        return (
-            all(w in text for w in self.all)
-            and (not self.any or any(w in text for w in self.any))
-            and not any(w in text for w in self.none)
-            and (self.pattern is None or self.pattern.search(text) is not None)
-        )
+        # plain loops, not all()/any() over generators: every title line is tried against the rules
+        for w in self.all:
+            if w not in text:
+                return False
+        if self.any:
+            for w in self.any:
+                if w in text:
+                    break
+            else:
+                return False
+        for w in self.none:
+            if w in text:
+                return False
+        return self.pattern is None or self.pattern.search(text) is not None
 
 
 _RULE_FIELDS = {"kind", "all", "any", "none", "pattern"}
