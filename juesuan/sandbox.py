@@ -58,9 +58,14 @@ def _vm_size() -> int:
 
 def _child(conn: Any, path: str, region_hint: Region | None, memory_mb: int) -> None:
     import faulthandler
+    import gc
 
     import juesuan.parsing
 
+    # Everything inherited from the parent (Dagster, DuckDB, pandas: some 350,000 objects) is set aside from the
+    # garbage collector: a full collection during the parse would walk it all, and touching those objects would
+    # copy the parent's memory pages into this child (Python's advice for fork without exec).
+    gc.freeze()
     faulthandler.disable()  # an abort under the memory cap is reported by the parent, not dumped on stderr
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     if memory_mb > 0:

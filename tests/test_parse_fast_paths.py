@@ -262,3 +262,170 @@ def test_char_codes_in_one_call_match_getunicode_per_char() -> None:
         finally:
             pdf.close()
     assert generated  # the U+FFFE case was exercised
+
+
+def _cell(rng: random.Random, n: int) -> list[Char]:
+    """Glyphs of one cell: mostly one line left to right (the fast path), sometimes wrapped, out of order,
+    tied on a left edge, a lone dot or dash, or a glyph without a position."""
+    x, y = rng.uniform(0, 50), rng.uniform(0, 50)
+    h = rng.choice([1.0, 2.9, 3.0, 9.0])
+    awkward = rng.random() < 0.5
+    chars = []
+    for _ in range(n):
+        dy = rng.choice([0.0, 0.0, rng.uniform(-1, 1), rng.uniform(-4, 4)])
+        if awkward and rng.random() < 0.3:
+            dy = rng.choice([3.5, 3.5000001, 4.0, 12.0, -3.5])
+        gh = rng.choice([h, h, 1.0])
+        chars.append(Char(rng.choice("0123,.一"), x, y + dy, x + 4, y + dy + gh))
+        x += rng.choice([5.0, 0.0, -3.0]) if awkward and rng.random() < 0.3 else 5.0
+    if rng.random() < 0.1:
+        chars.insert(rng.randrange(n), Char("9", float("nan"), y, x, y + h))
+    if rng.random() < 0.1:
+        rng.shuffle(chars)
+    return chars
+
+
+def test_cell_text_fast_path_matches_line_grouping() -> None:
+    """`chars_text` skips `group_lines` for a cell that is one line in page order; the text must be the one of
+    grouping the lines, on seeded random cells, and the fast path must be both taken and refused among them."""
+    from juesuan.parsing.grid import _one_line_in_order, chars_text
+
+    rng = random.Random(13)
+    taken = refused = 0
+    for _ in range(5000):
+        chars = _cell(rng, rng.randint(2, 9))
+        want = "".join(c.text for line in _lines_reference(chars) for c in line)
+        if _one_line_in_order(chars):
+            taken += 1
+            assert [[id(c) for c in line] for line in _lines_reference(chars)] == [[id(c) for c in chars]]
+        else:
+            refused += 1
+        assert chars_text(chars) == want
+    assert taken > 1000 and refused > 1000
+
+
+def test_single_grid_placement_matches_the_general_loop() -> None:
+    """`place_chars` has a loop for a page with one grid; it must place every glyph as the loop over several
+    grids does (same cells, same order, same free glyphs), edges and NaN included."""
+    from juesuan.parsing.grid import joined_grid, place_chars
+    from juesuan.parsing.pdfgeom import PageGeom
+
+    rng = random.Random(14)
+    for _ in range(200):
+        xs = sorted({float(rng.randrange(0, 300, 10)) for _ in range(rng.randint(2, 8))} | {0.0, 300.0})
+        ys = sorted({float(rng.randrange(0, 200, 10)) for _ in range(rng.randint(2, 8))} | {0.0, 200.0})
+        if rng.random() < 0.1:  # a boundary drawn twice: not strictly rising
+            xs.insert(1, xs[1])
+        chars = []
+        for _ in range(rng.randint(0, 30)):
+            x = rng.choice([rng.uniform(-20, 320), rng.choice(xs)])
+            y = rng.choice([rng.uniform(-20, 220), rng.choice(ys)])
+            for _ in range(rng.randint(1, 6)):  # a word: glyphs one after another, maybe over an edge
+                chars.append(Char("1", x - 2, y - 3, x + 2, y + 3))
+                x += rng.choice([1.0, 4.0, 5.0])
+        if rng.random() < 0.2:
+            chars.append(Char("1", float("nan"), 10, 12, 16))
+        one = joined_grid(1, xs, ys, [])
+        geom = PageGeom(number=1, width=300, height=200, chars=chars)
+        place_chars(geom, [one])
+        # the general loop, with a second grid no glyph can fall in
+        other = joined_grid(1, xs, ys, [])
+        far = joined_grid(1, [1000.0, 1100.0], [1000.0, 1100.0], [])
+        ref = PageGeom(number=1, width=300, height=200, chars=chars)
+        place_chars(ref, [other, far])
+        assert far.atomic_chars == {}
+        got = [(k, [id(c) for c in v]) for k, v in one.atomic_chars.items()]
+        assert got == [(k, [id(c) for c in v]) for k, v in other.atomic_chars.items()]
+        assert [id(c) for c in geom.free_chars] == [id(c) for c in ref.free_chars]
+
+
+def _box_reference(textpage, height: float) -> tuple[list[Char], int]:  # type: ignore[no-untyped-def]
+    """The glyph loop as first written: one GetUnicode and one GetCharBox call per character."""
+    import ctypes
+
+    from juesuan.parsing.pdfgeom import _BLANK_CODES, _GET_CHAR_BOX, _GET_UNICODE
+
+    raw = ctypes.cast(textpage.raw, ctypes.c_void_p).value
+    box = [ctypes.c_double() for _ in range(4)]
+    chars, unreadable = [], 0
+    for i in range(textpage.count_chars()):
+        code = _GET_UNICODE(raw, i)
+        if code in _BLANK_CODES:
+            continue
+        if code >= 0x110000:
+            code = 0xFFFD
+        if code == 0xFFFD or 0xE000 <= code <= 0xF8FF or code < 32:
+            unreadable += 1
+        if not _GET_CHAR_BOX(raw, i, *(ctypes.addressof(v) for v in box)):
+            continue
+        left, right, bottom, top = (v.value for v in box)
+        chars.append(Char(chr(code), left, height - top, right, height - bottom))
+    return _dedupe_reference(chars), unreadable
+
+
+def textpage_count(page) -> int:  # type: ignore[no-untyped-def]
+    textpage = page.get_textpage()
+    try:
+        return textpage.count_chars()
+    finally:
+        textpage.close()
+
+
+def _overprinted_pdf(path) -> None:  # type: ignore[no-untyped-def]
+    """A ruled page whose title and amounts are drawn twice, a little apart: fake bold."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(TTFont("wqy", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"))
+    c = canvas.Canvas(str(path), pagesize=(595, 842))
+    for k, dx in enumerate((0, 0.5)):  # a size 0.1 larger: PDFium's text page keeps both copies
+        c.setFont("wqy", 16 + 0.1 * k)
+        c.drawString(200 + dx, 780, "收入决算表")
+        c.setFont("wqy", 9 + 0.1 * k)
+        c.drawString(340 + dx, 735, "1,234.56")
+    c.drawString(60, 735, "合计")
+    for y in (750, 730):
+        c.line(50, y, 480, y)
+    for x in (50, 330, 480):
+        c.line(x, 750, x, 730)
+    c.save()
+
+
+def test_glyph_boxes_in_one_pass_match_the_per_glyph_loop(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`page_geom` boxes a table page's glyphs by mapping GetCharBox over them into one array; the glyphs (text,
+    exact coordinates, order, overprints dropped) and the unreadable count must be those of the per-glyph loop,
+    on seeded random pages of the real budgets and final accounts, and on a page of overprinted fake bold."""
+    import pypdfium2 as pdfium
+
+    from juesuan.parsing.pdfgeom import page_geom
+    from juesuan.paths import shared_dir
+
+    corpus = shared_dir() / "corpus"
+    files = sorted((corpus / "real-budgets").glob("*.pdf")) + sorted((corpus / "real").glob("*.pdf"))
+    if not files:
+        pytest.skip("no real corpus")
+    rng = random.Random(15)
+    _overprinted_pdf(tmp_path / "bold.pdf")
+    compared = 0
+    for path in [tmp_path / "bold.pdf", *rng.sample(files, min(8, len(files)))]:
+        pdf = pdfium.PdfDocument(path)
+        try:
+            for i in [0] if path.parent == tmp_path else rng.sample(range(len(pdf)), min(6, len(pdf))):
+                page = pdf[i]
+                geom = page_geom(page, i)
+                if geom.table_like and page.get_rotation() == 0:
+                    textpage = page.get_textpage()
+                    want, unreadable = _box_reference(textpage, page.get_size()[1])
+                    textpage.close()
+                    got = [(c.text, c.x0, c.top, c.x1, c.bottom) for c in geom.chars]
+                    assert got == [(c.text, c.x0, c.top, c.x1, c.bottom) for c in want], (path.name, i)
+                    assert geom.unreadable_chars == unreadable
+                    compared += len(want)
+                    if path.parent == tmp_path:  # the overprints were there, and dropped
+                        assert "".join(c.text for c in geom.chars).count("收") == 1
+                        assert textpage_count(page) > len(geom.chars) + 10
+                page.close()
+        finally:
+            pdf.close()
+    assert compared > 1000

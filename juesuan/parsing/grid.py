@@ -10,7 +10,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from operator import attrgetter
+from operator import attrgetter, lt
 
 from juesuan.parsing.pdfgeom import Char, PageGeom
 
@@ -30,6 +30,8 @@ class Grid:
     spans: list[tuple[int, int, int, int]]  # merged cell id → (r0, r1, c0, c1) inclusive
     atomic_chars: dict[tuple[int, int], list[Char]] = field(default_factory=dict)
     _texts: dict[int, str] = field(default_factory=dict, repr=False)
+    #: the table reader's normalised (cell id, text) of each row, kept once read (`tables._row_texts`)
+    row_texts: dict[int, list[tuple[int, str]]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def nrows(self) -> int:
@@ -48,6 +50,10 @@ class Grid:
         return self.ys[-1]
 
     def atomic_text(self, r: int, c: int) -> str:
+        cid = self.cell_of[r][c]
+        r0, r1, c0, c1 = self.spans[cid]
+        if r0 == r1 and c0 == c1:  # the atomic cell is a whole cell: its text is kept (`cell_text`)
+            return self.cell_text(cid)
         return chars_text(self.atomic_chars.get((r, c), []))
 
     def atomic_bbox(self, r: int, c: int) -> tuple[float, float, float, float] | None:
@@ -80,7 +86,11 @@ class Grid:
     def cell_text(self, cid: int) -> str:
         text = self._texts.get(cid)
         if text is None:
-            text = self._texts[cid] = chars_text(self.cell_chars(cid))
+            r0, r1, c0, c1 = self.spans[cid]
+            # one atomic cell: its own list, not a copy (`chars_text` only reads it)
+            one = r0 == r1 and c0 == c1
+            chars = self.atomic_chars.get((r0, c0), []) if one else self.cell_chars(cid)
+            text = self._texts[cid] = chars_text(chars)
         return text
 
     def is_empty(self) -> bool:
@@ -93,7 +103,39 @@ def chars_text(chars: list[Char]) -> str:
         return ""
     if len(chars) == 1:
         return chars[0].text
+    if _one_line_in_order(chars):  # most cells: one amount or one short label
+        return "".join(map(_text, chars))
     return "".join([c.text for line in group_lines(chars) for c in line])
+
+
+def _one_line_in_order(chars: list[Char]) -> bool:
+    """Whether `group_lines(chars)` is the one line `[chars]`, in the given order, shown without grouping.
+
+    The left edges rise strictly in the given order, so sorting any arrangement of the characters by left edge
+    gives the given order. And every centre lies within 0.5 of the bottom `group_lines` gives the line it opens
+    with the topmost centre (the first of equal ones, as its stable sort takes it): that bottom only grows, so
+    each character, taken by centre, joins that one line. A NaN fails a comparison and falls to `group_lines`.
+    """
+    it = iter(chars)
+    first = next(it)
+    x = first.x0
+    lo = hi = (first.top + first.bottom) / 2
+    if lo != lo:  # NaN
+        return False
+    for ch in it:  # one plain loop: this runs for every cell of every table
+        x0 = ch.x0
+        if not x0 > x:
+            return False
+        x = x0
+        cy = (ch.top + ch.bottom) / 2
+        if cy < lo:  # strictly: the first of equal centres stays first
+            lo, first = cy, ch
+        elif cy > hi:
+            hi = cy
+        elif cy != cy:  # NaN
+            return False
+    bottom = first.bottom if not first.bottom - first.top < 3 else lo + 3
+    return hi <= bottom + 0.5
 
 
 def group_lines(chars: list[Char]) -> list[list[Char]]:
@@ -126,6 +168,7 @@ def group_lines(chars: list[Char]) -> list[list[Char]]:
 
 
 _x0 = attrgetter("x0")
+_text = attrgetter("text")
 
 
 def _merge_segments(segs: list[tuple[float, float, float]]) -> list[tuple[float, float, float]]:
@@ -135,15 +178,19 @@ def _merge_segments(segs: list[tuple[float, float, float]]) -> list[tuple[float,
     segs = sorted(segs)
     # snap positions into clusters
     clusters: list[list[tuple[float, float, float]]] = []
+    cluster: list[tuple[float, float, float]] = []  # the last cluster
+    last = 0.0  # the position of the segment appended last
     for s in segs:
-        if clusters and s[0] - clusters[-1][-1][0] <= SNAP:
-            clusters[-1].append(s)
+        if clusters and s[0] - last <= SNAP:
+            cluster.append(s)
         else:
-            clusters.append([s])
+            cluster = [s]
+            clusters.append(cluster)
+        last = s[0]
     out: list[tuple[float, float, float]] = []
     for cl in clusters:
-        pos = sum(s[0] for s in cl) / len(cl)
-        spans = sorted((s[1], s[2]) for s in cl)
+        pos = sum([s[0] for s in cl]) / len(cl)
+        spans = sorted([(s[1], s[2]) for s in cl])
         a, b = spans[0]
         for a2, b2 in spans[1:]:
             if a2 <= b + JOIN:
@@ -214,27 +261,42 @@ def _covered(segs: list[tuple[float, float, float]], pos: float, a: float, b: fl
     return any(abs(p - pos) <= SNAP and s0 <= a + COVER and s1 >= b - COVER for p, s0, s1 in segs)
 
 
-def _near(segs: list[tuple[float, float, float]], keys: list[float], pos: float) -> list:
-    """The segments of `segs` (sorted, `keys` their positions) that may lie within SNAP of `pos`: `_covered`
-    looks at these alone instead of every segment of the table (rows × columns × segments on a long table)."""
-    return segs[bisect_left(keys, pos - SNAP - 0.01) : bisect_right(keys, pos + SNAP + 0.01)]
+def _near(segs: list[tuple[float, float, float]], keys: list[float], pos: float) -> list[tuple[float, float]]:
+    """The extents (a, b) of the segments of `segs` (sorted, `keys` their positions) within SNAP of `pos`: the
+    only ones `_covered` could accept there, found once per boundary instead of every segment of the table
+    being tried at every cell edge (rows × columns × segments on a long table)."""
+    near = segs[bisect_left(keys, pos - SNAP - 0.01) : bisect_right(keys, pos + SNAP + 0.01)]
+    return [(s0, s1) for p, s0, s1 in near if abs(p - pos) <= SNAP]
 
 
 def _build_grid(page: int, xs: list[float], ys: list[float], hs: list, vs: list) -> Grid:
-    """Atomic cells with no ruling drawn between them are one merged cell."""
+    """Atomic cells with no ruling drawn between them are one merged cell.
+
+    The boundary between two cells is drawn when `_covered` says so of the segments at its position; the
+    segments are looked up once per boundary (`_near`) and the slack added to the cell's edges once per row
+    or column, the same sums `_covered` makes.
+    """
     nr, nc = len(ys) - 1, len(xs) - 1
     joins: list[tuple[tuple[int, int], tuple[int, int]]] = []
     vs, hs = sorted(vs), sorted(hs)
     vkeys, hkeys = [s[0] for s in vs], [s[0] for s in hs]
     near_x = [_near(vs, vkeys, xs[c + 1]) for c in range(nc - 1)]
     for r in range(nr):
-        for c in range(nc - 1):  # boundary between (r, c) and (r, c + 1) is xs[c + 1]
-            if not _covered(near_x[c], xs[c + 1], ys[r], ys[r + 1]):
+        a, b = ys[r] + COVER, ys[r + 1] - COVER
+        for c, spans in enumerate(near_x):  # boundary between (r, c) and (r, c + 1) is xs[c + 1]
+            for s0, s1 in spans:
+                if s0 <= a and s1 >= b:
+                    break
+            else:
                 joins.append(((r, c), (r, c + 1)))
     for r in range(nr - 1):
-        near_y = _near(hs, hkeys, ys[r + 1])
+        spans = _near(hs, hkeys, ys[r + 1])
         for c in range(nc):
-            if not _covered(near_y, ys[r + 1], xs[c], xs[c + 1]):
+            a, b = xs[c] + COVER, xs[c + 1] - COVER
+            for s0, s1 in spans:
+                if s0 <= a and s1 >= b:
+                    break
+            else:
                 joins.append(((r, c), (r + 1, c)))
     return joined_grid(page, xs, ys, joins)
 
@@ -293,6 +355,35 @@ def place_chars(geom: PageGeom, grids: list[Grid]) -> None:
     frames = [
         (g.xs[0], g.xs[-1], g.ys[0], g.ys[-1], g.xs, g.ys, g.ncols, g.nrows, g.atomic_chars) for g in grids
     ]
+    if len(frames) == 1:  # most table pages hold one grid: the same placement without the loop over grids
+        x0, x1, y0, y1, xs, ys, nc, nr, cells = frames[0]
+        get, keep_free = cells.get, free.append
+        # The glyphs of a cell mostly come one after another: a glyph whose centre lies in the last atomic cell
+        # [xs[c], xs[c + 1]) × [ys[r], ys[r + 1]) is the one bisect would give it (boundaries strictly rising).
+        rising = all(map(lt, xs, xs[1:])) and all(map(lt, ys, ys[1:]))
+        top = bottom = left = right = 0.0  # the last cell's bounds (none yet)
+        cell: list[Char] = []
+        for ch in geom.chars:
+            cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
+            if top <= cy < bottom and left <= cx < right:
+                cell.append(ch)
+            elif x0 <= cx <= x1 and y0 <= cy <= y1:
+                r = bisect_right(ys, cy) - 1
+                c = bisect_right(xs, cx) - 1
+                key = (r if r < nr else nr - 1, c if c < nc else nc - 1)
+                if (found := get(key)) is None:
+                    cells[key] = cell = [ch]
+                else:
+                    cell = found
+                    cell.append(ch)
+                if rising and r < nr and c < nc:
+                    top, bottom, left, right = ys[r], ys[r + 1], xs[c], xs[c + 1]
+                else:
+                    top = bottom = 0.0
+            else:
+                keep_free(ch)
+        geom.free_chars = free  # type: ignore[attr-defined]
+        return
     for ch in geom.chars:
         cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
         for x0, x1, y0, y1, xs, ys, nc, nr, cells in frames:

@@ -46,8 +46,12 @@ def continues(prev_kind: str, prev_title: str, prev_last_page: int, kind: str, t
 def grid_amounts(g: Grid) -> list[str]:
     """The printed amounts (decimal numbers) in a grid's cells, in reading order."""
     out: list[str] = []
+    cell_text = g.cell_text
     for cid in range(len(g.spans)):
-        text = _WS.sub("", g.cell_text(cid))
+        text = cell_text(cid)
+        if not text:  # a blank cell (many are): nothing to match
+            continue
+        text = _WS.sub("", text)
         if _AMOUNT.match(text):
             out.append(text)
     return out

@@ -10,6 +10,8 @@ from __future__ import annotations
 import ctypes
 import re
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import attrgetter
 
 import numpy as np
 import pypdfium2 as pdfium
@@ -59,12 +61,15 @@ class PageGeom:
 
 
 #: FPDFText_GetUnicode and FPDFText_GetCharBox with plain pointer arguments: called with integer addresses they
-#: skip the typed bindings' per-call argument checks, which cost as much as the calls themselves.
+#: skip the typed bindings' per-call argument checks, which cost as much as the calls themselves. Made with
+#: PYFUNCTYPE (same C calling convention), which keeps the GIL over the call: releasing and taking it back cost
+#: about a tenth of each of these microsecond calls, made for every glyph of a table page; PDFium is not
+#: thread-safe anyway, and it sets no Python error for the check after the call to find.
 _VOID = ctypes.c_void_p
-_GET_UNICODE = ctypes.CFUNCTYPE(ctypes.c_uint, _VOID, ctypes.c_int)(
+_GET_UNICODE = ctypes.PYFUNCTYPE(ctypes.c_uint, _VOID, ctypes.c_int)(
     ctypes.cast(pdfium_c.FPDFText_GetUnicode, _VOID).value
 )
-_GET_CHAR_BOX = ctypes.CFUNCTYPE(ctypes.c_int, _VOID, ctypes.c_int, _VOID, _VOID, _VOID, _VOID)(
+_GET_CHAR_BOX = ctypes.PYFUNCTYPE(ctypes.c_int, _VOID, ctypes.c_int, _VOID, _VOID, _VOID, _VOID)(
     ctypes.cast(pdfium_c.FPDFText_GetCharBox, _VOID).value
 )
 
@@ -122,37 +127,61 @@ def page_geom(page: pdfium.PdfPage, index: int, chars: bool = True) -> PageGeom:
         geom.table_like = ruled or _maybe_unruled_table(geom.text)
         if not (geom.table_like and chars):
             n = 0
-        raw_tp = ctypes.cast(textpage.raw, ctypes.c_void_p).value
-        left, right, bottom, top = (
-            ctypes.c_double(),
-            ctypes.c_double(),
-            ctypes.c_double(),
-            ctypes.c_double(),
-        )
-        # the per-character loop of every table page: names bound once, addresses taken once, and the
-        # two calls made through untyped prototypes (half the ctypes cost of the typed bindings)
-        get_box = _GET_CHAR_BOX
-        pl, pr, pb, pt = (ctypes.addressof(v) for v in (left, right, bottom, top))
-        append, unreadable = geom.chars.append, 0
-        for i, code in enumerate(char_codes(textpage, n) if n else ()):
-            if code in _BLANK_CODES:
-                continue
-            if code >= 0x110000:
-                code = 0xFFFD
-            if code == 0xFFFD or 0xE000 <= code <= 0xF8FF or code < 32:  # replacement, private use, control
-                unreadable += 1
-            if not get_box(raw_tp, i, pl, pr, pb, pt):
-                continue
-            append(Char(chr(code), left.value, height - top.value, right.value, height - bottom.value))
-        geom.unreadable_chars += unreadable
+        if n:
+            geom.chars, geom.unreadable_chars = _box_chars(textpage, char_codes(textpage, n), height)
     finally:
         textpage.close()
-    if geom.chars:
-        geom.chars = dedupe_chars(geom.chars)
     rotation = page.get_rotation()
     if rotation in (90, 180, 270):
         _rotate(geom, rotation)
     return geom
+
+
+#: `_BLANK_CODES` as an array, for the vectorised filter of `_box_chars`
+_BLANK_ARRAY = np.array(sorted(_BLANK_CODES), np.int64)
+
+
+def _box_chars(textpage: pdfium.PdfTextPage, codes: list[int], height: float) -> tuple[list[Char], int]:
+    """The glyphs of a table page with their boxes (blanks dropped, overprints deduplicated) and how many have no
+    usable Unicode mapping.
+
+    The filters and the coordinate flips run in numpy, and `FPDFText_GetCharBox` is mapped straight over the
+    indices with each box written into one array (no Python loop body, no `.value` reads per glyph): this runs
+    for every glyph of every table page. The overprint check reads the same arrays (`_none_near_arrays`).
+    """
+    arr = np.array(codes, np.int64)
+    index = np.flatnonzero(~np.isin(arr, _BLANK_ARRAY))
+    kept = arr[index]
+    kept[kept >= 0x110000] = 0xFFFD
+    # replacement, private use, control: counted whether or not PDFium has a box for the glyph
+    unreadable = int(np.count_nonzero((kept == 0xFFFD) | ((kept >= 0xE000) & (kept <= 0xF8FF)) | (kept < 32)))
+    m = len(index)
+    if not m:
+        return [], unreadable
+    boxes = np.zeros((m, 4), np.float64)  # left, right, bottom, top: FPDFText_GetCharBox's order
+    at = boxes.ctypes.data + 32 * np.arange(m, dtype=np.int64)
+    raw_tp = ctypes.cast(textpage.raw, ctypes.c_void_p).value
+    ok = np.fromiter(
+        map(
+            _GET_CHAR_BOX,
+            repeat(raw_tp, m),
+            index.tolist(),
+            at.tolist(),
+            (at + 8).tolist(),
+            (at + 16).tolist(),
+            (at + 24).tolist(),
+        ),
+        np.int64,
+        m,
+    ).astype(bool)
+    if not ok.all():
+        boxes, kept = boxes[ok], kept[ok]
+    x0, x1 = boxes[:, 0], boxes[:, 1]
+    top, bottom = height - boxes[:, 3], height - boxes[:, 2]
+    chars = list(map(Char, map(chr, kept.tolist()), x0.tolist(), top.tolist(), x1.tolist(), bottom.tolist()))
+    if len(chars) > 1 and not _none_near_arrays(kept, x0, top, 1.5):
+        chars = _dedupe_exact(chars, 1.5)
+    return chars, unreadable
 
 
 def dedupe_chars(chars: list[Char], tol: float = 1.5) -> list[Char]:
@@ -160,6 +189,11 @@ def dedupe_chars(chars: list[Char], tol: float = 1.5) -> list[Char]:
     read 收收入入决决算算表表 and 11,,223344.."""
     if _none_near(chars, tol):  # nearly every page: nothing overprinted, nothing to drop
         return list(chars)
+    return _dedupe_exact(chars, tol)
+
+
+def _dedupe_exact(chars: list[Char], tol: float) -> list[Char]:
+    """`dedupe_chars` glyph by glyph (when `_none_near` cannot show that nothing is overprinted)."""
     # Buckets twice the tolerance wide: a glyph within `tol` of (x, y) lies in the bucket of (x, y) or in the one
     # on the side (x, y) is nearer to, so 4 buckets are looked at instead of 9 (a margin keeps float rounding at
     # a bucket's middle safe: both sides are looked at there). Same glyphs kept, in the same order.
@@ -204,11 +238,24 @@ def _none_near(chars: list[Char], tol: float) -> bool:
     if n < 2:
         return True
     try:
-        codes = np.fromiter((ord(ch.text) for ch in chars), np.int64, n)
+        codes = np.fromiter(map(ord, map(_TEXT, chars)), np.int64, n)
     except TypeError:  # a glyph of more than one character (ligature): the exact loop
         return False
-    bx = np.floor(np.fromiter((ch.x0 for ch in chars), np.float64, n) / tol)
-    by = np.floor(np.fromiter((ch.top for ch in chars), np.float64, n) / tol)
+    x0 = np.fromiter(map(_X0, chars), np.float64, n)
+    top = np.fromiter(map(_TOP, chars), np.float64, n)
+    return _none_near_arrays(codes, x0, top, tol)
+
+
+_TEXT, _X0, _TOP = attrgetter("text"), attrgetter("x0"), attrgetter("top")
+
+
+def _none_near_arrays(codes: np.ndarray, x0: np.ndarray, top: np.ndarray, tol: float) -> bool:
+    """`_none_near` of glyphs given as arrays: their codes (int64), left edges and tops."""
+    n = len(codes)
+    if n < 2:
+        return True
+    bx = np.floor(x0 / tol)
+    by = np.floor(top / tol)
     lo, hi = np.minimum(bx.min(), by.min()), np.maximum(bx.max(), by.max())  # NaN stays NaN
     if not (lo > -(1 << 13) and hi < 1 << 13):  # far off the page (or NaN)
         return False
@@ -273,8 +320,9 @@ def _rotate(geom: PageGeom, rotation: int) -> None:
 
 def _untyped(func, restype, *argtypes):  # type: ignore[no-untyped-def]
     """`func` through a prototype of plain integers and addresses: the typed bindings' per-call argument checks
-    cost as much as the calls themselves, and the path loop makes a dozen calls per path."""
-    return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(func, _VOID).value)
+    cost as much as the calls themselves, and the path loop makes a dozen calls per path. PYFUNCTYPE, as for
+    `_GET_CHAR_BOX`: the GIL kept over these short calls (segments 0.49 → 0.43 ms a budget page)."""
+    return ctypes.PYFUNCTYPE(restype, *argtypes)(ctypes.cast(func, _VOID).value)
 
 
 _INT = ctypes.c_int

@@ -231,14 +231,21 @@ def _is_seq_row(texts: list[str]) -> bool:
 
 
 def _row_texts(g: Grid, r: int) -> list[tuple[int, str]]:
-    """(merged cell id, text) of the cells starting in row r's columns, left to right, each once."""
+    """(merged cell id, text) of the cells starting in row r's columns, left to right, each once.
+
+    Kept on the grid (its cells do not change once read): a row is asked for by several passes. Callers
+    only read the list."""
+    out = g.row_texts.get(r)
+    if out is not None:
+        return out
     out, seen = [], set()
-    for c in range(g.ncols):
-        cid = g.cell_of[r][c]
+    for cid in g.cell_of[r]:
         if cid in seen:
             continue
         seen.add(cid)
-        out.append((cid, norm(g.cell_text(cid))))
+        text = g.cell_text(cid)
+        out.append((cid, norm(text) if text else text))
+    g.row_texts[r] = out
     return out
 
 
