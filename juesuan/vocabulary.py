@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from juesuan.keywords import three_public
+
 
 @dataclass(frozen=True)
 class TableKind:
@@ -67,16 +69,7 @@ TABLE_KINDS: dict[str, TableKind] = {
             tuple(
                 (f"{side}.{m}", f"{side_label}{label}")
                 for side, side_label in (("budget", "预算数"), ("actual", "决算数"))
-                for m, label in (
-                    ("total", "合计"),
-                    ("overseas", "因公出国（境）费"),
-                    ("vehicle_total", "公务用车购置及运行（维护）费"),
-                    ("vehicle_purchase", "公务用车购置费"),
-                    ("vehicle_operation", "公务用车运行（维护）费"),
-                    ("reception", "公务接待费"),
-                    ("meeting", "会议费"),  # printed beside the 三公 by some provinces (Shaanxi); not in 合计
-                    ("training", "培训费"),
-                )
+                for m, label in three_public.labels("final_accounts")  # juesuan/keywords/three_public.yaml
             ),
         ),
         TableKind(

@@ -14,8 +14,20 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from juesuan.keywords import (
+    alternation,
+    first_rule,
+    keyword_list,
+    keyword_lists,
+    pattern,
+    rules,
+    three_public,
+    word_list,
+)
 from juesuan.parsing.subjects import class_code, strip_ordinal
 
+#: Header and row-label words of the budget tables (juesuan/keywords/budgets.yaml).
+_KW = "budgets"
 _WS = re.compile(r"\s+")
 _QUOTES = re.compile(r"[“”\"'‘’「」『』]")
 
@@ -32,18 +44,10 @@ _SPLIT = (("total", "合计"), ("basic", "基本支出"), ("project", "项目支
 _PRIOR = tuple((f"prior.{k}", f"上年预算数{lbl}") for k, lbl in _SPLIT) + tuple(
     (f"change.{k}", f"增减{lbl}") for k, lbl in _SPLIT
 )
-_THREE = (
-    ("total", "合计"),
-    ("overseas", "因公出国（境）费"),
-    ("vehicle_total", "公务用车购置及运行费"),
-    ("vehicle_purchase", "公务用车购置费"),
-    ("vehicle_operation", "公务用车运行费"),
-    ("reception", "公务接待费"),
-    ("meeting", "会议费"),
-    ("training", "培训费"),
-    ("admin_operation", "机关运行经费"),
-    ("total_all", "合计（三公、会议费、培训费）"),
-)
+_THREE = three_public.labels("budgets")  # juesuan/keywords/three_public.yaml
+#: The 三公 items of the tables that print only them (no 会议费, 培训费, 机关运行经费 beside them).
+_THREE_PUBLIC_ONLY = frozenset(three_public.CORE) - {"total"}
+_THREE_PUBLIC_ALL = frozenset(three_public.FAMILY_ITEMS["budgets"])
 
 BUDGET_TABLE_KINDS: dict[str, BudgetTableKind] = {
     t.key: t
@@ -187,7 +191,9 @@ def norm(text: str) -> str:
     return _QUOTES.sub("", _WS.sub("", text))
 
 
-_TITLE_HINT = re.compile(r"(预算|决算|情况|明细|汇总|总|目标|支出|收入)[^，。；]*表")
+_TITLE_HINT = re.compile(alternation(word_list(_KW, "title_words")) + "[^，。；]*表")
+#: Title → table kind (juesuan/keywords/budgets.yaml: titles).
+_TITLES = rules(_KW, "titles")
 
 
 def classify_title(text: str) -> str | None:
@@ -204,55 +210,7 @@ def classify_title(text: str) -> str | None:
         return None
     if len(t) > 60 or re.search(r"(说明|情况说明)$", t):
         return None
-    if "决算" in t and "预算" not in t:
-        return "other"
-    if "绩效" in t:
-        return "other"
-    if "政府采购" in t and "政府购买服务" not in t:
-        return "procurement"  # read when it is by function code (烟台), dropped as an extra when by item
-    if "政府购买服务" in t:
-        return "other"
-    if "三公" in t and ("会议费" in t or "培训费" in t):
-        return "three_public_meetings"  # 西安: 三公 with 会议费 and 培训费, a row per unit (folded into three_public)
-    if "机关运行经费" in t and "三公" not in t:
-        return "admin_operation"  # 江苏 2019: 机关运行经费 by economic code (the 三公 tables print it as a column)
-    if "三公" in t:
-        # 广州: 行政经费 and the 三公 items as rows, fund sources as columns (read, then folded into three_public)
-        return "three_public_funds" if "行政经费" in t else "three_public"
-    if "上年结转" in t:
-        return "other"
-    if (
-        "基本支出总表" in t
-        or re.search(r"^(?:部门预算)?基本支出预算(?:情况)?表", t)
-        or "部门预算基本支出预算表" in t
-    ):
-        return "other"
-    if project_by_economic_code(t):
-        return "project_economic"  # 广州 表7: 项目支出 by economic code, read like the basic table
-    if "项目支出" in t or "专项业务经费" in t:
-        return "other"
-    if re.search(r"财政拨款收支(?:预算)?总(?:表|体情况表)", t):
-        return "appropriation_summary"
-    if re.search(r"收支(?:预算)?总(?:表|体情况表)", t):
-        return "summary"
-    if "政府性基金" in t:
-        return "gov_fund"
-    if "国有资本经营" in t:
-        return "state_capital"
-    if "财政拨款" in t and "支出" in t and "一般公共预算" not in t:
-        # 江苏 2019: 财政拨款支出预算表（功能科目） and 财政拨款基本支出预算表（经济科目）, all funds of the appropriation
-        return "appropriation_basic" if "基本支出" in t else "appropriation_expenditure"
-    if "一般公共预算" in t and "基本支出" in t:
-        if "功能" in t:
-            return "basic_function"  # 基本支出 by function code (西安 表7)
-        return "basic_expenditure"
-    if "一般公共预算" in t and "支出" in t:
-        return "general_budget_economic" if "经济" in t else "general_budget"
-    if re.search(r"收入(?:预算)?总(?:表|体情况表)", t):
-        return "income"
-    if re.search(r"支出(?:预算)?总(?:表|体情况表)", t):
-        return "expenditure"
-    return "other"
+    return first_rule(_TITLES, t) or "other"
 
 
 def project_by_economic_code(title: str) -> bool:
@@ -283,23 +241,21 @@ def _earlier_year(j: str) -> bool:
 
 def _three_public_item(j: str) -> str | None:
     """The 三公 item a column header names (总计, 因公出国(境)费, 公务接待费, 公务用车…), or None."""
-    r = re.sub(r"公务用车购置及运行(?:（?维护）?)?费", "", j)
-    if "出国" in j:
-        return "overseas"
-    if "接待" in j:
-        return "reception"
-    if "公务用车" in j:
-        return "vehicle_purchase" if "购置" in r else "vehicle_operation" if "运行" in r else "vehicle_total"
+    if (item := three_public.item(j, _THREE_PUBLIC_ONLY)) is not None:
+        return item
     if "总计" in j or "三公" in j:
         return "total"
     return None
+
+
+_LABEL_COLUMNS = word_list(_KW, "label_columns")
 
 
 def label_column(path: list[str]) -> bool:
     """The subject column headed by its classification alone (广州: 部门预算支出经济科目, 功能分类科目) holds
     "[301]工资福利支出": code and name in one cell, read as a label whose leading code keys the row."""
     leaf = path[-1] if path else ""
-    if leaf in ("预算单位", "单位名称", "单位", "年度", "单位编码", "单位代码"):
+    if leaf in _LABEL_COLUMNS:
         return True  # 深圳: the budget unit of each block; the year of each 三公 row
     return (
         bool(re.fullmatch(r".*(?:经济|功能)(?:分类)?科目(?:[（(][^）)]*[）)])?", leaf)) and "编码" not in leaf
@@ -308,51 +264,41 @@ def label_column(path: list[str]) -> bool:
 
 #: Fund sources of the 收入总表 columns (and of 西安's 支出总表 by fund source): (measure key, header words), the
 #: more specific first (使用非财政拨款结余 before 财政拨款; 其中：专项资金列入部门预算的项目 before 一般公共预算).
-INCOME_SOURCES = (
-    ("affiliated_remittance", ("附属单位上缴",)),
-    ("superior_subsidy", ("上级补助",)),
-    ("carryover", ("上年结转", "结转结余", "上年结余")),
-    ("use_business_fund", ("事业基金",)),
-    ("use_non_fiscal_balance", ("非财政拨款结余",)),
-    ("cash_balance", ("实户资金",)),
-    ("gov_fund", ("政府性基金",)),
-    ("state_capital", ("国有资本",)),
-    ("general_budget.special_funds", ("专项资金列入",)),
-    ("general_budget", ("一般公共预算", "公共预算拨款")),
-    ("fiscal_special.education_fees", ("教育收费",)),
-    ("fiscal_special.other", ("其他专户",)),
-    ("fiscal_special", ("财政专户",)),
-    ("fiscal_appropriation", ("财政拨款",)),
-    ("operating", ("经营收入",)),
-    ("business", ("事业收入",)),
-    ("other", ("其他收入",)),
-    ("total", ("合计", "小计", "总计")),
-)
+INCOME_SOURCES = keyword_list(_KW, "measures.income_sources")
 #: Header words that make a 支出总表 column a fund source rather than a kind of expenditure.
-_FUND_WORDS = ("拨款", "收入", "上年结转", "实户资金")
+_FUND_WORDS = word_list(_KW, "measures.fund_words")
+
+
+#: A column of the change from last year, of a rate (not money) among those, of last year's budget.
+_CHANGE_HEADER = pattern(_KW, "measures.change")
+_RATE_WORDS = word_list(_KW, "measures.rate")
+_PRIOR_HEADER = pattern(_KW, "measures.prior")
+#: Column header words → measure key, per table kind (juesuan/keywords/budgets.yaml: measures).
+_THREE_PUBLIC_FUNDS = tuple((k, w) for k, ws in keyword_list(_KW, "measures.three_public_funds") for w in ws)
+_THREE_PUBLIC_FUNDS_TOTAL = word_list(_KW, "measures.three_public_funds_total")
+_ADMIN_OPERATION_WORDS = word_list(_KW, "measures.admin_operation")
+_EXPENDITURE_MEASURES = keyword_list(_KW, "measures.expenditure")
+_PROCUREMENT_MEASURES = keyword_list(_KW, "measures.procurement")
+_PROJECT_ECONOMIC_MEASURES = keyword_list(_KW, "measures.project_economic")
+_BASIC_MEASURES = keyword_list(_KW, "measures.basic")
+_APPROPRIATION_MEASURES = keyword_list(_KW, "measures.appropriation_summary")
+_SUMMARY_EXPENDITURE_MEASURES = keyword_list(_KW, "measures.summary_expenditure")
+_AMOUNT_WORDS = word_list(_KW, "measures.amount")
 
 
 def measure(kind: str, path: list[str], side: str | None) -> str | None:
     """Measure key of an amount column from its header path (top to leaf)."""
     j = "".join(path)
     prefix = ""
-    if re.search(r"增减|增幅|比上年|增长", j):
-        if "%" in j or "率" in j or "幅" in j:
+    if _CHANGE_HEADER.search(j):
+        if any(w in j for w in _RATE_WORDS):
             return None  # a rate column is derived, not a money measure
         prefix = "change."
-    elif re.search(r"上年(?:预算|年初)|上年数|年初预算", j) or _earlier_year(j) or path[:1] == ["上年"]:
+    elif _PRIOR_HEADER.search(j) or _earlier_year(j) or path[:1] == ["上年"]:
         prefix = "prior."
     if kind == "three_public_funds":
         fund = next(
-            (
-                key
-                for key, word in (
-                    ("general_budget", "一般公共预算"),
-                    ("gov_fund", "政府性基金"),
-                    ("state_capital", "国有资本"),
-                )
-                if word in j
-            ),
+            (key for key, word in _THREE_PUBLIC_FUNDS if word in j),
             None,
         )
         item = _three_public_item(j)
@@ -360,28 +306,17 @@ def measure(kind: str, path: list[str], side: str | None) -> str | None:
             return f"{item}.{fund}" if fund else item
         if fund:  # 广州: a row per item, a column per fund source
             return fund
-        return "total" if any(w in j for w in ("合计", "小计", "预算数")) else None
+        return "total" if any(w in j for w in _THREE_PUBLIC_FUNDS_TOTAL) else None
     if kind in ("three_public", "three_public_meetings"):
         side_key = prefix.rstrip(".") or "budget"
-        r = re.sub(r"公务用车购置及运行(?:（?维护）?)?费", "", j)
-        if "出国" in j:
-            m = "overseas"
-        elif "接待" in j:
-            m = "reception"
-        elif "会议" in j:
-            m = "meeting"
-        elif "培训" in j:
-            m = "training"
-        elif "机关运行" in j:
-            m = "admin_operation"
-        elif "公务用车" in j:
-            m = "vehicle_purchase" if "购置" in r else "vehicle_operation" if "运行" in r else "vehicle_total"
-        elif kind == "three_public_meetings" and "三公" not in j and "合计" in j:
-            m = "total_all"  # 西安: 三公 + 会议费 + 培训费, beside the 三公 小计
-        elif "合计" in j or "小计" in j or "三公" in j:
-            m = "total"
-        else:
-            return None
+        m = three_public.item(j, _THREE_PUBLIC_ALL)
+        if m is None:
+            if kind == "three_public_meetings" and "三公" not in j and "合计" in j:
+                m = "total_all"  # 西安: 三公 + 会议费 + 培训费, beside the 三公 小计
+            elif any(w in j for w in three_public.TOTAL_WORDS):
+                m = "total"
+            else:
+                return None
         return f"{side_key}.{m}"
     if kind == "income" or (kind == "expenditure" and any(w in j for w in _FUND_WORDS)):
         # 西安's 支出总表 is by fund source (the 收入总表's columns): `fund.<source>` beside its 合计
@@ -400,7 +335,7 @@ def measure(kind: str, path: list[str], side: str | None) -> str | None:
             return prefix + "procurement.small_micro_reserved"
         return prefix + "procurement"
     if kind == "admin_operation":
-        if any(w in j for w in ("机关运行经费", "合计", "小计", "预算数", "金额")):
+        if any(w in j for w in _ADMIN_OPERATION_WORDS):
             return prefix + "total"
         return None
     if kind in (
@@ -419,131 +354,61 @@ def measure(kind: str, path: list[str], side: str | None) -> str | None:
             return prefix + ("basic.personnel" if "人员" in path[-1] else "basic.public")
         if "专项业务经费" in j:  # 西安: 项目支出 is called 专项业务经费
             return prefix + "project"
-        for key, words in (
-            ("affiliated_subsidy", ("对附属单位补助",)),
-            ("remit_superior", ("上缴上级",)),
-            ("operating", ("经营支出",)),
-            ("carry_forward", ("结转下年",)),
-            ("reserve", ("预留机动经费",)),
-            ("basic", ("基本支出",)),
-            ("project", ("项目支出",)),
-            ("total", ("合计", "小计", "总计", "本年支出", "预算数", "金额")),
-        ):
+        for key, words in _EXPENDITURE_MEASURES:
             if any(w in j for w in words):
                 return prefix + key
         return prefix + "total" if prefix == "change." else None  # a lone 增减 column: of the total
     if kind == "procurement":
-        for key, words in (
-            ("gov_fund", ("政府性基金",)),
-            ("state_capital", ("国有资本",)),
-            ("general_budget", ("一般公共预算",)),
-            ("fiscal_special", ("财政专户",)),
-            ("non_fiscal_balance", ("非财政拨款结余",)),
-            ("carryover", ("上年结转",)),
-            ("unit_funds", ("单位资金",)),
-            ("fiscal_appropriation", ("财政拨款",)),
-            ("total", ("合计", "总计", "预算数", "金额")),
-        ):
+        for key, words in _PROCUREMENT_MEASURES:
             if any(w in j for w in words):
                 return prefix + key
         return None
     if kind == "project_economic":
-        for key, words in (
-            ("gov_fund", ("政府性基金",)),
-            ("state_capital", ("国有资本",)),
-            ("general_budget", ("一般公共预算",)),
-            ("total", ("合计", "小计", "预算数", "金额", "预算")),
-        ):
+        for key, words in _PROJECT_ECONOMIC_MEASURES:
             if any(w in j for w in words):
                 return prefix + key
         return None
     if kind in ("basic_expenditure", "basic_function", "appropriation_basic"):
-        for key, words in (
-            ("personnel", ("人员经费", "人员支出")),
-            ("public", ("公用经费", "公用支出")),
-            ("total", ("合计", "小计", "预算数", "金额", "预算")),
-        ):
+        for key, words in _BASIC_MEASURES:
             if any(w in j for w in words):
                 return prefix + key
         if kind == "basic_expenditure" and path and path[-1] == "基本支出":
             return prefix + "total"  # 江苏 2019: the one amount column is headed 基本支出
         return None
     if kind == "appropriation_summary" and side == "expenditure":
-        for key, words in (
-            ("general_budget", ("一般公共预算",)),
-            ("gov_fund", ("政府性基金",)),
-            ("state_capital", ("国有资本",)),
-            ("total", ("合计", "小计")),
-            ("amount", ("预算数", "金额", "支出预算")),
-        ):
+        for key, words in _APPROPRIATION_MEASURES:
             if any(w in j for w in words):
                 return prefix + key
         return None
     if kind == "summary" and side == "expenditure":
-        for key, words in (
-            ("basic.personnel", ("人员经费", "人员支出")),
-            ("basic.public", ("公用经费", "公用支出")),
-            ("basic", ("基本支出",)),
-            ("project", ("项目支出",)),
-        ):
+        for key, words in _SUMMARY_EXPENDITURE_MEASURES:
             if any(w in j for w in words):
                 return prefix + key
-    if any(w in j for w in ("预算数", "金额", "预算", "合计")):
+    if any(w in j for w in _AMOUNT_WORDS):
         return prefix + "amount" if prefix != "prior." else "prior"
     return None
 
 
-_INCOME_LINES = (
-    ("income.total", ("本年收入合计", "收入合计", "本年收入小计")),
-    ("income.grand_total", ("收入总计", "总计")),
-    ("income.carryover", ("上年结转", "结转结余", "上年结余")),
-    ("income.use_business_fund", ("用事业基金弥补",)),
-    ("income.general_budget", ("一般公共预算",)),
-    ("income.gov_fund", ("政府性基金",)),
-    ("income.state_capital", ("国有资本经营",)),
-    ("income.fiscal_special", ("财政专户",)),
-    ("income.superior_subsidy", ("上级补助收入",)),
-    ("income.operating", ("经营收入",)),
-    ("income.business", ("事业收入",)),
-    ("income.affiliated_remittance", ("附属单位上缴收入",)),
-    ("income.other", ("其他收入",)),
-)
+_INCOME_LINES = keyword_list(_KW, "lines.income")
 
-_EXPENDITURE_LINES = (
-    ("expenditure.total", ("本年支出合计", "支出合计", "本年支出小计")),
-    ("expenditure.grand_total", ("支出总计", "总计")),
-    ("expenditure.carry_forward", ("结转下年", "年末结转")),
-    ("expenditure.basic", ("基本支出",)),
-    ("expenditure.project", ("项目支出",)),
-    ("expenditure.reserve", ("预留机动经费",)),
-    ("expenditure.operating", ("经营支出",)),
-    ("expenditure.remit_superior", ("上缴上级支出",)),
-    ("expenditure.affiliated_subsidy", ("对附属单位补助支出",)),
-)
+_EXPENDITURE_LINES = keyword_list(_KW, "lines.expenditure")
 
 
 #: Sides of the expenditure panels a summary prints by economic classification (西安's 部门综合预算收支总表: by
 #: function, by 部门预算支出经济分类 and by 政府预算支出经济分类, each panel summing to the same 支出总计).
 ECONOMIC_PANELS = ("expenditure.economic", "expenditure.gov_economic")
-_HEADINGS = {"部门预算": "department_budget", "财政拨款": "fiscal"}
-#: 部门预算支出经济分类 sections of 西安's summary panel (their (1)… items belong to the section above them)
-_ECONOMIC_SECTIONS = (
-    ("basic", ("人员经费和公用经费", "基本支出")),
-    ("project", ("专项业务经费", "项目支出")),
-    ("remit_superior", ("上缴上级",)),
-    ("operating", ("经营支出",)),
-    ("affiliated_subsidy", ("对附属单位补助",)),
-)
-#: Summary lines beyond the final-account ones (西安): matched before the generic lines of the side.
-_SUMMARY_EXTRA_LINES = {
-    "income": (
-        ("income.general_budget.special_funds", ("专项资金列入",)),
-        ("income.business.fiscal_special", ("纳入财政专户",)),
-        ("income.use_non_fiscal_balance", ("使用非财政拨款结余",)),
-        ("income.cash_balance", ("实户资金",)),
-    ),
-    "expenditure": (("expenditure.unallocated_cash", ("实户资金",)),),
+_HEADINGS = {
+    label: key for key, labels in keyword_list(_KW, "lines.headings", match="exact") for label in labels
 }
+#: Row labels read whole (juesuan/keywords/budgets.yaml: lines.exact): the income side's, and the 合计 row's.
+_EXACT_LINES = dict(keyword_list(_KW, "lines.exact", match="exact"))
+_INCOME_EXACT = {
+    label: key for key, labels in _EXACT_LINES.items() if key.startswith("income.") for label in labels
+}
+#: 部门预算支出经济分类 sections of 西安's summary panel (their (1)… items belong to the section above them)
+_ECONOMIC_SECTIONS = keyword_list(_KW, "lines.economic_sections")
+#: Summary lines beyond the final-account ones (西安): matched before the generic lines of the side.
+_SUMMARY_EXTRA_LINES = keyword_lists(_KW, "lines.summary_extra")
 
 
 def panel_side(path: str, side: str) -> str:
@@ -553,14 +418,13 @@ def panel_side(path: str, side: str) -> str:
     return side
 
 
+#: Row label words → totals of an economic expenditure panel (juesuan/keywords/budgets.yaml).
+_ECONOMIC_PANEL_LINES = keyword_list(_KW, "lines.economic_panel")
+
+
 def _economic_panel_line(side: str, n: str, state: object) -> str | None:
     """Line item of a row of an economic expenditure panel: its totals, sections and items by name."""
-    for key, words in (
-        ("grand_total", ("总计",)),
-        ("total", ("合计",)),
-        ("carry_forward", ("结转",)),
-        ("unallocated_cash", ("实户资金",)),
-    ):
+    for key, words in _ECONOMIC_PANEL_LINES:
         if any(w in n for w in words):
             return f"{side}.{key}"
     if n in _HEADINGS:
@@ -572,6 +436,10 @@ def _economic_panel_line(side: str, n: str, state: object) -> str | None:
                 return f"{side}.{key}"
         return f"{side}.{getattr(state, 'sub', None) or 'other'}:{n}"
     return f"{side}:{n}"
+
+
+#: The fund of a 上年结转 / 结余 line of a summary's income side (juesuan/keywords/budgets.yaml).
+_CARRYOVER_FUNDS = keyword_list(_KW, "lines.carryover_funds")
 
 
 def line_item(kind: str, side: str | None, label: str, state: object) -> str | None:
@@ -596,23 +464,13 @@ def line_item(kind: str, side: str | None, label: str, state: object) -> str | N
             return "income.total" if side == "income" else "expenditure.total"
         if getattr(state, "year_subtotal", False) and n in ("收入合计", "支出合计"):
             return "income.grand_total" if side == "income" else "expenditure.grand_total"
-        if side == "income" and n in ("本年收入", "财政拨款收入", "财政拨款", "本年财政拨款收入"):
-            return "income.fiscal" if "财政拨款" in n else "income.subtotal"
-        if side == "income" and n in ("本年其他资金收入", "其他资金收入", "单位资金", "其他资金"):
-            return "income.other_funds"
+        if side == "income" and n in _INCOME_EXACT:
+            return _INCOME_EXACT[n]
         if side == "income" and re.search(r"结余|结转", n) and not re.search(r"总计|合计", n):
-            for key, words in (
-                ("non_fiscal", ("非财政",)),
-                ("general_budget", ("一般公共预算",)),
-                ("gov_fund", ("政府性基金",)),
-                ("state_capital", ("国有资本",)),
-                ("fiscal", ("财政拨款",)),
-            ):
+            for key, words in _CARRYOVER_FUNDS:
                 if any(w in n for w in words):
                     return f"income.carryover.{key}"
             return "income.carryover"
-        if side == "income" and n in ("预算拨款", "财政预算拨款"):
-            return "income.fiscal"
         if side != "income" and re.fullmatch(r"结转(?:结余)?下年|结转下年(?:结余)?|年末结转(?:和)?结余", n):
             return "expenditure.carry_forward"
         for key, words in lines:
@@ -628,19 +486,11 @@ def line_item(kind: str, side: str | None, label: str, state: object) -> str | N
         year, printed = _YEAR.get(), int(re.search(r"((?:19|20)\d{2})年", n).group(1))
         return "three_public.side:" + ("prior" if year and printed < year else "budget")
     if kind == "three_public_funds":
-        r = re.sub(r"公务用车购置及运行(?:维护)?(?:费|支出)", "", n)
-        for key, test in (
-            ("admin_expenses", "行政经费" in n),
-            ("overseas", "出国" in n),
-            ("vehicle_purchase", "公务用车" in n and "购置" in r),
-            ("vehicle_operation", "公务用车" in n and "运行" in r),
-            ("vehicle_total", "公务用车" in n),
-            ("reception", "接待" in n),
-            ("total", "三公" in n),
-        ):
-            if test:
-                return f"three_public.{key}"
-        return None
+        if "行政经费" in n:
+            return "three_public.admin_expenses"
+        if (item := three_public.item(n, _THREE_PUBLIC_ONLY)) is not None:
+            return f"three_public.{item}"
+        return "three_public.total" if "三公" in n else None
     if kind in ("basic_expenditure", "basic_total", "appropriation_basic"):
         if n.startswith("人员经费"):
             return "personnel_total"
@@ -648,7 +498,7 @@ def line_item(kind: str, side: str | None, label: str, state: object) -> str | N
             return "public_total"
     if kind == "income" and (fund := fund_tree_line(n, state)):
         return fund
-    if n in ("合计", "总计", "本年合计", "合计数", "支出合计", "收入合计") or n.endswith("合计"):
+    if n in _EXACT_LINES["total"] or n.endswith("合计"):
         return "total"
     if kind in _BY_UNIT and _UNIT_NAME.search(re.sub(r"[（(][^（()）]*[）)]$", "", n) or n):
         return f"unit:{n}"  # a row per budget unit (部门/单位) in a per-unit table
@@ -658,32 +508,9 @@ def line_item(kind: str, side: str | None, label: str, state: object) -> str | N
 #: 江苏 2019's 收入预算总表 is a tree of fund sources with one 金额 column: a group (一般公共预算资金 …) over its 小计
 #: and items. Each row is keyed `fund:<measure>` and the rows are folded into the 合计 row of the income table
 #: (`juesuan.budgets.parse`), the measure being the fund source as in the other regions' 收入总表 columns.
-FUND_GROUPS = (
-    ("general_budget", ("一般公共预算资金", "一般公共预算")),
-    ("gov_fund", ("政府性基金",)),
-    ("state_capital", ("国有资本经营",)),
-    ("fiscal_special", ("财政专户管理资金", "财政专户")),
-    ("other_funds", ("其他资金",)),
-    ("carryover", ("上年结转和结余资金", "上年结转")),
-)
+FUND_GROUPS = keyword_list(_KW, "lines.fund_groups", match="prefix")
 #: Items under each group → measure key (其他资金's items are the 收入总表's own columns: 事业收入, 经营收入 …).
-FUND_ITEMS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
-    "general_budget": (
-        ("general_budget.appropriation", ("公共财政拨款", "财政拨款")),
-        ("general_budget.special_income", ("专项收入",)),
-    ),
-    "fiscal_special": (
-        ("fiscal_special.education_fees", ("教育收费",)),
-        ("fiscal_special.other_non_tax", ("其他非税收入",)),
-    ),
-    "other_funds": (
-        ("business", ("事业收入",)),
-        ("operating", ("经营收入",)),
-        ("other", ("其他收入",)),
-        ("debt", ("债务资金", "银行贷款")),
-    ),
-    "carryover": (("carryover.used", ("动用",)),),
-}
+FUND_ITEMS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = keyword_lists(_KW, "lines.fund_items")
 
 
 def fund_tree_line(n: str, state: object) -> str | None:
@@ -721,20 +548,10 @@ _BY_UNIT = (
     "state_capital",
     "three_public_meetings",
 )
-_UNIT_NAME = re.compile(
-    r"(?:局|院|中心|所|委员会|委|办公室|办|站|队|校|学院|馆|会|处|室|社|部|厅|团|台|场|园|署|（本级）|\(本级\)|本级)$"
-)
+_UNIT_NAME = re.compile(alternation(word_list(_KW, "unit_name_endings")) + "$")
 
 
-_EXTRAS = (
-    ("performance", re.compile(r"绩效目标")),
-    ("procurement", re.compile(r"政府采购|政府购买服务")),
-    ("project_expenditure", re.compile(r"项目支出|专项业务经费|专项资金|上年结转资金")),
-    (
-        "basic_total",
-        re.compile(r"基本支出(?:总|预算(?:情况)?)表|部门预算基本支出预算表"),
-    ),
-)
+_EXTRAS = rules(_KW, "extras")  # juesuan/keywords/budgets.yaml
 
 
 def extra_table_kind(title: str) -> str | None:
@@ -746,10 +563,7 @@ def extra_table_kind(title: str) -> str | None:
         return None  # the family's 一般公共预算 / 财政拨款基本支出表 itself (by economic or by function code)
     if project_by_economic_code(t):
         return None  # read into cells (project_economic)
-    for kind, pattern in _EXTRAS:
-        if pattern.search(t):
-            return kind
-    return None
+    return first_rule(_EXTRAS, t)
 
 
 #: Line items of the budget summaries → Chinese label (the warehouse's line-item dimension documents them).

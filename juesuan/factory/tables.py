@@ -19,6 +19,7 @@ from juesuan.factory.catalogue import (
 )
 from juesuan.factory.model import INCOME_SOURCES, Books, economic_class_totals
 from juesuan.factory.spec import OLD_TEMPLATES, SpecRow, SpecTable, round_unit
+from juesuan.keywords import three_public
 from juesuan.vocabulary import LINE_ITEMS
 
 #: Table order per template (the report prints them in this order).
@@ -43,14 +44,7 @@ INCOME_MEASURES = ("total", "fiscal_appropriation", *INCOME_SOURCES)
 EXPENDITURE_MEASURES = ("total", "basic", "project", "remit_superior", "operating", "affiliated_subsidy")
 GB_MEASURES = ("total", "basic", "project")
 FUND_MEASURES = ("opening_balance", "income", "total", "basic", "project", "closing_balance")
-THREE_PUBLIC_ITEMS = (
-    "total",
-    "overseas",
-    "vehicle_total",
-    "vehicle_purchase",
-    "vehicle_operation",
-    "reception",
-)
+THREE_PUBLIC_ITEMS = three_public.CORE  # juesuan/keywords/three_public.yaml
 
 
 def class_name(code: str, template: str) -> str:

@@ -24,6 +24,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 
 from juesuan.amounts import AmountError, parse_amount, to_yuan
+from juesuan.keywords import alternation, first_rule, keyword_list, rules, three_public, word_list
 from juesuan.model import Cell, Column, Problem, Row, Table
 from juesuan.parsing.grid import Grid, TextLine, find_grids, place_chars, text_lines
 from juesuan.parsing.locate import (
@@ -42,6 +43,17 @@ from juesuan.vocabulary import TABLE_KINDS
 
 #: The nine public tables of DOMAIN.md section 2, in their usual order (order is never relied on).
 PUBLIC_TABLES = tuple(TABLE_KINDS)
+#: Header and row-label words of the final-account tables (juesuan/keywords/final_accounts.yaml).
+_KW = "final_accounts"
+#: Header words that give a column its role, in every family (juesuan/keywords/columns.yaml).
+_ROWNO_LEAF_WORDS = word_list("columns", "rowno.leaf_contains")
+_ROWNO_LEAVES = word_list("columns", "rowno.leaf")
+_CODE_WORDS = word_list("columns", "code.path_contains")
+_LABEL_LEAF_WORDS = word_list("columns", "label.leaf_contains")
+_LABEL_LEAF_ENDINGS = word_list("columns", "label.leaf_ends")
+_SEQ_MARKS = word_list("columns", "sequence_marks")
+#: The 三公 items the final accounts' 三公 table has measures for (juesuan/keywords/three_public.yaml).
+_THREE_PUBLIC_ITEMS = frozenset(three_public.FAMILY_ITEMS["final_accounts"])
 
 _WS = re.compile(r"\s+")
 _QUOTES = re.compile(r"[“”\"'‘’「」『』]")
@@ -54,7 +66,9 @@ _BLANK_MARKS = {"-", "—", "--", "——", "－", "/", "／", "…"}
 _EMPTY_NOTE = re.compile(
     r"无数据|本表为空|空表|无.{0,30}(?:收入|支出|经费|预算)|没有.{0,40}(?:收入|支出|预算)"
 )
-_TITLE_HINT = re.compile(r"(决算|预算|自评|评价|明细|情况|汇总)[^，。；]*表")
+_TITLE_HINT = re.compile(alternation(word_list(_KW, "title_words")) + "[^，。；]*表")
+#: Title → table kind (juesuan/keywords/final_accounts.yaml: titles).
+_TITLES = rules(_KW, "titles")
 
 
 #: `norm`'s whitespace and quotes dropped in one pass (it runs for every cell text)
@@ -74,29 +88,7 @@ def classify_title(text: str) -> str | None:
         return None
     if not _TITLE_HINT.search(t) or re.fullmatch(r"(公开)?\d+表", t):
         return None
-    if "预算表" in t and "决算" not in t:
-        return "other"
-    if any(w in t for w in ("自评", "评价", "明细", "项目支出决算表", "汇总")) and "基本支出" not in t:
-        return "other"
-    if "三公" in t:
-        return "three_public"
-    if "基本支出" in t and ("一般公共预算" in t or "公共财政" in t):
-        return "basic_expenditure"  # 公共财政拨款: the 2016–2019 wording
-    if re.search(r"财政拨款收(?:入)?支(?:出)?决算总表", t):
-        return "appropriation_summary"
-    if re.search(r"收(?:入)?支(?:出)?决算总表", t):
-        return "summary"
-    if "政府性基金" in t:
-        return "gov_fund"
-    if "国有资本经营" in t:
-        return "state_capital"
-    if "一般公共预算财政拨款支出决算表" in t or re.search(r"公共财政(?:预算)?拨款支出决算表", t):
-        return "general_budget"
-    if "收入决算表" in t and "财政拨款" not in t:
-        return "income"
-    if "支出决算表" in t and "财政拨款" not in t:
-        return "expenditure"
-    return "other"
+    return first_rule(_TITLES, t) or "other"
 
 
 # ---- another document family's vocabulary (budgets) -------------------------------------------------------
@@ -179,77 +171,47 @@ class ColRole:
     second: bool = False  # code/label of a second classification (TableVocabulary.cross_key)
 
 
+#: Column header words → measure key, per table kind (juesuan/keywords/final_accounts.yaml: measures).
+_INCOME_MEASURES = keyword_list(_KW, "measures.income")
+_EXPENDITURE_MEASURES = keyword_list(_KW, "measures.expenditure")
+_FUND_TABLE_MEASURES = keyword_list(_KW, "measures.fund_tables")
+_APPROPRIATION_MEASURES = keyword_list(_KW, "measures.appropriation_summary")
+_AMOUNT_WORDS = word_list(_KW, "measures.amount")
+
+
 def _measure(kind: str, path: list[str], side: str | None) -> str | None:
     if (vocabulary := _VOCABULARY.get()) is not None:
         return vocabulary.measure(kind, path, side)
     j = "".join(path)
     if kind == "three_public":
         s = "budget" if "预算" in j else "actual" if "决算" in j else "side?"  # side? = from the row label
-        r = re.sub(r"公务用车购置及运行(?:（?维护）?)?费", "", j)
-        if "出国" in j:
-            m = "overseas"
-        elif "接待" in j:
-            m = "reception"
-        elif "会议" in j:
-            m = "meeting"
-        elif "培训" in j:
-            m = "training"
-        elif "公务用车" in j:
-            m = "vehicle_purchase" if "购置" in r else "vehicle_operation" if "运行" in r else "vehicle_total"
-        elif "合计" in j or "小计" in j or "三公" in j:
+        m = three_public.item(j, _THREE_PUBLIC_ITEMS)
+        if m is None:
+            if not any(w in j for w in three_public.TOTAL_WORDS):
+                return None
             m = "total"
-        else:
-            return None
         return f"{s}.{m}"
     if kind == "income":
-        for key, words in (
-            ("affiliated_remittance", ("附属单位上缴",)),
-            ("superior_subsidy", ("上级补助",)),
-            ("fiscal_appropriation", ("财政拨款",)),
-            ("business", ("事业收入",)),
-            ("operating", ("经营收入",)),
-            ("other", ("其他收入",)),
-            ("total", ("合计", "小计")),
-        ):
+        for key, words in _INCOME_MEASURES:
             if any(w in j for w in words):
                 return key
         return None
     if kind in ("expenditure", "general_budget"):
-        for key, words in (
-            ("affiliated_subsidy", ("对附属单位补助",)),
-            ("remit_superior", ("上缴上级",)),
-            ("operating", ("经营支出",)),
-            ("basic", ("基本支出",)),
-            ("project", ("项目支出",)),
-            ("total", ("合计", "小计", "本年支出")),
-        ):
+        for key, words in _EXPENDITURE_MEASURES:
             if any(w in j for w in words):
                 return key
         return None
     if kind in ("gov_fund", "state_capital"):
-        for key, words in (
-            ("opening_balance", ("年初",)),
-            ("closing_balance", ("年末",)),
-            ("basic", ("基本支出",)),
-            ("project", ("项目支出",)),
-            ("income", ("本年收入",)),
-            ("total", ("合计", "小计", "本年支出")),
-        ):
+        for key, words in _FUND_TABLE_MEASURES:
             if any(w in j for w in words):
                 return key
         return None
     if kind == "appropriation_summary" and side == "expenditure":
-        for key, words in (
-            ("general_budget", ("一般公共预算", "公共财政")),
-            ("gov_fund", ("政府性基金",)),
-            ("state_capital", ("国有资本",)),
-            ("total", ("合计", "小计")),
-            ("amount", ("决算数", "金额")),
-        ):
+        for key, words in _APPROPRIATION_MEASURES:
             if any(w in j for w in words):
                 return key
         return None
-    if any(w in j for w in ("决算数", "金额", "决算")):
+    if any(w in j for w in _AMOUNT_WORDS):
         return "amount"
     return None
 
@@ -259,7 +221,7 @@ def _is_seq_row(texts: list[str]) -> bool:
     vals = [t for t in texts if t]
     if not vals:
         return False
-    marks = ("栏次", "行次", "甲", "乙", "丙", "丁")  # some templates number label columns 甲/乙
+    marks = _SEQ_MARKS  # some templates number label columns 甲/乙
     if any(t in marks for t in vals):
         return all(t in marks or _INT.match(t) for t in vals)
     if not all(_INT.match(t) for t in vals) or len(vals) < 2:
@@ -328,12 +290,14 @@ def _header_roles(kind: str, g: Grid, header_rows: range) -> list[ColRole]:
         leaf = path[-1] if path else ""
         if vocabulary is not None and vocabulary.label_column(path):
             roles.append(ColRole("label", j))
-        elif "行次" in leaf or (leaf == "栏次"):
+        elif any(w in leaf for w in _ROWNO_LEAF_WORDS) or leaf in _ROWNO_LEAVES:
             roles.append(ColRole("rowno", j))
-        elif any(w in j for w in ("编码", "代码", "编号")) or leaf in ("类", "款", "项"):
+        elif any(w in j for w in _CODE_WORDS) or leaf in ("类", "款", "项"):
             roles.append(ColRole("code", j, level=leaf if leaf in ("类", "款", "项") else None))
         elif (
-            "名称" in leaf or leaf.endswith("项目") or leaf == "项目" or (not leaf and kind != "three_public")
+            any(w in leaf for w in _LABEL_LEAF_WORDS)
+            or leaf.endswith(_LABEL_LEAF_ENDINGS)
+            or (not leaf and kind != "three_public")
         ):
             roles.append(ColRole("label" if leaf else "blank", j))
         else:
@@ -376,26 +340,10 @@ def _header_roles(kind: str, g: Grid, header_rows: range) -> list[ColRole]:
 # ---- rows -------------------------------------------------------------------------------------------------
 
 
-_INCOME_LINES = (
-    ("income.total", ("本年收入合计", "收入合计")),
-    ("income.use_non_fiscal_balance", ("使用非财政拨款结余",)),
-    ("income.use_business_fund", ("用事业基金弥补",)),
-    ("income.grand_total", ("总计",)),
-    ("income.general_budget", ("一般公共预算财政拨款", "公共财政拨款", "公共财政预算拨款")),
-    ("income.gov_fund", ("政府性基金预算财政拨款", "政府性基金预算拨款")),
-    ("income.state_capital", ("国有资本经营预算财政拨款",)),
-    ("income.superior_subsidy", ("上级补助收入",)),
-    ("income.business", ("事业收入",)),
-    ("income.operating", ("经营收入",)),
-    ("income.affiliated_remittance", ("附属单位上缴收入",)),
-    ("income.other", ("其他收入",)),
-)
-_SUBLINES = (
-    ("general_budget", "一般公共预算"),
-    ("general_budget", "公共财政"),
-    ("gov_fund", "政府性基金"),
-    ("state_capital", "国有资本经营"),
-)
+_INCOME_LINES = keyword_list(_KW, "lines.income")
+_EXPENDITURE_LINES = keyword_list(_KW, "lines.expenditure")
+_EXACT_LINES = dict(keyword_list(_KW, "lines.exact", match="exact"))
+_SUBLINES = tuple((k, w) for k, ws in keyword_list(_KW, "lines.balance_funds") for w in ws)
 
 
 @dataclass
@@ -421,7 +369,7 @@ def _line_item(kind: str, side: str | None, label: str, state: _PanelState) -> s
                 state.sub = "opening"
                 return "income.opening_balance"
             state.sub = None
-            if n in ("财政拨款收入", "财政拨款"):
+            if n in _EXACT_LINES["income.fiscal"]:
                 return "income.fiscal"
             for key, words in _INCOME_LINES:
                 if any(w in n for w in words):
@@ -435,19 +383,18 @@ def _line_item(kind: str, side: str | None, label: str, state: _PanelState) -> s
             state.sub = "closing"
             return "expenditure.closing_balance"
         state.sub = None
-        if "本年支出合计" in n or n == "支出合计":
+        if n in _EXACT_LINES["expenditure.total"]:
             return "expenditure.total"
-        if "结余分配" in n:
-            return "expenditure.balance_distribution"
-        if "总计" in n:
-            return "expenditure.grand_total"
+        for key, words in _EXPENDITURE_LINES:
+            if any(w in n for w in words):
+                return key
         return None
     if kind == "basic_expenditure":
         if n.startswith("人员经费"):
             return "personnel_total"
         if n.startswith("公用经费"):
             return "public_total"
-    if n in ("合计", "总计", "本年合计", "合计数"):
+    if n in _EXACT_LINES["total"]:
         return "total"
     return None
 
