@@ -63,7 +63,8 @@ def assemble_budget(
     _fold_three_public(result.tables)
     _fold_fund_tree(result.tables)
     _fold_three_public_by_unit(result.tables)
-    _performance_tables_are_extras(result.tables, page_texts)
+    lines = normed_lines(page_texts)
+    _performance_tables_are_extras(result.tables, lines)
     for table in result.tables.values():
         _unreadable_layout(table)
     report.tables = result.tables
@@ -71,7 +72,7 @@ def assemble_budget(
     for table in result.tables.values():
         report.problems.extend(table.problems)
     read = {k for k, t in result.tables.items() if t.status != "absent"}
-    report.problems.extend(p for p in extras_report(page_texts) if p.table_kind not in read)
+    report.problems.extend(p for p in extras_report(lines) if p.table_kind not in read)
     if all(t.status == "absent" for t in result.tables.values()):
         if scanned:
             report.problems.append(
@@ -202,12 +203,17 @@ def _fold_three_public_by_unit(tables: dict[str, Table]) -> None:
 _PERFORMANCE_HEAD = re.compile(r"项目.*预算.*绩效目标|绩效目标.*预算数")
 
 
-def _performance_tables_are_extras(tables: dict[str, Table], page_texts: list[str]) -> None:
+def normed_lines(page_texts: list[str]) -> list[list[str]]:
+    """Each page's text lines, normalised (`norm`): read once for the notes on extras below."""
+    return [[norm(ln) for ln in text.splitlines()] for text in page_texts]
+
+
+def _performance_tables_are_extras(tables: dict[str, Table], page_lines: list[list[str]]) -> None:
     """Untitled 重点项目绩效目标 tables (项目 | 预算数 | 绩效目标, 深圳 and 广州 print them in the prose) list projects
-    by name: their amounts are an extra (noted, not read), not cells a public table lost."""
+    by name: their amounts are an extra (noted, not read), not cells a public table lost. `page_lines`: each
+    page's normalised lines (`normed_lines`)."""
     perf: set[int] = set()
-    for number, text in enumerate(page_texts, start=1):
-        lines = [norm(ln) for ln in text.splitlines()]
+    for number, lines in enumerate(page_lines, start=1):
         if any(_PERFORMANCE_HEAD.search(ln) for ln in lines):
             perf.add(number)
         elif number - 1 in perf and not any(_TITLE_LINE.search(ln) and len(ln) < 40 for ln in lines):
@@ -284,7 +290,7 @@ _EXTRA_REASONS = {
 _TITLE_LINE = re.compile(r"表(?:[（(][^）)]{1,20}[）)])?$")
 
 
-def extras_report(page_texts: list[str]) -> list[Problem]:
+def extras_report(page_lines: list[list[str]]) -> list[Problem]:
     """One info note per budget extra printed (项目支出表, 政府采购预算表, 绩效目标表 …): recognised, not read.
 
     They list projects, purchases or performance targets by name rather than amounts by subject code, so
@@ -292,9 +298,8 @@ def extras_report(page_texts: list[str]) -> list[Problem]:
     """
     seen: dict[str, list[int]] = {}
     titles: dict[str, str] = {}
-    for number, text in enumerate(page_texts, start=1):
-        for line in text.splitlines():
-            t = norm(line)
+    for number, lines in enumerate(page_lines, start=1):
+        for t in lines:
             if not _TITLE_LINE.search(t) or len(t) > 60:
                 continue
             kind = extra_table_kind(t)
