@@ -912,7 +912,7 @@ BASIS_LABELS = {
 }
 #: A figure summed from several printed cells (mart.budget_vs_actual.budget_basis): no one cell holds it.
 SUMMED_NOTES = {
-    "sum_of_unit_blocks": "该预算数是各预算单位分块所列数之和（预算按单位分块印出，没有本部门的分块），显示所在表格的第一页。",
+    "sum_of_unit_blocks": "该预算数是各预算单位分块所列数之和（预算按单位分块印出，没有本部门的分块）；各单位数分别四舍五入，其和与本部门数可能相差几个最小单位（如 0.01 万元）。显示所在表格的第一页。",
     "sum_of_economic_pairs": "该预算数是同一部门经济分类科目在各政府经济分类科目下所列数之和，显示所在表格的第一页。",
     "sum_of_columns": "该预算数是同一行几列之和（如按资金来源分列的“三公”经费、分为人员经费和公用经费的基本支出），显示所在表格的第一页。",
 }
