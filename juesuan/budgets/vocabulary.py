@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from juesuan.keywords import (
     alternation,
+    first_key,
     first_rule,
     keyword_list,
     keyword_lists,
@@ -324,9 +325,8 @@ def measure(kind: str, path: list[str], side: str | None) -> str | None:
         return f"{side_key}.{m}"
     if kind == "income" or (kind == "expenditure" and any(w in j for w in _FUND_WORDS)):
         # 西安's 支出总表 is by fund source (the 收入总表's columns): `fund.<source>` beside its 合计
-        for key, words in INCOME_SOURCES:
-            if any(w in j for w in words):
-                return prefix + (key if kind == "income" or key == "total" else f"fund.{key}")
+        if (key := first_key(INCOME_SOURCES, j)) is not None:
+            return prefix + (key if kind == "income" or key == "total" else f"fund.{key}")
         if kind == "income" and re.search(r"金额|预算数", j):
             return (
                 prefix + "amount"
@@ -358,36 +358,30 @@ def measure(kind: str, path: list[str], side: str | None) -> str | None:
             return prefix + ("basic.personnel" if "人员" in path[-1] else "basic.public")
         if "专项业务经费" in j:  # 西安: 项目支出 is called 专项业务经费
             return prefix + "project"
-        for key, words in _EXPENDITURE_MEASURES:
-            if any(w in j for w in words):
-                return prefix + key
+        if (key := first_key(_EXPENDITURE_MEASURES, j)) is not None:
+            return prefix + key
         return prefix + "total" if prefix == "change." else None  # a lone 增减 column: of the total
     if kind == "procurement":
-        for key, words in _PROCUREMENT_MEASURES:
-            if any(w in j for w in words):
-                return prefix + key
-        return None
+        key = first_key(_PROCUREMENT_MEASURES, j)
+        return None if key is None else prefix + key
     if kind == "project_economic":
-        for key, words in _PROJECT_ECONOMIC_MEASURES:
-            if any(w in j for w in words):
-                return prefix + key
-        return None
+        key = first_key(_PROJECT_ECONOMIC_MEASURES, j)
+        return None if key is None else prefix + key
     if kind in ("basic_expenditure", "basic_function", "appropriation_basic"):
-        for key, words in _BASIC_MEASURES:
-            if any(w in j for w in words):
-                return prefix + key
+        if (key := first_key(_BASIC_MEASURES, j)) is not None:
+            return prefix + key
         if kind == "basic_expenditure" and path and path[-1] == "基本支出":
             return prefix + "total"  # 江苏 2019: the one amount column is headed 基本支出
         return None
     if kind == "appropriation_summary" and side == "expenditure":
-        for key, words in _APPROPRIATION_MEASURES:
-            if any(w in j for w in words):
-                return prefix + key
-        return None
-    if kind == "summary" and side == "expenditure":
-        for key, words in _SUMMARY_EXPENDITURE_MEASURES:
-            if any(w in j for w in words):
-                return prefix + key
+        key = first_key(_APPROPRIATION_MEASURES, j)
+        return None if key is None else prefix + key
+    if (
+        kind == "summary"
+        and side == "expenditure"
+        and (key := first_key(_SUMMARY_EXPENDITURE_MEASURES, j)) is not None
+    ):
+        return prefix + key
     if any(w in j for w in _AMOUNT_WORDS):
         return prefix + "amount" if prefix != "prior." else "prior"
     return None
@@ -428,16 +422,14 @@ _ECONOMIC_PANEL_LINES = keyword_list(_KW, "lines.economic_panel")
 
 def _economic_panel_line(side: str, n: str, state: object) -> str | None:
     """Line item of a row of an economic expenditure panel: its totals, sections and items by name."""
-    for key, words in _ECONOMIC_PANEL_LINES:
-        if any(w in n for w in words):
-            return f"{side}.{key}"
+    if (key := first_key(_ECONOMIC_PANEL_LINES, n)) is not None:
+        return f"{side}.{key}"
     if n in _HEADINGS:
         return f"{side}.{_HEADINGS[n]}"
     if side == "expenditure.economic":
-        for key, words in _ECONOMIC_SECTIONS:
-            if any(w in n for w in words):
-                state.sub = key  # type: ignore[attr-defined]
-                return f"{side}.{key}"
+        if (key := first_key(_ECONOMIC_SECTIONS, n)) is not None:
+            state.sub = key  # type: ignore[attr-defined]
+            return f"{side}.{key}"
         return f"{side}.{getattr(state, 'sub', None) or 'other'}:{n}"
     return f"{side}:{n}"
 
@@ -457,9 +449,8 @@ def line_item(kind: str, side: str | None, label: str, state: object) -> str | N
             return _economic_panel_line(side, n, state)
         if n in _HEADINGS:  # 西安: 一、部门预算 / 一、财政拨款 atop each panel, its amount the panel's total
             return f"{'income' if side == 'income' else 'expenditure'}.{_HEADINGS[n]}"
-        for key, words in _SUMMARY_EXTRA_LINES.get(side or "", ()):
-            if any(w in n for w in words):
-                return key
+        if (key := first_key(_SUMMARY_EXTRA_LINES.get(side or "", ()), n)) is not None:
+            return key
         lines = _INCOME_LINES if side == "income" else _EXPENDITURE_LINES
         if re.fullmatch(r"(?:当年|本年)(?:收入|支出)小计", n):
             # 江苏 2019: 当年收入小计 / 当年支出小计 is the year's total; the 收入合计 / 支出合计 below it adds the
@@ -471,15 +462,12 @@ def line_item(kind: str, side: str | None, label: str, state: object) -> str | N
         if side == "income" and n in _INCOME_EXACT:
             return _INCOME_EXACT[n]
         if side == "income" and re.search(r"结余|结转", n) and not re.search(r"总计|合计", n):
-            for key, words in _CARRYOVER_FUNDS:
-                if any(w in n for w in words):
-                    return f"income.carryover.{key}"
-            return "income.carryover"
+            key = first_key(_CARRYOVER_FUNDS, n)
+            return "income.carryover" if key is None else f"income.carryover.{key}"
         if side != "income" and re.fullmatch(r"结转(?:结余)?下年|结转下年(?:结余)?|年末结转(?:和)?结余", n):
             return "expenditure.carry_forward"
-        for key, words in lines:
-            if any(w in n for w in words):
-                return key
+        if (key := first_key(lines, n)) is not None:
+            return key
         if side != "income" and class_code(label, {}) is None and not re.search(r"[0-9]", n):
             # 款 / 项 printed by name under their class (深圳): kept by name, the coded tables hold the codes
             return f"expenditure.subject:{n}"

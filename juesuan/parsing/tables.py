@@ -24,7 +24,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 
 from juesuan.amounts import AmountError, parse_amount, to_yuan
-from juesuan.keywords import alternation, first_rule, keyword_list, rules, three_public, word_list
+from juesuan.keywords import alternation, first_key, first_rule, keyword_list, rules, three_public, word_list
 from juesuan.model import Cell, Column, Problem, Row, Table
 from juesuan.parsing.grid import Grid, TextLine, find_grids, place_chars, text_lines
 from juesuan.parsing.locate import (
@@ -192,25 +192,13 @@ def _measure(kind: str, path: list[str], side: str | None) -> str | None:
             m = "total"
         return f"{s}.{m}"
     if kind == "income":
-        for key, words in _INCOME_MEASURES:
-            if any(w in j for w in words):
-                return key
-        return None
+        return first_key(_INCOME_MEASURES, j)
     if kind in ("expenditure", "general_budget"):
-        for key, words in _EXPENDITURE_MEASURES:
-            if any(w in j for w in words):
-                return key
-        return None
+        return first_key(_EXPENDITURE_MEASURES, j)
     if kind in ("gov_fund", "state_capital"):
-        for key, words in _FUND_TABLE_MEASURES:
-            if any(w in j for w in words):
-                return key
-        return None
+        return first_key(_FUND_TABLE_MEASURES, j)
     if kind == "appropriation_summary" and side == "expenditure":
-        for key, words in _APPROPRIATION_MEASURES:
-            if any(w in j for w in words):
-                return key
-        return None
+        return first_key(_APPROPRIATION_MEASURES, j)
     if any(w in j for w in _AMOUNT_WORDS):
         return "amount"
     return None
@@ -221,9 +209,8 @@ def _is_seq_row(texts: list[str]) -> bool:
     vals = [t for t in texts if t]
     if not vals:
         return False
-    marks = _SEQ_MARKS  # some templates number label columns 甲/乙
-    if any(t in marks for t in vals):
-        return all(t in marks or _INT.match(t) for t in vals)
+    if any(t in _SEQ_MARKS for t in vals):  # some templates number label columns 甲/乙
+        return all(t in _SEQ_MARKS or _INT.match(t) for t in vals)
     if not all(_INT.match(t) for t in vals) or len(vals) < 2:
         return False
     nums = [int(t) for t in vals]
@@ -371,10 +358,7 @@ def _line_item(kind: str, side: str | None, label: str, state: _PanelState) -> s
             state.sub = None
             if n in _EXACT_LINES["income.fiscal"]:
                 return "income.fiscal"
-            for key, words in _INCOME_LINES:
-                if any(w in n for w in words):
-                    return key
-            return None
+            return first_key(_INCOME_LINES, n)
         if state.sub == "closing":
             for key, w in _SUBLINES:
                 if w in n:
@@ -385,10 +369,7 @@ def _line_item(kind: str, side: str | None, label: str, state: _PanelState) -> s
         state.sub = None
         if n in _EXACT_LINES["expenditure.total"]:
             return "expenditure.total"
-        for key, words in _EXPENDITURE_LINES:
-            if any(w in n for w in words):
-                return key
-        return None
+        return first_key(_EXPENDITURE_LINES, n)
     if kind == "basic_expenditure":
         if n.startswith("人员经费"):
             return "personnel_total"
